@@ -1,0 +1,77 @@
+// swift-tools-version: 6.1
+// Tincan: getUserMedia for Linux, VP8/Opus, and WebRTC transport. See README.md.
+import PackageDescription
+
+/// A system-library target found with pkg-config; `apt` names the Debian package.
+func systemLibrary(_ name: String, pkgConfig: String?, apt: String) -> Target {
+    .systemLibrary(
+        name: name,
+        path: "Sources/\(name)",
+        pkgConfig: pkgConfig,
+        providers: [.apt([apt])]
+    )
+}
+
+let package = Package(
+    name: "Tincan",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "MediaCapture", targets: ["MediaCapture"]),
+        .library(name: "MediaCodecs", targets: ["MediaCodecs"]),
+        .library(name: "RTP", targets: ["RTP"]),
+        .library(name: "ICE", targets: ["ICE"]),
+        .library(name: "DTLS", targets: ["DTLS"]),
+        .library(name: "SRTP", targets: ["SRTP"]),
+        .executable(name: "tincan", targets: ["tincan"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+    ],
+    targets: [
+        // C libraries, one system-library target each (pkg-config; Debian provider named).
+        systemLibrary("CVPX", pkgConfig: "vpx", apt: "libvpx-dev"),
+        systemLibrary("COpus", pkgConfig: "opus", apt: "libopus-dev"),
+        systemLibrary("COgg", pkgConfig: "ogg", apt: "libogg-dev"),
+        systemLibrary("CSRTP", pkgConfig: "libsrtp2", apt: "libsrtp2-dev"),
+        systemLibrary("COpenSSL", pkgConfig: "openssl", apt: "libssl-dev"),
+        systemLibrary("CV4L2", pkgConfig: "libv4l2", apt: "libv4l-dev"),
+        systemLibrary("CALSA", pkgConfig: "alsa", apt: "libasound2-dev"),
+        // Debian's libyuv-dev ships no .pc file: the module map links it by name.
+        systemLibrary("CYUV", pkgConfig: nil, apt: "libyuv-dev"),
+
+        // getUserMedia: constraints, SelectSettings, tracks, permission, devices.
+        .target(name: "MediaCapture", dependencies: ["CYUV"]),
+        // Real Linux devices: V4L2 cameras and ALSA microphones.
+        .target(name: "LinuxCapture", dependencies: ["MediaCapture", "CV4L2", "CALSA"]),
+        // VP8 and Opus, frame pacing, IVF/Ogg/Y4M/WAV files.
+        .target(name: "MediaCodecs", dependencies: ["MediaCapture", "CVPX", "COpus", "COgg"]),
+        // RTP/RTCP packets, payload formats, NACK/RTX, jitter buffer; the virtual network.
+        .target(name: "RTP"),
+        .target(name: "VirtualNetwork"),
+        // STUN and the ICE agent (sans-I/O core), UDP sockets on SwiftNIO.
+        .target(name: "ICE", dependencies: [
+            "COpenSSL",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+        // DTLS 1.2 over OpenSSL memory BIOs; SRTP over libsrtp2.
+        .target(name: "DTLS", dependencies: ["COpenSSL"]),
+        .target(name: "SRTP", dependencies: ["CSRTP"]),
+
+        .executableTarget(name: "tincan", dependencies: [
+            "MediaCapture", "LinuxCapture", "MediaCodecs",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "MediaCaptureTests", dependencies: ["MediaCapture"]),
+        .testTarget(name: "LinuxCaptureTests", dependencies: ["LinuxCapture", "MediaCapture"]),
+        .testTarget(name: "MediaCodecsTests", dependencies: ["MediaCodecs", "MediaCapture"]),
+        .testTarget(name: "RTPTests", dependencies: ["RTP", "VirtualNetwork"]),
+        .testTarget(name: "ICETests", dependencies: ["ICE", "VirtualNetwork"]),
+        .testTarget(name: "DTLSTests", dependencies: ["DTLS", "SRTP"]),
+        .testTarget(name: "SRTPTests", dependencies: ["SRTP"]),
+        .testTarget(name: "TincanCLITests", dependencies: []),
+    ],
+    swiftLanguageModes: [.v6]
+)

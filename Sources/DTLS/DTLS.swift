@@ -1,0 +1,1 @@
+// The DTLS module: see ../../README.md and ../shared/DESIGN.md.

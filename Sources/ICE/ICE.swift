@@ -1,0 +1,1 @@
+// The ICE module: see ../../README.md and ../shared/DESIGN.md.

@@ -1,0 +1,1 @@
+// The LinuxCapture module: see ../../README.md and ../shared/DESIGN.md.

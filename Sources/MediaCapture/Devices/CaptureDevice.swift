@@ -1,0 +1,113 @@
+/// The device model every source plugs into: the fake devices here, the V4L2 and ALSA
+/// devices in LinuxCapture. A device describes its native modes; the constraint engine picks
+/// one; the device then captures in that mode on a thread of its own.
+
+/// `MediaDeviceInfo.kind`.
+public enum MediaDeviceKind: String, Sendable, Codable, Hashable {
+    case videoinput
+    case audioinput
+}
+
+/// A native camera mode: what the hardware itself delivers, before any crop-and-scale or
+/// frame-rate decimation done by the track.
+public struct VideoMode: Sendable, Hashable, Codable {
+    public var width: Int
+    public var height: Int
+    public var frameRate: Double
+    /// The device's pixel format (FourCC name such as "YUYV", "NV12", "MJPG"). Frames reach
+    /// the track as I420 whatever it is.
+    public var pixelFormat: String
+
+    public init(width: Int, height: Int, frameRate: Double, pixelFormat: String = "I420") {
+        self.width = width
+        self.height = height
+        self.frameRate = frameRate
+        self.pixelFormat = pixelFormat
+    }
+}
+
+/// What a microphone can do; each list holds the discrete values it supports.
+public struct AudioDeviceCapabilities: Sendable, Hashable, Codable {
+    public var sampleRates: [Int]
+    public var sampleSizes: [Int]
+    public var channelCounts: [Int]
+    public var echoCancellation: [Bool]
+    public var autoGainControl: [Bool]
+    public var noiseSuppression: [Bool]
+    public var latencies: [Double]
+
+    public init(
+        sampleRates: [Int] = [48000], sampleSizes: [Int] = [16], channelCounts: [Int] = [1, 2],
+        echoCancellation: [Bool] = [true, false], autoGainControl: [Bool] = [true, false],
+        noiseSuppression: [Bool] = [true, false], latencies: [Double] = [0.01]
+    ) {
+        self.sampleRates = sampleRates
+        self.sampleSizes = sampleSizes
+        self.channelCounts = channelCounts
+        self.echoCancellation = echoCancellation
+        self.autoGainControl = autoGainControl
+        self.noiseSuppression = noiseSuppression
+        self.latencies = latencies
+    }
+}
+
+/// The mode a microphone is opened in.
+public struct AudioMode: Sendable, Hashable, Codable {
+    public var sampleRate: Int
+    public var sampleSize: Int
+    public var channelCount: Int
+
+    public init(sampleRate: Int, sampleSize: Int = 16, channelCount: Int) {
+        self.sampleRate = sampleRate
+        self.sampleSize = sampleSize
+        self.channelCount = channelCount
+    }
+}
+
+/// A running capture: stopping it releases the device (the camera light goes off).
+public protocol CaptureSession: AnyObject, Sendable {
+    /// Stops delivery and releases the device. Safe to call more than once.
+    func stop()
+}
+
+/// Why a capture ended on its own (not through `stop()`).
+public typealias CaptureEndHandler = @Sendable (MediaStreamError?) -> Void
+
+/// A camera.
+public protocol VideoCaptureDevice: Sendable {
+    var deviceId: String { get }
+    var groupId: String { get }
+    var label: String { get }
+    /// "user", "environment", "left", "right", or nil when the device does not say.
+    var facingMode: String? { get }
+    /// Native modes. The constraint engine chooses among these (plus crop-and-scale).
+    var modes: [VideoMode] { get }
+    /// Resize modes the device allows: "none" and usually "crop-and-scale".
+    var resizeModes: [String] { get }
+
+    /// Opens the device in `mode` and delivers I420 frames to `onFrame` from a thread of the
+    /// device's own. Throws NotReadableError when busy or failing.
+    func start(
+        mode: VideoMode,
+        onFrame: @escaping @Sendable (VideoFrame) -> Void,
+        onEnd: @escaping CaptureEndHandler
+    ) throws(MediaStreamError) -> CaptureSession
+}
+
+/// A microphone.
+public protocol AudioCaptureDevice: Sendable {
+    var deviceId: String { get }
+    var groupId: String { get }
+    var label: String { get }
+    var capabilities: AudioDeviceCapabilities { get }
+    /// Settings the device prefers when constraints leave a choice (e.g. `channelCount: 1`).
+    var defaultMode: AudioMode { get }
+
+    /// Opens the device and delivers 10 ms frames to `onFrame` from a thread of its own, in
+    /// real time even when the device itself does not pace.
+    func start(
+        mode: AudioMode,
+        onFrame: @escaping @Sendable (AudioFrame) -> Void,
+        onEnd: @escaping CaptureEndHandler
+    ) throws(MediaStreamError) -> CaptureSession
+}

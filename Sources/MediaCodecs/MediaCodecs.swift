@@ -1,0 +1,1 @@
+// The MediaCodecs module: see ../../README.md and ../shared/DESIGN.md.

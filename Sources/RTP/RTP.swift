@@ -1,0 +1,1 @@
+// The RTP module: see ../../README.md and ../shared/DESIGN.md.

@@ -1,0 +1,1 @@
+// The SRTP module: see ../../README.md and ../shared/DESIGN.md.

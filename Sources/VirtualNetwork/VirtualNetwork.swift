@@ -1,0 +1,1 @@
+// The VirtualNetwork module: see ../../README.md and ../shared/DESIGN.md.
