@@ -1,9 +1,47 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Tincan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tincan",
-        abstract: "getUserMedia for Linux: capture, encode and send a camera and microphone over WebRTC."
+        abstract: "getUserMedia for Linux: capture, encode and send a camera and microphone over WebRTC.",
+        discussion: """
+        Constraints are the JSON a web page passes to navigator.mediaDevices.getUserMedia(),
+        chosen with the W3C SelectSettings algorithm. No camera or microphone opens before you
+        allow it: answer the prompt on a terminal, or pass --allow camera,microphone.
+
+        Examples:
+          tincan devices --fake-devices
+          tincan select --fake-devices --constraints '{"video": {"width": 1280, "height": 720, "frameRate": {"ideal": 10, "max": 15}}}'
+          tincan select --fake-devices --constraints '{"video": true}' --apply-video '{"width": {"exact": 320}}'
+          tincan capture --fake-devices --allow camera,microphone --constraints '{"video": true, "audio": true}' \\
+              --duration 3 --video-out out/camera.y4m --audio-out out/microphone.wav
+          tincan capture --video-file clip.y4m --allow camera --constraints '{"video": {"frameRate": 10}}' --video-out out.y4m
+          tincan permissions --revoke all
+
+        Exit status: 0 success, 1 when getUserMedia rejected (the DOM error is printed),
+        2 for usage errors.
+        """,
+        subcommands: [DevicesCommand.self, SelectCommand.self, CaptureCommand.self, PermissionsCommand.self]
     )
+
+    /// Runs the command; usage errors exit with 2 (ArgumentParser's default is 64).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -1,0 +1,141 @@
+/// The settings dictionaries a device can produce, for SelectSettings step 3 ("for every
+/// possible settings dictionary").
+///
+/// A camera's native modes give resizeMode "none" dictionaries. With "crop-and-scale" the
+/// track may also crop and downscale (never upscale: §"VideoResizeModeEnum") and decimate
+/// the frame rate (§"frameRate": "integral decimation of the native resolution frame rate"
+/// MUST be supported; any lower rate is offered). That space is continuous, so it is sampled
+/// at the points where the fitness distance can be smallest: the native values, every value
+/// the constraints name, and the sizes that give each named aspect ratio.
+enum Candidates {
+    /// UA defaults used to break ties (§"SelectSettings", the note on default values).
+    static let defaultWidth = 640.0, defaultHeight = 480.0, defaultFrameRate = 30.0
+
+    static func video(_ devices: [any VideoCaptureDevice], constraints: MediaTrackConstraints) -> [SettingsCandidate] {
+        let sets = [constraints.basic] + constraints.advanced
+        func values(_ p: ConstrainableProperty) -> [Double] {
+            var out: [Double] = []
+            for s in sets {
+                if case .numeric(let n)? = s[p] {
+                    out += [n.bare, n.exact, n.ideal, n.min, n.max].compactMap { $0 }
+                }
+            }
+            return out
+        }
+        let widths = values(.width) + [defaultWidth]
+        let heights = values(.height) + [defaultHeight]
+        let ratios = values(.aspectRatio).filter { $0 > 0 }
+        let rates = values(.frameRate).filter { $0 > 0 } + [defaultFrameRate]
+        let basic = constraints.basic
+        func hasIdeal(_ p: ConstrainableProperty) -> Bool {
+            switch basic[p] {
+            case .numeric(let n)?: return n.ideal != nil || n.bare != nil
+            default: return false
+            }
+        }
+        // The 640x480 default applies only when the basic set says nothing about size;
+        // otherwise the native aspect ratio decides the free dimension.
+        let sizeFree = [ConstrainableProperty.width, .height, .aspectRatio].allSatisfy { p in basic[p].map { $0.isEmpty } ?? true }
+        let rateFree = !hasIdeal(.frameRate)
+
+        var out: [SettingsCandidate] = []
+        for (di, device) in devices.enumerated() {
+            let crop = device.resizeModes.contains("crop-and-scale")
+            let allowNone = device.resizeModes.isEmpty || device.resizeModes.contains("none")
+            for (mi, mode) in device.modes.enumerated() where mode.width > 0 && mode.height > 0 && mode.frameRate > 0 {
+                func make(_ w: Int, _ h: Int, _ fps: Double, _ resize: String) -> SettingsCandidate {
+                    var s = MediaTrackSettings()
+                    s[.deviceId] = .string(device.deviceId)
+                    s[.groupId] = .string(device.groupId)
+                    s[.width] = .number(Double(w))
+                    s[.height] = .number(Double(h))
+                    s[.aspectRatio] = .number(SelectSettings.aspect(w, h))
+                    s[.frameRate] = .number(fps)
+                    s[.resizeMode] = .string(resize)
+                    if let f = device.facingMode { s[.facingMode] = .string(f) }
+                    // Preference among equally fit candidates: close to 640x480 at 30 fps
+                    // where the constraints leave it open, the native aspect ratio, native
+                    // over cropped, then the first device and mode (the default device).
+                    var d = 0.0
+                    if sizeFree { d += rel(Double(w), defaultWidth) + rel(Double(h), defaultHeight) }
+                    if rateFree { d += rel(fps, defaultFrameRate) }
+                    d += rel(SelectSettings.aspect(w, h), SelectSettings.aspect(mode.width, mode.height))
+                    let pref = [d, resize == "none" ? 0 : 1, Double(di), Double(mi), -Double(w * h)]
+                    return SettingsCandidate(settings: s, deviceIndex: di, videoMode: mode, audioMode: nil, preference: pref)
+                }
+                if allowNone { out.append(make(mode.width, mode.height, mode.frameRate, "none")) }
+                guard crop else { continue }
+                let W = mode.width, H = mode.height
+                let nativeRatio = Double(W) / Double(H)
+                var ws = Set<Int>([W]), hs = Set<Int>([H])
+                for w in widths { ws.insert(clampSize(w, W)) }
+                for h in heights { hs.insert(clampSize(h, H)) }
+                for r in ratios + [nativeRatio] {
+                    for h in Array(hs) { ws.insert(clampSize((Double(h) * r).rounded(), W)) }
+                    for w in Array(ws) { hs.insert(clampSize((Double(w) / r).rounded(), H)) }
+                }
+                var fs = Set<Double>([mode.frameRate])
+                for f in rates where f < mode.frameRate { fs.insert(f) }
+                for n in 2...6 { fs.insert(mode.frameRate / Double(n)) }
+                for w in ws { for h in hs { for f in fs {
+                    out.append(make(w, h, f, "crop-and-scale"))
+                } } }
+            }
+        }
+        return out
+    }
+
+    static func clampSize(_ v: Double, _ native: Int) -> Int {
+        guard v.isFinite else { return native }
+        return min(max(Int(v.rounded()), 1), native)
+    }
+
+    static func rel(_ a: Double, _ b: Double) -> Double {
+        a == b ? 0 : abs(a - b) / max(abs(a), abs(b))
+    }
+
+    static func audio(_ devices: [any AudioCaptureDevice], constraints: MediaTrackConstraints) -> [SettingsCandidate] {
+        let basic = constraints.basic
+        func hasIdeal(_ p: ConstrainableProperty) -> Bool {
+            switch basic[p] {
+            case .numeric(let n)?: return n.ideal != nil || n.bare != nil
+            case .boolean(let b)?: return b.ideal != nil || b.bare != nil
+            default: return false
+            }
+        }
+        var out: [SettingsCandidate] = []
+        for (di, device) in devices.enumerated() {
+            let caps = device.capabilities
+            let def = device.defaultMode
+            for rate in caps.sampleRates { for size in caps.sampleSizes { for ch in caps.channelCounts {
+                for ec in caps.echoCancellation { for agc in caps.autoGainControl { for ns in caps.noiseSuppression {
+                    for latency in (caps.latencies.isEmpty ? [0.01] : caps.latencies) {
+                        var s = MediaTrackSettings()
+                        s[.deviceId] = .string(device.deviceId)
+                        s[.groupId] = .string(device.groupId)
+                        s[.sampleRate] = .number(Double(rate))
+                        s[.sampleSize] = .number(Double(size))
+                        s[.channelCount] = .number(Double(ch))
+                        s[.echoCancellation] = .bool(ec)
+                        s[.autoGainControl] = .bool(agc)
+                        s[.noiseSuppression] = .bool(ns)
+                        s[.latency] = .number(latency)
+                        // Defaults: the device's own mode (system defaults), and audio
+                        // processing on (echoCancellation true, as the spec's note says).
+                        var d = 0.0
+                        if !hasIdeal(.sampleRate) { d += rel(Double(rate), Double(def.sampleRate)) }
+                        if !hasIdeal(.sampleSize) { d += rel(Double(size), Double(def.sampleSize)) }
+                        if !hasIdeal(.channelCount) { d += rel(Double(ch), Double(def.channelCount)) }
+                        if !hasIdeal(.echoCancellation), !ec { d += 1 }
+                        if !hasIdeal(.autoGainControl), !agc { d += 1 }
+                        if !hasIdeal(.noiseSuppression), !ns { d += 1 }
+                        let mode = AudioMode(sampleRate: rate, sampleSize: size, channelCount: ch)
+                        out.append(SettingsCandidate(settings: s, deviceIndex: di, videoMode: nil, audioMode: mode,
+                                                     preference: [d, Double(di)]))
+                    }
+                } } }
+            } } }
+        }
+        return out
+    }
+}

@@ -1,0 +1,111 @@
+import Synchronization
+
+/// A camera that plays a YUV4MPEG2 file in a loop at the file's frame rate (like Chromium's
+/// `--use-file-for-fake-video-capture`). Its one native mode is the file's size and rate.
+public final class Y4MFileCamera: VideoCaptureDevice {
+    public let path: String
+    public let deviceId: String
+    public let groupId: String
+    public let label: String
+    public let facingMode: String? = nil
+    public let modes: [VideoMode]
+    public let resizeModes: [String] = ["none", "crop-and-scale"]
+    private let registry = SessionRegistry()
+
+    public init(path: String, deviceId: String = "file-camera", groupId: String = "file-group") throws(MediaFileError) {
+        let reader = try Y4MReader(path: path)
+        self.path = path
+        self.deviceId = deviceId
+        self.groupId = groupId
+        self.label = "Video file \(path)"
+        self.modes = [VideoMode(width: reader.width, height: reader.height, frameRate: reader.frameRate)]
+    }
+
+    public var openSessionCount: Int { registry.count }
+
+    public func start(mode: VideoMode, onFrame: @escaping @Sendable (VideoFrame) -> Void,
+                      onEnd: @escaping CaptureEndHandler) throws(MediaStreamError) -> CaptureSession {
+        let reader: Y4MReader
+        do { reader = try Y4MReader(path: path) } catch {
+            throw MediaStreamError(.notReadableError, "cannot read the video file: \(error)")
+        }
+        let file = Mutex(reader)
+        let session = PacedSession(onEnd: onEnd, onStop: {})
+        registry.add(session)
+        let interval = UInt64((1e9 / max(mode.frameRate, 0.001)).rounded())
+        let path = self.path
+        let thread = PacedThread(interval: interval) { _, deadline in
+            let result: Result<VideoFrame?, MediaFileError> = file.withLock { r in
+                do throws(MediaFileError) {
+                    if let f = try r.nextFrame(timestamp: deadline) { return .success(f) }
+                    try r.rewind()
+                    return .success(try r.nextFrame(timestamp: deadline))
+                } catch { return .failure(error) }
+            }
+            switch result {
+            case .success(let frame?):
+                onFrame(frame)
+                return true
+            case .success(nil):
+                session.end(MediaStreamError(.notReadableError, "\(path) holds no frames"))
+                return false
+            case .failure(let error):
+                session.end(MediaStreamError(.notReadableError, "reading \(error)"))
+                return false
+            }
+        }
+        session.attach(thread)
+        return RegisteredSession(session, registry)
+    }
+}
+
+/// A microphone that plays a 16-bit PCM WAV file in a loop, in 10 ms frames, in real time.
+public final class WAVFileMicrophone: AudioCaptureDevice {
+    public let path: String
+    public let deviceId: String
+    public let groupId: String
+    public let label: String
+    public let capabilities: AudioDeviceCapabilities
+    public let defaultMode: AudioMode
+    private let samples: [Int16]
+    private let registry = SessionRegistry()
+
+    public init(path: String, deviceId: String = "file-microphone", groupId: String = "file-group") throws(MediaFileError) {
+        let reader = try WAVReader(path: path)
+        guard !reader.samples.isEmpty else { throw MediaFileError(path: path, "holds no samples") }
+        self.path = path
+        self.deviceId = deviceId
+        self.groupId = groupId
+        self.label = "Audio file \(path)"
+        self.samples = reader.samples
+        self.capabilities = AudioDeviceCapabilities(sampleRates: [reader.sampleRate], sampleSizes: [16],
+                                                    channelCounts: [reader.channelCount])
+        self.defaultMode = AudioMode(sampleRate: reader.sampleRate, channelCount: reader.channelCount)
+    }
+
+    public var openSessionCount: Int { registry.count }
+
+    public func start(mode: AudioMode, onFrame: @escaping @Sendable (AudioFrame) -> Void,
+                      onEnd: @escaping CaptureEndHandler) throws(MediaStreamError) -> CaptureSession {
+        guard mode.sampleRate == defaultMode.sampleRate, mode.channelCount == defaultMode.channelCount else {
+            throw MediaStreamError(.notReadableError, "\(path) is \(defaultMode.sampleRate) Hz x\(defaultMode.channelCount) only")
+        }
+        let session = PacedSession(onEnd: onEnd, onStop: {})
+        registry.add(session)
+        let samples = self.samples, channels = mode.channelCount, rate = mode.sampleRate
+        let perFrame = rate / 100 * channels
+        let thread = PacedThread(interval: 10_000_000) { n, deadline in
+            var out = [Int16](repeating: 0, count: perFrame)
+            var at = (n * perFrame) % samples.count
+            for i in 0..<perFrame {
+                out[i] = samples[at]
+                at += 1
+                if at == samples.count { at = 0 }
+            }
+            onFrame(AudioFrame(sampleRate: rate, channelCount: channels, samples: out, timestamp: deadline))
+            return true
+        }
+        session.attach(thread)
+        return RegisteredSession(session, registry)
+    }
+}

@@ -1,0 +1,62 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The built-in fake microphone: a sine tone (440 Hz by default) at a quarter of full scale,
+/// delivered as 10 ms frames in real time on a thread of its own.
+public final class SyntheticMicrophone: AudioCaptureDevice {
+    public let deviceId: String
+    public let groupId: String
+    public let label: String
+    public let capabilities: AudioDeviceCapabilities
+    public let defaultMode: AudioMode
+    public let frequency: Double
+    public let startError: MediaStreamError?
+    private let registry = SessionRegistry()
+
+    public init(deviceId: String = "fake-microphone", groupId: String = "fake-group", label: String = "Tincan synthetic microphone (440 Hz)",
+                capabilities: AudioDeviceCapabilities = AudioDeviceCapabilities(sampleRates: [48000, 44100, 16000]),
+                defaultMode: AudioMode? = nil, frequency: Double = 440, startError: MediaStreamError? = nil) {
+        self.deviceId = deviceId
+        self.groupId = groupId
+        self.label = label
+        self.capabilities = capabilities
+        self.defaultMode = defaultMode ?? AudioMode(
+            sampleRate: capabilities.sampleRates.contains(48000) ? 48000 : (capabilities.sampleRates.first ?? 48000),
+            sampleSize: capabilities.sampleSizes.first ?? 16,
+            channelCount: capabilities.channelCounts.contains(1) ? 1 : (capabilities.channelCounts.first ?? 1))
+        self.frequency = frequency
+        self.startError = startError
+    }
+
+    public var openSessionCount: Int { registry.count }
+    public func simulateEnd(_ error: MediaStreamError? = nil) { registry.endAll(error) }
+
+    public func start(mode: AudioMode, onFrame: @escaping @Sendable (AudioFrame) -> Void,
+                      onEnd: @escaping CaptureEndHandler) throws(MediaStreamError) -> CaptureSession {
+        if let startError { throw startError }
+        guard mode.sampleRate > 0, mode.channelCount > 0 else {
+            throw MediaStreamError(.notReadableError, "\(label) cannot open \(mode.sampleRate) Hz x\(mode.channelCount)")
+        }
+        let session = PacedSession(onEnd: onEnd, onStop: {})
+        registry.add(session)
+        let rate = mode.sampleRate, channels = mode.channelCount, f = frequency
+        let perFrame = rate / 100
+        let thread = PacedThread(interval: 10_000_000) { n, deadline in
+            var samples = [Int16](repeating: 0, count: perFrame * channels)
+            let base = n * perFrame
+            for i in 0..<perFrame {
+                // Phase from the absolute sample index, so frames join without clicks.
+                let t = Double((base + i) % rate) / Double(rate)
+                let s = Int16(8192 * sin(2 * Double.pi * f * t))
+                for c in 0..<channels { samples[i * channels + c] = s }
+            }
+            onFrame(AudioFrame(sampleRate: rate, channelCount: channels, samples: samples, timestamp: deadline))
+            return true
+        }
+        session.attach(thread)
+        return RegisteredSession(session, registry)
+    }
+}

@@ -1,0 +1,183 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// The Permissions API names of the two capture permissions.
+public enum PermissionName: String, Sendable, CaseIterable, Hashable {
+    case camera
+    case microphone
+
+    public init(_ kind: MediaDeviceKind) { self = kind == .videoinput ? .camera : .microphone }
+}
+
+/// What getUserMedia asks the user for: the kinds, and the devices it would open (so the
+/// prompt can name them).
+public struct PermissionRequest: Sendable {
+    public var names: [PermissionName]
+    public var deviceLabels: [PermissionName: String]
+}
+
+/// Decides whether devices may open (§"getUserMedia", "request permission to use"). It is
+/// asked before any device opens; throwing NotAllowedError rejects getUserMedia.
+public protocol PermissionBroker: Sendable {
+    func request(_ request: PermissionRequest) async throws(MediaStreamError)
+}
+
+/// Fixed answers: what `--allow` and `--deny` give, and what tests use.
+public struct StaticPermissions: PermissionBroker {
+    public var granted: Set<PermissionName>
+    public var denied: Set<PermissionName>
+    public var hint: String
+
+    public init(granted: Set<PermissionName>, denied: Set<PermissionName> = [],
+                hint: String = "grant it with --allow camera,microphone") {
+        self.granted = granted.subtracting(denied)
+        self.denied = denied
+        self.hint = hint
+    }
+
+    public static let allowAll = StaticPermissions(granted: Set(PermissionName.allCases))
+
+    public func request(_ request: PermissionRequest) async throws(MediaStreamError) {
+        for name in request.names where !granted.contains(name) {
+            if denied.contains(name) {
+                throw MediaStreamError(.notAllowedError, "permission to use the \(name.rawValue) was denied; \(hint)")
+            }
+            throw MediaStreamError(.notAllowedError, "permission to use the \(name.rawValue) has not been granted; \(hint)")
+        }
+    }
+}
+
+/// The answer to a terminal prompt.
+public enum PromptAnswer: Sendable, Equatable { case allowOnce, allowAlways, deny }
+
+/// The command line's permission flow (the seed's "User privacy" section): `--deny` wins,
+/// then `--allow`, then a remembered "always", then a prompt on a terminal; without any of
+/// them the request is rejected with a message saying how to grant.
+public final class InteractivePermissions: PermissionBroker {
+    public let store: PermissionStore
+    public let allowed: Set<PermissionName>
+    public let denied: Set<PermissionName>
+    /// Asks the user; nil when there is no terminal to ask on.
+    private let prompt: (@Sendable (PermissionRequest) -> PromptAnswer?)?
+
+    public init(store: PermissionStore, allowed: Set<PermissionName> = [], denied: Set<PermissionName> = [],
+                prompt: (@Sendable (PermissionRequest) -> PromptAnswer?)? = InteractivePermissions.terminalPrompt) {
+        self.store = store
+        self.allowed = allowed
+        self.denied = denied
+        self.prompt = prompt
+    }
+
+    public func request(_ request: PermissionRequest) async throws(MediaStreamError) {
+        let names = request.names
+        if let d = names.first(where: { denied.contains($0) }) {
+            throw MediaStreamError(.notAllowedError, "permission to use the \(d.rawValue) was denied (--deny \(d.rawValue))")
+        }
+        let remembered = store.granted()
+        let missing = names.filter { !allowed.contains($0) && !remembered.contains($0) }
+        if missing.isEmpty { return }
+        let how = "run with --allow \(missing.map(\.rawValue).joined(separator: ",")), or answer \"always\" at the prompt on a terminal (revoke with: tincan permissions --revoke all)"
+        guard let prompt, let answer = prompt(PermissionRequest(names: missing, deviceLabels: request.deviceLabels)) else {
+            throw MediaStreamError(.notAllowedError, "permission to use the \(missing.map(\.rawValue).joined(separator: " and ")) has not been granted; \(how)")
+        }
+        switch answer {
+        case .deny:
+            throw MediaStreamError(.notAllowedError, "the user denied the \(missing.map(\.rawValue).joined(separator: " and "))")
+        case .allowOnce:
+            return
+        case .allowAlways:
+            do { try store.grant(missing) } catch {
+                writeToStandardError("tincan: could not remember the permission: \(error)\n")
+            }
+        }
+    }
+
+    /// Asks on the terminal (stdin and stderr must be a tty), naming the devices.
+    public static let terminalPrompt: @Sendable (PermissionRequest) -> PromptAnswer? = { request in
+        guard isatty(0) != 0, isatty(2) != 0 else { return nil }
+        let what = request.names.map { name in
+            request.deviceLabels[name].map { "the \(name.rawValue) \"\($0)\"" } ?? "the \(name.rawValue)"
+        }.joined(separator: " and ")
+        while true {
+            writeToStandardError("tincan wants to use \(what).\nAllow? [o]nce / [a]lways / [d]eny: ")
+            guard let line = readLine() else { return .deny }
+            switch line.trimmingSpaces.lowercased() {
+            case "o", "once", "y", "yes": return .allowOnce
+            case "a", "always": return .allowAlways
+            case "d", "deny", "n", "no": return .deny
+            default: continue
+            }
+        }
+    }
+}
+
+/// Remembered "always" grants, one name per line in `$XDG_CONFIG_HOME/tincan/permissions`
+/// (or `~/.config/tincan/permissions`).
+public final class PermissionStore: Sendable {
+    public let path: String
+    private let lock = Mutex<Void>(())
+
+    public init(path: String) { self.path = path }
+
+    /// The store in the XDG config directory.
+    public static func standard() -> PermissionStore {
+        PermissionStore(path: configDirectory() + "/permissions")
+    }
+
+    public static func configDirectory() -> String {
+        if let xdg = getenv("XDG_CONFIG_HOME").map({ String(cString: $0) }), xdg.hasPrefix("/") { return xdg + "/tincan" }
+        let home = getenv("HOME").map { String(cString: $0) } ?? "."
+        return home + "/.config/tincan"
+    }
+
+    public func granted() -> Set<PermissionName> {
+        lock.withLock { _ in readUnlocked() }
+    }
+
+    private func readUnlocked() -> Set<PermissionName> {
+        guard let file = try? BinaryFile(path: path, mode: "rb"), let bytes = try? file.read(1 << 16) else { return [] }
+        var out = Set<PermissionName>()
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+            if let name = PermissionName(rawValue: String(line).trimmingSpaces) { out.insert(name) }
+        }
+        return out
+    }
+
+    private func writeUnlocked(_ names: Set<PermissionName>) throws(MediaFileError) {
+        makeDirectories(for: path)
+        let file = try BinaryFile(path: path, mode: "wb")
+        let text = PermissionName.allCases.filter { names.contains($0) }.map { $0.rawValue + "\n" }.joined()
+        try file.write(Array(text.utf8))
+        try file.close()
+    }
+
+    public func grant(_ names: [PermissionName]) throws(MediaFileError) {
+        try lock.withLock { _ throws(MediaFileError) in try writeUnlocked(readUnlocked().union(names)) }
+    }
+
+    public func revoke(_ names: [PermissionName]) throws(MediaFileError) {
+        try lock.withLock { _ throws(MediaFileError) in
+            let remaining = readUnlocked().subtracting(names)
+            if remaining.isEmpty {
+                if access(path, F_OK) == 0, unlink(path) != 0 {
+                    throw MediaFileError(path: path, String(cString: strerror(errno)))
+                }
+            } else {
+                try writeUnlocked(remaining)
+            }
+        }
+    }
+
+    private func makeDirectories(for file: String) {
+        var prefix = ""
+        let parts = file.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+        for (i, part) in parts.enumerated() {
+            prefix += (i == 0 ? "" : "/") + part
+            if !prefix.isEmpty { mkdir(prefix, 0o700) }
+        }
+    }
+}

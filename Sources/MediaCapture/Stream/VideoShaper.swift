@@ -1,0 +1,93 @@
+import CYUV
+
+/// Turns the device's native frames into what the track's settings promise
+/// (resizeMode "crop-and-scale", §"VideoResizeModeEnum"): a centred crop to the target aspect
+/// ratio, then a downscale with libyuv. Never upscales: SelectSettings never picks a size
+/// above the native one.
+struct VideoShaper: Sendable {
+    let nativeWidth: Int, nativeHeight: Int
+    let width: Int, height: Int
+    let cropX: Int, cropY: Int, cropWidth: Int, cropHeight: Int
+
+    init(nativeWidth W: Int, nativeHeight H: Int, width: Int, height: Int) {
+        nativeWidth = W; nativeHeight = H
+        self.width = min(width, W); self.height = min(height, H)
+        // Crop the native picture to the target aspect ratio, centred, on even offsets so the
+        // chroma planes stay aligned.
+        var cw = W, ch = H
+        if W * self.height > H * self.width {
+            cw = min(W, max(1, Int((Double(H) * Double(self.width) / Double(self.height)).rounded())))
+        } else if W * self.height < H * self.width {
+            ch = min(H, max(1, Int((Double(W) * Double(self.height) / Double(self.width)).rounded())))
+        }
+        cropWidth = cw; cropHeight = ch
+        cropX = ((W - cw) / 2) & ~1
+        cropY = ((H - ch) / 2) & ~1
+    }
+
+    var isIdentity: Bool { width == nativeWidth && height == nativeHeight }
+
+    func shape(_ frame: VideoFrame) -> VideoFrame {
+        if isIdentity && frame.width == width && frame.height == height { return frame }
+        guard frame.width == nativeWidth, frame.height == nativeHeight,
+              frame.data.count >= VideoFrame.byteCount(width: frame.width, height: frame.height) else {
+            // A frame of an unexpected size: scale the whole picture rather than fail.
+            return VideoShaper(nativeWidth: frame.width, nativeHeight: frame.height, width: width, height: height).shapeChecked(frame)
+        }
+        return shapeChecked(frame)
+    }
+
+    private func shapeChecked(_ frame: VideoFrame) -> VideoFrame {
+        guard frame.data.count >= VideoFrame.byteCount(width: frame.width, height: frame.height) else {
+            return VideoFrame.black(width: width, height: height, timestamp: frame.timestamp)
+        }
+        let srcW = frame.width, srcH = frame.height
+        let srcCW = (srcW + 1) / 2, srcCH = (srcH + 1) / 2
+        let dstCW = (width + 1) / 2, dstCH = (height + 1) / 2
+        var out = [UInt8](repeating: 0, count: VideoFrame.byteCount(width: width, height: height))
+        frame.data.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                guard let s = src.baseAddress, let d = dst.baseAddress else { return }
+                let sy = s + cropY * srcW + cropX
+                let su = s + srcW * srcH + (cropY / 2) * srcCW + cropX / 2
+                let sv = s + srcW * srcH + srcCW * srcCH + (cropY / 2) * srcCW + cropX / 2
+                let dy = d, du = d + width * height, dv = d + width * height + dstCW * dstCH
+                _ = I420Scale(sy, Int32(srcW), su, Int32(srcCW), sv, Int32(srcCW),
+                              Int32(cropWidth), Int32(cropHeight),
+                              dy, Int32(width), du, Int32(dstCW), dv, Int32(dstCW),
+                              Int32(width), Int32(height), kFilterBox)
+            }
+        }
+        return VideoFrame(width: width, height: height, data: out, timestamp: frame.timestamp)
+    }
+}
+
+/// Frame-rate decimation by timestamps (§"frameRate": integral decimation of the native rate
+/// MUST be supported): a frame is passed when it is due, with half a source interval of
+/// tolerance, so 30 fps under a 10 fps setting passes every third frame, evenly spaced.
+struct FrameDecimator: Sendable {
+    let sourceRate: Double
+    let targetRate: Double
+    private var next: UInt64?
+
+    init(sourceRate: Double, targetRate: Double) {
+        self.sourceRate = sourceRate
+        self.targetRate = targetRate
+    }
+
+    var passesAll: Bool { targetRate >= sourceRate * 0.999 }
+
+    mutating func admit(_ timestamp: UInt64) -> Bool {
+        if passesAll { return true }
+        let interval = UInt64(1e9 / targetRate)
+        let slack = UInt64(0.5e9 / sourceRate)
+        guard let due = next else {
+            next = timestamp + interval
+            return true
+        }
+        guard timestamp + slack >= due else { return false }
+        // Keep the schedule, but do not try to catch up after a long gap.
+        next = due + interval > timestamp ? due + interval : timestamp + interval
+        return true
+    }
+}

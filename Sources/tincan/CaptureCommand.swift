@@ -1,0 +1,218 @@
+import ArgumentParser
+import Foundation
+import MediaCapture
+import Synchronization
+
+/// `tincan capture`: getUserMedia, then record the tracks to files for a while.
+struct CaptureCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "capture",
+        abstract: "Capture from the camera and microphone to Y4M and WAV files, and report what was captured.",
+        discussion: """
+        The devices open only with permission: --allow camera,microphone, a remembered
+        "always", or the prompt on a terminal. While capturing, stderr shows which device is on.
+
+        Examples:
+          tincan capture --fake-devices --allow camera,microphone \\
+              --constraints '{"video": {"width": 640, "height": 480, "frameRate": {"ideal": 10, "max": 15}}, "audio": true}' \\
+              --duration 3 --video-out out/camera.y4m --audio-out out/microphone.wav
+          tincan capture --audio-file voice.wav --allow microphone --constraints '{"audio": true}' --audio-out copy.wav
+        """
+    )
+
+    @OptionGroup var deviceOptions: DeviceOptions
+    @OptionGroup var permissionOptions: PermissionOptions
+
+    @Option(help: ArgumentHelp("MediaStreamConstraints as JSON.", valueName: "json"))
+    var constraints = #"{"video": true, "audio": true}"#
+
+    @Option(help: ArgumentHelp("Seconds to capture.", valueName: "seconds"))
+    var duration: Double = 3
+
+    @Option(name: .customLong("video-out"), help: ArgumentHelp("Write the video track here (YUV4MPEG2).", valueName: "file.y4m"))
+    var videoOut: String?
+
+    @Option(name: .customLong("audio-out"), help: ArgumentHelp("Write the audio track here (16-bit PCM WAV).", valueName: "file.wav"))
+    var audioOut: String?
+
+    @Flag(help: "Print the summary as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard duration > 0, duration <= 24 * 3600 else { throw ValidationError("--duration must be between 0 and 86400 seconds") }
+    }
+
+    func run() async throws {
+        let (video, audio) = try deviceOptions.devices()
+        let permissions = InteractivePermissions(store: PermissionStore.standard(),
+                                                 allowed: try permissionOptions.allowed(),
+                                                 denied: try permissionOptions.denied())
+        let media = MediaDevices(videoDevices: video, audioDevices: audio, permissions: permissions,
+                                 options: .init(captureAllowedByPolicy: DeviceOptions.captureAllowedByPolicy))
+        let stream: MediaStream
+        do {
+            stream = try await media.getUserMedia(jsonText: constraints)
+        } catch {
+            if json { Output.print(Output.error(error)) }
+            Output.stderr("tincan: getUserMedia failed: \(error)")
+            throw ExitCode(1)
+        }
+
+        var recorders: [Recorder] = []
+        do {
+            for path in [videoOut, audioOut].compactMap({ $0 }) {
+                let dir = (path as NSString).deletingLastPathComponent
+                if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+            }
+            if let track = stream.getVideoTracks().first {
+                let s = track.getSettings()
+                let writer = try videoOut.map { path in
+                    try Y4MWriter(path: path, width: s.width ?? 0, height: s.height ?? 0, frameRate: s.frameRate ?? 30)
+                }
+                let r = Recorder(track: track, videoWriter: writer, audioWriter: nil)
+                track.addVideoSink { r.write($0) }
+                recorders.append(r)
+            }
+            if let track = stream.getAudioTracks().first {
+                let s = track.getSettings()
+                let writer = try audioOut.map { path in
+                    try WAVWriter(path: path, sampleRate: s.sampleRate ?? 48000, channelCount: s.channelCount ?? 1)
+                }
+                let r = Recorder(track: track, videoWriter: nil, audioWriter: writer)
+                track.addAudioSink { r.write($0) }
+                recorders.append(r)
+            }
+        } catch {
+            for t in stream.getTracks() { t.stop() }
+            Output.stderr("tincan: \(error)")
+            throw ExitCode(1)
+        }
+
+        // Capture for the duration, or until every track has ended on its own.
+        let deadline = Date().addingTimeInterval(duration)
+        while Date() < deadline, stream.active {
+            try? await Task.sleep(nanoseconds: UInt64(min(0.05, max(0, deadline.timeIntervalSinceNow)) * 1e9))
+        }
+        for t in stream.getTracks() { t.stop() }
+
+        var summary: [(String, JSONValue)] = [("ok", .bool(true))]
+        var failed = false
+        for r in recorders {
+            let (entry, error) = r.finish()
+            summary.append((r.track.kind, entry))
+            if let error { Output.stderr("tincan: \(error)"); failed = true }
+            if let e = r.track.endError { Output.stderr("tincan: the \(r.track.kind) track ended early: \(e)") }
+        }
+        if json {
+            Output.print(.object(summary))
+        } else {
+            for (kind, entry) in summary.dropFirst() { print(CaptureCommand.describe(kind, entry)) }
+        }
+        if failed { throw ExitCode(1) }
+    }
+
+    static func describe(_ kind: String, _ e: JSONValue) -> String {
+        func n(_ k: String) -> String { e[k].map { $0.serialized } ?? "?" }
+        if kind == "video" {
+            var s = "video: \(n("frames")) frames \(n("width"))x\(n("height")), measured \(n("measuredFrameRate")) fps (setting \(n("frameRate")) fps)"
+            if let f = e["file"], case .string(let path) = f { s += " -> \(path)" }
+            return s
+        }
+        var s = "audio: \(n("seconds")) s at \(n("sampleRate")) Hz, \(n("channelCount")) channel(s), \(n("samples")) sample frames"
+        if let f = e["file"], case .string(let path) = f { s += " -> \(path)" }
+        return s
+    }
+}
+
+/// Counts and writes one track's frames; sinks run on the device's thread, so the writer is
+/// behind a lock.
+final class Recorder: Sendable {
+    let track: MediaStreamTrack
+    private struct State {
+        var frames = 0
+        var samples = 0
+        var first: UInt64?
+        var last: UInt64?
+        var error: String?
+        var width = 0, height = 0, rate = 0, channels = 0
+    }
+    private let state = Mutex(State())
+    private let video: Mutex<Y4MWriter?>
+    private let audio: Mutex<WAVWriter?>
+    private let videoPath: String?
+    private let audioPath: String?
+
+    init(track: MediaStreamTrack, videoWriter: sending Y4MWriter?, audioWriter: sending WAVWriter?) {
+        self.track = track
+        self.videoPath = nil
+        self.audioPath = nil
+        self.video = Mutex(videoWriter)
+        self.audio = Mutex(audioWriter)
+    }
+
+    func write(_ frame: VideoFrame) {
+        let err: String? = video.withLock { w -> String? in
+            guard let writer = w else { return nil }
+            do { try writer.write(frame) } catch { return "\(error)" }
+            return nil
+        }
+        state.withLock { s in
+            s.frames += 1
+            if s.first == nil { s.first = frame.timestamp }
+            s.last = frame.timestamp
+            s.width = frame.width; s.height = frame.height
+            if let err, s.error == nil { s.error = err }
+        }
+    }
+
+    func write(_ frame: AudioFrame) {
+        let err: String? = audio.withLock { w -> String? in
+            guard let writer = w else { return nil }
+            do { try writer.write(frame) } catch { return "\(error)" }
+            return nil
+        }
+        state.withLock { s in
+            s.frames += 1
+            s.samples += frame.frameCount
+            s.rate = frame.sampleRate; s.channels = frame.channelCount
+            if s.first == nil { s.first = frame.timestamp }
+            s.last = frame.timestamp
+            if let err, s.error == nil { s.error = err }
+        }
+    }
+
+    /// Closes the file and returns the summary entry.
+    func finish() -> (JSONValue, String?) {
+        var closeError: String?
+        video.withLock { w in
+            if let writer = w {
+                do { try writer.close() } catch { closeError = "\(error)" }
+            }
+            w = nil
+        }
+        audio.withLock { w in
+            if let writer = w {
+                do { try writer.close() } catch { closeError = "\(error)" }
+            }
+            w = nil
+        }
+        let s = state.withLock { $0 }
+        let settings = track.getSettings()
+        var m: [(String, JSONValue)] = []
+        if track.deviceKind == .videoinput {
+            var fps = 0.0
+            if let a = s.first, let b = s.last, b > a, s.frames > 1 { fps = Double(s.frames - 1) / (Double(b - a) / 1e9) }
+            m = [("frames", .number(Double(s.frames))), ("width", .number(Double(settings.width ?? s.width))),
+                 ("height", .number(Double(settings.height ?? s.height))),
+                 ("frameRate", .number(settings.frameRate ?? 0)),
+                 ("measuredFrameRate", .number((fps * 100).rounded() / 100))]
+        } else {
+            let rate = settings.sampleRate ?? s.rate
+            m = [("samples", .number(Double(s.samples))),
+                 ("seconds", .number(rate > 0 ? (Double(s.samples) / Double(rate) * 1000).rounded() / 1000 : 0)),
+                 ("sampleRate", .number(Double(rate))), ("channelCount", .number(Double(settings.channelCount ?? s.channels)))]
+        }
+        m.append(("settings", settings.json))
+        return (.object(m), closeError ?? s.error)
+    }
+}
