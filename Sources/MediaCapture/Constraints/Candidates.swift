@@ -59,7 +59,7 @@ enum Candidates {
                     var d = 0.0
                     if sizeFree { d += rel(Double(w), defaultWidth) + rel(Double(h), defaultHeight) }
                     if rateFree { d += rel(fps, defaultFrameRate) }
-                    d += rel(SelectSettings.aspect(w, h), SelectSettings.aspect(mode.width, mode.height))
+                    d += 0.5 * rel(SelectSettings.aspect(w, h), SelectSettings.aspect(mode.width, mode.height))
                     let pref = [d, resize == "none" ? 0 : 1, Double(di), Double(mi), -Double(w * h)]
                     return SettingsCandidate(settings: s, deviceIndex: di, videoMode: mode, audioMode: nil, preference: pref)
                 }

@@ -1,0 +1,167 @@
+import Testing
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+@testable import MediaCapture
+
+func temporaryDirectory() -> String {
+    var template = Array("/tmp/tincan-test-XXXXXX".utf8CString)
+    return template.withUnsafeMutableBufferPointer { p in String(cString: mkdtemp(p.baseAddress!)) }
+}
+
+@Suite struct DeviceTests {
+    @Test("SyntheticPattern: the burned-in frame number and timestamp read back")
+    func patternRoundTrip() {
+        for n in [0, 1, 29, 123_456, 16_777_215] {
+            let f = SyntheticPattern.frame(width: 640, height: 480, frameNumber: n, timestamp: 5_000_000_000 + UInt64(n) * 1_000_000)
+            #expect(SyntheticPattern.readFrameNumber(from: f) == n)
+            #expect(SyntheticPattern.readTimestampMilliseconds(from: f) == UInt32(5000 + n))
+        }
+    }
+
+    @Test("SyntheticPattern: survives coding noise and downscaling; nil for other pictures")
+    func patternRobust() {
+        var f = SyntheticPattern.frame(width: 1280, height: 720, frameNumber: 4242, timestamp: 0)
+        var seed: UInt32 = 1
+        for i in 0..<(1280 * 720) {
+            seed = seed &* 1_103_515_245 &+ 12345
+            let noise = Int(seed >> 16 % 81) % 81 - 40
+            f.data[i] = UInt8(clamping: Int(f.data[i]) + noise)
+        }
+        #expect(SyntheticPattern.readFrameNumber(from: f) == 4242)
+        let small = VideoShaper(nativeWidth: 1280, nativeHeight: 720, width: 320, height: 180).shape(f)
+        #expect(SyntheticPattern.readFrameNumber(from: small) == 4242)
+        #expect(SyntheticPattern.readFrameNumber(from: VideoFrame.black(width: 640, height: 480, timestamp: 0)) == nil)
+        #expect(SyntheticPattern.readFrameNumber(from: VideoFrame(width: 8, height: 8, data: [], timestamp: 0)) == nil)
+    }
+
+    @Test("Fake devices pace themselves: a 30 fps synthetic camera delivers every 33.3 ms")
+    func cameraPacing() throws {
+        let cam = SyntheticCamera()
+        let stamps = Mutex<[UInt64]>([])
+        let session = try cam.start(mode: VideoMode(width: 320, height: 240, frameRate: 30), onFrame: { f in
+            stamps.withLock { $0.append(MonotonicClock.now()) }
+        }, onEnd: { _ in })
+        usleep(520_000)
+        session.stop()
+        let s = stamps.withLock { $0 }
+        #expect((15...18).contains(s.count), "\(s.count) frames in 0.52 s")
+        let mean = Double(s.last! - s.first!) / Double(s.count - 1) / 1e6
+        #expect(abs(mean - 33.33) < 3, "mean interval \(mean) ms")
+        #expect(cam.openSessionCount == 0)
+    }
+
+    @Test("Devices file: the issue's example, with modes, facingMode, resizeModes and audio defaults")
+    func devicesFile() throws {
+        let text = #"{"devices": [ {"deviceId": "cam0", "kind": "videoinput", "label": "Front", "groupId": "g0", "facingMode": "user", "modes": [{"width": 1280, "height": 720, "frameRate": 30, "pixelFormat": "NV12"}], "resizeModes": ["none", "crop-and-scale"]}, {"deviceId": "mic0", "kind": "audioinput", "label": "Mic", "groupId": "g0", "sampleRate": [48000], "sampleSize": [16], "channelCount": [1, 2], "echoCancellation": [true, false], "autoGainControl": [true, false], "noiseSuppression": [true, false], "latency": [0.01], "defaults": {"channelCount": 1}} ]}"#
+        let d = try DeviceDescriptionFile(jsonText: text)
+        #expect(d.videoDevices.count == 1 && d.audioDevices.count == 1)
+        #expect(d.videoDevices[0].modes == [VideoMode(width: 1280, height: 720, frameRate: 30, pixelFormat: "NV12")])
+        #expect(d.videoDevices[0].facingMode == "user")
+        #expect(d.audioDevices[0].defaultMode.channelCount == 1)
+        let bare = try DeviceDescriptionFile(jsonText: #"[{"kind": "videoinput", "modes": [{"width": 320, "height": 240, "frameRate": 15}]}]"#)
+        #expect(bare.videoDevices[0].facingMode == nil)
+        #expect(bare.videoDevices[0].modes[0].frameRate == 15)
+    }
+
+    @Test("Devices file: bad descriptions are errors with the place named", arguments: [
+        "{}", "5", #"[{"kind": "printer"}]"#, #"[{"kind": "videoinput"}]"#,
+        #"[{"kind": "videoinput", "modes": [{"width": -1, "height": 2, "frameRate": 30}]}]"#,
+        #"[{"kind": "audioinput", "sampleRate": ["fast"]}]"#, "[{", "[3]",
+    ])
+    func devicesFileErrors(_ text: String) {
+        #expect(throws: MediaStreamError.self) { try DeviceDescriptionFile(jsonText: text) }
+    }
+
+    @Test("Y4M and WAV file devices: mode from the file, content looped in real time")
+    func fileDevices() async throws {
+        let dir = temporaryDirectory()
+        let y4m = dir + "/in.y4m", wav = dir + "/in.wav"
+        let w = try Y4MWriter(path: y4m, width: 160, height: 120, frameRate: 25)
+        for n in 0..<3 { try w.write(SyntheticPattern.frame(width: 160, height: 120, frameNumber: n, timestamp: 0)) }
+        try w.close()
+        let a = try WAVWriter(path: wav, sampleRate: 16000, channelCount: 1)
+        try a.write(AudioFrame(sampleRate: 16000, channelCount: 1, samples: (0..<1600).map { Int16($0) }, timestamp: 0))
+        try a.close()
+        let cam = try Y4MFileCamera(path: y4m)
+        let mic = try WAVFileMicrophone(path: wav)
+        #expect(cam.modes == [VideoMode(width: 160, height: 120, frameRate: 25)])
+        #expect(mic.capabilities.sampleRates == [16000])
+        let stream = try await devices(video: [cam], audio: [mic]).getUserMedia(jsonText: #"{"video": true, "audio": true}"#)
+        let numbers = Mutex<[Int]>([])
+        let samples = Mutex<[Int16]>([])
+        stream.getVideoTracks()[0].addVideoSink { f in numbers.withLock { $0.append(SyntheticPattern.readFrameNumber(from: f) ?? -1) } }
+        stream.getAudioTracks()[0].addAudioSink { f in samples.withLock { $0 += f.samples } }
+        try? await Task.sleep(nanoseconds: 300_000_000)
+        for t in stream.getTracks() { t.stop() }
+        let got = numbers.withLock { $0 }
+        #expect(got.count >= 5)
+        #expect(Array(got.prefix(5)) == [0, 1, 2, 0, 1])
+        let s = samples.withLock { $0 }
+        #expect(s.count >= 160 * 20)
+        #expect(Array(s.prefix(4)) == [0, 1, 2, 3])
+        #expect(s[1600] == 0, "loops at the end of the file")
+    }
+
+    @Test("File devices: a missing or malformed file is an error naming it")
+    func fileDeviceErrors() {
+        #expect(throws: MediaFileError.self) { try Y4MFileCamera(path: "/nonexistent/x.y4m") }
+        #expect(throws: MediaFileError.self) { try WAVFileMicrophone(path: "/nonexistent/x.wav") }
+    }
+}
+
+@Suite struct PermissionTests {
+    @Test("User privacy: \"always\" is remembered in the store and can be revoked")
+    func storeGrantRevoke() throws {
+        let store = PermissionStore(path: temporaryDirectory() + "/tincan/permissions")
+        #expect(store.granted().isEmpty)
+        try store.grant([.camera])
+        #expect(store.granted() == [.camera])
+        try store.grant([.microphone])
+        try store.revoke([.camera])
+        #expect(store.granted() == [.microphone])
+        try store.revoke(PermissionName.allCases)
+        #expect(store.granted().isEmpty)
+    }
+
+    @Test("User privacy: without a grant or a terminal the request is NotAllowedError saying how to grant")
+    func noPrompt() async {
+        let p = InteractivePermissions(store: PermissionStore(path: temporaryDirectory() + "/p"), prompt: nil)
+        do {
+            try await p.request(PermissionRequest(names: [.camera], deviceLabels: [:]))
+            Issue.record("granted")
+        } catch {
+            #expect(error.name == .notAllowedError)
+            #expect(error.message.contains("--allow camera"))
+        }
+    }
+
+    @Test("User privacy: prompt answers once / always / deny; --deny wins over a stored grant")
+    func promptAnswers() async throws {
+        let store = PermissionStore(path: temporaryDirectory() + "/p")
+        let asked = Mutex<[[PermissionName]]>([])
+        func broker(_ answer: PromptAnswer, denied: Set<PermissionName> = []) -> InteractivePermissions {
+            InteractivePermissions(store: store, denied: denied, prompt: { r in asked.withLock { $0.append(r.names) }; return answer })
+        }
+        try await broker(.allowOnce).request(PermissionRequest(names: [.camera], deviceLabels: [.camera: "Cam"]))
+        #expect(store.granted().isEmpty)
+        await #expect(throws: MediaStreamError.self) { try await broker(.deny).request(PermissionRequest(names: [.camera], deviceLabels: [:])) }
+        try await broker(.allowAlways).request(PermissionRequest(names: [.camera, .microphone], deviceLabels: [:]))
+        #expect(store.granted() == [.camera, .microphone])
+        let before = asked.withLock { $0.count }
+        try await broker(.deny).request(PermissionRequest(names: [.camera], deviceLabels: [:]))
+        #expect(asked.withLock { $0.count } == before, "a remembered grant does not prompt")
+        await #expect(throws: MediaStreamError.self) {
+            try await broker(.allowOnce, denied: [.camera]).request(PermissionRequest(names: [.camera], deviceLabels: [:]))
+        }
+    }
+
+    @Test("User privacy: no device opens before permission is given")
+    func noDeviceBeforePermission() async {
+        let cam = webcam()
+        let media = devices(video: [cam], permissions: StaticPermissions(granted: []))
+        _ = try? await media.getUserMedia(jsonText: #"{"video": true}"#)
+        #expect(cam.openSessionCount == 0)
+    }
+}

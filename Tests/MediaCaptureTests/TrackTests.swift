@@ -1,0 +1,166 @@
+import Testing
+import Synchronization
+@testable import MediaCapture
+
+/// What a live track delivers matches getSettings() (getusermedia.html §"MediaStreamTrack",
+/// §"frameRate" decimation, §"VideoResizeModeEnum" crop-and-scale, §"Life-cycle and media
+/// flow": a disabled track renders black frames / silence).
+@Suite(.serialized) struct TrackTests {
+    final class Collector<T: Sendable>: Sendable {
+        let items = Mutex<[(T, UInt64)]>([])
+        func add(_ x: T) { items.withLock { $0.append((x, MonotonicClock.now())) } }
+        var all: [(T, UInt64)] { items.withLock { $0 } }
+        var count: Int { items.withLock { $0.count } }
+        func clear() { items.withLock { $0.removeAll() } }
+    }
+
+    func sleep(_ s: Double) async { try? await Task.sleep(nanoseconds: UInt64(s * 1e9)) }
+
+    @Test("§frameRate: a 30 fps camera under {ideal: 10, max: 15} delivers evenly spaced frames at 10 fps")
+    func decimationTiming() async throws {
+        let cam = webcam()
+        let stream = try await devices(video: [cam]).getUserMedia(jsonText: #"{"video": {"frameRate": {"ideal": 10, "max": 15}}}"#)
+        let track = try #require(stream.getVideoTracks().first)
+        #expect(track.getSettings().frameRate == 10)
+        let frames = Collector<VideoFrame>()
+        track.addVideoSink { frames.add($0) }
+        await sleep(1.5)
+        track.stop()
+        let got = frames.all
+        #expect((13...17).contains(got.count), "got \(got.count) frames in 1.5 s")
+        // Capture timestamps: exactly every third source frame (100 ms).
+        let stamps = got.map { Double($0.0.timestamp) / 1e6 }
+        let gaps = zip(stamps.dropFirst(), stamps).map { $0 - $1 }
+        #expect(gaps.allSatisfy { abs($0 - 100) < 2 }, "timestamp gaps \(gaps)")
+        // Arrival times: evenly spaced too, within scheduling noise.
+        let arrivals = got.map { Double($0.1) / 1e6 }
+        let arrivalGaps = zip(arrivals.dropFirst(), arrivals).map { $0 - $1 }
+        let mean = arrivalGaps.reduce(0, +) / Double(max(arrivalGaps.count, 1))
+        #expect(abs(mean - 100) < 10, "mean arrival gap \(mean) ms")
+        #expect(arrivalGaps.allSatisfy { $0 > 50 && $0 < 150 }, "arrival gaps \(arrivalGaps)")
+        // The burned-in counter shows every third source frame went through.
+        let numbers = got.compactMap { SyntheticPattern.readFrameNumber(from: $0.0) }
+        #expect(numbers.count == got.count)
+        #expect(zip(numbers.dropFirst(), numbers).allSatisfy { $0 - $1 == 3 }, "\(numbers)")
+    }
+
+    @Test("§VideoResizeModeEnum: crop-and-scale output dimensions equal getSettings()")
+    func cropAndScaleDimensions() async throws {
+        let stream = try await devices().getUserMedia(jsonText: #"{"video": {"width": {"exact": 320}, "height": {"exact": 180}}}"#)
+        let track = try #require(stream.getVideoTracks().first)
+        let s = track.getSettings()
+        #expect(s.width == 320 && s.height == 180 && s.resizeMode == "crop-and-scale")
+        let frames = Collector<VideoFrame>()
+        track.addVideoSink { frames.add($0) }
+        await sleep(0.25)
+        track.stop()
+        let got = frames.all.map(\.0)
+        #expect(!got.isEmpty)
+        #expect(got.allSatisfy { $0.width == 320 && $0.height == 180 && $0.data.count == VideoFrame.byteCount(width: 320, height: 180) })
+        // Scaled from 1280x720 (same aspect), the counter stays readable.
+        #expect(got.allSatisfy { SyntheticPattern.readFrameNumber(from: $0) != nil })
+    }
+
+    @Test("§MediaStreamTrack enabled: disabled gives black frames, releases the device after the grace period, re-enabling reopens it")
+    func disableReleasesDevice() async throws {
+        let cam = webcam()
+        let indicator = RecordingIndicator()
+        let media = devices(video: [cam], indicator: indicator, options: .init(disabledGracePeriod: 0.3))
+        let stream = try await media.getUserMedia(jsonText: #"{"video": {"width": 320, "height": 240}}"#)
+        let track = try #require(stream.getVideoTracks().first)
+        let frames = Collector<VideoFrame>()
+        track.addVideoSink { frames.add($0) }
+        await sleep(0.2)
+        #expect(cam.openSessionCount == 1)
+        #expect(frames.all.allSatisfy { $0.0.data.contains { $0 != 16 } })
+        track.enabled = false
+        await sleep(0.1)
+        frames.clear()
+        await sleep(0.1)
+        #expect(cam.openSessionCount == 1, "still open within the grace period")
+        await sleep(0.4)
+        #expect(cam.openSessionCount == 0, "released after the grace period")
+        #expect(!track.isDeviceOpen)
+        #expect(track.readyState == .live)
+        frames.clear()
+        await sleep(0.2)
+        let black = frames.all.map(\.0)
+        #expect(black.count >= 3, "black frames keep flowing after release")
+        #expect(black.allSatisfy { f in f.width == 320 && f.height == 240 && f.data[0..<(320 * 240)].allSatisfy { $0 == 16 } })
+        track.enabled = true
+        await sleep(0.2)
+        #expect(cam.openSessionCount == 1)
+        #expect(frames.all.last.map { SyntheticPattern.readFrameNumber(from: $0.0) != nil } == true)
+        track.stop()
+        #expect(cam.openSessionCount == 0)
+        #expect(indicator.states == [.capturing, .paused, .capturing, .off])
+    }
+
+    @Test("§MediaStreamTrack ended: the device ending fires ended once, not stop()")
+    func endedEvent() async throws {
+        let cam = webcam()
+        let stream = try await devices(video: [cam]).getUserMedia(jsonText: #"{"video": true}"#)
+        let track = try #require(stream.getVideoTracks().first)
+        let fired = Mutex(0)
+        track.onEnded { fired.withLock { $0 += 1 } }
+        cam.simulateEnd(MediaStreamError(.notReadableError, "unplugged"))
+        #expect(track.readyState == .ended)
+        #expect(fired.withLock { $0 } == 1)
+        #expect(track.endError?.name == .notReadableError)
+        #expect(!stream.active)
+
+        let stream2 = try await devices(video: [cam]).getUserMedia(jsonText: #"{"video": true}"#)
+        let t2 = try #require(stream2.getTracks().first)
+        let fired2 = Mutex(0)
+        t2.onEnded { fired2.withLock { $0 += 1 } }
+        t2.stop()
+        #expect(fired2.withLock { $0 } == 0)
+        #expect(cam.openSessionCount == 0)
+    }
+
+    @Test("§MediaStreamTrack: audio is 10 ms frames of the tone; disabled is silence")
+    func audioTrack() async throws {
+        let mic = microphone()
+        let stream = try await devices(audio: [mic]).getUserMedia(jsonText: #"{"audio": {"channelCount": 2}}"#)
+        let track = try #require(stream.getAudioTracks().first)
+        let frames = Collector<AudioFrame>()
+        track.addAudioSink { frames.add($0) }
+        await sleep(0.2)
+        track.enabled = false
+        await sleep(0.05)
+        frames.clear()
+        await sleep(0.1)
+        let silent = frames.all.map(\.0)
+        track.stop()
+        #expect(!silent.isEmpty && silent.allSatisfy { $0.samples.allSatisfy { $0 == 0 } })
+        #expect(silent.allSatisfy { $0.channelCount == 2 && $0.sampleRate == 48000 && $0.frameCount == 480 })
+    }
+
+    @Test("Frames out as an async sequence, which finishes when the track stops")
+    func asyncSequence() async throws {
+        let stream = try await devices().getUserMedia(jsonText: #"{"video": {"width": 160, "height": 120}}"#)
+        let track = try #require(stream.getVideoTracks().first)
+        var count = 0
+        for await frame in track.videoFrames() {
+            #expect(frame.width == 160 && frame.height == 120)
+            count += 1
+            if count == 3 { track.stop() }
+        }
+        #expect(count >= 3)
+    }
+
+    @Test("applyConstraints on a live track changes what it delivers (new native mode reopens the device)")
+    func applyWhileCapturing() async throws {
+        let cam = webcam()
+        let stream = try await devices(video: [cam]).getUserMedia(jsonText: #"{"video": true}"#)
+        let track = try #require(stream.getVideoTracks().first)
+        try await track.applyConstraints(jsonText: #"{"width": {"exact": 1280}, "height": {"exact": 720}}"#)
+        let frames = Collector<VideoFrame>()
+        track.addVideoSink { frames.add($0) }
+        await sleep(0.2)
+        track.stop()
+        #expect(!frames.all.isEmpty)
+        #expect(frames.all.allSatisfy { $0.0.width == 1280 && $0.0.height == 720 })
+        #expect(cam.openSessionCount == 0)
+    }
+}
