@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "ICETests", dependencies: ["ICE", "VirtualNetwork"]),
         .testTarget(name: "DTLSTests", dependencies: ["DTLS", "SRTP"]),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"]),
-        .testTarget(name: "TincanCLITests", dependencies: []),
+        .testTarget(name: "TincanCLITests", dependencies: ["tincan", "MediaCapture"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -3,7 +3,7 @@
 /// bits, so a receiver can measure frame rate and latency from the decoded picture even after
 /// lossy VP8 coding.
 ///
-/// The band is laid out in fractions of the picture (cells are width/24 by height/24), so it
+/// The band is laid out in fractions of the picture (cells are 1/24 of the width and height), so it
 /// survives scaling; it does not survive a crop that cuts the top-left corner.
 /// Bits, most significant first, row by row, 16 cells per row, 4 rows:
 /// 24-bit frame number, 32-bit capture time in ms (monotonic clock, modulo 2^32), 8-bit check.
@@ -11,11 +11,15 @@ public enum SyntheticPattern {
     static let columns = 16, rows = 4
     static let white: UInt8 = 235, black: UInt8 = 16
 
-    static func cell(width: Int, height: Int) -> (w: Int, h: Int)? {
-        let cw = width / 24, ch = height / 24
-        guard cw >= 2, ch >= 2 else { return nil }
-        return (cw, ch)
+    /// The pixel rectangle of bit `i`: columns and rows are 1/24 of the picture each, with
+    /// edges at exact fractions so a scaled picture keeps the same layout.
+    static func cellRect(_ i: Int, width: Int, height: Int) -> (x0: Int, x1: Int, y0: Int, y1: Int) {
+        let col = i % columns, row = i / columns
+        return (col * width / 24, (col + 1) * width / 24, row * height / 24, (row + 1) * height / 24)
     }
+
+    /// Cells need at least 2x2 pixels.
+    static func fits(width: Int, height: Int) -> Bool { width >= 48 && height >= 48 }
 
     static func check(_ frame: UInt32, _ ms: UInt32) -> UInt8 {
         var x: UInt32 = 0xA5
@@ -67,21 +71,21 @@ public enum SyntheticPattern {
                 let row = y * width
                 for x in x0..<min(width, x0 + barW) { p[row + x] = 220 }
             }
-            guard let c = cell(width: width, height: height) else { return }
+            guard fits(width: width, height: height) else { return }
             let bits = SyntheticPattern.bits(frameNumber: frameNumber, timestampMs: ms)
             for (i, bit) in bits.enumerated() {
-                let cx = (i % columns) * c.w, cy = (i / columns) * c.h
+                let r = cellRect(i, width: width, height: height)
                 let value = bit ? white : black
-                for y in cy..<min(height, cy + c.h) {
+                for y in r.y0..<min(height, r.y1) {
                     let row = y * width
-                    for x in cx..<min(width, cx + c.w) { p[row + x] = value }
+                    for x in r.x0..<min(width, r.x1) { p[row + x] = value }
                 }
             }
             // Neutral chroma under the band so colour coding cannot leak into luma decisions.
             let cw = (width + 1) / 2, chh = (height + 1) / 2
             let u = width * height, v = u + cw * chh
-            for y in 0..<min(chh, (rows * c.h + 1) / 2) {
-                for x in 0..<min(cw, (columns * c.w + 1) / 2) {
+            for y in 0..<min(chh, (rows * height / 24 + 1) / 2) {
+                for x in 0..<min(cw, (columns * width / 24 + 1) / 2) {
                     p[u + y * cw + x] = 128
                     p[v + y * cw + x] = 128
                 }
@@ -96,13 +100,14 @@ public enum SyntheticPattern {
     static func readBits(from frame: VideoFrame) -> [Bool]? {
         guard frame.width > 0, frame.height > 0,
               frame.data.count >= frame.width * frame.height,
-              let c = cell(width: frame.width, height: frame.height) else { return nil }
+              fits(width: frame.width, height: frame.height) else { return nil }
         var bits: [Bool] = []
         bits.reserveCapacity(columns * rows)
         for i in 0..<(columns * rows) {
-            let cx = (i % columns) * c.w, cy = (i / columns) * c.h
-            let x0 = cx + c.w / 4, x1 = max(x0 + 1, cx + c.w - c.w / 4)
-            let y0 = cy + c.h / 4, y1 = max(y0 + 1, cy + c.h - c.h / 4)
+            let r = cellRect(i, width: frame.width, height: frame.height)
+            let qw = (r.x1 - r.x0) / 4, qh = (r.y1 - r.y0) / 4
+            let x0 = r.x0 + qw, x1 = max(x0 + 1, r.x1 - qw)
+            let y0 = r.y0 + qh, y1 = max(y0 + 1, r.y1 - qh)
             var sum = 0, n = 0
             for y in y0..<min(y1, frame.height) {
                 for x in x0..<min(x1, frame.width) { sum += Int(frame.data[y * frame.width + x]); n += 1 }
