@@ -57,7 +57,7 @@ import Testing
         }
     }
 
-    @Test("§getUserMedia: SecurityError when capture is disabled by policy")
+    @Test("MDN getUserMedia exceptions (SecurityError: media support disabled; today's §getUserMedia folds policy into Permission Failure): SecurityError when capture is disabled by policy")
     func security() async {
         let e = await failure(#"{"video": true}"#, devices(options: .init(captureAllowedByPolicy: false)))
         #expect(e?.name == .securityError)

@@ -126,10 +126,11 @@ import Testing
         #expect(SelectSettings.distance(s, .frameRate, c, bareIsExact: false, kind: .videoinput) == 0)
     }
 
-    @Test("§fitness distance step 3: a video constraint on an audio track does not count")
+    @Test("§getUserMedia (remove properties not defined for kind) / §fitness distance step 3: video constraints in \"audio\" are ignored")
     func notApplicable() async {
-        let s = await audio(#"{"audio": {"width": 1280, "frameRate": 5}}"#)
+        let s = await audio(#"{"audio": {"width": {"exact": 1280}, "frameRate": 5}, "video": {"channelCount": {"exact": 7}}}"#)
         #expect(s?.sampleRate == 48000)
+        #expect(await video(#"{"video": {"sampleRate": {"min": 1000000}}}"#)?.width == 640)
     }
 
     @Test("§fitness distance step 5: an ideal for a member the settings lack costs 1")

@@ -142,6 +142,18 @@ public struct MediaTrackConstraints: Sendable, Equatable {
         }
     }
 
+    /// The constraints without the properties that are not defined for `kind` (getUserMedia
+    /// step "Remove any constrainable property inside of CS that are not defined for
+    /// MediaStreamTrack objects of type kind": audio-only constraints in "video" and video-only
+    /// ones in "audio" are ignored rather than causing OverconstrainedError).
+    public func applicable(to kind: MediaDeviceKind) -> MediaTrackConstraints {
+        let foreign = kind == .videoinput ? SelectSettings.audioProperties : SelectSettings.videoProperties
+        func strip(_ set: MediaTrackConstraintSet) -> MediaTrackConstraintSet {
+            MediaTrackConstraintSet(set.constraints.filter { !foreign.contains($0.key) })
+        }
+        return MediaTrackConstraints(strip(basic), advanced: advanced.map(strip))
+    }
+
     /// getConstraints(): the constraints as given, bare values kept bare.
     public var json: JSONValue {
         guard case .object(var m) = basic.json else { return .object([]) }

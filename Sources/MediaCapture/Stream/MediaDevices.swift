@@ -57,7 +57,7 @@ public final class MediaDevices: Sendable {
             throw MediaStreamError(.securityError, "camera and microphone capture is disabled by policy on this system")
         }
         var chosen: [(TrackSource, SettingsCandidate, MediaTrackConstraints)] = []
-        if let video = constraints.video {
+        if let video = constraints.video?.applicable(to: .videoinput) {
             guard !videoDevices.isEmpty else {
                 throw MediaStreamError(.notFoundError, "no camera found; try --fake-devices, --video-file F.y4m or --devices-file F.json")
             }
@@ -66,7 +66,7 @@ public final class MediaDevices: Sendable {
             case .selected(let c): chosen.append((.video(videoDevices[c.deviceIndex]), c, video))
             }
         }
-        if let audio = constraints.audio {
+        if let audio = constraints.audio?.applicable(to: .audioinput) {
             guard !audioDevices.isEmpty else {
                 throw MediaStreamError(.notFoundError, "no microphone found; try --fake-devices, --audio-file F.wav or --devices-file F.json")
             }

@@ -50,6 +50,7 @@ public final class MediaStreamTrack: Sendable {
         var videoSinks: [Int: @Sendable (VideoFrame) -> Void] = [:]
         var audioSinks: [Int: @Sendable (AudioFrame) -> Void] = [:]
         var endSinks: [Int: @Sendable () -> Void] = [:]
+        var finishers: [Int: @Sendable () -> Void] = [:]
         var endedByDevice: MediaStreamError?
         var capturing = false
     }
@@ -117,6 +118,7 @@ public final class MediaStreamTrack: Sendable {
             s.videoSinks[token.value] = nil
             s.audioSinks[token.value] = nil
             s.endSinks[token.value] = nil
+            s.finishers[token.value] = nil
         }
     }
 
@@ -158,16 +160,13 @@ public final class MediaStreamTrack: Sendable {
         return stream
     }
 
-    private let finishers = Mutex<[Int: @Sendable () -> Void]>([:])
+    /// Registers what ends an async sequence when the track ends (stop() or the device).
     private func addFinisher(_ f: @escaping @Sendable () -> Void) -> FrameSinkToken {
-        let token = addVideoSink { _ in }  // reserve a token number
-        removeSink(token)
-        finishers.withLock { $0[token.value] = f }
-        return token
-    }
-    private func runFinishers() {
-        let all = finishers.withLock { f in defer { f = [:] }; return Array(f.values) }
-        for f in all { f() }
+        state.withLock { s in
+            s.nextSink += 1
+            s.finishers[s.nextSink] = f
+            return FrameSinkToken(value: s.nextSink)
+        }
     }
 
     // MARK: capture
@@ -208,18 +207,19 @@ public final class MediaStreamTrack: Sendable {
     }
 
     private func handle(_ frame: VideoFrame) {
-        let out: (VideoFrame, [@Sendable (VideoFrame) -> Void])? = state.withLock { s in
+        let out: (VideoShaper, Bool, [@Sendable (VideoFrame) -> Void])? = state.withLock { s in
             // Frames of a mode no longer selected (before a reopen) are dropped.
             guard s.readyState == .live, var dec = s.decimator, let shaper = s.shaper,
                   frame.width == shaper.nativeWidth, frame.height == shaper.nativeHeight else { return nil }
             let admit = dec.admit(frame.timestamp)
             s.decimator = dec
-            guard admit else { return nil }
-            let shaped = s.enabled ? shaper.shape(frame)
-                : VideoFrame.black(width: shaper.width, height: shaper.height, timestamp: frame.timestamp)
-            return (shaped, Array(s.videoSinks.values))
+            guard admit, !s.videoSinks.isEmpty else { return nil }
+            return (shaper, s.enabled, Array(s.videoSinks.values))
         }
-        guard let (f, sinks) = out else { return }
+        guard let (shaper, enabled, sinks) = out else { return }
+        // Shaping runs outside the lock, on the device's thread.
+        let f = enabled ? shaper.shape(frame)
+            : VideoFrame.black(width: shaper.width, height: shaper.height, timestamp: frame.timestamp)
         for sink in sinks { sink(f) }
     }
 
@@ -327,22 +327,22 @@ public final class MediaStreamTrack: Sendable {
     }
 
     private func end(_ error: MediaStreamError?, fire: Bool) {
-        let taken: (CaptureSession?, PacedThread?, PacedThread?, [@Sendable () -> Void], Bool)? = state.withLock { s in
+        let taken: (CaptureSession?, PacedThread?, PacedThread?, [@Sendable () -> Void], [@Sendable () -> Void], Bool)? = state.withLock { s in
             guard s.readyState == .live else { return nil }
             s.readyState = .ended
             s.endedByDevice = error
-            let r = (s.session, s.filler, s.graceTimer, Array(s.endSinks.values), s.capturing)
+            let r = (s.session, s.filler, s.graceTimer, Array(s.endSinks.values), Array(s.finishers.values), s.capturing)
             s.session = nil; s.filler = nil; s.graceTimer = nil
-            s.videoSinks = [:]; s.audioSinks = [:]; s.endSinks = [:]
+            s.videoSinks = [:]; s.audioSinks = [:]; s.endSinks = [:]; s.finishers = [:]
             return r
         }
-        guard let (session, filler, timer, endSinks, capturing) = taken else { return }
+        guard let (session, filler, timer, endSinks, finishers, capturing) = taken else { return }
         session?.stop()
         filler?.stop()
         timer?.stop()
         if capturing { indicator.update(PermissionName(source.kind), label: label, state: .off) }
         if fire { for h in endSinks { h() } }
-        runFinishers()
+        for f in finishers { f() }
     }
 
     // MARK: applyConstraints
@@ -351,7 +351,8 @@ public final class MediaStreamTrack: Sendable {
     /// SelectSettings over this track's device only. On failure the constraints and settings
     /// stay as they were and the error names the constraint. A new native mode reopens the
     /// device if it is open.
-    public func applyConstraints(_ constraints: MediaTrackConstraints = MediaTrackConstraints()) async throws(MediaStreamError) {
+    public func applyConstraints(_ newConstraints: MediaTrackConstraints = MediaTrackConstraints()) async throws(MediaStreamError) {
+        let constraints = newConstraints.applicable(to: source.kind)
         let candidates: [SettingsCandidate]
         switch source {
         case .video(let d): candidates = Candidates.video([d], constraints: constraints)
