@@ -9,14 +9,16 @@ struct CaptureCommand: AsyncParsableCommand {
         commandName: "capture",
         abstract: "Capture from the camera and microphone to Y4M and WAV files, and report what was captured.",
         discussion: """
-        The devices open only with permission: --allow camera,microphone, a remembered
-        "always", or the prompt on a terminal. While capturing, stderr shows which device is on.
+        The devices open only with permission: --allow camera,microphone, a remembered "always" (see `tincan permissions`), or the prompt on a terminal. While a device captures, stderr says so; the summary (frames, measured frame rate, size, audio seconds, rate, channels) goes to stdout.
 
         Examples:
           tincan capture --fake-devices --allow camera,microphone \\
-              --constraints '{"video": {"width": 640, "height": 480, "frameRate": {"ideal": 10, "max": 15}}, "audio": true}' \\
-              --duration 3 --video-out out/camera.y4m --audio-out out/microphone.wav
-          tincan capture --audio-file voice.wav --allow microphone --constraints '{"audio": true}' --audio-out copy.wav
+            --constraints '{"video": {"width": 640, "height": 480,
+                                      "frameRate": {"ideal": 10, "max": 15}},
+                            "audio": true}' \\
+            --duration 3 --video-out out/camera.y4m --audio-out out/microphone.wav
+          tincan capture --audio-file voice.wav --allow microphone \\
+            --constraints '{"audio": true}' --audio-out copy.wav
         """
     )
 
@@ -88,9 +90,11 @@ struct CaptureCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
 
-        // Capture for the duration, or until every track has ended on its own.
+        // Capture for the duration, until every track has ended on its own, or until Ctrl-C
+        // (the files are then closed properly).
+        let interrupted = Interrupt()
         let deadline = Date().addingTimeInterval(duration)
-        while Date() < deadline, stream.active {
+        while Date() < deadline, stream.active, !interrupted.happened {
             try? await Task.sleep(nanoseconds: UInt64(min(0.05, max(0, deadline.timeIntervalSinceNow)) * 1e9))
         }
         for t in stream.getTracks() { t.stop() }
@@ -215,4 +219,18 @@ final class Recorder: Sendable {
         m.append(("settings", settings.json))
         return (.object(m), closeError ?? s.error)
     }
+}
+
+/// Set by SIGINT / SIGTERM so capture can stop and close its files.
+private let interruptFlag = Atomic<Bool>(false)
+
+/// Turns SIGINT and SIGTERM into a flag (the handler only stores to an atomic).
+struct Interrupt {
+    init() {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig) { _ in interruptFlag.store(true, ordering: .relaxed) }
+        }
+    }
+
+    var happened: Bool { interruptFlag.load(ordering: .relaxed) }
 }

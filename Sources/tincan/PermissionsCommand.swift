@@ -7,8 +7,7 @@ struct PermissionsCommand: ParsableCommand {
         commandName: "permissions",
         abstract: "Show or revoke the remembered camera and microphone permissions.",
         discussion: """
-        Answering "always" at the prompt remembers the permission in
-        $XDG_CONFIG_HOME/tincan/permissions (or ~/.config/tincan/permissions).
+        Answering "always" at the prompt remembers the permission in $XDG_CONFIG_HOME/tincan/permissions (or ~/.config/tincan/permissions). Revoking keeps nothing; the next capture asks again.
 
         Examples:
           tincan permissions

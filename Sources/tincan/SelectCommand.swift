@@ -8,17 +8,20 @@ struct SelectCommand: AsyncParsableCommand {
         commandName: "select",
         abstract: "Show the settings getUserMedia would choose, without opening any device.",
         discussion: """
-        Prints one JSON object: {"ok": true, "video": {settings}, "audio": {settings},
-        "apply": [...]} or {"ok": false, "error": "<DOM error name>", "constraint": ..., "message": ...}.
-        Each --apply-video / --apply-audio runs applyConstraints on the track of that kind, in
-        the order given; a failed one leaves the settings as they were.
+        Prints one JSON object: {"ok": true, "video": {settings}, "audio": {settings}, "apply": [...]} or {"ok": false, "error": "<DOM error name>", "constraint": ..., "message": ...}. A kind not in the stream is absent. Each --apply-video / --apply-audio runs applyConstraints on the track of that kind, in the order given; a failed one leaves the settings as they were. No device opens, so permission counts as granted unless --deny names the kind.
+
         Exit status: 0 when getUserMedia resolved, 1 when it rejected, 2 for usage errors.
 
         Examples:
-          tincan select --fake-devices --constraints '{"video": {"width": 1280, "height": 720, "frameRate": {"ideal": 10, "max": 15}}}'
-          tincan select --fake-devices --constraints '{"video": {"width": {"min": 5000}}}'
-          tincan select --fake-devices --constraints '{"video": true}' --apply-video '{"width": 320, "height": 240}'
-          tincan select --devices-file devices.json --constraints '{"video": {"facingMode": {"exact": "environment"}}}'
+          tincan select --fake-devices --constraints \\
+            '{"video": {"width": 1280, "height": 720,
+                        "frameRate": {"ideal": 10, "max": 15}}}'
+          tincan select --fake-devices \\
+            --constraints '{"video": {"width": {"min": 5000}}}'
+          tincan select --fake-devices --constraints '{"video": true}' \\
+            --apply-video '{"width": 320, "height": 240}'
+          tincan select --devices-file devices.json --constraints \\
+            '{"video": {"facingMode": {"exact": "environment"}}}'
         """
     )
 

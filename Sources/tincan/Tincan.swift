@@ -7,21 +7,25 @@ struct Tincan: AsyncParsableCommand {
         commandName: "tincan",
         abstract: "getUserMedia for Linux: capture, encode and send a camera and microphone over WebRTC.",
         discussion: """
-        Constraints are the JSON a web page passes to navigator.mediaDevices.getUserMedia(),
-        chosen with the W3C SelectSettings algorithm. No camera or microphone opens before you
-        allow it: answer the prompt on a terminal, or pass --allow camera,microphone.
+        Constraints are the JSON a web page passes to navigator.mediaDevices.getUserMedia(), chosen with the W3C SelectSettings algorithm. No camera or microphone opens before you allow it: answer the prompt on a terminal, or pass --allow camera,microphone.
 
         Examples:
           tincan devices --fake-devices
-          tincan select --fake-devices --constraints '{"video": {"width": 1280, "height": 720, "frameRate": {"ideal": 10, "max": 15}}}'
-          tincan select --fake-devices --constraints '{"video": true}' --apply-video '{"width": {"exact": 320}}'
-          tincan capture --fake-devices --allow camera,microphone --constraints '{"video": true, "audio": true}' \\
-              --duration 3 --video-out out/camera.y4m --audio-out out/microphone.wav
-          tincan capture --video-file clip.y4m --allow camera --constraints '{"video": {"frameRate": 10}}' --video-out out.y4m
+          tincan select --fake-devices --constraints \\
+            '{"video": {"width": 1280, "height": 720,
+                        "frameRate": {"ideal": 10, "max": 15}}}'
+          tincan select --fake-devices --constraints '{"video": true}' \\
+            --apply-video '{"width": {"exact": 320}}'
+          tincan capture --fake-devices --allow camera,microphone \\
+            --constraints '{"video": true, "audio": true}' --duration 3 \\
+            --video-out out/camera.y4m --audio-out out/microphone.wav
+          tincan capture --video-file clip.y4m --allow camera \\
+            --constraints '{"video": {"frameRate": 10}}' --video-out out.y4m
           tincan permissions --revoke all
 
-        Exit status: 0 success, 1 when getUserMedia rejected (the DOM error is printed),
-        2 for usage errors.
+        Devices: --fake-devices (synthetic camera and 440 Hz microphone), --devices-file F.json, --video-file F.y4m, --audio-file F.wav; without any of them, the system's cameras and microphones.
+
+        Exit status: 0 success, 1 when getUserMedia rejected (the DOM error is printed), 2 for usage errors.
         """,
         subcommands: [DevicesCommand.self, SelectCommand.self, CaptureCommand.self, PermissionsCommand.self]
     )
