@@ -209,7 +209,7 @@ func temporaryDirectory() throws -> URL {
             frames += 1
             if let n = SyntheticPattern.readFrameNumber(from: f) { numbers.append(n) }
         }
-        #expect((9...12).contains(frames), "\(frames) frames in 1 s at 10 fps")
+        #expect((8...13).contains(frames), "\(frames) frames in 1 s at 10 fps")
         #expect(numbers.count == frames)
         #expect(zip(numbers.dropFirst(), numbers).allSatisfy { $0 - $1 == 3 })
         let audio = try WAVReader(path: wav)
