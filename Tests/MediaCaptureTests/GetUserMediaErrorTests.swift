@@ -1,4 +1,7 @@
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import MediaCapture
 
 /// Every rejection of getUserMedia (getusermedia.html §"MediaDevices", getUserMedia() steps,
@@ -44,6 +47,36 @@ import Testing
             #expect(error.message.contains("in use"))
         }
         #expect(mic.openSessionCount == 0)
+    }
+
+    @Test("§getUserMedia (\"remove the corresponding candidate ... restart these sub steps\"): a busy camera falls back to the next one")
+    func fallbackToNextDevice() async throws {
+        let busy = webcam(id: "busy", startError: MediaStreamError(.notReadableError, "in use"))
+        let spare = webcam(id: "spare")
+        let stream = try await devices(video: [busy, spare]).getUserMedia(jsonText: #"{"video": true}"#)
+        let track = try #require(stream.getVideoTracks().first)
+        #expect(track.getSettings().deviceId == "spare")
+        #expect(spare.openSessionCount == 1)
+        track.stop()
+        // With an exact deviceId there is no other candidate: NotReadableError.
+        let e = await failure(#"{"video": {"deviceId": {"exact": "busy"}}}"#, devices(video: [busy, spare]))
+        #expect(e == nil, "selection alone does not open the device")
+        do {
+            _ = try await devices(video: [busy, spare]).getUserMedia(jsonText: #"{"video": {"deviceId": {"exact": "busy"}}}"#)
+            Issue.record("resolved")
+        } catch {
+            #expect(error.name == .notReadableError)
+        }
+    }
+
+    @Test("Device errors map to DOM names (EBUSY NotReadableError, EACCES NotAllowedError, ENODEV NotFoundError)")
+    func errnoMapping() {
+        #expect(MediaStreamError.device("cam", errno: EBUSY, during: "open").name == .notReadableError)
+        #expect(MediaStreamError.device("cam", errno: EACCES, during: "open").name == .notAllowedError)
+        #expect(MediaStreamError.device("cam", errno: ENODEV, during: "VIDIOC_STREAMON").name == .notFoundError)
+        #expect(MediaStreamError.device("cam", errno: EIO, during: "read").name == .notReadableError)
+        #expect(MediaStreamError.device("cam", errno: EINVAL, during: "VIDIOC_S_FMT").name == .abortError)
+        #expect(MediaStreamError.device("cam", errno: EBUSY, during: "open").message.contains("another program"))
     }
 
     @Test("§getUserMedia: a device failing for another reason is AbortError")

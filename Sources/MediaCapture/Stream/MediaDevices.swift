@@ -56,44 +56,75 @@ public final class MediaDevices: Sendable {
         guard options.captureAllowedByPolicy else {
             throw MediaStreamError(.securityError, "camera and microphone capture is disabled by policy on this system")
         }
-        var chosen: [(TrackSource, SettingsCandidate, MediaTrackConstraints)] = []
+        // Device selection per kind (NotFoundError, then OverconstrainedError), before any
+        // permission prompt.
+        var requests: [(MediaDeviceKind, MediaTrackConstraints)] = []
         if let video = constraints.video?.applicable(to: .videoinput) {
             guard !videoDevices.isEmpty else {
                 throw MediaStreamError(.notFoundError, "no camera found; try --fake-devices, --video-file F.y4m or --devices-file F.json")
             }
-            switch SelectSettings.run(video, candidates: Candidates.video(videoDevices, constraints: video), kind: .videoinput) {
-            case .overconstrained(let name): throw overconstrained(name, kind: .videoinput)
-            case .selected(let c): chosen.append((.video(videoDevices[c.deviceIndex]), c, video))
-            }
+            requests.append((.videoinput, video))
         }
         if let audio = constraints.audio?.applicable(to: .audioinput) {
             guard !audioDevices.isEmpty else {
                 throw MediaStreamError(.notFoundError, "no microphone found; try --fake-devices, --audio-file F.wav or --devices-file F.json")
             }
-            switch SelectSettings.run(audio, candidates: Candidates.audio(audioDevices, constraints: audio), kind: .audioinput) {
-            case .overconstrained(let name): throw overconstrained(name, kind: .audioinput)
-            case .selected(let c): chosen.append((.audio(audioDevices[c.deviceIndex]), c, audio))
-            }
+            requests.append((.audioinput, audio))
         }
-        let tracks = chosen.map { source, candidate, c in
-            MediaStreamTrack(source: source, candidate: candidate, constraints: c, indicator: indicator,
-                             gracePeriod: options.disabledGracePeriod)
+        var tracks: [MediaStreamTrack] = []
+        for (kind, c) in requests {
+            switch select(kind, c, excluding: []) {
+            case .overconstrained(let name): throw overconstrained(name, kind: kind)
+            case .selected(let candidate): tracks.append(makeTrack(kind, candidate, c))
+            }
         }
         var labels: [PermissionName: String] = [:]
         for t in tracks { labels[PermissionName(t.deviceKind)] = t.label }
         try await permissions.request(PermissionRequest(names: tracks.map { PermissionName($0.deviceKind) }, deviceLabels: labels))
-        if startCapture {
-            for (i, track) in tracks.enumerated() {
-                do { try track.startCapture() } catch {
-                    for t in tracks[...i] { t.stop() }
-                    switch error.name {
-                    case .notReadableError, .notAllowedError, .abortError: throw error
-                    default: throw MediaStreamError(.abortError, "\(track.label) could not start: \(error.message)")
+        guard startCapture else { return MediaStream(tracks: tracks) }
+
+        // Open the devices. A device that fails is removed and the next best one of its kind
+        // tried; when none is left: NotReadableError for a busy or locked device, AbortError
+        // for any other failure (getUserMedia, the steps after "granted").
+        var started: [MediaStreamTrack] = []
+        for (i, (kind, c)) in requests.enumerated() {
+            var track = tracks[i]
+            var excluded = Set<Int>()
+            var failures: [MediaStreamError] = []
+            while true {
+                do {
+                    try track.startCapture()
+                    started.append(track)
+                    break
+                } catch {
+                    failures.append(error)
+                    excluded.insert(track.deviceIndex)
+                    track.stop()
+                    if case .selected(let next) = select(kind, c, excluding: excluded) {
+                        track = makeTrack(kind, next, c)
+                        continue
                     }
+                    for t in started { t.stop() }
+                    let detail = failures.map { $0.message }.joined(separator: "; ")
+                    if failures.contains(where: { $0.name == .notReadableError }) {
+                        throw MediaStreamError(.notReadableError, detail + " (close the other program using it, or choose another device)")
+                    }
+                    throw MediaStreamError(.abortError, "could not start capture: \(detail)")
                 }
             }
         }
-        return MediaStream(tracks: tracks)
+        return MediaStream(tracks: started)
+    }
+
+    private func select(_ kind: MediaDeviceKind, _ c: MediaTrackConstraints, excluding: Set<Int>) -> SelectionResult {
+        let all = kind == .videoinput ? Candidates.video(videoDevices, constraints: c) : Candidates.audio(audioDevices, constraints: c)
+        return SelectSettings.run(c, candidates: all.filter { !excluding.contains($0.deviceIndex) }, kind: kind)
+    }
+
+    private func makeTrack(_ kind: MediaDeviceKind, _ candidate: SettingsCandidate, _ c: MediaTrackConstraints) -> MediaStreamTrack {
+        let source: TrackSource = kind == .videoinput ? .video(videoDevices[candidate.deviceIndex]) : .audio(audioDevices[candidate.deviceIndex])
+        return MediaStreamTrack(source: source, candidate: candidate, constraints: c, indicator: indicator,
+                                gracePeriod: options.disabledGracePeriod)
     }
 
     private func overconstrained(_ name: String, kind: MediaDeviceKind) -> MediaStreamError {

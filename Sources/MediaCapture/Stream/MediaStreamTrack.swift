@@ -76,6 +76,7 @@ public final class MediaStreamTrack: Sendable {
     public var endError: MediaStreamError? { state.withLock { $0.endedByDevice } }
     /// Whether the device is open now (false while released after being disabled).
     public var isDeviceOpen: Bool { state.withLock { $0.session != nil } }
+    var deviceIndex: Int { state.withLock { $0.candidate.deviceIndex } }
 
     public var enabled: Bool {
         get { state.withLock { $0.enabled } }
