@@ -297,6 +297,15 @@ import Testing
         #expect(e?.constraint == "")
     }
 
+    @Test("§SelectSettings step 1 (a property MAY appear many times in advanced): 200 advanced sets resolve quickly")
+    func manyAdvancedSets() async {
+        let sets = (1...200).map { #"{"width": \#($0 * 7), "height": \#($0 * 5), "aspectRatio": \#(1 + Double($0) / 100)}"# }
+        let start = MonotonicClock.now()
+        let s = await video(#"{"video": {"advanced": ["# + sets.joined(separator: ",") + "]}}")
+        #expect(s != nil)
+        #expect(MonotonicClock.now() - start < 2_000_000_000)
+    }
+
     @Test("§SelectSettings step 1: an empty constraint is no constraint")
     func emptyConstraint() async {
         let s = await video(#"{"video": {"width": {}, "facingMode": [], "advanced": []}}"#)

@@ -20,11 +20,14 @@ enum Candidates {
                     out += [n.bare, n.exact, n.ideal, n.min, n.max].compactMap { $0 }
                 }
             }
-            return out
+            // At most 16 distinct values per property, so hostile constraints cannot make
+            // the candidate space explode.
+            var seen = Set<Double>()
+            return Array(out.filter { seen.insert($0).inserted }.prefix(16))
         }
         let widths = values(.width) + [defaultWidth]
         let heights = values(.height) + [defaultHeight]
-        let ratios = values(.aspectRatio).filter { $0 > 0 }
+        let ratios = Array(values(.aspectRatio).filter { $0 > 0 && $0.isFinite }.prefix(8))
         let rates = values(.frameRate).filter { $0 > 0 } + [defaultFrameRate]
         let basic = constraints.basic
         func hasIdeal(_ p: ConstrainableProperty) -> Bool {
@@ -67,19 +70,22 @@ enum Candidates {
                 guard crop else { continue }
                 let W = mode.width, H = mode.height
                 let nativeRatio = Double(W) / Double(H)
-                var ws = Set<Int>([W]), hs = Set<Int>([H])
-                for w in widths { ws.insert(clampSize(w, W)) }
-                for h in heights { hs.insert(clampSize(h, H)) }
+                // Sizes: every named width with every named height, and each of them with the
+                // other dimension that gives each named aspect ratio (and the native one).
+                let baseW = Set(widths.map { clampSize($0, W) } + [W])
+                let baseH = Set(heights.map { clampSize($0, H) } + [H])
+                var pairs = Set<[Int]>()
                 for r in ratios + [nativeRatio] {
-                    for h in Array(hs) { ws.insert(clampSize((Double(h) * r).rounded(), W)) }
-                    for w in Array(ws) { hs.insert(clampSize((Double(w) / r).rounded(), H)) }
+                    for w in baseW { pairs.insert([w, clampSize((Double(w) / r).rounded(), H)]) }
+                    for h in baseH { pairs.insert([clampSize((Double(h) * r).rounded(), W), h]) }
                 }
+                for w in baseW { for h in baseH { pairs.insert([w, h]) } }
                 var fs = Set<Double>([mode.frameRate])
                 for f in rates where f < mode.frameRate { fs.insert(f) }
                 for n in 2...6 { fs.insert(mode.frameRate / Double(n)) }
-                for w in ws { for h in hs { for f in fs {
-                    out.append(make(w, h, f, "crop-and-scale"))
-                } } }
+                for p in pairs { for f in fs {
+                    out.append(make(p[0], p[1], f, "crop-and-scale"))
+                } }
             }
         }
         return out

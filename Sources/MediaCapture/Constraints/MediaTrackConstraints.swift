@@ -8,6 +8,27 @@ public enum ConstrainableProperty: String, Sendable, CaseIterable, Hashable {
 
     enum ValueType { case unsignedLong, double, string, boolean }
 
+    /// Position in IDL order.
+    var ordinal: Int {
+        switch self {
+        case .width: return 0
+        case .height: return 1
+        case .aspectRatio: return 2
+        case .frameRate: return 3
+        case .facingMode: return 4
+        case .resizeMode: return 5
+        case .sampleRate: return 6
+        case .sampleSize: return 7
+        case .echoCancellation: return 8
+        case .autoGainControl: return 9
+        case .noiseSuppression: return 10
+        case .latency: return 11
+        case .channelCount: return 12
+        case .deviceId: return 13
+        case .groupId: return 14
+        }
+    }
+
     var valueType: ValueType {
         switch self {
         case .width, .height, .sampleRate, .sampleSize, .channelCount: return .unsignedLong

@@ -16,25 +16,34 @@ public enum SettingValue: Sendable, Equatable {
 /// MediaTrackSettings (getusermedia.html §"MediaTrackSettings"): what a track is set to.
 /// Members a source does not have (e.g. facingMode of a camera that does not say) are absent.
 public struct MediaTrackSettings: Sendable, Equatable {
-    public var values: [ConstrainableProperty: SettingValue]
+    /// One slot per property, in IDL order (SelectSettings reads these millions of times).
+    private var slots = [SettingValue?](repeating: nil, count: ConstrainableProperty.allCases.count)
 
-    public init(_ values: [ConstrainableProperty: SettingValue] = [:]) { self.values = values }
+    public init(_ values: [ConstrainableProperty: SettingValue] = [:]) {
+        for (p, v) in values { slots[p.ordinal] = v }
+    }
+
+    public var values: [ConstrainableProperty: SettingValue] {
+        var out: [ConstrainableProperty: SettingValue] = [:]
+        for p in ConstrainableProperty.allCases { if let v = slots[p.ordinal] { out[p] = v } }
+        return out
+    }
 
     public subscript(p: ConstrainableProperty) -> SettingValue? {
-        get { values[p] }
-        set { values[p] = newValue }
+        get { slots[p.ordinal] }
+        set { slots[p.ordinal] = newValue }
     }
 
     func number(_ p: ConstrainableProperty) -> Double? {
-        if case .number(let n)? = values[p] { return n }
+        if case .number(let n)? = self[p] { return n }
         return nil
     }
     func string(_ p: ConstrainableProperty) -> String? {
-        if case .string(let s)? = values[p] { return s }
+        if case .string(let s)? = self[p] { return s }
         return nil
     }
     func bool(_ p: ConstrainableProperty) -> Bool? {
-        if case .bool(let b)? = values[p] { return b }
+        if case .bool(let b)? = self[p] { return b }
         return nil
     }
 
@@ -56,7 +65,7 @@ public struct MediaTrackSettings: Sendable, Equatable {
 
     /// The JSON form a page would see from getSettings(), members in IDL order.
     public var json: JSONValue {
-        .object(ConstrainableProperty.allCases.compactMap { p in values[p].map { (p.rawValue, $0.json) } })
+        .object(ConstrainableProperty.allCases.compactMap { p in slots[p.ordinal].map { (p.rawValue, $0.json) } })
     }
 }
 

@@ -98,8 +98,13 @@ enum SelectSettings {
     /// The fitness distance between a settings dictionary and a constraint set: the sum.
     static func fitness(_ settings: MediaTrackSettings, _ set: MediaTrackConstraintSet,
                         bareIsExact: Bool, kind: MediaDeviceKind) -> Double {
+        fitness(settings, set.members, bareIsExact: bareIsExact, kind: kind)
+    }
+
+    static func fitness(_ settings: MediaTrackSettings, _ members: [(ConstrainableProperty, Constraint)],
+                        bareIsExact: Bool, kind: MediaDeviceKind) -> Double {
         var total = 0.0
-        for (p, c) in set.members {
+        for (p, c) in members {
             total += distance(settings, p, c, bareIsExact: bareIsExact, kind: kind)
             if total == .infinity { return total }
         }
@@ -112,8 +117,9 @@ enum SelectSettings {
                     kind: MediaDeviceKind) -> SelectionResult {
         // Step 3: fitness against the basic set, bare values as ideal; keep the finite ones.
         var candidates: [(SettingsCandidate, Double)] = []
+        let basic = constraints.basic.members
         for c in all {
-            let d = fitness(c.settings, constraints.basic, bareIsExact: false, kind: kind)
+            let d = fitness(c.settings, basic, bareIsExact: false, kind: kind)
             if d < .infinity { candidates.append((c, d)) }
         }
         // Step 4: none left: report a required constraint no dictionary could meet.
@@ -122,7 +128,9 @@ enum SelectSettings {
         }
         // Step 5: each advanced set in order, bare values as exact; skipped if unsatisfiable.
         for set in constraints.advanced {
-            let kept = candidates.filter { fitness($0.0.settings, set, bareIsExact: true, kind: kind) < .infinity }
+            let members = set.members
+            guard !members.isEmpty else { continue }
+            let kept = candidates.filter { fitness($0.0.settings, members, bareIsExact: true, kind: kind) < .infinity }
             if !kept.isEmpty { candidates = kept }
         }
         // Step 6: the smallest step-3 distance; ties by the UA's default preferences.

@@ -288,11 +288,13 @@ public final class MediaStreamTrack: Sendable {
         let filler: PacedThread
         switch source {
         case .video:
-            let w = settings.width ?? 640, h = settings.height ?? 480, fps = max(settings.frameRate ?? 30, 0.1)
+            let fps = max(settings.frameRate ?? 30, 0.1)
             filler = PacedThread(interval: UInt64(1e9 / fps)) { [weak self] _, deadline in
                 guard let self else { return false }
-                let sinks: [@Sendable (VideoFrame) -> Void] = self.state.withLock { s in
-                    s.readyState == .live && !s.enabled ? Array(s.videoSinks.values) : []
+                // The size is read each time: applyConstraints may change it while released.
+                let (sinks, w, h): ([@Sendable (VideoFrame) -> Void], Int, Int) = self.state.withLock { s in
+                    (s.readyState == .live && !s.enabled ? Array(s.videoSinks.values) : [],
+                     s.settings.width ?? 640, s.settings.height ?? 480)
                 }
                 let black = VideoFrame.black(width: w, height: h, timestamp: deadline)
                 for sink in sinks { sink(black) }
