@@ -269,3 +269,39 @@ func temporaryDirectory() throws -> URL {
         try? FileManager.default.removeItem(at: dir)
     }
 }
+
+@Suite struct SyntheticPatternThroughVP8Tests {
+    /// Runs a tool from the Debian vpx-tools package (scripts/install-deps installs it).
+    func tool(_ name: String, _ args: [String]) throws -> Int32 {
+        let path = ["/usr/bin/", "/usr/local/bin/"].map { $0 + name }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let path else { throw CLIError("\(name) not found: run scripts/install-deps (Debian package vpx-tools)") }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+
+    @Test("The burned-in frame counter reads back from every picture after lossy VP8 at 60 kbit/s (vpxenc/vpxdec)")
+    func counterSurvivesVP8() throws {
+        let dir = try temporaryDirectory()
+        let raw = dir.appendingPathComponent("in.y4m").path
+        let ivf = dir.appendingPathComponent("out.ivf").path
+        let decoded = dir.appendingPathComponent("dec.y4m").path
+        let writer = try Y4MWriter(path: raw, width: 320, height: 240, frameRate: 30)
+        for n in 0..<45 {
+            try writer.write(SyntheticPattern.frame(width: 320, height: 240, frameNumber: 1000 + n, timestamp: UInt64(n) * 33_333_333))
+        }
+        try writer.close()
+        #expect(try tool("vpxenc", ["--codec=vp8", "--target-bitrate=60", "--end-usage=cbr", "--cpu-used=8", "-q", "-o", ivf, raw]) == 0)
+        #expect(try tool("vpxdec", ["-o", decoded, ivf]) == 0)
+        let reader = try Y4MReader(path: decoded)
+        var numbers: [Int] = []
+        while let f = try reader.nextFrame() { numbers.append(SyntheticPattern.readFrameNumber(from: f) ?? -1) }
+        #expect(numbers == Array(1000..<1045))
+        try? FileManager.default.removeItem(at: dir)
+    }
+}
