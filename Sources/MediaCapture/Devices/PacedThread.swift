@@ -81,3 +81,24 @@ private final class ThreadBody: Sendable {
 private final class RunFlag: Sendable {
     let value = Atomic<Bool>(true)
 }
+
+/// Runs `body` once on a new detached thread (for blocking work such as a terminal prompt,
+/// which must not block the cooperative pool). Returns false if no thread could be made.
+@discardableResult
+public func runOnOwnThread(_ body: @escaping @Sendable () -> Void) -> Bool {
+    let unmanaged = Unmanaged.passRetained(OneShotBody(body))
+    var tid = pthread_t()
+    let rc = pthread_create(&tid, nil, { arg in
+        guard let arg else { return nil }
+        Unmanaged<OneShotBody>.fromOpaque(arg).takeRetainedValue().run()
+        return nil
+    }, unmanaged.toOpaque())
+    guard rc == 0 else { unmanaged.release(); return false }
+    pthread_detach(tid)
+    return true
+}
+
+private final class OneShotBody: Sendable {
+    let run: @Sendable () -> Void
+    init(_ run: @escaping @Sendable () -> Void) { self.run = run }
+}

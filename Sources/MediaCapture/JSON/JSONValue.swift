@@ -30,7 +30,7 @@ public enum JSONValue: Sendable, Equatable {
 
     public var isObject: Bool { if case .object = self { return true } else { return false } }
 
-    /// Parses `text`; throws a TypeError-named MediaStreamError saying where the text is bad.
+    /// Parses `text`; a JSONParseError says at which byte offset the text is bad and why.
     public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
         var parser = JSONParser(bytes: Array(text.utf8))
         return try parser.parseDocument()

@@ -81,7 +81,15 @@ public final class InteractivePermissions: PermissionBroker {
         let missing = names.filter { !allowed.contains($0) && !remembered.contains($0) }
         if missing.isEmpty { return }
         let how = "run with --allow \(missing.map(\.rawValue).joined(separator: ",")), or answer \"always\" at the prompt on a terminal (revoke with: tincan permissions --revoke all)"
-        guard let prompt, let answer = prompt(PermissionRequest(names: missing, deviceLabels: request.deviceLabels)) else {
+        let ask = PermissionRequest(names: missing, deviceLabels: request.deviceLabels)
+        var answer: PromptAnswer?
+        if let prompt {
+            // The prompt blocks on the terminal: ask on a thread of its own.
+            answer = await withCheckedContinuation { (c: CheckedContinuation<PromptAnswer?, Never>) in
+                if !runOnOwnThread({ c.resume(returning: prompt(ask)) }) { c.resume(returning: nil) }
+            }
+        }
+        guard let answer else {
             throw MediaStreamError(.notAllowedError, "permission to use the \(missing.map(\.rawValue).joined(separator: " and ")) has not been granted; \(how)")
         }
         switch answer {

@@ -181,8 +181,8 @@ public final class MediaStreamTrack: Sendable {
 
     /// Opens the device in the selected mode (getUserMedia does this once permission is given).
     func startCapture() throws(MediaStreamError) {
-        state.withLock { $0.capturing = true }
         try openDevice()
+        state.withLock { $0.capturing = true }
     }
 
     private func openDevice() throws(MediaStreamError) {
