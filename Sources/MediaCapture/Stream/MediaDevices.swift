@@ -1,5 +1,12 @@
 /// MediaDevices (getusermedia.html §"MediaDevices"): the devices it is given (the Linux
 /// devices, fake ones, or files), getUserMedia over them, permission before anything opens.
+///
+///     let media = MediaDevices(videoDevices: [SyntheticCamera()], audioDevices: [SyntheticMicrophone()],
+///                              permissions: StaticPermissions(granted: [.camera, .microphone]))
+///     let stream = try await media.getUserMedia(jsonText: #"{"video": {"width": 1280, "frameRate": 15}, "audio": true}"#)
+///     let video = stream.getVideoTracks()[0]
+///     video.addVideoSink { frame in /* I420, as getSettings() says, on the device's thread */ }
+///     for await frame in stream.getAudioTracks()[0].audioFrames() { /* 10 ms of Int16 PCM */ }
 public final class MediaDevices: Sendable {
     public struct Options: Sendable {
         /// Seconds a disabled track keeps its device open before releasing it.
