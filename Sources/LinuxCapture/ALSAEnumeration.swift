@@ -2,8 +2,9 @@ import CALSA
 import MediaCapture
 
 /// Lists ALSA capture PCMs: `default` when it opens for capture, then every card's capture
-/// devices as `hw:CARD=<id>,DEV=<n>` (ids by card id, which survives renumbering, rather than
-/// by card index).
+/// devices as `hw:CARD=<id>,DEV=<n>` (the native rates and channel counts) and
+/// `plughw:CARD=<id>,DEV=<n>` (any rate or channel count, converted by alsa-lib). Names and
+/// ids use the card id, which survives renumbering, rather than the card index.
 enum ALSAEnumeration {
     static func microphones() -> [ALSAMicrophone] {
         tincan_alsa_silence_errors()
@@ -48,6 +49,9 @@ enum ALSAEnumeration {
             let pcmName = snd_pcm_info_get_name(pcmInfo).map { String(cString: $0) } ?? "device \(device)"
             out.append(ALSAMicrophone(
                 pcmName: "hw:CARD=\(cardId),DEV=\(device)", label: "\(cardName): \(pcmName)",
+                groupId: groupId))
+            out.append(ALSAMicrophone(
+                pcmName: "plughw:CARD=\(cardId),DEV=\(device)", label: "\(cardName): \(pcmName) (plug)",
                 groupId: groupId))
         }
         return out

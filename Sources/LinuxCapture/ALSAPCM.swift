@@ -39,11 +39,29 @@ final class ALSAPCM {
         case EACCES, EPERM:
             return MediaStreamError(.notReadableError, "permission denied opening \(label) (\(name))")
         case ENOENT, ENODEV, ENXIO:
+            // alsa-lib resolves "CARD=<id>" by opening each card's control device; when the
+            // user may not, the card looks absent. Say what the real problem is.
+            if let denied = deniedSoundNode() {
+                return MediaStreamError(.notReadableError, "permission denied opening \(label) (\(name)): \(denied) is not accessible to this user (the audio group?)")
+            }
             return MediaStreamError(.notReadableError, "\(label) (\(name)) is not present")
         default:
             let text = snd_strerror(code).map { String(cString: $0) } ?? "error \(code)"
             return MediaStreamError(.notReadableError, "\(label) (\(name)): \(what): \(text)")
         }
+    }
+
+    /// The first /dev/snd node this process may not read and write, if any.
+    static func deniedSoundNode() -> String? {
+        guard let dir = opendir("/dev/snd") else { return nil }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let node = CText.string(fromTuple: entry.pointee.d_name)
+            guard node.hasPrefix("control") || node.hasPrefix("pcm") else { continue }
+            let path = "/dev/snd/" + node
+            if access(path, R_OK | W_OK) != 0 && errno == EACCES { return path }
+        }
+        return nil
     }
 
     static func open(name: String, stream: snd_pcm_stream_t, label: String) throws(MediaStreamError) -> ALSAPCM {

@@ -14,6 +14,9 @@ func audioChecks(_ r: CheckRunner) {
             throw CheckFailure("hw:CARD=Loopback,DEV=1 not among \(mics.map(\.pcmName))")
         }
         try require(loop.label.contains("Loopback"), "label \(loop.label)")
+        try require(mics.first?.pcmName == "default", "default is not listed first")
+        try require(mics.contains { $0.pcmName == "plughw:CARD=Loopback,DEV=1" }, "no plughw device")
+        try require(Set(mics.map(\.deviceId)).count == mics.count, "deviceIds are not unique")
         try require(loop.capabilities.sampleRates.contains(48000), "rates \(loop.capabilities.sampleRates)")
         return "\(mics.count) capture PCMs; \(loop.label)"
     }
