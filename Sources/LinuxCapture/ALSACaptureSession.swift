@@ -49,6 +49,12 @@ public final class ALSACaptureSession: CaptureSession {
         return session
     }
 
+    /// A session dropped without stop() (it can only be, once its thread has exited after
+    /// an end) lets the thread's resources go.
+    deinit {
+        if let tid = thread.withLock({ $0 }) { pthread_detach(tid) }
+    }
+
     /// Stops and waits until the capture thread has closed the PCM (unless called from the
     /// capture thread itself, which then closes it as soon as the callback returns).
     public func stop() {

@@ -76,7 +76,8 @@ public struct V4L2Camera: VideoCaptureDevice {
         return cameras
     }
 
-    static func videoNodes() -> [String] {
+    /// The /dev/videoN nodes present, in number order (capture or not).
+    public static func videoNodes() -> [String] {
         guard let dir = opendir("/dev") else { return [] }
         defer { closedir(dir) }
         var numbers: [Int] = []

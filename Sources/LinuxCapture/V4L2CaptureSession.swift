@@ -46,6 +46,12 @@ public final class V4L2CaptureSession: CaptureSession {
         return session
     }
 
+    /// A session dropped without stop() (it can only be, once its thread has exited after
+    /// an end) lets the thread's resources go.
+    deinit {
+        if let tid = thread.withLock({ $0 }) { pthread_detach(tid) }
+    }
+
     public func stop() {
         stopping.store(true, ordering: .sequentiallyConsistent)
         if let tid = thread.withLock({ t -> pthread_t? in defer { t = nil }; return t }) {

