@@ -11,3 +11,6 @@ static void tincan_alsa_quiet_handler(const char *file, int line, const char *fu
 static inline void tincan_alsa_silence_errors(void) {
     snd_lib_error_set_handler(tincan_alsa_quiet_handler);
 }
+static inline void tincan_alsa_restore_errors(void) {
+    snd_lib_error_set_handler(NULL);
+}

@@ -11,8 +11,9 @@ import Glibc
 /// Pacing: a real device paces reads by itself; alsa-lib's user-space plugins (`file`,
 /// `null`) return data as fast as asked. Each chunk k is therefore held until
 /// `start + (k+1) x 10 ms` on MonotonicClock, so a call fed by such a device still runs in
-/// real time. A device that is ahead by under 2 ms (clock drift) moves the schedule instead,
-/// so a slightly fast sound card never builds a backlog.
+/// real time. When the device itself made the reader wait for a chunk (a real sound card),
+/// the schedule follows the device instead, so a card whose clock runs slightly fast never
+/// builds a backlog.
 public final class ALSACaptureSession: CaptureSession {
     private let pcmBox: Mutex<ALSAPCM?>
     private let stopping = Atomic<Bool>(false)
@@ -79,6 +80,8 @@ public final class ALSACaptureSession: CaptureSession {
         var anchor = MonotonicClock.now()
         var index: UInt64 = 0
         var lastData = anchor
+        // Whether the current chunk had to be waited for: a device that paces itself.
+        var devicePaced = false
         let stallLimit: UInt64 = 3_000_000_000
         _ = snd_pcm_start(pcm.handle)
 
@@ -110,12 +113,13 @@ public final class ALSACaptureSession: CaptureSession {
                 lastData = MonotonicClock.now()
                 guard filled == chunk else { continue }
                 filled = 0
+                defer { devicePaced = false }
                 // Pace: chunk `index` is due at anchor + (index + 1) chunks.
                 let due = anchor + UInt64(Double(index + 1) * chunkNanos)
                 let now = MonotonicClock.now()
                 if now < due {
-                    if due - now < 2_000_000 {
-                        anchor -= due - now  // a paced device slightly ahead: follow its clock
+                    if devicePaced {
+                        anchor -= due - now  // the device made us wait: follow its clock
                     } else {
                         CaptureThread.sleep(until: due)
                     }
@@ -132,6 +136,7 @@ public final class ALSACaptureSession: CaptureSession {
             }
             let code = Int32(got)
             if got == 0 || code == -EAGAIN {
+                devicePaced = true
                 let waited = snd_pcm_wait(pcm.handle, 100)
                 if waited < 0 && waited != -EPIPE && waited != -ESTRPIPE && waited != -EAGAIN {
                     return fail(Self.message(waited, label: label))

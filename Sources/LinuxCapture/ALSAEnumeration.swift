@@ -7,7 +7,9 @@ import MediaCapture
 /// ids use the card id, which survives renumbering, rather than the card index.
 enum ALSAEnumeration {
     static func microphones() -> [ALSAMicrophone] {
+        // Probing absent or busy PCMs is expected to fail: keep alsa-lib quiet meanwhile.
         tincan_alsa_silence_errors()
+        defer { tincan_alsa_restore_errors() }
         var out: [ALSAMicrophone] = []
         var card: Int32 = -1
         var cards = 0
