@@ -119,13 +119,25 @@ public struct V4L2Camera: VideoCaptureDevice {
                 continue
             }
             let name = CText.fourCC(desc.pixelformat)
-            for size in frameSizes(fd: fd, pixelFormat: desc.pixelformat) {
+            var sizes = frameSizes(fd: fd, pixelFormat: desc.pixelformat)
+            // Drivers without ENUM_FRAMESIZES still have the size they are set to.
+            if sizes.isEmpty, let current = currentSize(fd: fd) { sizes = [current] }
+            for size in sizes {
                 for rate in frameRates(fd: fd, pixelFormat: desc.pixelformat, width: size.width, height: size.height) {
                     modes.append(VideoMode(width: size.width, height: size.height, frameRate: rate, pixelFormat: name))
                 }
             }
         }
         return modes
+    }
+
+    static func currentSize(fd: Int32) -> (width: Int, height: Int)? {
+        var format = v4l2_format()
+        format.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
+        guard tincan_v4l2_ioctl(fd, TINCAN_VIDIOC_G_FMT, &format) == 0,
+            format.fmt.pix.width > 0, format.fmt.pix.height > 0
+        else { return nil }
+        return (Int(format.fmt.pix.width), Int(format.fmt.pix.height))
     }
 
     static func frameSizes(fd: Int32, pixelFormat: UInt32) -> [(width: Int, height: Int)] {
