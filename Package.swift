@@ -64,6 +64,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Checks against real kernel drivers (vivid, snd-aloop) run inside the VM built by
+        // scripts/vm/run-checks; Foundation-free so its library closure stays small.
+        .executableTarget(
+            name: "linux-capture-check", dependencies: ["LinuxCapture", "MediaCapture"],
+            path: "Sources/LinuxCaptureCheck"),
+
         .testTarget(name: "MediaCaptureTests", dependencies: ["MediaCapture"]),
         .testTarget(name: "LinuxCaptureTests", dependencies: ["LinuxCapture", "MediaCapture"]),
         .testTarget(name: "MediaCodecsTests", dependencies: ["MediaCodecs", "MediaCapture"]),

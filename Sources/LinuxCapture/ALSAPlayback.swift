@@ -1,0 +1,48 @@
+import CALSA
+import MediaCapture
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A blocking ALSA player for interleaved 16-bit samples: what the in-VM checks use to play
+/// a tone into the loopback card, and a sink for received audio.
+public final class ALSAPlayback {
+    private let pcm: ALSAPCM
+    public var sampleRate: Int { pcm.sampleRate }
+    public var channelCount: Int { pcm.channelCount }
+
+    public init(pcmName: String, sampleRate: Int, channelCount: Int) throws(MediaStreamError) {
+        pcm = try ALSAPCM.open(name: pcmName, stream: SND_PCM_STREAM_PLAYBACK, label: pcmName)
+        try pcm.configure(rate: sampleRate, channels: channelCount, label: pcmName)
+        guard pcm.sampleBytes == 2 else {
+            throw MediaStreamError(.notReadableError, "\(pcmName): playback needs S16_LE")
+        }
+    }
+
+    /// Writes all of `samples` (interleaved), waiting for room; recovers from underruns.
+    public func write(_ samples: [Int16]) throws(MediaStreamError) {
+        let channels = pcm.channelCount
+        var offset = 0
+        let frames = samples.count / channels
+        while offset < frames {
+            let written = samples.withUnsafeBufferPointer { buf in
+                Int(snd_pcm_writei(pcm.handle, buf.baseAddress! + offset * channels, snd_pcm_uframes_t(frames - offset)))
+            }
+            if written > 0 {
+                offset += written
+            } else if written == -Int(EAGAIN) || written == 0 {
+                _ = snd_pcm_wait(pcm.handle, 100)
+            } else if snd_pcm_recover(pcm.handle, Int32(written), 1) < 0 {
+                throw ALSAPCM.error(Int32(written), "snd_pcm_writei", name: pcm.name, label: pcm.name)
+            }
+        }
+    }
+
+    /// Lets what was written play out, then closes the device.
+    public func drainAndClose() {
+        _ = snd_pcm_nonblock(pcm.handle, 0)
+        _ = snd_pcm_drain(pcm.handle)
+        pcm.close()
+    }
+}

@@ -1,1 +1,0 @@
-// The LinuxCapture module: see ../../README.md and ../shared/DESIGN.md.
