@@ -8,10 +8,11 @@ public enum MediaTimestamp {
     /// Opus RTP clock rate (always 48 kHz, whatever the input rate).
     public static let audioClockRate = 48_000
 
-    /// `nanoseconds` on a clock of `clockRate` Hz, rounded down; exact for any 64-bit input.
+    /// `nanoseconds` on a clock of `clockRate` Hz, rounded to the nearest unit (so 1/30 s
+    /// stamped as 33 333 333 ns is 3000 ticks, not 2999); no overflow for any 64-bit input.
     public static func units(fromNanoseconds nanoseconds: UInt64, clockRate: Int) -> UInt64 {
         let rate = UInt64(clockRate)
-        return (nanoseconds / 1_000_000_000) * rate + (nanoseconds % 1_000_000_000) * rate / 1_000_000_000
+        return (nanoseconds / 1_000_000_000) * rate + ((nanoseconds % 1_000_000_000) * rate + 500_000_000) / 1_000_000_000
     }
 
     /// Clock units back to nanoseconds (rounded down).
