@@ -132,3 +132,8 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
         }
     }
 }
+
+/// The per-track video encoder context: VP8 frames in, encoded frames out, drops counted.
+public typealias VP8EncoderWorker = EncoderWorker<VP8Encoder>
+/// The per-track audio encoder context.
+public typealias OpusEncoderWorker = EncoderWorker<OpusEncoder>
