@@ -74,4 +74,61 @@ import Testing
         #expect(throws: CodecError.self) { try OpusTags(parsing: Array("OpusTags".utf8) + [0xFF, 0xFF, 0xFF, 0x7F, 0, 0, 0, 0]) }
         #expect(try OpusHead(parsing: OpusHead(channelCount: 2, preSkip: 312).bytes) == OpusHead(channelCount: 2, preSkip: 312))
     }
+
+    /// Mutated and truncated files (a seeded generator, 300 variants each) either read or
+    /// throw: the readers never trap.
+    @Test func readersSurviveMutatedFiles() throws {
+        let dir = try Support.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ogg = dir + "/a.ogg", ivf = dir + "/a.ivf"
+        let opus = try OpusEncoder(configuration: OpusEncoderConfiguration(channelCount: 2))
+        let ow = try OggOpusWriter(path: ogg, channels: 2, preSkip: opus.lookahead)
+        for p in try OpusTests.encodeTone(opus, tone: ToneGenerator(channelCount: 2), seconds: 0.3) { try ow.write(p) }
+        try ow.close()
+        let vp8 = try VP8Encoder(configuration: VP8EncoderConfiguration(width: 64, height: 48))
+        let iw = try IVFWriter(path: ivf, width: 64, height: 48)
+        for f in try Support.encodePattern(vp8, pattern: MovingPattern(width: 64, height: 48), count: 5, interval: 33_333_333) { try iw.write(f) }
+        try iw.close()
+        var rng = SplitMix(seed: 7)
+        var outcomes = (read: 0, threw: 0)
+        for (source, isOgg) in [(Self.bytes(ogg), true), (Self.bytes(ivf), false)] {
+            for n in 0..<300 {
+                var bytes = source
+                if n % 3 == 0 {
+                    bytes = Array(bytes.prefix(Int(rng.next() % UInt64(bytes.count))))
+                } else {
+                    for _ in 0..<(1 + n % 4) { bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next()) }
+                }
+                let path = Self.write(bytes, "m.bin", in: dir)
+                do {
+                    if isOgg {
+                        let r = try OggOpusReader(path: path)
+                        let decoder = try OpusDecoder(channelCount: r.head.channelCount)
+                        for p in try r.readAll() { _ = try? decoder.decode(p.data) }
+                    } else {
+                        let decoder = try VP8Decoder()
+                        for f in try IVFReader(path: path).readAll() { _ = try? decoder.decode(f.data) }
+                    }
+                    outcomes.read += 1
+                } catch {
+                    outcomes.threw += 1
+                }
+            }
+        }
+        #expect(outcomes.read + outcomes.threw == 600)
+        #expect(outcomes.threw > 100, "\(outcomes)")
+    }
+}
+
+/// A tiny deterministic generator (SplitMix64) so failures reproduce.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }
