@@ -20,7 +20,7 @@ struct BenchCommand: ParsableCommand {
         encodes the same file to IVF with the same settings; its time is getrusage(RUSAGE_CHILDREN) \
         around the child (read + encode + write, plus process start-up). The ratio is \
         Tincan CPU seconds / vpxenc CPU seconds. Sizes and bitrates are paired when their \
-        counts match (default: 640x480 at 1 Mbit/s, 1280x720 at 2.5 Mbit/s), crossed otherwise.
+        counts match (default: 640x480 at 1 Mbit/s, 1280x720 at 2.5 Mbit/s), crossed otherwise or with --matrix.
         """
     )
 
@@ -31,6 +31,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Directory for the Y4M and IVF files (default: a new one under /tmp, removed after).") var dir: String?
     @Option(help: "Path of vpxenc.") var vpxenc: String = "/usr/bin/vpxenc"
     @Flag(help: "A short run: 150 frames per case.") var quick = false
+    @Flag(help: "Every size at every bitrate (default: paired when the counts match).") var matrix = false
 
     struct Usage: Codable {
         var cpuSeconds: Double
@@ -86,7 +87,7 @@ struct BenchCommand: ParsableCommand {
         let rateList = try bitrates.split(separator: ",").map { try Self.parseBitrate(String($0)) }
         guard !sizeList.isEmpty, !rateList.isEmpty else { throw ValidationError("no sizes or bitrates") }
         var pairs: [((Int, Int), Int)] = []
-        if sizeList.count == rateList.count {
+        if sizeList.count == rateList.count && !matrix {
             pairs = Array(zip(sizeList, rateList))
         } else {
             for s in sizeList { for r in rateList { pairs.append((s, r)) } }
