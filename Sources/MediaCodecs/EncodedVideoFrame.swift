@@ -1,0 +1,23 @@
+/// One compressed VP8 frame. It keeps the capture timestamp of the picture it came from, so
+/// the timestamp survives encoding and the RTP timestamp follows from the capture clock.
+public struct EncodedVideoFrame: Sendable, Equatable {
+    public var data: [UInt8]
+    /// Capture time of the source picture, MonotonicClock nanoseconds.
+    public var timestamp: UInt64
+    public var isKeyframe: Bool
+    public var width: Int
+    public var height: Int
+
+    public init(data: [UInt8], timestamp: UInt64, isKeyframe: Bool, width: Int, height: Int) {
+        self.data = data
+        self.timestamp = timestamp
+        self.isKeyframe = isKeyframe
+        self.width = width
+        self.height = height
+    }
+
+    /// The 90 kHz RTP timestamp (RFC 7741 §4.1) with the stream's initial `offset`.
+    public func rtpTimestamp(offset: UInt32 = 0) -> UInt32 {
+        MediaTimestamp.rtpTimestamp(captureNanoseconds: timestamp, clockRate: MediaTimestamp.videoClockRate, offset: offset)
+    }
+}

@@ -1,0 +1,139 @@
+import Dispatch
+import Synchronization
+
+/// Runs an encoder on its own serial context with a queue of at most `capacity` waiting
+/// frames. When the encoder falls behind, the oldest waiting frame is dropped (in a call,
+/// latency beats completeness) and counted. Encoded frames come out of `frames`.
+///
+/// The encoder is only touched on the worker's serial queue; the Mutex around it makes that
+/// ownership transfer checkable by the compiler.
+public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
+    public struct Statistics: Sendable, Equatable {
+        /// Frames handed to `submit`.
+        public var submitted = 0
+        /// Frames the encoder consumed.
+        public var encoded = 0
+        /// Frames dropped because the queue was full (the oldest waiting one each time).
+        public var dropped = 0
+        /// Encoded frames produced.
+        public var produced = 0
+        public var errors = 0
+        public var lastError: CodecError?
+        /// The longest the waiting queue ever got (never above `capacity`).
+        public var maxQueueDepth = 0
+    }
+
+    private struct State: Sendable {
+        var waiting: [Encoder.Input] = []
+        var running = false
+        var finishing = false
+        var pendingBitrate: Int?
+        var keyframe = false
+        var statistics = Statistics()
+    }
+
+    public let capacity: Int
+    /// Encoded frames in encoding order; finishes after `finish()`.
+    public let frames: AsyncStream<Encoder.Output>
+    private let continuation: AsyncStream<Encoder.Output>.Continuation
+    private let state = Mutex(State())
+    private let encoder: Mutex<Encoder>
+    private let queue: DispatchQueue
+
+    public init(encoder: sending Encoder, capacity: Int = 2, label: String = "tincan.encoder") {
+        self.capacity = max(1, capacity)
+        self.encoder = Mutex(encoder)
+        queue = DispatchQueue(label: label, qos: .userInitiated)
+        (frames, continuation) = AsyncStream.makeStream(of: Encoder.Output.self, bufferingPolicy: .unbounded)
+    }
+
+    public var statistics: Statistics { state.withLock { $0.statistics } }
+
+    /// Queues a frame without blocking; drops the oldest waiting frame when the queue is full.
+    /// Ignored after `finish()`.
+    public func submit(_ input: Encoder.Input) {
+        let start: Bool = state.withLock { s in
+            guard !s.finishing else { return false }
+            s.statistics.submitted += 1
+            s.waiting.append(input)
+            if s.waiting.count > capacity {
+                s.waiting.removeFirst()
+                s.statistics.dropped += 1
+            }
+            s.statistics.maxQueueDepth = max(s.statistics.maxQueueDepth, s.waiting.count)
+            if s.running { return false }
+            s.running = true
+            return true
+        }
+        if start { queue.async { self.drain() } }
+    }
+
+    /// Applied before the next frame is encoded.
+    public func setTargetBitrate(_ bitsPerSecond: Int) { state.withLock { $0.pendingBitrate = bitsPerSecond } }
+
+    /// The next encoded frame is a keyframe.
+    public func requestKeyframe() { state.withLock { $0.keyframe = true } }
+
+    /// Encodes what is still waiting, flushes the encoder and ends `frames`.
+    public func finish() async {
+        state.withLock { $0.finishing = true }
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            queue.async {
+                self.drain()
+                let result: Result<[Encoder.Output], CodecError> = self.encoder.withLock { encoder in
+                    do throws(CodecError) { return .success(try encoder.flush()) } catch { return .failure(error) }
+                }
+                var out: [Encoder.Output] = []
+                switch result {
+                case .success(let o): out = o
+                case .failure(let error): self.state.withLock { $0.statistics.errors += 1; $0.statistics.lastError = error }
+                }
+                self.state.withLock { $0.statistics.produced += out.count }
+                for o in out { self.continuation.yield(o) }
+                self.continuation.finish()
+                done.resume()
+            }
+        }
+    }
+
+    /// Runs on `queue`: encodes until nothing waits.
+    private func drain() {
+        while true {
+            let job: (Encoder.Input, Int?, Bool)? = state.withLock { s in
+                guard !s.waiting.isEmpty else {
+                    s.running = false
+                    return nil
+                }
+                let job = (s.waiting.removeFirst(), s.pendingBitrate, s.keyframe)
+                s.pendingBitrate = nil
+                s.keyframe = false
+                return job
+            }
+            guard let (input, bitrate, keyframe) = job else { return }
+            let result: Result<[Encoder.Output], CodecError> = encoder.withLock { encoder in
+                do throws(CodecError) {
+                    if let bitrate { try encoder.setTargetBitrate(bitrate) }
+                    if keyframe { encoder.requestKeyframe() }
+                    return .success(try encoder.encode(input))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            state.withLock { s in
+                s.statistics.encoded += 1
+                switch result {
+                case .success(let out): s.statistics.produced += out.count
+                case .failure(let error):
+                    s.statistics.errors += 1
+                    s.statistics.lastError = error
+                }
+            }
+            if case .success(let out) = result { for o in out { continuation.yield(o) } }
+        }
+    }
+}
+
+/// The per-track video encoder context: VP8 frames in, encoded frames out, drops counted.
+public typealias VP8EncoderWorker = EncoderWorker<VP8Encoder>
+/// The per-track audio encoder context.
+public typealias OpusEncoderWorker = EncoderWorker<OpusEncoder>

@@ -1,1 +1,0 @@
-// The MediaCodecs module: see ../../README.md and ../shared/DESIGN.md.

@@ -1,0 +1,211 @@
+import CVPX
+import MediaCapture
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real-time VP8 encoder over libvpx: one-pass CBR, VPX_DL_REALTIME, no lag, error
+/// resilient. The one owner of its `vpx_codec_ctx_t`, destroyed in deinit. Not thread-safe:
+/// use it from one thread or serial context at a time (`EncoderWorker` does).
+public final class VP8Encoder {
+    public private(set) var configuration: VP8EncoderConfiguration
+    private var context = vpx_codec_ctx_t()
+    private var config = vpx_codec_enc_cfg_t()
+    private var image = vpx_image_t()
+    private var firstTimestamp: UInt64?
+    private var lastPTS: Int64 = -1
+    private var keyframeRequested = false
+    /// Capture timestamps of frames inside libvpx, by pts (lag is 0, so at most a couple).
+    private var pending: [Int64: UInt64] = [:]
+    /// Frames libvpx's rate control chose to skip (only with frameDropThreshold > 0).
+    public private(set) var rateControlDrops = 0
+    public private(set) var framesEncoded = 0
+
+    /// The encoder's time base: the 90 kHz video clock, so pts are the capture clock.
+    public static let timebase = (numerator: 1, denominator: MediaTimestamp.videoClockRate)
+    public static let defaultMaxBitrate = 4_000_000
+
+    /// A target for a picture size and frame rate: about 0.08 bit per pixel per frame at
+    /// 30 fps (640x480@30 ≈ 740 kbit/s, 1280x720@30 ≈ 2.2 Mbit/s), scaled by fps^0.6 so that
+    /// fewer frames per second get more bits each (10 fps gets 52% of the 30 fps rate, but
+    /// each frame gets 1.55 times the bits).
+    public static func defaultBitrate(width: Int, height: Int, frameRate: Double) -> Int {
+        let fps = max(1, min(frameRate, 120))
+        let bits = Double(width * height) * 0.08 * 30 * pow(fps / 30, 0.6)
+        return max(50_000, min(Int(bits), defaultMaxBitrate))
+    }
+
+    /// cpu-used for a real-time call on a 2-core machine: the fastest settings for big
+    /// pictures, some quality back for small ones.
+    public static func defaultCPUUsed(width: Int, height: Int) -> Int {
+        let pixels = width * height
+        if pixels >= 1280 * 720 { return -8 }
+        if pixels >= 640 * 480 { return -6 }
+        return -4
+    }
+
+    /// Threads pay only from 720p up (token partitions let the bool decoder run per thread).
+    public static func defaultThreads(width: Int, height: Int, cores: Int = VP8Encoder.onlineCores) -> Int {
+        let pixels = width * height
+        if pixels >= 1920 * 1080 && cores >= 4 { return 4 }
+        if pixels >= 1280 * 720 && cores >= 2 { return 2 }
+        return 1
+    }
+
+    public static var onlineCores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+    public init(configuration: VP8EncoderConfiguration) throws(CodecError) {
+        let c = configuration
+        guard c.width > 0, c.height > 0, c.width <= 16383, c.height <= 16383 else {
+            throw CodecError(codec: "VP8", "bad size \(c.width)x\(c.height)")
+        }
+        guard c.frameRate > 0, c.frameRate <= 1000 else { throw CodecError(codec: "VP8", "bad frame rate \(c.frameRate)") }
+        self.configuration = c
+        guard vpx_codec_enc_config_default(vpx_codec_vp8_cx(), &config, 0) == VPX_CODEC_OK else {
+            throw CodecError(codec: "VP8", "no default configuration")
+        }
+        config.g_w = UInt32(c.width)
+        config.g_h = UInt32(c.height)
+        config.g_timebase = vpx_rational(num: Int32(Self.timebase.numerator), den: Int32(Self.timebase.denominator))
+        config.g_threads = UInt32(c.effectiveThreads)
+        config.g_lag_in_frames = 0
+        config.g_pass = VPX_RC_ONE_PASS
+        config.g_error_resilient = c.errorResilient ? vpx_codec_er_flags_t(VPX_ERROR_RESILIENT_DEFAULT) : 0
+        config.rc_end_usage = VPX_CBR
+        config.rc_target_bitrate = UInt32(c.effectiveBitrate / 1000)
+        config.rc_dropframe_thresh = UInt32(c.frameDropThreshold)
+        config.rc_resize_allowed = 0
+        config.rc_min_quantizer = UInt32(c.minQuantizer)
+        config.rc_max_quantizer = UInt32(c.maxQuantizer)
+        config.rc_undershoot_pct = UInt32(c.undershootPercent)
+        config.rc_overshoot_pct = UInt32(c.overshootPercent)
+        config.rc_buf_sz = UInt32(c.bufferSize)
+        config.rc_buf_initial_sz = UInt32(c.bufferInitialSize)
+        config.rc_buf_optimal_sz = UInt32(c.bufferOptimalSize)
+        if c.keyframeInterval > 0 {
+            config.kf_mode = VPX_KF_AUTO
+            config.kf_min_dist = 0
+            config.kf_max_dist = UInt32(c.keyframeInterval)
+        } else {
+            config.kf_mode = VPX_KF_DISABLED
+        }
+        let status = tincan_vpx_codec_enc_init(&context, vpx_codec_vp8_cx(), &config, 0)
+        guard status == VPX_CODEC_OK else {
+            throw CodecError(codec: "VP8", "vpx_codec_enc_init: \(String(cString: vpx_codec_err_to_string(status)))")
+        }
+        do {
+            try control(VP8E_SET_CPUUSED.rawValue, c.effectiveCPUUsed)
+            try control(VP8E_SET_STATIC_THRESHOLD.rawValue, c.staticThreshold)
+            try control(VP8E_SET_NOISE_SENSITIVITY.rawValue, 0)
+            try control(VP8E_SET_TOKEN_PARTITIONS.rawValue, c.effectiveTokenPartitions)
+            try control(VP8E_SET_MAX_INTRA_BITRATE_PCT.rawValue, c.maxIntraBitratePercent)
+        } catch {
+            vpx_codec_destroy(&context)
+            throw error
+        }
+    }
+
+    deinit { vpx_codec_destroy(&context) }
+
+    private func control(_ id: UInt32, _ value: Int) throws(CodecError) {
+        let status = tincan_vpx_codec_control_int(&context, Int32(id), Int32(value))
+        guard status == VPX_CODEC_OK else { throw error("control \(id) = \(value)", status) }
+    }
+
+    private func error(_ what: String, _ status: vpx_codec_err_t) -> CodecError {
+        var text = String(cString: vpx_codec_err_to_string(status))
+        if let detail = vpx_codec_error_detail(&context) { text += " (\(String(cString: detail)))" }
+        return CodecError(codec: "VP8", "\(what): \(text)")
+    }
+
+    /// The current target in bit/s.
+    public var targetBitrate: Int { Int(config.rc_target_bitrate) * 1000 }
+
+    /// Changes the target on the fly (congestion control, REMB) without re-creating the
+    /// encoder: vpx_codec_enc_config_set keeps the reference frames. Capped at `maxBitrate`.
+    public func setTargetBitrate(_ bitsPerSecond: Int) throws(CodecError) {
+        let kbps = max(1, min(bitsPerSecond, configuration.maxBitrate) / 1000)
+        guard UInt32(kbps) != config.rc_target_bitrate else { return }
+        config.rc_target_bitrate = UInt32(kbps)
+        let status = vpx_codec_enc_config_set(&context, &config)
+        guard status == VPX_CODEC_OK else { throw error("vpx_codec_enc_config_set", status) }
+        configuration.targetBitrate = kbps * 1000
+    }
+
+    /// The next frame becomes a keyframe (PLI/FIR from the receiver).
+    public func requestKeyframe() { keyframeRequested = true }
+
+    /// Encodes one I420 picture. Usually one frame comes out; none when rate control drops
+    /// it. The pts is the capture time on the 90 kHz clock, counted from the first frame, and
+    /// the duration is the real gap to the previous frame, so rate control follows the
+    /// track's true frame rate.
+    public func encode(_ frame: VideoFrame) throws(CodecError) -> [EncodedVideoFrame] {
+        guard frame.width == configuration.width, frame.height == configuration.height,
+              frame.data.count == VideoFrame.byteCount(width: frame.width, height: frame.height) else {
+            throw CodecError(codec: "VP8", "frame is \(frame.width)x\(frame.height), the encoder \(configuration.width)x\(configuration.height)")
+        }
+        let first = firstTimestamp ?? frame.timestamp
+        firstTimestamp = first
+        let relative = frame.timestamp >= first ? frame.timestamp - first : 0
+        var pts = Int64(MediaTimestamp.units(fromNanoseconds: relative, clockRate: MediaTimestamp.videoClockRate))
+        if pts <= lastPTS { pts = lastPTS + 1 }  // a clock that stood still must not stall libvpx
+        let nominal = UInt(max(1, (Double(MediaTimestamp.videoClockRate) / configuration.frameRate).rounded()))
+        let duration = lastPTS < 0 ? nominal : UInt(pts - lastPTS)
+        lastPTS = pts
+        pending[pts] = frame.timestamp
+
+        var flags: vpx_enc_frame_flags_t = 0
+        if keyframeRequested {
+            flags |= tincan_vpx_eflag_force_kf()
+            keyframeRequested = false
+        }
+        let width = frame.width, height = frame.height
+        let chromaWidth = frame.chromaWidth, chromaHeight = frame.chromaHeight
+        let status: vpx_codec_err_t = frame.data.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return VPX_CODEC_INVALID_PARAM }
+            let y = UnsafeMutablePointer(mutating: base)
+            guard vpx_img_wrap(&image, VPX_IMG_FMT_I420, UInt32(width), UInt32(height), 1, y) != nil else {
+                return VPX_CODEC_INVALID_PARAM
+            }
+            // Set planes and strides ourselves: vpx_img_wrap rounds odd widths up.
+            image.planes.0 = y
+            image.planes.1 = y + width * height
+            image.planes.2 = y + width * height + chromaWidth * chromaHeight
+            image.stride.0 = Int32(width)
+            image.stride.1 = Int32(chromaWidth)
+            image.stride.2 = Int32(chromaWidth)
+            return vpx_codec_encode(&context, &image, pts, duration, flags, tincan_vpx_dl_realtime())
+        }
+        guard status == VPX_CODEC_OK else { throw error("vpx_codec_encode", status) }
+        let out = collect()
+        if out.isEmpty { rateControlDrops += 1 }
+        return out
+    }
+
+    /// Drains the encoder at the end of a stream (nothing is held back with lag 0, but libvpx
+    /// wants the final NULL-image call).
+    public func flush() throws(CodecError) -> [EncodedVideoFrame] {
+        let status = vpx_codec_encode(&context, nil, -1, 1, 0, tincan_vpx_dl_realtime())
+        guard status == VPX_CODEC_OK else { throw error("vpx_codec_encode(flush)", status) }
+        return collect()
+    }
+
+    private func collect() -> [EncodedVideoFrame] {
+        var out: [EncodedVideoFrame] = []
+        var iterator: vpx_codec_iter_t? = nil
+        while let packet = vpx_codec_get_cx_data(&context, &iterator) {
+            guard packet.pointee.kind == VPX_CODEC_CX_FRAME_PKT else { continue }
+            let f = packet.pointee.data.frame
+            let bytes = Array(UnsafeRawBufferPointer(start: f.buf, count: f.sz))
+            let timestamp = pending.removeValue(forKey: f.pts) ?? (firstTimestamp ?? 0)
+                + MediaTimestamp.nanoseconds(fromUnits: UInt64(max(0, f.pts)), clockRate: MediaTimestamp.videoClockRate)
+            out.append(EncodedVideoFrame(data: bytes, timestamp: timestamp,
+                                         isKeyframe: f.flags & vpx_codec_frame_flags_t(VPX_FRAME_IS_KEY) != 0,
+                                         width: configuration.width, height: configuration.height))
+            framesEncoded += 1
+        }
+        // Frames rate control skipped never come back: forget them.
+        if pending.count > 4, let newest = pending.keys.max() { pending = pending.filter { $0.key == newest } }
+        return out
+    }
+}
