@@ -1,0 +1,122 @@
+import Testing
+import NIOCore
+import NIOPosix
+@testable import ICE
+
+/// Two `ICEAgent`s over real UDP sockets on 127.0.0.1.
+@Suite struct UDPAgentTests {
+    static func loopbackConfiguration() -> ICEConfiguration {
+        var c = ICEConfiguration.fastForTesting
+        c.restrictToAddresses = [IPAddress("127.0.0.1")!]
+        return c
+    }
+
+    /// Gathers both agents and exchanges credentials and candidates, as signaling would.
+    static func introduce(_ a: ICEAgent, _ b: ICEAgent, passwordForA: String? = nil) async throws {
+        let ra = try await a.gather(), rb = try await b.gather()
+        #expect(ra.candidates.count == 1 && rb.candidates.count == 1)
+        var credentialsB = try await b.localCredentials
+        if let passwordForA { credentialsB.pwd = passwordForA }
+        try await a.setRemoteCredentials(credentialsB)
+        try await b.setRemoteCredentials(try await a.localCredentials)
+        // Through the SDP text form, as a real exchange would.
+        for c in rb.candidates { try await a.addRemoteCandidate(sdp: c.sdpLine) }
+        for c in ra.candidates { try await b.addRemoteCandidate(sdp: c.sdpLine) }
+        try await a.endOfRemoteCandidates()
+        try await b.endOfRemoteCandidates()
+    }
+
+    static func connectBoth(_ a: ICEAgent, _ b: ICEAgent) async throws -> (ICECandidatePair, ICECandidatePair) {
+        try await withTimeout(.seconds(10)) {
+            async let pa = a.connect()
+            async let pb = b.connect()
+            return try await (pa, pb)
+        }
+    }
+
+    static func exchangeData(_ a: ICEAgent, _ b: ICEAgent) async throws {
+        let dtls: [UInt8] = [22, 0xFE, 0xFD] + Array(repeating: 7, count: 100)
+        let rtp: [UInt8] = [0x80, 96, 0, 1] + Array(repeating: 9, count: 200)
+        try await withTimeout(.seconds(5)) {
+            async let atB = first(b.datagrams)
+            async let atA = first(a.datagrams)
+            try await a.send(dtls)
+            try await b.send(rtp)
+            let (gotB, gotA) = try await (atB, atA)
+            #expect(gotB.payload == dtls && gotB.kind == .dtls)
+            #expect(gotA.payload == rtp && gotA.kind == .rtp)
+        }
+    }
+
+    @Test func controllingAndControlledConnectOverUDP() async throws {
+        let a = ICEAgent(role: .controlling, configuration: Self.loopbackConfiguration())
+        let b = ICEAgent(role: .controlled, configuration: Self.loopbackConfiguration())
+        try await Self.introduce(a, b)
+        let (pa, pb) = try await Self.connectBoth(a, b)
+        #expect(pa.local.address == pb.remote.address)
+        #expect(pa.remote.address == pb.local.address)
+        #expect(pa.local.address.ip == IPAddress("127.0.0.1"))
+        let roleA = try await a.role, roleB = try await b.role
+        #expect(roleA == .controlling && roleB == .controlled)
+        try await Self.exchangeData(a, b)
+        try await a.close()
+        try await b.close()
+    }
+
+    @Test func roleConflictBothControllingOverUDP() async throws {
+        let a = ICEAgent(role: .controlling, configuration: Self.loopbackConfiguration())
+        let b = ICEAgent(role: .controlling, configuration: Self.loopbackConfiguration())
+        try await Self.introduce(a, b)
+        let (pa, pb) = try await Self.connectBoth(a, b)
+        #expect(pa.local.address == pb.remote.address)
+        let roles = Set([try await a.role, try await b.role])
+        #expect(roles == [.controlling, .controlled])
+        try await Self.exchangeData(a, b)
+        try await a.close()
+        try await b.close()
+    }
+
+    @Test func wrongPasswordIsRefusedOverUDP() async throws {
+        let a = ICEAgent(role: .controlling, configuration: Self.loopbackConfiguration())
+        let b = ICEAgent(role: .controlled, configuration: Self.loopbackConfiguration())
+        let failures = Task {
+            var codes: [Int?] = []
+            for await event in a.events {
+                if case .checkFailed(_, let code) = event { codes.append(code) }
+                if case .stateChanged(.failed) = event { break }
+            }
+            return codes
+        }
+        try await Self.introduce(a, b, passwordForA: "ThisIsNotTheRightPassword1")
+        await #expect(throws: ICEError.self) {
+            try await withTimeout(.seconds(10)) { try await a.connect() }
+        }
+        #expect(await failures.value.contains(401))
+        #expect(try await a.state == .failed)
+        #expect(try await b.selectedPair == nil)
+        await #expect(throws: ICEError.notConnected) { try await a.send([22]) }
+        try await a.close()
+        try await b.close()
+    }
+}
+
+/// The first element of an async sequence, or an error when it ends.
+func first<S: AsyncSequence & Sendable>(_ sequence: S) async throws -> S.Element where S.Element: Sendable {
+    for try await element in sequence { return element }
+    throw ICEError.closed
+}
+
+struct TimedOut: Error {}
+
+func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            throw TimedOut()
+        }
+        defer { group.cancelAll() }
+        guard let result = try await group.next() else { throw TimedOut() }
+        return result
+    }
+}
