@@ -120,3 +120,49 @@ func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () 
         return result
     }
 }
+
+@Suite struct GatheringTests {
+    @Test func loopbackOnlyWhenAsked() throws {
+        var c = ICEConfiguration()
+        let plain = try HostInterfaces.addresses(for: c)
+        #expect(!plain.contains { $0.isLoopback })
+        #expect(!plain.contains { $0.isLinkLocal })
+        c.allowLoopback = true
+        let withLoopback = try HostInterfaces.addresses(for: c)
+        #expect(withLoopback.contains(IPAddress("127.0.0.1")!))
+        c.includeIPv6 = false
+        #expect(try HostInterfaces.addresses(for: c).allSatisfy { !$0.isIPv6 })
+        c.restrictToAddresses = [IPAddress("::1")!, IPAddress("127.0.0.1")!]
+        #expect(try HostInterfaces.addresses(for: c) == [IPAddress("127.0.0.1")!])
+    }
+
+    @Test func ipv6AgentsConnectOnLoopback() async throws {
+        var c = ICEConfiguration.fastForTesting
+        c.restrictToAddresses = [IPAddress("::1")!]
+        let a = ICEAgent(role: .controlling, configuration: c)
+        let b = ICEAgent(role: .controlled, configuration: c)
+        try await UDPAgentTests.introduce(a, b)
+        let (pa, _) = try await UDPAgentTests.connectBoth(a, b)
+        #expect(pa.local.address.ip == IPAddress("::1"))
+        try await UDPAgentTests.exchangeData(a, b)
+        try await a.close()
+        try await b.close()
+    }
+
+    @Test func hostCandidatesHavePrioritiesAndFoundations() async throws {
+        var c = ICEConfiguration.fastForTesting
+        c.restrictToAddresses = [IPAddress("127.0.0.1")!, IPAddress("::1")!]
+        let agent = ICEAgent(role: .controlling, configuration: c)
+        let report = try await agent.gather()
+        try await agent.close()
+        #expect(report.candidates.count == 2)
+        #expect(Set(report.candidates.map(\.priority)).count == 2)
+        #expect(Set(report.candidates.map(\.foundation)).count == 2)
+        // IPv6 preferred (RFC 8421).
+        #expect(report.candidates.max { $0.priority < $1.priority }?.address.ip.isIPv6 == true)
+        for candidate in report.candidates {
+            #expect(candidate.type == .host && candidate.address.port != 0)
+            #expect(try ICECandidate(sdp: candidate.sdpLine) == candidate)
+        }
+    }
+}

@@ -143,8 +143,9 @@ public struct ICECandidate: Hashable, Sendable, CustomStringConvertible {
 extension String {
     var trimmingSpaces: String {
         var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" || f == "\r" || f == "\n" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" || l == "\r" || l == "\n" { s = s.dropLast() }
+        // Character.isWhitespace also covers "\r\n", a single Character in Swift.
+        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
+        while let l = s.last, l.isWhitespace { s = s.dropLast() }
         return String(s)
     }
 }
