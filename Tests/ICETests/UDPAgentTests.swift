@@ -166,3 +166,61 @@ func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () 
         }
     }
 }
+
+@Suite struct UDPLifecycleTests {
+    @Test func consentLostWhenPeerCloses() async throws {
+        var c = UDPAgentTests.loopbackConfiguration()
+        c.consentInterval = .milliseconds(100)
+        c.disconnectedTimeout = .milliseconds(300)
+        c.consentTimeout = .milliseconds(800)
+        let a = ICEAgent(role: .controlling, configuration: c)
+        let b = ICEAgent(role: .controlled, configuration: c)
+        try await UDPAgentTests.introduce(a, b)
+        _ = try await UDPAgentTests.connectBoth(a, b)
+        // Consent holds while the peer answers.
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(try await a.state == .connected)
+        let start = ContinuousClock.now
+        try await b.close()
+        let sawExpiry = try await withTimeout(.seconds(5)) {
+            var states: [ICEConnectionState] = []
+            for await event in a.events {
+                if case .stateChanged(let s) = event { states.append(s) }
+                if case .consentExpired = event { return states }
+            }
+            return states
+        }
+        let elapsed = ContinuousClock.now - start
+        #expect(sawExpiry.contains(.disconnected))
+        #expect(elapsed < .seconds(2))
+        #expect(try await a.state == .failed)
+        await #expect(throws: ICEError.notConnected) { try await a.send([22]) }
+        try await a.close()
+    }
+
+    @Test func iceRestartOverUDP() async throws {
+        let a = ICEAgent(role: .controlling, configuration: UDPAgentTests.loopbackConfiguration())
+        let b = ICEAgent(role: .controlled, configuration: UDPAgentTests.loopbackConfiguration())
+        try await UDPAgentTests.introduce(a, b)
+        _ = try await UDPAgentTests.connectBoth(a, b)
+        let oldA = try await a.localCredentials
+        let newA = try await a.restart()
+        let newB = try await b.restart()
+        #expect(newA != oldA && newA.isValid && newB.isValid)
+        #expect(try await a.state == .checking)
+        // The old pair carries data during the restart.
+        try await a.send([0x80, 1])
+        let duringRestart = try await withTimeout(.seconds(2)) { try await first(b.datagrams) }
+        #expect(duringRestart.payload == [0x80, 1])
+        try await a.setRemoteCredentials(newB)
+        try await b.setRemoteCredentials(newA)
+        for candidate in try await b.localCandidates { try await a.addRemoteCandidate(candidate) }
+        for candidate in try await a.localCandidates { try await b.addRemoteCandidate(candidate) }
+        let (pa, pb) = try await UDPAgentTests.connectBoth(a, b)
+        #expect(pa.remote.address == pb.local.address)
+        #expect(try await a.state == .connected)
+        try await UDPAgentTests.exchangeData(a, b)
+        try await a.close()
+        try await b.close()
+    }
+}
