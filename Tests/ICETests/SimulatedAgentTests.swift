@@ -211,3 +211,51 @@ import Testing
         #expect(a.selectedPair == nil)
     }
 }
+
+@Suite struct PacingTests {
+    /// New checks go out no faster than Ta (50 ms by default, RFC 8445 §14.2); the first
+    /// request of each transaction is what counts (retransmissions are not paced).
+    @Test func checksArePacedByTa() throws {
+        var a = ICEAgentCore(role: .controlling, configuration: ICEConfiguration(), random: SplitMix64(seed: 9))
+        for port: UInt16 in [5000, 5001, 5002] { a.addHostCandidate(base: TransportAddress("10.0.0.1", port: port)!, now: .zero) }
+        a.finishHostGathering()
+        a.setRemoteCredentials(ICECredentials.generate(), now: .zero)
+        for port: UInt16 in [6000, 6001, 6002] {
+            a.addRemoteCandidate(ICECandidate(foundation: "r\(port)", priority: 2_000_000_000 - UInt32(port),
+                                              address: TransportAddress("10.0.0.2", port: port)!, type: .host), now: .zero)
+        }
+        var now = Duration.zero
+        var firstSent: [STUNTransactionID: Duration] = [:]
+        while now < .seconds(2) {
+            while let t = a.pollTransmit() {
+                let m = try STUNMessage(parsing: t.payload)
+                #expect(m.type == .bindingRequest)
+                if firstSent[m.transactionID] == nil { firstSent[m.transactionID] = now }
+            }
+            guard let next = a.nextDeadline else { break }
+            now = next
+            a.handleTimeout(now: now)
+        }
+        let times = firstSent.values.sorted()
+        #expect(times.count == 9)  // 3 x 3 pairs, each checked once
+        for (earlier, later) in zip(times, times.dropFirst()) {
+            #expect(later - earlier >= .milliseconds(50))
+        }
+        #expect(times.last! - times.first! < .milliseconds(500))
+    }
+
+    @Test func unknownComprehensionRequiredAttributeGets420() throws {
+        var a = ICEAgentCore(role: .controlled, configuration: .simulated, random: SplitMix64(seed: 5))
+        let base = TransportAddress("10.0.0.1", port: 5000)!
+        a.addHostCandidate(base: base, now: .zero)
+        let request = STUNMessage(type: .bindingRequest, transactionID: .random(), attributes: [
+            .username(a.localCredentials.ufrag + ":peer"), .priority(1), .iceControlling(1),
+            .unknown(type: 0x0777, value: [1, 2, 3, 4]),
+        ]).encoded(integrityKey: STUNCredentials.shortTermKey(password: a.localCredentials.pwd), fingerprint: true)
+        a.handleDatagram(request, from: TransportAddress("10.0.0.2", port: 1)!, to: base, now: .zero)
+        let t = a.pollTransmit()
+        let reply = try STUNMessage(parsing: try #require(t).payload)
+        #expect(reply.errorCode?.code == 420)
+        #expect(reply.attributes.contains(.unknown(type: STUNAttributeType.unknownAttributes, value: [0x07, 0x77])))
+    }
+}

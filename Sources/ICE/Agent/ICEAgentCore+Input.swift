@@ -112,6 +112,16 @@ extension ICEAgentCore {
             sendError(401, "Unauthorized", to: request, from: base, destination: source, signed: false)
             return
         }
+        // RFC 8489 §6.3.1: unknown comprehension-required attributes get 420.
+        if !request.unknownComprehensionRequired.isEmpty {
+            let message = STUNMessage(type: .bindingError, transactionID: request.transactionID, attributes: [
+                .errorCode(code: 420, reason: "Unknown Attribute"),
+                .unknown(type: STUNAttributeType.unknownAttributes,
+                         value: request.unknownComprehensionRequired.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }),
+            ])
+            transmit(message.encoded(integrityKey: localKey, fingerprint: true), from: base, to: source)
+            return
+        }
         guard request.iceControlling != nil || request.iceControlled != nil, let peerPriority = request.priority else {
             sendError(400, "Bad Request", to: request, from: base, destination: source, signed: true)
             return
