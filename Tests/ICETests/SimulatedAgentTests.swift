@@ -259,3 +259,38 @@ import Testing
         #expect(reply.attributes.contains(.unknown(type: STUNAttributeType.unknownAttributes, value: [0x07, 0x77])))
     }
 }
+
+@Suite struct AgentRobustnessTests {
+    /// Garbage, truncated and mutated STUN datagrams into a connected agent: no trap, and the
+    /// connection survives.
+    @Test func garbageDatagramsNeverTrapTheAgent() throws {
+        var sim = SimulatedAgentTests.makePair()
+        sim.start()
+        sim.run(until: .seconds(5)) { $0.bothConnected }
+        #expect(sim.bothConnected)
+        // A real request from B to A, captured by re-encoding one with A's credentials.
+        let valid = STUNMessage(type: .bindingRequest, transactionID: .random(), attributes: [
+            .username(sim.a.localCredentials.ufrag + ":" + sim.b.localCredentials.ufrag),
+            .priority(1_000), .iceControlled(20), .useCandidate,
+        ]).encoded(integrityKey: STUNCredentials.shortTermKey(password: sim.a.localCredentials.pwd), fingerprint: true)
+        var generator = SplitMix64(seed: 8445)
+        for i in 0..<3000 {
+            var datagram: [UInt8]
+            switch i % 3 {
+            case 0:
+                datagram = (0..<Int.random(in: 0...64, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            case 1:
+                datagram = Array(valid.prefix(Int.random(in: 0...valid.count, using: &generator)))
+            default:
+                datagram = valid
+                datagram[Int.random(in: 0..<valid.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+            }
+            sim.a.handleDatagram(datagram, from: sim.bAddress, to: sim.aAddress, now: sim.now)
+            sim.a.handleDatagram(datagram, from: TransportAddress("10.9.9.9", port: 9)!, to: sim.aAddress, now: sim.now)
+            while sim.a.pollTransmit() != nil {}
+            while sim.a.pollEvent() != nil {}
+        }
+        #expect(sim.a.state == .connected)
+        #expect(sim.a.selectedPair?.remote.address == sim.bAddress)
+    }
+}

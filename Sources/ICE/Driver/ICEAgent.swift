@@ -54,7 +54,15 @@ public final class ICEAgent: Sendable {
     /// Binds one UDP socket per local address allowed by the configuration, gathers host and
     /// server-reflexive candidates, and returns when gathering is complete.
     public func gather() async throws -> GatherReport {
-        let configuration = try await eventLoop.submit { [driver] in driver.value.core.configuration }.get()
+        let (configuration, gathered) = try await eventLoop.submit { [driver] in
+            (driver.value.core.configuration, !driver.value.channels.isEmpty)
+        }.get()
+        if gathered {
+            // Sockets are bound once per agent; an ICE restart reuses them.
+            return try await eventLoop.submit { [driver] in
+                GatherReport(candidates: driver.value.core.localCandidates, serverReflexive: driver.value.serverReflexive)
+            }.get()
+        }
         let addresses = try HostInterfaces.addresses(for: configuration)
         guard !addresses.isEmpty else { throw ICEError.failed("no usable local address to gather on") }
         var channels: [Channel] = []
