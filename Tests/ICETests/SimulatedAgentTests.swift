@@ -294,3 +294,27 @@ import Testing
         #expect(sim.a.selectedPair?.remote.address == sim.bAddress)
     }
 }
+
+@Suite struct CheckingTimeoutTests {
+    /// Chromium never sends end-of-candidates: when every pair fails the agent must still
+    /// reach `failed`, after `checkingTimeout` (30 s by default).
+    @Test func failsWithoutEndOfCandidatesAfterCheckingTimeout() throws {
+        var sim = SimulatedAgentTests.makePair(config: .simulated)
+        sim.start(endOfCandidates: false)
+        sim.isDropped = { _ in true }  // the peer is unreachable
+        sim.run(until: .seconds(60)) { $0.a.state == .failed }
+        #expect(sim.a.state == .failed)
+        let failedAt = try #require(sim.eventsA.first { if case .stateChanged(.failed) = $0.1 { true } else { false } }?.0)
+        // Checks time out after about 15.5 s (7 transmissions), then 30 s of nothing.
+        #expect(failedAt >= .seconds(30) && failedAt <= .seconds(50))
+        #expect(sim.a.selectedPair == nil)
+    }
+
+    @Test func staysCheckingWhileChecksAreUnderway() {
+        var sim = SimulatedAgentTests.makePair(config: .simulated)
+        sim.start(endOfCandidates: false)
+        sim.isDropped = { _ in true }
+        sim.run(until: .seconds(10))
+        #expect(sim.a.state == .checking)
+    }
+}

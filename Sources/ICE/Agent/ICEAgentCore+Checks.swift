@@ -13,6 +13,7 @@ extension ICEAgentCore {
         let busy = pairs.contains { $0.foundation == pair.foundation && ($0.state == .waiting || $0.state == .inProgress) }
         pair.state = initial ?? (busy ? .frozen : .waiting)
         pairs.append(pair)
+        lastCheckActivity = now
         scheduleChecks(now: now)
     }
 
@@ -76,6 +77,7 @@ extension ICEAgentCore {
         if useCandidate { attributes.append(.useCandidate) }
         let message = STUNMessage(type: .bindingRequest, transactionID: newTransactionID(), attributes: attributes)
         let key = STUNCredentials.shortTermKey(password: remote.pwd)
+        lastCheckActivity = now
         startTransaction(kind: .check(pairID: pair.id, useCandidate: useCandidate, role: role),
                          source: pair.local.address, destination: pair.remote.address,
                          message: message, key: key, now: now)
@@ -137,6 +139,19 @@ extension ICEAgentCore {
         // RFC 7675 §5.1: uniformly random in [0.8, 1.2] times the interval.
         let factor = Double.random(in: 0.8...1.2, using: &random)
         nextConsent = now + configuration.consentInterval * factor
+    }
+
+    /// Checking, with credentials, nothing selected and nothing left to check.
+    var isStalled: Bool {
+        state == .checking && selectedPairID == nil && remoteCredentials != nil && triggeredQueue.isEmpty
+            && !pairs.contains { $0.state == .waiting || $0.state == .frozen || $0.state == .inProgress }
+    }
+
+    /// Without end-of-candidates: fail after `checkingTimeout` of stalled checking.
+    mutating func checkStalled(now: Duration) {
+        if isStalled, now >= lastCheckActivity + configuration.checkingTimeout {
+            setState(.failed)
+        }
     }
 
     /// All pairs failed and no more candidates will come: the agent has failed.

@@ -46,6 +46,7 @@ extension ICEAgentCore {
         if let t = nextCheckTime, t <= now { performNextCheck(now: now) }
         checkConsent(now: now)
         updateFailedState()
+        checkStalled(now: now)
     }
 
     mutating func transactionTimedOut(_ t: Transaction, now: Duration) {
@@ -144,6 +145,7 @@ extension ICEAgentCore {
         let response = STUNMessage(type: .bindingSuccess, transactionID: request.transactionID,
                                    attributes: [.xorMappedAddress(source)])
         transmit(response.encoded(integrityKey: localKey, fingerprint: true), from: base, to: source)
+        lastCheckActivity = now
 
         // RFC 8445 §7.3.1.3: learn a peer-reflexive remote candidate.
         var remote = remoteCandidates.first { $0.address == source }

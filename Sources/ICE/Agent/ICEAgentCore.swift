@@ -31,6 +31,8 @@ public struct ICEAgentCore {
     var lastConsent: Duration?
     var nextConsent: Duration?
     var hostGatheringFinished = false
+    /// Last time a pair was added, a check sent or a request answered (see `checkingTimeout`).
+    var lastCheckActivity: Duration = .zero
     var prflxCounter = 0
     var transmits: [ICETransmit] = []
     var transmitHead = 0
@@ -191,6 +193,7 @@ public struct ICEAgentCore {
                 if state == .connected { consider(last + configuration.disconnectedTimeout) }
             }
         }
+        if isStalled { consider(lastCheckActivity + configuration.checkingTimeout) }
         if role == .controlling, nominatingPairID == nil, selectedPairID == nil, let first = firstValidTime {
             consider(first + configuration.nominationTimeout)
         }

@@ -39,6 +39,9 @@ public struct ICEConfiguration: Sendable {
     public var consentTimeout: Duration = .seconds(30)
     /// Reported `disconnected` after this long without a consent response.
     public var disconnectedTimeout: Duration = .seconds(12)
+    /// Without end-of-candidates (Chromium never sends it), the agent fails when every pair
+    /// has failed and nothing new (candidate, check, request) happened for this long.
+    public var checkingTimeout: Duration = .seconds(30)
 
     public init() {}
 
@@ -53,6 +56,7 @@ public struct ICEConfiguration: Sendable {
         c.consentInterval = .milliseconds(500)
         c.consentTimeout = .seconds(3)
         c.disconnectedTimeout = .milliseconds(1500)
+        c.checkingTimeout = .seconds(2)
         return c
     }
 }
