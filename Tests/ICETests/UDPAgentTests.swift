@@ -224,3 +224,22 @@ func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () 
         try await b.close()
     }
 }
+
+@Suite struct UDPTimingTests {
+    /// With the default (RFC) timers, two agents on loopback connect in about one round trip
+    /// plus Ta; prints the figure.
+    @Test func defaultTimersConnectWellUnderASecond() async throws {
+        var c = ICEConfiguration()
+        c.restrictToAddresses = [IPAddress("127.0.0.1")!]
+        let a = ICEAgent(role: .controlling, configuration: c)
+        let b = ICEAgent(role: .controlled, configuration: c)
+        try await UDPAgentTests.introduce(a, b)
+        let start = ContinuousClock.now
+        _ = try await UDPAgentTests.connectBoth(a, b)
+        let elapsed = ContinuousClock.now - start
+        print("ICE connect on 127.0.0.1 with default timers: \(elapsed)")
+        #expect(elapsed < .seconds(1))
+        try await a.close()
+        try await b.close()
+    }
+}
