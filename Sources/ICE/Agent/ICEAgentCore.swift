@@ -1,0 +1,236 @@
+/// The ICE agent as a sans-I/O state machine (RFC 8445, RFC 8838 trickle, RFC 7675 consent).
+///
+/// It owns no sockets and no clock: the driver hands it datagrams with their addresses and
+/// the current time (`now`, a `Duration` since any fixed origin), calls `handleTimeout(now:)`
+/// at `nextDeadline`, and sends what `pollTransmit()` returns. The same core therefore runs
+/// over real UDP (see `ICEAgent`) and over a simulated network and clock in tests.
+public struct ICEAgentCore {
+    public internal(set) var configuration: ICEConfiguration
+    public internal(set) var role: ICERole
+    public internal(set) var localCredentials: ICECredentials
+    public internal(set) var remoteCredentials: ICECredentials?
+    public internal(set) var state: ICEConnectionState = .new
+    public internal(set) var localCandidates: [ICECandidate] = []
+    public internal(set) var remoteCandidates: [ICECandidate] = []
+    public internal(set) var selectedPair: ICECandidatePair?
+    public internal(set) var tieBreaker: UInt64
+    public internal(set) var gatheringComplete = false
+    public internal(set) var remoteEndOfCandidates = false
+
+    var random: any RandomNumberGenerator
+    var pairs: [CheckPair] = []
+    var nextPairID = 0
+    var triggeredQueue: [Int] = []
+    var transactions: [STUNTransactionID: Transaction] = [:]
+    var transactionSequence = 0
+    var nextCheckTime: Duration?
+    var lastTransactionStart: Duration?
+    var firstValidTime: Duration?
+    var nominatingPairID: Int?
+    var selectedPairID: Int?
+    var lastConsent: Duration?
+    var nextConsent: Duration?
+    var hostGatheringFinished = false
+    /// Last time a pair was added, a check sent or a request answered (see `checkingTimeout`).
+    var lastCheckActivity: Duration = .zero
+    var prflxCounter = 0
+    var transmits: [ICETransmit] = []
+    var transmitHead = 0
+    var events: [ICEEvent] = []
+    var eventHead = 0
+
+    /// - Parameters:
+    ///   - tieBreaker: RFC 8445 §7.3.1.1; random when nil.
+    ///   - random: the generator for transaction IDs and consent jitter; a seeded one makes
+    ///     simulated runs reproducible. Defaults to OpenSSL's CSPRNG.
+    public init(role: ICERole, configuration: ICEConfiguration = ICEConfiguration(),
+                localCredentials: ICECredentials = .generate(), tieBreaker: UInt64? = nil,
+                random: any RandomNumberGenerator = SecureRandom()) {
+        self.role = role
+        self.configuration = configuration
+        self.localCredentials = localCredentials
+        var generator = random
+        self.tieBreaker = tieBreaker ?? generator.next()
+        self.random = generator
+    }
+
+    // MARK: - Inputs from the application
+
+    /// Adds a host candidate for a socket bound to `base`, and starts asking the configured
+    /// STUN servers of the same address family for its server-reflexive address.
+    @discardableResult
+    public mutating func addHostCandidate(base: TransportAddress, now: Duration) -> ICECandidate {
+        if let existing = localCandidates.first(where: { $0.type == .host && $0.address == base }) {
+            return existing
+        }
+        let localPreference = localPreference(for: base)
+        let candidate = ICECandidate(
+            foundation: ICECandidate.foundation(type: .host, baseIP: base.ip, server: nil),
+            priority: ICECandidate.priority(type: .host, localPreference: localPreference),
+            address: base, type: .host)
+        localCandidates.append(candidate)
+        emit(.candidateGathered(candidate))
+        for server in configuration.stunServers where server.ip.isIPv6 == base.ip.isIPv6 {
+            startTransaction(kind: .gather(server: server), source: base, destination: server,
+                             message: STUNMessage(type: .bindingRequest, transactionID: newTransactionID()),
+                             key: nil, now: now)
+        }
+        for remote in remoteCandidates { addPair(localBase: candidate, remote: remote, now: now) }
+        return candidate
+    }
+
+    /// Tells the core that every host candidate has been added; `gatheringComplete` follows
+    /// once the STUN servers have answered or timed out.
+    public mutating func finishHostGathering() {
+        hostGatheringFinished = true
+        checkGatheringComplete()
+    }
+
+    public mutating func setRemoteCredentials(_ credentials: ICECredentials, now: Duration) {
+        remoteCredentials = credentials
+        if state == .new { setState(.checking) }
+        scheduleChecks(now: now)
+    }
+
+    /// Adds a remote candidate (trickled or from the SDP). Non-UDP and other-component
+    /// candidates are kept out of the checklist.
+    public mutating func addRemoteCandidate(_ candidate: ICECandidate, now: Duration) {
+        guard candidate.isUDP, candidate.component == 1 else { return }
+        if let i = remoteCandidates.firstIndex(where: { $0.address == candidate.address }) {
+            // Already learned as peer-reflexive from a check: now signaled, keep the signaled form.
+            if remoteCandidates[i].type == .peerReflexive {
+                remoteCandidates[i] = candidate
+                for p in pairs.indices where pairs[p].remote.address == candidate.address {
+                    pairs[p].remote = candidate
+                }
+            }
+            return
+        }
+        remoteCandidates.append(candidate)
+        for local in localCandidates where local.type == .host {
+            addPair(localBase: local, remote: candidate, now: now)
+        }
+    }
+
+    /// RFC 8838 §8.2: the peer sent end-of-candidates.
+    public mutating func endOfRemoteCandidates(now: Duration) {
+        remoteEndOfCandidates = true
+        updateFailedState()
+    }
+
+    /// RFC 8445 §9: an ICE restart with new local credentials. The selected pair keeps
+    /// carrying data until the new checks select one; remote credentials and candidates of
+    /// the old session are forgotten.
+    public mutating func restart(localCredentials: ICECredentials = .generate(), now: Duration) {
+        self.localCredentials = localCredentials
+        remoteCredentials = nil
+        remoteCandidates = []
+        remoteEndOfCandidates = false
+        pairs = []
+        triggeredQueue = []
+        transactions = transactions.filter { if case .gather = $0.value.kind { true } else { false } }
+        nextCheckTime = nil
+        firstValidTime = nil
+        nominatingPairID = nil
+        selectedPairID = nil
+        lastConsent = nil
+        nextConsent = nil
+        if state != .closed { setState(.checking) }
+    }
+
+    public mutating func close() {
+        transactions = [:]
+        pairs = []
+        triggeredQueue = []
+        nextCheckTime = nil
+        nextConsent = nil
+        selectedPairID = nil
+        selectedPair = nil
+        setState(.closed)
+    }
+
+    /// Wraps application data (DTLS, SRTP) for the selected pair.
+    public mutating func send(_ payload: [UInt8]) throws(ICEError) -> ICETransmit {
+        guard state != .closed else { throw .closed }
+        guard let pair = selectedPair, state != .failed else { throw .notConnected }
+        return ICETransmit(source: pair.local.address, destination: pair.remote.address, payload: payload)
+    }
+
+    // MARK: - Outputs
+
+    public mutating func pollTransmit() -> ICETransmit? {
+        guard transmitHead < transmits.count else {
+            if !transmits.isEmpty { transmits.removeAll(keepingCapacity: true); transmitHead = 0 }
+            return nil
+        }
+        defer { transmitHead += 1 }
+        return transmits[transmitHead]
+    }
+
+    public mutating func pollEvent() -> ICEEvent? {
+        guard eventHead < events.count else {
+            if !events.isEmpty { events.removeAll(keepingCapacity: true); eventHead = 0 }
+            return nil
+        }
+        defer { eventHead += 1 }
+        return events[eventHead]
+    }
+
+    /// When `handleTimeout(now:)` must next be called.
+    public var nextDeadline: Duration? {
+        guard state != .closed else { return nil }
+        var deadline: Duration?
+        func consider(_ d: Duration?) {
+            guard let d else { return }
+            deadline = deadline.map { min($0, d) } ?? d
+        }
+        for t in transactions.values { consider(t.deadline) }
+        consider(nextCheckTime)
+        if selectedPairID != nil {
+            consider(nextConsent)
+            if let last = lastConsent {
+                consider(last + configuration.consentTimeout)
+                if state == .connected { consider(last + configuration.disconnectedTimeout) }
+            }
+        }
+        if isStalled { consider(lastCheckActivity + configuration.checkingTimeout) }
+        if role == .controlling, nominatingPairID == nil, selectedPairID == nil, let first = firstValidTime {
+            consider(first + configuration.nominationTimeout)
+        }
+        return deadline
+    }
+
+    // MARK: - Helpers
+
+    mutating func emit(_ event: ICEEvent) { events.append(event) }
+
+    mutating func transmit(_ payload: [UInt8], from source: TransportAddress, to destination: TransportAddress) {
+        transmits.append(ICETransmit(source: source, destination: destination, payload: payload))
+    }
+
+    mutating func setState(_ new: ICEConnectionState) {
+        guard new != state, state != .closed else { return }
+        state = new
+        emit(.stateChanged(new))
+    }
+
+    mutating func newTransactionID() -> STUNTransactionID {
+        STUNTransactionID.random(using: &random)
+    }
+
+    /// Distinct local preferences per base (RFC 8445 §5.1.2.1), IPv6 first (RFC 8421).
+    func localPreference(for base: TransportAddress) -> UInt32 {
+        let index = UInt32(localCandidates.filter { $0.type == .host }.count)
+        let familyPreference: UInt32 = base.ip.isIPv6 ? 60000 : 40000
+        let loopbackPenalty: UInt32 = base.ip.isLoopback ? 10000 : 0
+        return familyPreference - loopbackPenalty - min(index, 9000)
+    }
+
+    mutating func checkGatheringComplete() {
+        guard hostGatheringFinished, !gatheringComplete else { return }
+        let pending = transactions.values.contains { if case .gather = $0.kind { true } else { false } }
+        guard !pending else { return }
+        gatheringComplete = true
+        emit(.gatheringComplete)
+    }
+}

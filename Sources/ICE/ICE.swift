@@ -1,1 +1,0 @@
-// The ICE module: see ../../README.md and ../shared/DESIGN.md.

@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+import NIOCore
+import NIOPosix
+@testable import ICE
+
+/// Gathering against a real STUN server: Debian's coturn (`turnserver`), started on
+/// 127.0.0.1 by the test and killed by its PID.
+@Suite struct CoturnTests {
+    @Test func serverReflexiveCandidateFromCoturn() async throws {
+        let turnserver = try CoturnServer.installIfMissing()
+        let port = try await CoturnServer.freeUDPPort()
+        let server = try CoturnServer(executable: turnserver, port: port)
+        defer { server.stop() }
+
+        var configuration = ICEConfiguration.fastForTesting
+        configuration.restrictToAddresses = [IPAddress("127.0.0.1")!]
+        configuration.stunServers = [TransportAddress("127.0.0.1", port: port)!]
+        // Generous retransmissions: the server may still be starting.
+        configuration.retransmissionTimeout = .milliseconds(100)
+        configuration.maximumRetransmissionTimeout = .milliseconds(400)
+        configuration.maximumTransmissions = 12
+        let agent = ICEAgent(role: .controlling, configuration: configuration)
+        let report = try await withTimeout(.seconds(10)) { try await agent.gather() }
+        try await agent.close()
+
+        let host = try #require(report.candidates.first { $0.type == .host })
+        let result = try #require(report.serverReflexive.first)
+        #expect(result.server == TransportAddress("127.0.0.1", port: port))
+        #expect(result.base == host.address)
+        let srflx = try #require(result.candidate, "coturn did not answer the Binding request")
+        // On loopback the mapped address is the base itself: redundant, so not signaled.
+        #expect(srflx.type == .serverReflexive)
+        #expect(srflx.address == host.address)
+        #expect(srflx.relatedAddress == host.address)
+        #expect(result.redundant)
+        #expect(!report.candidates.contains { $0.type == .serverReflexive })
+        #expect(srflx.sdpLine.contains("typ srflx raddr 127.0.0.1 rport \(host.address.port)"))
+    }
+}
+
+/// A coturn process in STUN-only mode; everything it writes goes to a temporary directory.
+final class CoturnServer: Sendable {
+    let process: Process
+    let directory: URL
+
+    init(executable: String, port: UInt16) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("tincan-coturn-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = [
+            "-n", "--stun-only", "--no-cli", "--no-tls", "--no-dtls",
+            "--listening-ip", "127.0.0.1", "--listening-port", String(port),
+            "--pidfile", directory.appendingPathComponent("turnserver.pid").path,
+            "--userdb", directory.appendingPathComponent("turndb").path,
+            "--log-file", directory.appendingPathComponent("turnserver.log").path,
+            "--no-stdout-log", "--simple-log",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// Kills the server by its PID (SIGTERM, then SIGKILL: turnserver may take its time to
+    /// exit on SIGTERM) and removes its directory.
+    func stop() {
+        let pid = process.processIdentifier
+        if process.isRunning {
+            kill(pid, SIGTERM)
+            for _ in 0..<20 where process.isRunning { usleep(25_000) }
+            if process.isRunning { kill(pid, SIGKILL) }
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// The turnserver path; installs Debian's coturn when it is missing. Throws (the test
+    /// fails, never skips) when it cannot be installed.
+    static func installIfMissing() throws -> String {
+        let path = "/usr/bin/turnserver"
+        if FileManager.default.isExecutableFile(atPath: path) { return path }
+        let install = Process()
+        install.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let asRoot = getuid() == 0
+        install.arguments = (asRoot ? [] : ["sudo", "-n"]) + ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "coturn"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["DEBIAN_FRONTEND"] = "noninteractive"
+        install.environment = environment
+        install.standardOutput = FileHandle.nullDevice
+        try install.run()
+        install.waitUntilExit()
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw ICEError.failed("coturn could not be installed (apt-get exit \(install.terminationStatus))")
+        }
+        return path
+    }
+
+    /// A UDP port that was free a moment ago on 127.0.0.1.
+    static func freeUDPPort() async throws -> UInt16 {
+        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = channel.localAddress?.port ?? 0
+        try await channel.close()
+        guard port > 0 else { throw ICEError.failed("no free port") }
+        return UInt16(port)
+    }
+}
