@@ -1,0 +1,101 @@
+import DTLS
+import Foundation
+import SRTP
+import Testing
+
+/// Runs a command to completion and returns its standard output.
+@discardableResult
+func run(_ executable: String, _ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}
+
+func hexString(_ bytes: [UInt8]) -> String { bytes.map { String(format2: $0) }.joined() }
+
+/// A peer nobody here wrote: `openssl s_client -dtls1_2 -use_srtp` against our server role
+/// (the role Tincan takes when its actpass offer is answered `active`).
+@Suite(.serialized) struct OpenSSLClientInteropTests {
+    static let openssl = "/usr/bin/openssl"
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: openssl), "run scripts/install-deps (openssl)"),
+          arguments: [SRTPProtectionProfile.aeadAES128GCM, .aes128CMSHA1_80, .aeadAES256GCM])
+    func opensslClientHandshakesWithOurServer(_ profile: SRTPProtectionProfile) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tincan-dtls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let certPath = directory.appendingPathComponent("client.pem").path
+        let keyPath = directory.appendingPathComponent("client.key").path
+        // s_client's own ECDSA certificate, and its fingerprint as an SDP would carry it.
+        try run(Self.openssl, ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                               "-nodes", "-keyout", keyPath, "-out", certPath, "-subj", "/CN=s_client", "-days", "1"])
+        let fingerprintLine = try run(Self.openssl, ["x509", "-in", certPath, "-noout", "-fingerprint", "-sha256"])
+        let hexPart = try #require(fingerprintLine.split(separator: "=").last).trimmingCharacters(in: .whitespacesAndNewlines)
+        let clientFingerprint = try DTLSFingerprint(sdp: "sha-256 \(hexPart)")
+
+        let server = try makeTransport(.server, DTLSCertificate.generate(), expecting: clientFingerprint)
+        _ = server.start()
+        let socket = try LoopbackUDPSocket()
+        let exportLength = SRTPKeyingMaterial.exportLength(for: profile)
+
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: Self.openssl)
+        client.arguments = ["s_client", "-dtls1_2", "-connect", "127.0.0.1:\(socket.port)",
+                            "-use_srtp", profile.openSSLName, "-cert", certPath, "-key", keyPath,
+                            "-keymatexport", SRTPKeyingMaterial.exporterLabel, "-keymatexportlen", "\(exportLength)"]
+        let output = Pipe()
+        client.standardOutput = output
+        client.standardError = output
+        client.standardInput = FileHandle.nullDevice  // EOF after the handshake: s_client closes
+        try client.run()
+        defer {
+            if client.isRunning { kill(client.processIdentifier, SIGKILL) }
+            client.waitUntilExit()
+        }
+
+        let clock = ContinuousClock()
+        let started = clock.now
+        var peerPort: UInt16?
+        var keys: SRTPKeyingMaterial?
+        var events: [DTLSEvent] = []
+        var handshakeTime: Duration?
+        while clock.now - started < .seconds(10) {
+            if let (bytes, port) = socket.receive(timeoutMilliseconds: 10) {
+                peerPort = port
+                for event in try server.receive(bytes) {
+                    events.append(event)
+                    if case .connected = event {
+                        keys = try server.exportSRTPKeyingMaterial()
+                        handshakeTime = clock.now - started
+                    }
+                }
+            }
+            if let timeout = server.retransmissionTimeout, timeout <= .zero { events += server.handleTimeout() }
+            if let peerPort { for d in server.takeOutgoingDatagrams() { socket.send(d, toPort: peerPort) } }
+            if events.contains(.closed) || (!client.isRunning && keys != nil) { break }
+        }
+        if client.isRunning { kill(client.processIdentifier, SIGTERM) }
+        client.waitUntilExit()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+
+        #expect(events.first == .connected(profile))
+        #expect(events.contains(.closed), "s_client's close_notify")
+        #expect(text.contains("SRTP Extension negotiated, profile=\(profile.openSSLName)"))
+        #expect(text.contains("Protocol  : DTLSv1.2"))
+        let keys_ = try #require(keys)
+        #expect(keys_.profile == profile)
+        // s_client prints the same exporter output: our keys are the peer's keys.
+        let ours = hexString(keys_.clientMasterKey + keys_.serverMasterKey + keys_.clientMasterSalt + keys_.serverMasterSalt)
+        #expect(text.uppercased().contains("KEYING MATERIAL: \(ours)"))
+        print("s_client \(profile): handshake \(handshakeTime.map { "\($0)" } ?? "-")")
+        if !text.contains("SRTP Extension negotiated") { print(text) }
+    }
+}
