@@ -25,6 +25,13 @@ func expectMediaFlows(_ a: DTLSTransport, _ b: DTLSTransport, carry: ([UInt8]) t
     let rrA = rtcpReceiverReport(ssrc: 0xAAAA_0001), rrB = rtcpReceiverReport(ssrc: 0xBBBB_0002)
     #expect(try bIn.unprotectRTCP(carry(aOut.protectRTCP(rrA))) == rrA)
     #expect(try aIn.unprotectRTCP(carry(bOut.protectRTCP(rrB))) == rrB)
+    // A replayed packet is refused; a tampered one fails authentication.
+    let once = try carry(aOut.protectRTP(rtpPacket(seq: 50, ssrc: 0xAAAA_0001)))
+    _ = try bIn.unprotectRTP(once)
+    #expect(throws: SRTPError.replay) { try bIn.unprotectRTP(once) }
+    var tampered = try carry(aOut.protectRTP(rtpPacket(seq: 51, ssrc: 0xAAAA_0001)))
+    tampered[tampered.count - 1] ^= 0x40
+    #expect(throws: SRTPError.authenticationFailed) { try bIn.unprotectRTP(tampered) }
     // A side cannot open its own packets: the two directions use different keys.
     #expect(throws: SRTPError.authenticationFailed) { try aIn.unprotectRTP(aOut.protectRTP(rtpPacket(seq: 99, ssrc: 1))) }
 }
@@ -49,6 +56,34 @@ func expectMediaFlows(_ a: DTLSTransport, _ b: DTLSTransport, carry: ([UInt8]) t
         #expect(keysA.clientMasterKey != keysA.serverMasterKey)
         #expect(keysA.clientMasterKey.count == c.profile.masterKeyLength)
         try expectMediaFlows(a, b)
+    }
+
+    /// With a small MTU the certificate flights are fragmented and no datagram exceeds it;
+    /// with the default, nothing exceeds 1200.
+    @Test(arguments: [300, 1200])
+    func datagramsRespectTheMTU(_ mtu: Int) throws {
+        let certA = try DTLSCertificate.generate(), certB = try DTLSCertificate.generate()
+        var configuration = DTLSConfiguration()
+        if mtu != 1200 { configuration.mtu = mtu }
+        let client = try DTLSTransport(role: .client, certificate: certA, remoteFingerprint: certB.fingerprint, configuration: configuration)
+        let server = try DTLSTransport(role: .server, certificate: certB, remoteFingerprint: certA.fingerprint, configuration: configuration)
+        let link = MemoryLink(client, server)
+        _ = client.start()
+        try link.pump()
+        #expect(client.state == .connected(.aeadAES256GCM) && server.state == .connected(.aeadAES256GCM))
+        #expect(link.largestDatagram <= mtu)
+        print("MTU \(mtu): \(link.datagramsCarried) datagrams, largest \(link.largestDatagram) bytes")
+        if mtu == 300 { #expect(link.datagramsCarried > 6) }
+    }
+
+    /// RFC 6347 §4.2.4.1: the first retransmission timer is 1 s unless configured.
+    @Test func defaultRetransmissionTimerIsOneSecond() throws {
+        let cert = try DTLSCertificate.generate()
+        let client = try makeTransport(.client, cert, expecting: cert.fingerprint)
+        #expect(client.retransmissionTimeout == nil)
+        _ = client.start()
+        let timeout = try #require(client.retransmissionTimeout)
+        #expect(timeout > .milliseconds(900) && timeout <= .seconds(1))
     }
 
     @Test func defaultPreferenceIsAES256GCM() throws {

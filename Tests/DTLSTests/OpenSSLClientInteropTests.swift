@@ -29,6 +29,17 @@ func hexString(_ bytes: [UInt8]) -> String { bytes.map { String(format2: $0) }.j
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: openssl), "run scripts/install-deps (openssl)"),
           arguments: [SRTPProtectionProfile.aeadAES128GCM, .aes128CMSHA1_80, .aeadAES256GCM])
     func opensslClientHandshakesWithOurServer(_ profile: SRTPProtectionProfile) throws {
+        try runSClient(profile: profile, expectMismatch: false)
+    }
+
+    /// Our server expects another certificate than the one s_client presents: it refuses
+    /// with bad_certificate, s_client sees the alert, and no SRTP key exists.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: openssl), "run scripts/install-deps (openssl)"))
+    func opensslClientWithWrongFingerprintIsRefused() throws {
+        try runSClient(profile: .aeadAES128GCM, expectMismatch: true)
+    }
+
+    func runSClient(profile: SRTPProtectionProfile, expectMismatch: Bool) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tincan-dtls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -41,7 +52,8 @@ func hexString(_ bytes: [UInt8]) -> String { bytes.map { String(format2: $0) }.j
         let hexPart = try #require(fingerprintLine.split(separator: "=").last).trimmingCharacters(in: .whitespacesAndNewlines)
         let clientFingerprint = try DTLSFingerprint(sdp: "sha-256 \(hexPart)")
 
-        let server = try makeTransport(.server, DTLSCertificate.generate(), expecting: clientFingerprint)
+        let expected = expectMismatch ? try DTLSCertificate.generate().fingerprint : clientFingerprint
+        let server = try makeTransport(.server, DTLSCertificate.generate(), expecting: expected)
         _ = server.start()
         let socket = try LoopbackUDPSocket()
         let exportLength = SRTPKeyingMaterial.exportLength(for: profile)
@@ -81,11 +93,21 @@ func hexString(_ bytes: [UInt8]) -> String { bytes.map { String(format2: $0) }.j
             if let timeout = server.retransmissionTimeout, timeout <= .zero { events += server.handleTimeout() }
             if let peerPort { for d in server.takeOutgoingDatagrams() { socket.send(d, toPort: peerPort) } }
             if events.contains(.closed) || (!client.isRunning && keys != nil) { break }
+            if case .failed = server.state, !client.isRunning { break }
         }
         if client.isRunning { kill(client.processIdentifier, SIGTERM) }
         client.waitUntilExit()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
 
+        if expectMismatch {
+            let refusal = DTLSError.fingerprintMismatch(expected: expected, received: clientFingerprint)
+            #expect(events == [.failed(refusal)])
+            #expect(keys == nil)
+            #expect(throws: refusal) { try server.exportSRTPKeyingMaterial() }
+            #expect(text.contains("alert bad certificate"))
+            #expect(text.contains("SSL alert number 42"))  // bad_certificate (RFC 5246 §7.2)
+            return
+        }
         #expect(events.first == .connected(profile))
         #expect(events.contains(.closed), "s_client's close_notify")
         #expect(text.contains("SRTP Extension negotiated, profile=\(profile.openSSLName)"))

@@ -117,5 +117,12 @@ import SRTP
         #expect(try serverIn.unprotectRTP(clientOut.protectRTP(packet)) == packet)
         #expect(try clientIn.unprotectRTP(serverOut.protectRTP(packet)) == packet)
         #expect(throws: SRTPError.authenticationFailed) { try clientIn.unprotectRTP(clientOut.protectRTP(Self.rtp(seq: 4))) }
+        // Directions per RFC 5764 §4.2: the client sends with the client_write key and salt.
+        let byClientKey = try SRTPSession(profile: profile, masterKey: keys.clientMasterKey,
+                                          masterSalt: keys.clientMasterSalt, direction: .inbound)
+        let byServerKey = try SRTPSession(profile: profile, masterKey: keys.serverMasterKey,
+                                          masterSalt: keys.serverMasterSalt, direction: .inbound)
+        #expect(try byClientKey.unprotectRTP(clientOut.protectRTP(Self.rtp(seq: 5))) == Self.rtp(seq: 5))
+        #expect(try byServerKey.unprotectRTP(serverOut.protectRTP(Self.rtp(seq: 5))) == Self.rtp(seq: 5))
     }
 }
