@@ -121,3 +121,75 @@ func hexString(_ bytes: [UInt8]) -> String { bytes.map { String(format2: $0) }.j
         if !text.contains("SRTP Extension negotiated") { print(text) }
     }
 }
+
+/// Our client role against `openssl s_server -dtls1_2 -use_srtp` (the role Tincan takes
+/// when it answers an actpass offer with `active`).
+@Suite(.serialized) struct OpenSSLServerInteropTests {
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: OpenSSLClientInteropTests.openssl)),
+          arguments: [SRTPProtectionProfile.aeadAES256GCM, .aes128CMSHA1_80])
+    func ourClientHandshakesWithOpenSSLServer(_ profile: SRTPProtectionProfile) throws {
+        let openssl = OpenSSLClientInteropTests.openssl
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tincan-dtls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let certPath = directory.appendingPathComponent("server.pem").path
+        let keyPath = directory.appendingPathComponent("server.key").path
+        try run(openssl, ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                          "-nodes", "-keyout", keyPath, "-out", certPath, "-subj", "/CN=s_server", "-days", "1"])
+        let fingerprintLine = try run(openssl, ["x509", "-in", certPath, "-noout", "-fingerprint", "-sha256"])
+        let hexPart = try #require(fingerprintLine.split(separator: "=").last).trimmingCharacters(in: .whitespacesAndNewlines)
+        let serverFingerprint = try DTLSFingerprint(sdp: "sha-256 \(hexPart)")
+
+        // A free port for s_server: bind one, note it, release it.
+        let port = try LoopbackUDPSocket().port
+        let exportLength = SRTPKeyingMaterial.exportLength(for: profile)
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: openssl)
+        server.arguments = ["s_server", "-dtls1_2", "-accept", "127.0.0.1:\(port)", "-naccept", "1",
+                            "-cert", certPath, "-key", keyPath, "-use_srtp", profile.openSSLName,
+                            "-keymatexport", SRTPKeyingMaterial.exporterLabel, "-keymatexportlen", "\(exportLength)"]
+        let output = Pipe(), input = Pipe()
+        server.standardOutput = output
+        server.standardError = output
+        server.standardInput = input
+        try server.run()
+        defer {
+            if server.isRunning { kill(server.processIdentifier, SIGKILL) }
+            server.waitUntilExit()
+        }
+
+        // Our client retransmits (200 ms timer) until s_server is listening.
+        let client = try makeTransport(.client, DTLSCertificate.generate(), expecting: serverFingerprint,
+                                       initialTimeout: .milliseconds(200))
+        let socket = try LoopbackUDPSocket()
+        var events = client.start()
+        let clock = ContinuousClock()
+        let started = clock.now
+        var keys: SRTPKeyingMaterial?
+        while clock.now - started < .seconds(10) {
+            events += try turn(client, socket, peerPort: port, waitMilliseconds: 10)
+            if keys == nil, case .connected = client.state {
+                keys = try client.exportSRTPKeyingMaterial()
+                client.close()  // our close_notify: s_server reads it and ends the connection
+            }
+            if !server.isRunning { break }
+            if case .failed = client.state { break }
+        }
+        if server.isRunning { kill(server.processIdentifier, SIGTERM) }
+        server.waitUntilExit()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+
+        #expect(events.first == .connected(profile))
+        #expect(text.contains("SRTP Extension negotiated, profile=\(profile.openSSLName)"))
+        let k = try #require(keys)
+        let ours = hexString(k.clientMasterKey + k.serverMasterKey + k.clientMasterSalt + k.serverMasterSalt)
+        #expect(text.uppercased().contains("KEYING MATERIAL: \(ours)"))
+        // s_server saw our close_notify: its stdin is still open, so it only says DONE and
+        // exits (-naccept 1) because SSL_read reported the peer's close (SSL_ERROR_ZERO_RETURN).
+        #expect(server.terminationReason == .exit)
+        #expect(text.contains("DONE") && text.contains("CONNECTION CLOSED"))
+        #expect(client.state == .closed)
+        try? input.fileHandleForWriting.close()
+        print("s_server \(profile): \(clock.now - started) until s_server exited")
+    }
+}
