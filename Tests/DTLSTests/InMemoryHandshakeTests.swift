@@ -205,4 +205,34 @@ func expectMediaFlows(_ a: DTLSTransport, _ b: DTLSTransport, carry: ([UInt8]) t
         _ = try server.receive([UInt8](repeating: 23, count: 100))
         #expect(server.state == .connecting || { if case .failed = server.state { return true }; return false }())
     }
+
+    /// Random records (valid DTLS first byte, garbage after) into a handshaking server and a
+    /// connected pair: no trap, and a connected transport stays usable or fails cleanly.
+    @Test func garbageRecordsNeverTrap() throws {
+        var generator = SystemRandomNumberGenerator()
+        func garbage() -> [UInt8] {
+            let length = Int.random(in: 1...300, using: &generator)
+            var bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            bytes[0] = UInt8.random(in: 20...63, using: &generator)
+            if bytes.count > 3, Bool.random(using: &generator) { bytes[1] = 0xfe; bytes[2] = 0xfd }
+            return bytes
+        }
+        let certA = try DTLSCertificate.generate(), certB = try DTLSCertificate.generate()
+        let lonely = try makeTransport(.server, certB, expecting: certA.fingerprint)
+        for _ in 0..<500 { _ = try lonely.receive(garbage()) }
+        let client = try makeTransport(.client, certA, expecting: certB.fingerprint)
+        let server = try makeTransport(.server, certB, expecting: certA.fingerprint)
+        let link = MemoryLink(client, server)
+        _ = client.start()
+        try link.pump()
+        for _ in 0..<500 { _ = try server.receive(garbage()) }
+        switch server.state {
+        case .connected:
+            try expectMediaFlows(client, server)
+        case .failed:
+            #expect(throws: DTLSError.self) { try server.exportSRTPKeyingMaterial() }
+        default:
+            Issue.record("unexpected state \(server.state)")
+        }
+    }
 }
