@@ -56,7 +56,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         // DTLS 1.2 over OpenSSL memory BIOs; SRTP over libsrtp2.
-        .target(name: "DTLS", dependencies: ["COpenSSL"]),
+        .target(name: "DTLS", dependencies: ["COpenSSL", "SRTP"]),
         .target(name: "SRTP", dependencies: ["CSRTP"]),
 
         .executableTarget(name: "tincan", dependencies: [

@@ -1,1 +1,0 @@
-// The DTLS module: see ../../README.md and ../shared/DESIGN.md.

@@ -1,1 +1,0 @@
-// The SRTP module: see ../../README.md and ../shared/DESIGN.md.
