@@ -149,7 +149,7 @@ public enum AbsSendTime {
     public static func from(_ time: Duration) -> UInt32 {
         let (seconds, attoseconds) = time.components
         let whole = UInt64(truncatingIfNeeded: seconds) & 0x3F
-        let fraction = UInt64(attoseconds) * (1 << 18) / 1_000_000_000_000_000_000
+        let fraction = min(UInt64(Double(attoseconds) / 1e18 * 262_144), 0x3_FFFF)
         return UInt32(truncatingIfNeeded: whole << 18 | fraction) & 0x00FF_FFFF
     }
 
