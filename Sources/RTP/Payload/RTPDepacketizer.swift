@@ -6,6 +6,8 @@ public protocol RTPDepacketizer {
     static func isKeyframe(_ firstPayload: UnsafeRawBufferPointer) -> Bool
     /// Appends this payload's media bytes (format headers removed) to `frame`.
     static func appendFrameData(_ payload: UnsafeRawBufferPointer, to frame: inout [UInt8]) throws(RTPError)
+    /// True when every packet is a whole frame (audio); video frames end at the marker bit.
+    static var everyPacketIsFrame: Bool { get }
 }
 
 extension RTPDepacketizer {
