@@ -133,6 +133,19 @@ import Testing
         #expect(try RTCPPacket.parseCompound(bytes) == [.transportFeedback(fb)])
     }
 
+    @Test func extendedReportRRTRAndDLRR() throws {
+        // RFC 3611 §4.4 (BT 4, length 2) and §4.5 (BT 5, length 3 per sub-block).
+        let xr = RTCPExtendedReport(ssrc: 1, blocks: [
+            .receiverReferenceTime(ntpTimestamp: 0x0102_0304_0506_0708),
+            .dlrr([.init(ssrc: 2, lastReceiverReport: 0x0304_0506, delaySinceLastReceiverReport: 0x10000)]),
+        ])
+        try roundTrip(.extendedReport(xr), hex("""
+            80 cf 00 08 00 00 00 01 04 00 00 02 01 02 03 04 05 06 07 08
+            05 00 00 03 00 00 00 02 03 04 05 06 00 01 00 00
+            """))
+        #expect(throws: RTPError.invalidLength) { try RTCPPacket.parseCompound(hex("80 cf 00 02 00 00 00 01 05 00 00 09")) }
+    }
+
     @Test func compoundPacket() throws {
         let packets: [RTCPPacket] = [
             .senderReport(Self.senderReport),

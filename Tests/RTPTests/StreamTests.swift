@@ -99,10 +99,11 @@ import Testing
         #expect(frames.isEmpty)
         var rtcp: [[UInt8]] = []
         receiver.poll(at: .milliseconds(20), onFrame: onFrame) { rtcp.append(Array($0)) }
-        // First poll: RR + SDES (report due) then the NACK for 65535.
+        // First poll: RR + SDES + XR RRTR (report due) then the NACK for 65535.
         let parsed = try RTCPPacket.parseCompound(rtcp[0])
-        #expect(parsed.count == 3)
-        #expect(parsed[2] == .genericNACK(RTCPGenericNACK(senderSSRC: 0x3333_3333, mediaSSRC: 0x1111_1111, entries: [.init(packetID: 65535, bitmaskOfLostPackets: 0)])))
+        #expect(parsed.count == 4)
+        guard case .extendedReport = parsed[2] else { Issue.record("no XR"); return }
+        #expect(parsed[3] == .genericNACK(RTCPGenericNACK(senderSSRC: 0x3333_3333, mediaSSRC: 0x1111_1111, entries: [.init(packetID: 65535, bitmaskOfLostPackets: 0)])))
         guard case .receiverReport(let rr) = parsed[0] else { Issue.record("no RR"); return }
         #expect(rr.reportBlocks[0].cumulativeLost == 1 && rr.reportBlocks[0].fractionLost == 64)
         // Not NACKed again before the retry interval (RTT 100 ms initially).
@@ -111,7 +112,7 @@ import Testing
         #expect(rtcp.isEmpty)
 
         var rtx: [[UInt8]] = []
-        _ = try rtcp0(parsed[2]).withUnsafeBytes { raw in try sender.handleRTCP(raw, at: .milliseconds(70)) { rtx.append(Array($0)) } }
+        _ = try rtcp0(parsed[3]).withUnsafeBytes { raw in try sender.handleRTCP(raw, at: .milliseconds(70)) { rtx.append(Array($0)) } }
         #expect(rtx.count == 1)
         try rtx[0].withUnsafeBytes { raw in try receiver.receive(raw, at: .milliseconds(120), onFrame: onFrame) }
         #expect(frames.count == 1)
@@ -134,6 +135,7 @@ import Testing
         var packetizer = VP8Packetizer(maxPayloadSize: 100)
         var config = Self.receiverConfig
         config.maxWait = .milliseconds(300)
+        config.startupDelay = .zero
         var receiver = RTPReceiver<VP8Depacketizer>(configuration: config)
         var frames: [RTPAssembledFrame] = []
         let onFrame: (RTPAssembledFrame, UnsafeRawBufferPointer) -> Void = { f, _ in frames.append(f) }
@@ -162,6 +164,22 @@ import Testing
         let key = try sendFrame(&sender, &packetizer, [0x50] + [UInt8](repeating: 4, count: 50), ts: 9000, at: t)
         try key[0].withUnsafeBytes { raw in try receiver.receive(raw, at: t, onFrame: onFrame) }
         #expect(frames.last?.isKeyframe == true && frames.last?.isDecodable == true)
+    }
+
+    @Test func startupToleratesReorderedFirstFrame() throws {
+        var sender = RTPSender(configuration: Self.senderConfig)
+        var packetizer = VP8Packetizer(maxPayloadSize: 100)
+        let frame = [0x50] + [UInt8](repeating: 9, count: 400)
+        let packets = try sendFrame(&sender, &packetizer, frame, ts: 0, at: .zero)
+        var receiver = RTPReceiver<VP8Depacketizer>(configuration: Self.receiverConfig)
+        var frames: [[UInt8]] = []
+        for (i, p) in packets.reversed().enumerated() {
+            try p.withUnsafeBytes { raw in try receiver.receive(raw, at: .milliseconds(i)) { _, b in frames.append(Array(b)) } }
+        }
+        #expect(frames.isEmpty)  // held for the startup delay
+        receiver.poll(at: .milliseconds(40), onFrame: { _, b in frames.append(Array(b)) }, sendRTCP: { _ in })
+        #expect(frames == [frame])
+        #expect(receiver.statistics.packetsReceived == Int64(packets.count) && receiver.statistics.pliCount == 0)
     }
 
     @Test func receiverReportFieldsAndRoundTripTime() throws {
@@ -200,6 +218,19 @@ import Testing
         let rtt = try #require(sender.remoteStatistics.roundTripTime)
         #expect(abs(rtt - 0.1) < 0.001)
         #expect(sender.remoteStatistics.packetsLost == 1)
+
+        // XR: the receiver's RRTR came with the RR; the sender's next SR carries a DLRR
+        // and the receiver derives the RTT: RRTR sent at 400 ms, reached the sender at 450 ms,
+        // held 100 ms until the SR at 550 ms, which arrives at 650 ms: 650 - 400 - 100 = 150 ms.
+        try sender.makeSenderReport(ntpTime: ntp, at: .milliseconds(550)) { sr = Array($0) }
+        let withDLRR = try RTCPPacket.parseCompound(sr)
+        guard case .extendedReport(let xr) = withDLRR.last, case .dlrr(let subs) = xr.blocks.first else {
+            Issue.record("no DLRR"); return
+        }
+        #expect(subs[0].ssrc == 0x3333_3333 && subs[0].delaySinceLastReceiverReport == 6553)
+        receiver.handleRTCP(withDLRR, at: .milliseconds(650))
+        // The estimate moves halfway from the initial 100 ms to the 150 ms measured.
+        #expect(abs((receiver.roundTripTime - .milliseconds(125)) / .milliseconds(1)) < 0.1)
     }
 
     @Test func jitterEstimate() {

@@ -9,6 +9,8 @@ public enum RTCPPacketType {
     public static let transportFeedback: UInt8 = 205
     /// Payload-specific feedback: PLI (FMT 1), FIR (FMT 4), REMB (FMT 15).
     public static let payloadSpecificFeedback: UInt8 = 206
+    /// RFC 3611.
+    public static let extendedReport: UInt8 = 207
 }
 
 /// The common RTCP header (RFC 3550 §6.4.1): V=2, P, a 5-bit count or FMT, PT, length in

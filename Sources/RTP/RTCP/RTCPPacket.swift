@@ -9,6 +9,7 @@ public enum RTCPPacket: Sendable, Equatable {
     case fullIntraRequest(RTCPFullIntraRequest)
     case receiverEstimatedMaximumBitrate(RTCPReceiverEstimatedMaximumBitrate)
     case transportFeedback(RTCPTransportFeedback)
+    case extendedReport(RTCPExtendedReport)
     /// Any other type (APP, XR, unknown feedback): kept as its header fields and body bytes.
     case unknown(packetType: UInt8, count: UInt8, body: [UInt8])
 
@@ -52,6 +53,8 @@ public enum RTCPPacket: Sendable, Equatable {
             return .sourceDescription(try RTCPSourceDescription.parse(header, &r, end: end))
         case (RTCPPacketType.goodbye, _):
             return .goodbye(try RTCPGoodbye.parse(header, &r, end: end))
+        case (RTCPPacketType.extendedReport, _):
+            return .extendedReport(try RTCPExtendedReport.parse(&r, end: end))
         case (RTCPPacketType.transportFeedback, RTCPGenericNACK.formatType):
             return .genericNACK(try RTCPGenericNACK.parse(&r, end: end))
         case (RTCPPacketType.transportFeedback, RTCPTransportFeedback.formatType):
@@ -80,6 +83,7 @@ public enum RTCPPacket: Sendable, Equatable {
         case .fullIntraRequest(let p): p.write(into: &bytes)
         case .receiverEstimatedMaximumBitrate(let p): try p.write(into: &bytes)
         case .transportFeedback(let p): try p.write(into: &bytes)
+        case .extendedReport(let p): try p.write(into: &bytes)
         case .unknown(let type, let count, let body):
             let start = RTCPWriter.begin(&bytes, count: count, packetType: type)
             bytes.append(contentsOf: body)

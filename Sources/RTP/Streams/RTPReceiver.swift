@@ -29,6 +29,11 @@ public struct RTPReceiverConfiguration: Sendable {
     public var reportInterval: Duration
     /// RFC 5506: send NACK/PLI alone instead of in a compound packet led by an RR.
     public var reducedSizeRTCP: Bool
+    /// Add an XR RRTR to each report so that the sender's DLRR gives us the RTT (RFC 3611).
+    public var sendReceiverReferenceTime: Bool
+    /// The first frame waits this long for packets that the network reordered ahead of it
+    /// (later frames are ordered by sequence number and need no such wait).
+    public var startupDelay: Duration
     /// Slots of the reorder ring (a power of two); bounds the packets held.
     public var capacity: Int
 
@@ -40,8 +45,11 @@ public struct RTPReceiverConfiguration: Sendable {
         maxWait: Duration = .seconds(1), maxWaitWithoutNACK: Duration = .milliseconds(100),
         keyframeRequestsEnabled: Bool = true, keyframeRequestTimeout: Duration = .seconds(2),
         minKeyframeRequestInterval: Duration = .milliseconds(300), reportInterval: Duration = .seconds(1),
-        reducedSizeRTCP: Bool = true, capacity: Int = 1024
+        reducedSizeRTCP: Bool = true, sendReceiverReferenceTime: Bool = true,
+        startupDelay: Duration = .milliseconds(30), capacity: Int = 1024
     ) {
+        self.startupDelay = startupDelay
+        self.sendReceiverReferenceTime = sendReceiverReferenceTime
         self.ssrc = ssrc
         self.payloadType = payloadType
         self.clockRate = clockRate
@@ -124,8 +132,13 @@ public struct RTPReceiver<Format: RTPDepacketizer>: Sendable {
     private var lastPLIAt: Duration?
     private var lastFrameAt: Duration?
     private var lastPacketAt: Duration?
+    private var firstPacketAt: Duration?
+    /// True once the head has moved (a frame handed on or packets skipped).
+    private var released = false
     private var nextReportAt: Duration?
     private var lastSenderReport: (compact: UInt32, at: Duration)?
+    /// RRTRs we sent (compact NTP of our own clock, send time), matched against DLRR.
+    private var sentReferenceTimes: [(compact: UInt32, at: Duration)] = []
 
     public init(configuration: RTPReceiverConfiguration) {
         self.configuration = configuration
@@ -196,7 +209,30 @@ public struct RTPReceiver<Format: RTPDepacketizer>: Sendable {
         let ext = unwrapper.unwrap(sequenceNumber)
         let headerBytes = Int64(packet.count - payload.count)
 
+        if let currentHead = head, ext < currentHead, !released, currentHead - ext < (mask + 1) / 2 {
+            // Still starting up: an earlier packet arrived late; move the head back to it.
+            var s = ext + 1
+            while s < currentHead {
+                let i = index(s)
+                if slots[i].extendedSequenceNumber != s {
+                    slots[i].extendedSequenceNumber = s
+                    slots[i].state = .missing
+                    slots[i].detectedAt = now
+                    slots[i].lastNackAt = nil
+                    slots[i].nackCount = 0
+                }
+                s += 1
+            }
+            head = ext
+            needsResync = !Format.isFrameStart(payload)
+            store(ext, header: header, payload: payload, at: now)
+            account(ext, header, payload, headerBytes, isRetransmission, now)
+            release(at: now, onFrame: onFrame)
+            return
+        }
+
         guard let currentHead = head else {
+            firstPacketAt = now
             head = ext
             highest = ext
             needsResync = !Format.isFrameStart(payload)
@@ -291,7 +327,11 @@ public struct RTPReceiver<Format: RTPDepacketizer>: Sendable {
     /// packets will not come.
     private mutating func release(at now: Duration, onFrame: (RTPAssembledFrame, UnsafeRawBufferPointer) -> Void) {
         guard var h = head else { return }
-        defer { head = h }
+        if !released, let first = firstPacketAt, now - first < configuration.startupDelay { return }
+        defer {
+            if h != head { released = true }
+            head = h
+        }
         outer: while h <= highest {
             if needsResync {
                 let i = index(h)
@@ -380,13 +420,31 @@ public struct RTPReceiver<Format: RTPDepacketizer>: Sendable {
 
     // MARK: RTCP
 
-    /// Takes RTCP from the sender: an SR sets LSR/DLSR for our next report.
+    /// Takes RTCP from the sender: an SR sets LSR/DLSR for our next report; an XR DLRR
+    /// answering one of our RRTRs gives the RTT (RFC 3611 §4.5), which spaces NACK retries.
     public mutating func handleRTCP(_ packets: [RTCPPacket], at now: Duration) {
         for packet in packets {
-            if case .senderReport(let sr) = packet, sr.ssrc == configuration.ssrc {
+            switch packet {
+            case .senderReport(let sr) where sr.ssrc == configuration.ssrc:
                 lastSenderReport = (NTPTime.compact(sr.ntpTimestamp), now)
+            case .extendedReport(let xr):
+                for case .dlrr(let subs) in xr.blocks {
+                    for sub in subs where sub.ssrc == configuration.localSSRC && sub.lastReceiverReport != 0 {
+                        guard let sent = sentReferenceTimes.last(where: { $0.compact == sub.lastReceiverReport }) else { continue }
+                        let rtt = now - sent.at - NTPTime.duration(compact: sub.delaySinceLastReceiverReport)
+                        guard rtt > .zero else { continue }
+                        updateRoundTripTime(rtt)
+                    }
+                }
+            default:
+                break
             }
         }
+    }
+
+    /// Feeds an RTT measured elsewhere (XR DLRR, ICE checks, the local sender's reports).
+    public mutating func updateRoundTripTime(_ rtt: Duration) {
+        roundTripTime = roundTripTime * 0.5 + rtt * 0.5
     }
 
     /// Gives up frames that waited too long, and emits the RTCP due now (NACK, PLI, RR) as
@@ -457,6 +515,14 @@ public struct RTPReceiver<Format: RTPDepacketizer>: Sendable {
             RTCPWriter.finish(&rtcpBuffer, start: start)
             if reportDue {
                 try? RTCPSourceDescription(ssrc: c.localSSRC, cname: c.cname).write(into: &rtcpBuffer)
+                if c.sendReceiverReferenceTime {
+                    // Our own clock as NTP: only we interpret the echo.
+                    let ntp = NTPTime.timestamp(now + .seconds(Int64(NTPTime.unixEpochOffset)))
+                    try? RTCPExtendedReport(ssrc: c.localSSRC, blocks: [.receiverReferenceTime(ntpTimestamp: ntp)])
+                        .write(into: &rtcpBuffer)
+                    sentReferenceTimes.append((NTPTime.compact(ntp), now))
+                    if sentReferenceTimes.count > 8 { sentReferenceTimes.removeFirst() }
+                }
             }
         }
         rtcpBuffer.append(contentsOf: feedbackBuffer)

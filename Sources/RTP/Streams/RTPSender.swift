@@ -80,6 +80,8 @@ public struct RTPSender: Sendable {
     private var lastFIRSequenceNumber: UInt8?
     /// Compact NTP of the SRs we sent, with their send times, to compute RTT (RFC 3550 §6.4.1).
     private var sentReports: [(compact: UInt32, at: Duration)] = []
+    /// The last RRTR (RFC 3611 §4.4) received, answered with DLRR in our next SR.
+    private var lastReceiverReferenceTime: (ssrc: UInt32, compact: UInt32, at: Duration)?
 
     public init(configuration: RTPSenderConfiguration, initialSequenceNumber: UInt16 = 0, initialRTXSequenceNumber: UInt16 = 0) {
         self.configuration = configuration
@@ -172,6 +174,10 @@ public struct RTPSender: Sendable {
                     statistics.firCount += 1
                     feedback.keyframeRequest = .fullIntraRequest
                     onKeyframeRequest?(.fullIntraRequest)
+                }
+            case .extendedReport(let xr):
+                for case .receiverReferenceTime(let ntp) in xr.blocks {
+                    lastReceiverReferenceTime = (xr.ssrc, NTPTime.compact(ntp), now)
                 }
             case .receiverEstimatedMaximumBitrate(let remb) where remb.ssrcs.isEmpty || remb.ssrcs.contains(ssrc):
                 feedback.estimatedMaximumBitrate = remb.bitrate
@@ -271,7 +277,8 @@ public struct RTPSender: Sendable {
 
     /// A sender report for now, with `ntpTime` the wallclock and the RTP timestamp
     /// extrapolated from the last packet's (the caller knows the media clock best and may
-    /// pass `rtpTimestamp`). Also emits an SDES CNAME in the same compound packet.
+    /// pass `rtpTimestamp`). Also emits an SDES CNAME in the same compound packet, and
+    /// an XR DLRR answering the receiver's last RRTR (RFC 3611 §4.5).
     public mutating func makeSenderReport(
         ntpTime: UInt64, rtpTimestamp: UInt32? = nil, at now: Duration,
         emit: (UnsafeRawBufferPointer) throws -> Void
@@ -283,6 +290,11 @@ public struct RTPSender: Sendable {
         rtcpBuffer.removeAll(keepingCapacity: true)
         try sr.write(into: &rtcpBuffer)
         try RTCPSourceDescription(ssrc: configuration.ssrc, cname: configuration.cname).write(into: &rtcpBuffer)
+        if let rrtr = lastReceiverReferenceTime {
+            try RTCPExtendedReport(ssrc: configuration.ssrc, blocks: [.dlrr([.init(
+                ssrc: rrtr.ssrc, lastReceiverReport: rrtr.compact,
+                delaySinceLastReceiverReport: NTPTime.compact(now - rrtr.at))])]).write(into: &rtcpBuffer)
+        }
         sentReports.append((NTPTime.compact(ntpTime), now))
         if sentReports.count > 8 { sentReports.removeFirst() }
         try rtcpBuffer.withUnsafeBytes { try emit($0) }
