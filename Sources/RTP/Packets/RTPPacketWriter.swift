@@ -42,28 +42,33 @@ public struct RTPPacketWriter: Sendable {
     /// Appends one extension element. One-byte form: ID 1-14 and 1-16 bytes; two-byte form:
     /// ID 1-255 and 0-255 bytes (RFC 8285 §4.2, §4.3).
     public mutating func appendExtension(id: UInt8, _ data: some Collection<UInt8>) throws(RTPError) {
-        guard let form = extensionForm, !extensionClosed else { throw .invalidHeaderExtension }
-        switch form {
-        case .oneByte:
-            guard (1...14).contains(id), (1...16).contains(data.count) else { throw .invalidHeaderExtension }
-            bytes.append(id << 4 | UInt8(data.count - 1))
-        case .twoByte:
-            guard id >= 1, data.count <= 255 else { throw .invalidHeaderExtension }
-            bytes.append(id)
-            bytes.append(UInt8(data.count))
-        }
+        try appendElementHeader(id: id, length: data.count)
         bytes.append(contentsOf: data)
     }
 
+    private mutating func appendElementHeader(id: UInt8, length: Int) throws(RTPError) {
+        guard let form = extensionForm, !extensionClosed else { throw .invalidHeaderExtension }
+        switch form {
+        case .oneByte:
+            guard (1...14).contains(id), (1...16).contains(length) else { throw .invalidHeaderExtension }
+            bytes.append(id << 4 | UInt8(length - 1))
+        case .twoByte:
+            guard id >= 1, length <= 255 else { throw .invalidHeaderExtension }
+            bytes.append(id)
+            bytes.append(UInt8(length))
+        }
+    }
+
+    /// transport-wide sequence number: 2 bytes.
     public mutating func appendExtension(id: UInt8, uint16 value: UInt16) throws(RTPError) {
-        try appendExtension(id: id, CollectionOfTwo(UInt8(value >> 8), UInt8(truncatingIfNeeded: value)))
+        try appendElementHeader(id: id, length: 2)
+        bytes.appendBigEndian(value)
     }
 
     /// abs-send-time: 3 bytes.
     public mutating func appendExtension(id: UInt8, uint24 value: UInt32) throws(RTPError) {
-        try appendExtension(id: id, CollectionOfThree(
-            UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8),
-            UInt8(truncatingIfNeeded: value)))
+        try appendElementHeader(id: id, length: 3)
+        bytes.appendBigEndian24(value)
     }
 
     private mutating func closeExtension() {
@@ -77,6 +82,12 @@ public struct RTPPacketWriter: Sendable {
     public mutating func appendPayload(_ payload: some Collection<UInt8>) {
         closeExtension()
         bytes.append(contentsOf: payload)
+    }
+
+    /// The RTX original sequence number (RFC 4588 §4), first in the payload.
+    public mutating func appendPayload(uint16 value: UInt16) {
+        closeExtension()
+        bytes.appendBigEndian(value)
     }
 
     public mutating func appendPayload(_ payload: UnsafeRawBufferPointer) {
@@ -97,19 +108,3 @@ public struct RTPPacketWriter: Sendable {
     }
 }
 
-/// Fixed-size collections used to append small fields without allocating an array.
-struct CollectionOfTwo: RandomAccessCollection {
-    let a: UInt8, b: UInt8
-    init(_ a: UInt8, _ b: UInt8) { self.a = a; self.b = b }
-    var startIndex: Int { 0 }
-    var endIndex: Int { 2 }
-    subscript(i: Int) -> UInt8 { i == 0 ? a : b }
-}
-
-struct CollectionOfThree: RandomAccessCollection {
-    let a: UInt8, b: UInt8, c: UInt8
-    init(_ a: UInt8, _ b: UInt8, _ c: UInt8) { self.a = a; self.b = b; self.c = c }
-    var startIndex: Int { 0 }
-    var endIndex: Int { 3 }
-    subscript(i: Int) -> UInt8 { i == 0 ? a : (i == 1 ? b : c) }
-}

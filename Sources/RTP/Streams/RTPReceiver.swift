@@ -381,13 +381,18 @@ public struct RTPReceiver<Format: RTPDepacketizer>: Sendable {
         from first: Int64, to last: Int64, at now: Duration,
         onFrame: (RTPAssembledFrame, UnsafeRawBufferPointer) -> Void
     ) {
-        frameBuffer.removeAll(keepingCapacity: true)
+        // Work on a local buffer so that the closures below capture nothing of self.
+        var buffer = frameBuffer
+        frameBuffer = []
+        defer { frameBuffer = buffer }
+        buffer.removeAll(keepingCapacity: true)
         var valid = true
-        for s in first...last {
+        var s = first
+        while s <= last {
             let i = index(s)
             let ok = slots[i].payload.withUnsafeBytes { raw -> Bool in
                 do {
-                    try Format.appendFrameData(raw, to: &frameBuffer)
+                    try Format.appendFrameData(raw, to: &buffer)
                     return true
                 } catch {
                     return false
@@ -395,6 +400,7 @@ public struct RTPReceiver<Format: RTPDepacketizer>: Sendable {
             }
             valid = valid && ok
             slots[i].state = .released
+            s += 1
         }
         guard valid else {
             frameLost()
@@ -415,7 +421,7 @@ public struct RTPReceiver<Format: RTPDepacketizer>: Sendable {
         let frame = RTPAssembledFrame(
             timestamp: firstSlot.timestamp, firstSequenceNumber: first, lastSequenceNumber: last,
             isKeyframe: isKeyframe, isDecodable: !awaitingKeyframe)
-        frameBuffer.withUnsafeBytes { onFrame(frame, $0) }
+        buffer.withUnsafeBytes { onFrame(frame, $0) }
     }
 
     // MARK: RTCP

@@ -258,7 +258,7 @@ public struct RTPSender: Sendable {
                 }
             }
             // RFC 4588 §4: the original sequence number (OSN) leads the RTX payload.
-            w.appendPayload(CollectionOfTwo(UInt8(seq >> 8), UInt8(truncatingIfNeeded: seq)))
+            w.appendPayload(uint16: seq)
             w.appendPayload(UnsafeRawBufferPointer(rebasing: raw[header.payloadRange]))
             try w.finish()
             payloadBytes = header.payloadRange.count
