@@ -99,32 +99,37 @@ import Testing
         #expect(frames.isEmpty)
         var rtcp: [[UInt8]] = []
         receiver.poll(at: .milliseconds(20), onFrame: onFrame) { rtcp.append(Array($0)) }
-        // First poll: RR + SDES + XR RRTR (report due) then the NACK for 65535.
-        let parsed = try RTCPPacket.parseCompound(rtcp[0])
-        #expect(parsed.count == 4)
-        guard case .extendedReport = parsed[2] else { Issue.record("no XR"); return }
-        #expect(parsed[3] == .genericNACK(RTCPGenericNACK(senderSSRC: 0x3333_3333, mediaSSRC: 0x1111_1111, entries: [.init(packetID: 65535, bitmaskOfLostPackets: 0)])))
-        guard case .receiverReport(let rr) = parsed[0] else { Issue.record("no RR"); return }
+        // First poll: RR + SDES + XR RRTR (report due); the gap seen at 13 ms is still within
+        // the 10 ms reordering delay, so no NACK yet.
+        let report = try RTCPPacket.parseCompound(rtcp[0])
+        #expect(report.count == 3)
+        guard case .extendedReport = report[2] else { Issue.record("no XR"); return }
+        guard case .receiverReport(let rr) = report[0] else { Issue.record("no RR"); return }
         #expect(rr.reportBlocks[0].cumulativeLost == 1 && rr.reportBlocks[0].fractionLost == 64)
+        rtcp.removeAll()
+        receiver.poll(at: .milliseconds(30), onFrame: onFrame) { rtcp.append(Array($0)) }
+        // Second poll: the NACK alone (reduced-size RTCP, RFC 5506).
+        let parsed = try RTCPPacket.parseCompound(rtcp[0])
+        #expect(parsed == [.genericNACK(RTCPGenericNACK(senderSSRC: 0x3333_3333, mediaSSRC: 0x1111_1111, entries: [.init(packetID: 65535, bitmaskOfLostPackets: 0)]))])
         // Not NACKed again before the retry interval (RTT 100 ms initially).
         rtcp.removeAll()
         receiver.poll(at: .milliseconds(60), onFrame: onFrame) { rtcp.append(Array($0)) }
         #expect(rtcp.isEmpty)
 
         var rtx: [[UInt8]] = []
-        _ = try rtcp0(parsed[3]).withUnsafeBytes { raw in try sender.handleRTCP(raw, at: .milliseconds(70)) { rtx.append(Array($0)) } }
+        _ = try rtcp0(parsed[0]).withUnsafeBytes { raw in try sender.handleRTCP(raw, at: .milliseconds(70)) { rtx.append(Array($0)) } }
         #expect(rtx.count == 1)
-        try rtx[0].withUnsafeBytes { raw in try receiver.receive(raw, at: .milliseconds(120), onFrame: onFrame) }
+        try rtx[0].withUnsafeBytes { raw in try receiver.receive(raw, at: .milliseconds(130), onFrame: onFrame) }
         #expect(frames.count == 1)
         #expect(frames[0].1 == frame && frames[0].0.isKeyframe && frames[0].0.isDecodable)
         #expect(frames[0].0.firstSequenceNumber == 65533 && frames[0].0.lastSequenceNumber == 65536)
         let stats = receiver.statistics
         #expect(stats.packetsReceived == 4 && stats.packetsLost == 0 && stats.nackCount == 1)
         #expect(stats.retransmittedPacketsReceived == 1 && stats.framesReceived == 1 && stats.keyFramesReceived == 1)
-        // RTT sample from NACK (20 ms) to RTX (120 ms): 100 ms, so the estimate stays 100 ms.
+        // RTT sample from NACK (30 ms) to RTX (130 ms): 100 ms, so the estimate stays 100 ms.
         #expect(receiver.roundTripTime == .milliseconds(100))
         // A duplicate is discarded.
-        try packets[0].withUnsafeBytes { raw in try receiver.receive(raw, at: .milliseconds(130), onFrame: onFrame) }
+        try packets[0].withUnsafeBytes { raw in try receiver.receive(raw, at: .milliseconds(140), onFrame: onFrame) }
         #expect(receiver.statistics.packetsDiscarded == 1 && frames.count == 1)
     }
 

@@ -179,8 +179,8 @@ extension String {
         #expect(r.framesSent == 900)
         #expect(r.packetsRecoveredPercent >= 99)
         #expect(r.corruptFrames == 0)
-        #expect(r.forwardLink.randomLosses > 200)  // the link really lost packets
-        #expect(r.receiver.retransmittedPacketsReceived > 150)
+        #expect(r.forwardLink.randomLosses > 150)  // the link really lost packets (~5% of ~3800)
+        #expect(r.receiver.retransmittedPacketsReceived > 140)
         #expect(r.framesDelivered >= 890)
         // RTT measured both ways is about 2 × 100 ms.
         #expect(abs((r.senderRTT ?? 0) - 0.2) < 0.03)

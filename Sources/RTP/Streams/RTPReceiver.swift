@@ -15,6 +15,9 @@ public struct RTPReceiverConfiguration: Sendable {
     public var maxNackRetries: Int
     public var initialRoundTripTime: Duration
     public var minNackInterval: Duration
+    /// A gap is first NACKed only after this long, so that packets merely reordered by the
+    /// network are not asked for.
+    public var reorderingDelay: Duration
     /// How long a frame may wait for a missing packet before it is given up (with NACK),
     /// and how long a gap waits for reordering without NACK.
     public var maxWait: Duration
@@ -46,8 +49,10 @@ public struct RTPReceiverConfiguration: Sendable {
         keyframeRequestsEnabled: Bool = true, keyframeRequestTimeout: Duration = .seconds(2),
         minKeyframeRequestInterval: Duration = .milliseconds(300), reportInterval: Duration = .seconds(1),
         reducedSizeRTCP: Bool = true, sendReceiverReferenceTime: Bool = true,
-        startupDelay: Duration = .milliseconds(30), capacity: Int = 1024
+        startupDelay: Duration = .milliseconds(30), reorderingDelay: Duration = .milliseconds(10),
+        capacity: Int = 1024
     ) {
+        self.reorderingDelay = reorderingDelay
         self.startupDelay = startupDelay
         self.sendReceiverReferenceTime = sendReceiverReferenceTime
         self.ssrc = ssrc
@@ -472,7 +477,7 @@ public struct RTPReceiver<Format: RTPDepacketizer>: Sendable {
                 if slots[i].extendedSequenceNumber == s && slots[i].state == .missing
                     && slots[i].nackCount < c.maxNackRetries && !givenUp(slots[i], at: now)
                 {
-                    let due = slots[i].lastNackAt.map { $0 + interval } ?? slots[i].detectedAt
+                    let due = slots[i].lastNackAt.map { $0 + interval } ?? slots[i].detectedAt + c.reorderingDelay
                     if now >= due {
                         nackScratch.append(UInt16(truncatingIfNeeded: s))
                         slots[i].lastNackAt = now
