@@ -104,3 +104,40 @@ import Testing
         }
     }
 }
+
+@Suite struct PayloadGarbageTests {
+    @Test func vp8GarbageNeverTraps() {
+        var random = TestRandom(state: 21)
+        var parsed = 0
+        for _ in 0..<20_000 {
+            let bytes = random.bytes(random.below(10))
+            if let (_, n) = try? VP8PayloadDescriptor.parse(bytes) {
+                parsed += 1
+                #expect(n < bytes.count)
+            }
+            var frame: [UInt8] = []
+            _ = try? appendFrame(VP8Depacketizer.self, bytes, to: &frame)
+            _ = bytes.withUnsafeBytes { VP8Depacketizer.isKeyframe($0) || VP8Depacketizer.isFrameStart($0) }
+        }
+        #expect(parsed > 1000)
+    }
+
+    @Test func senderIgnoresGarbageRTCP() throws {
+        var sender = RTPSender(configuration: StreamTests.senderConfig)
+        var random = TestRandom(state: 5)
+        var rejected = 0
+        for _ in 0..<5_000 {
+            var bytes = random.bytes(4 + random.below(60))
+            bytes[0] = 0x80 | (bytes[0] & 0x3F)
+            bytes[1] = UInt8(200 + random.below(8))
+            bytes[2] = 0
+            bytes[3] = UInt8(bytes.count / 4 - 1)
+            do {
+                _ = try bytes.withUnsafeBytes { raw in try sender.handleRTCP(raw, at: .zero) { _ in } }
+            } catch {
+                rejected += 1
+            }
+        }
+        #expect(rejected > 0 && rejected < 5_000)
+    }
+}
