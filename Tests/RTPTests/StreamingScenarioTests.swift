@@ -154,7 +154,8 @@ func report(_ name: String, _ r: StreamingScenario.Result) {
         [\(name)] frames sent \(r.framesSent) (keyframes \(r.keyframesSent)), delivered \(r.framesDelivered), \
         decodable \(r.framesDecodable), corrupt \(r.corruptFrames); media packets \(r.mediaPacketsSent), \
         arrived \(r.distinctPacketsArrived) = \(String(format2: r.packetsRecoveredPercent))% \
-        (receiver stats: packetsReceived \(r.receiver.packetsReceived), packetsLost \(r.receiver.packetsLost)); forward link loss \(String(format2: firstLoss))% of \(fwd.datagramsSent); \
+        (receiver stats: packetsReceived \(r.receiver.packetsReceived), packetsLost \(r.receiver.packetsLost)); forward link loss \(String(format2: firstLoss))% of \(fwd.datagramsSent) \
+        (tail drops \(fwd.tailDrops), max queueing \(fwd.maxQueueingDelay)); \
         nackCount \(r.receiver.nackCount), RTX sent \(r.sender.retransmittedPacketsSent), pliCount \(r.receiver.pliCount), \
         framesDropped \(r.receiver.framesDropped), jitter \(String(format2: r.receiver.jitter * 1000)) ms, \
         RTT sender \(r.senderRTT.map { String(format2: $0 * 1000) } ?? "-") ms / receiver \(r.receiverRTT), \
