@@ -1,1 +1,0 @@
-// The RTP module: see ../../README.md and ../shared/DESIGN.md.

@@ -1,0 +1,544 @@
+public struct RTPReceiverConfiguration: Sendable {
+    /// The media stream's SSRC and payload type.
+    public var ssrc: UInt32
+    public var payloadType: UInt8
+    public var clockRate: UInt32
+    /// The RTX stream (RFC 4588) whose packets are unwrapped into the media stream.
+    public var rtxSSRC: UInt32?
+    public var rtxPayloadType: UInt8?
+    /// Our own SSRC as the sender of RTCP, and its CNAME.
+    public var localSSRC: UInt32
+    public var cname: String
+    /// NACK (RFC 4585 §6.2.1): each missing packet is asked for at most `maxNackRetries`
+    /// times, retries spaced by the RTT estimate (at least `minNackInterval`).
+    public var nackEnabled: Bool
+    public var maxNackRetries: Int
+    public var initialRoundTripTime: Duration
+    public var minNackInterval: Duration
+    /// A gap is first NACKed only after this long, so that packets merely reordered by the
+    /// network are not asked for.
+    public var reorderingDelay: Duration
+    /// How long a frame may wait for a missing packet before it is given up (with NACK),
+    /// and how long a gap waits for reordering without NACK.
+    public var maxWait: Duration
+    public var maxWaitWithoutNACK: Duration
+    /// PLI (RFC 4585 §6.3.1) when a frame is given up, and when packets arrive but no frame
+    /// completes for `keyframeRequestTimeout`; repeated at most every
+    /// `minKeyframeRequestInterval` (or RTT + 100 ms if longer) until a keyframe arrives.
+    public var keyframeRequestsEnabled: Bool
+    public var keyframeRequestTimeout: Duration
+    public var minKeyframeRequestInterval: Duration
+    /// Receiver reports (with SDES CNAME) this often.
+    public var reportInterval: Duration
+    /// RFC 5506: send NACK/PLI alone instead of in a compound packet led by an RR.
+    public var reducedSizeRTCP: Bool
+    /// Add an XR RRTR to each report so that the sender's DLRR gives us the RTT (RFC 3611).
+    public var sendReceiverReferenceTime: Bool
+    /// The first frame waits this long for packets that the network reordered ahead of it
+    /// (later frames are ordered by sequence number and need no such wait).
+    public var startupDelay: Duration
+    /// Slots of the reorder ring (a power of two); bounds the packets held.
+    public var capacity: Int
+
+    public init(
+        ssrc: UInt32, payloadType: UInt8, clockRate: UInt32, rtxSSRC: UInt32? = nil,
+        rtxPayloadType: UInt8? = nil, localSSRC: UInt32, cname: String = "tincan",
+        nackEnabled: Bool = true, maxNackRetries: Int = 10,
+        initialRoundTripTime: Duration = .milliseconds(100), minNackInterval: Duration = .milliseconds(10),
+        maxWait: Duration = .seconds(1), maxWaitWithoutNACK: Duration = .milliseconds(100),
+        keyframeRequestsEnabled: Bool = true, keyframeRequestTimeout: Duration = .seconds(2),
+        minKeyframeRequestInterval: Duration = .milliseconds(300), reportInterval: Duration = .seconds(1),
+        reducedSizeRTCP: Bool = true, sendReceiverReferenceTime: Bool = true,
+        startupDelay: Duration = .milliseconds(30), reorderingDelay: Duration = .milliseconds(10),
+        capacity: Int = 1024
+    ) {
+        self.reorderingDelay = reorderingDelay
+        self.startupDelay = startupDelay
+        self.sendReceiverReferenceTime = sendReceiverReferenceTime
+        self.ssrc = ssrc
+        self.payloadType = payloadType
+        self.clockRate = clockRate
+        self.rtxSSRC = rtxSSRC
+        self.rtxPayloadType = rtxPayloadType
+        self.localSSRC = localSSRC
+        self.cname = cname
+        self.nackEnabled = nackEnabled
+        self.maxNackRetries = maxNackRetries
+        self.initialRoundTripTime = initialRoundTripTime
+        self.minNackInterval = minNackInterval
+        self.maxWait = maxWait
+        self.maxWaitWithoutNACK = maxWaitWithoutNACK
+        self.keyframeRequestsEnabled = keyframeRequestsEnabled
+        self.keyframeRequestTimeout = keyframeRequestTimeout
+        self.minKeyframeRequestInterval = minKeyframeRequestInterval
+        self.reportInterval = reportInterval
+        self.reducedSizeRTCP = reducedSizeRTCP
+        self.capacity = capacity
+    }
+}
+
+/// A frame the receiver rebuilt from consecutive packets.
+public struct RTPAssembledFrame: Sendable, Equatable {
+    public var timestamp: UInt32
+    /// Extended sequence numbers of its first and last packets.
+    public var firstSequenceNumber: Int64
+    public var lastSequenceNumber: Int64
+    public var isKeyframe: Bool
+    /// False for frames that follow a lost frame until the next keyframe (a decoder would
+    /// show corruption), true otherwise.
+    public var isDecodable: Bool
+
+    public var packetCount: Int { Int(lastSequenceNumber - firstSequenceNumber + 1) }
+}
+
+/// The receiving side of one RTP stream (sans-I/O): unwraps RTX, reorders packets in a
+/// jitter buffer, rebuilds frames in order, asks for missing packets with NACK, for a
+/// keyframe with PLI, and reports reception with RR.
+///
+/// Feed it with `receive` for every RTP packet and `handleRTCP` for RTCP from the sender,
+/// and call `poll` every 10-20 ms (it gives up late frames and writes RTCP). Packets are
+/// copied into ring slots and frames into one buffer that keep their capacity: steady
+/// state allocates nothing per packet.
+public struct RTPReceiver<Format: RTPDepacketizer>: Sendable {
+    enum SlotState: Sendable { case empty, missing, present, released }
+
+    struct Slot: Sendable {
+        var extendedSequenceNumber: Int64 = .min
+        var state = SlotState.empty
+        var timestamp: UInt32 = 0
+        var marker = false
+        var frameStart = false
+        var isKeyframe = false
+        var detectedAt: Duration = .zero
+        var lastNackAt: Duration?
+        var nackCount = 0
+        var payload: [UInt8] = []
+    }
+
+    public let configuration: RTPReceiverConfiguration
+    private var slots: [Slot]
+    private let mask: Int64
+    private var unwrapper = SequenceNumberUnwrapper()
+    /// The first packet of the next frame to hand on; nil before the first packet.
+    private var head: Int64?
+    private var highest: Int64 = 0
+    /// After a lost frame, packets are skipped up to the next frame start.
+    private var needsResync = false
+    private var receiveStatistics: RTPReceiveStatistics
+    private var counters = RTCInboundRtpStreamStats()
+    private var frameBuffer: [UInt8] = []
+    private var rtcpBuffer: [UInt8] = []
+    private var feedbackBuffer: [UInt8] = []
+    private var nackScratch: [UInt16] = []
+    /// Smoothed RTT, measured from NACK to the RTX answer of a packet NACKed once.
+    public private(set) var roundTripTime: Duration
+    private var awaitingKeyframe = false
+    private var firstFrameSeen = false
+    private var lastPLIAt: Duration?
+    private var lastFrameAt: Duration?
+    private var lastPacketAt: Duration?
+    private var firstPacketAt: Duration?
+    /// True once the head has moved (a frame handed on or packets skipped).
+    private var released = false
+    private var nextReportAt: Duration?
+    private var lastSenderReport: (compact: UInt32, at: Duration)?
+    /// RRTRs we sent (compact NTP of our own clock, send time), matched against DLRR.
+    private var sentReferenceTimes: [(compact: UInt32, at: Duration)] = []
+
+    public init(configuration: RTPReceiverConfiguration) {
+        self.configuration = configuration
+        var c = 16
+        while c < configuration.capacity { c <<= 1 }
+        c = min(c, 32768)
+        slots = Array(repeating: Slot(), count: c)
+        mask = Int64(c - 1)
+        receiveStatistics = RTPReceiveStatistics(clockRate: configuration.clockRate)
+        roundTripTime = configuration.initialRoundTripTime
+        counters.ssrc = configuration.ssrc
+        rtcpBuffer.reserveCapacity(1500)
+        feedbackBuffer.reserveCapacity(1500)
+        nackScratch.reserveCapacity(c)
+    }
+
+    /// webrtc-stats of this stream.
+    public var statistics: RTCInboundRtpStreamStats {
+        var s = counters
+        s.packetsReceived = receiveStatistics.received
+        s.packetsLost = receiveStatistics.cumulativeLost
+        s.jitter = receiveStatistics.jitter / Double(configuration.clockRate)
+        return s
+    }
+
+    private func index(_ seq: Int64) -> Int { Int(seq & mask) }
+
+    private var retryInterval: Duration {
+        max(configuration.minNackInterval, roundTripTime * 1.1)
+    }
+
+    private func givenUp(_ slot: Slot, at now: Duration) -> Bool {
+        guard configuration.nackEnabled else { return now - slot.detectedAt >= configuration.maxWaitWithoutNACK }
+        if now - slot.detectedAt >= configuration.maxWait { return true }
+        return slot.nackCount >= configuration.maxNackRetries
+            && now - (slot.lastNackAt ?? slot.detectedAt) >= retryInterval
+    }
+
+    // MARK: Receiving
+
+    /// Takes one RTP packet (media or RTX). Frames completed by it are handed to `onFrame`
+    /// with their bytes (valid only during the call). Throws on a malformed packet.
+    public mutating func receive(
+        _ packet: UnsafeRawBufferPointer, at now: Duration,
+        onFrame: (RTPAssembledFrame, UnsafeRawBufferPointer) -> Void
+    ) throws(RTPError) {
+        let header = try RTPHeader.parse(packet)
+        var payloadRange = header.payloadRange
+        var sequenceNumber = header.sequenceNumber
+        var isRetransmission = false
+        let c = configuration
+        if let rtxSSRC = c.rtxSSRC, header.ssrc == rtxSSRC, header.payloadType == c.rtxPayloadType {
+            // RFC 4588 §4: the original sequence number leads the payload. Empty RTX
+            // packets are padding (bandwidth probes).
+            guard let osn = readUInt16(packet, payloadRange.lowerBound), payloadRange.count > 2 else {
+                counters.packetsDiscarded += 1
+                return
+            }
+            sequenceNumber = osn
+            payloadRange = (payloadRange.lowerBound + 2)..<payloadRange.upperBound
+            isRetransmission = true
+        } else if header.ssrc != c.ssrc || header.payloadType != c.payloadType {
+            counters.packetsDiscarded += 1
+            return
+        }
+        lastPacketAt = now
+        let payload = UnsafeRawBufferPointer(rebasing: packet[payloadRange])
+        let ext = unwrapper.unwrap(sequenceNumber)
+        let headerBytes = Int64(packet.count - payload.count)
+
+        if let currentHead = head, ext < currentHead, !released, currentHead - ext < (mask + 1) / 2 {
+            // Still starting up: an earlier packet arrived late; move the head back to it.
+            var s = ext + 1
+            while s < currentHead {
+                let i = index(s)
+                if slots[i].extendedSequenceNumber != s {
+                    slots[i].extendedSequenceNumber = s
+                    slots[i].state = .missing
+                    slots[i].detectedAt = now
+                    slots[i].lastNackAt = nil
+                    slots[i].nackCount = 0
+                }
+                s += 1
+            }
+            head = ext
+            needsResync = !Format.isFrameStart(payload)
+            store(ext, header: header, payload: payload, at: now)
+            account(ext, header, payload, headerBytes, isRetransmission, now)
+            release(at: now, onFrame: onFrame)
+            return
+        }
+
+        guard let currentHead = head else {
+            firstPacketAt = now
+            head = ext
+            highest = ext
+            needsResync = !Format.isFrameStart(payload)
+            store(ext, header: header, payload: payload, at: now)
+            account(ext, header, payload, headerBytes, isRetransmission, now)
+            release(at: now, onFrame: onFrame)
+            return
+        }
+
+        if ext < currentHead {
+            let i = index(ext)
+            if slots[i].extendedSequenceNumber == ext && slots[i].state == .missing {
+                // Arrived after its frame was given up: counts as received, but too late.
+                slots[i].state = .released
+                account(ext, header, payload, headerBytes, isRetransmission, now)
+            }
+            counters.packetsDiscarded += 1
+            return
+        }
+
+        if ext > highest {
+            let capacity = mask + 1
+            if ext - currentHead >= capacity {
+                // The ring would overflow: drop what is held and start again at a frame start.
+                head = ext - capacity + 1
+                needsResync = true
+                frameLost()
+            }
+            var s = max(highest + 1, ext - capacity + 1)
+            while s < ext {
+                let i = index(s)
+                slots[i].extendedSequenceNumber = s
+                slots[i].state = .missing
+                slots[i].detectedAt = now
+                slots[i].lastNackAt = nil
+                slots[i].nackCount = 0
+                s += 1
+            }
+            highest = ext
+        } else {
+            let i = index(ext)
+            if slots[i].extendedSequenceNumber == ext && slots[i].state != .missing {
+                counters.packetsDiscarded += 1  // duplicate
+                return
+            }
+            if isRetransmission, slots[i].extendedSequenceNumber == ext, slots[i].nackCount == 1,
+                let sentAt = slots[i].lastNackAt
+            {
+                // Karn's rule: only a packet asked for once gives an unambiguous RTT sample.
+                let sample = now - sentAt
+                roundTripTime = roundTripTime * 0.875 + sample * 0.125
+            }
+        }
+        store(ext, header: header, payload: payload, at: now)
+        account(ext, header, payload, headerBytes, isRetransmission, now)
+        release(at: now, onFrame: onFrame)
+    }
+
+    private mutating func account(
+        _ ext: Int64, _ header: RTPHeader, _ payload: UnsafeRawBufferPointer, _ headerBytes: Int64,
+        _ isRetransmission: Bool, _ now: Duration
+    ) {
+        receiveStatistics.packetReceived(
+            extendedSequenceNumber: ext, timestamp: header.timestamp, arrival: now,
+            isRetransmission: isRetransmission)
+        counters.bytesReceived += Int64(payload.count)
+        counters.headerBytesReceived += headerBytes
+        if isRetransmission {
+            counters.retransmittedPacketsReceived += 1
+            counters.retransmittedBytesReceived += Int64(payload.count)
+        }
+    }
+
+    private mutating func store(_ ext: Int64, header: RTPHeader, payload: UnsafeRawBufferPointer, at now: Duration) {
+        let i = index(ext)
+        slots[i].extendedSequenceNumber = ext
+        slots[i].state = .present
+        slots[i].timestamp = header.timestamp
+        slots[i].marker = header.marker
+        slots[i].frameStart = Format.isFrameStart(payload)
+        slots[i].isKeyframe = slots[i].frameStart && Format.isKeyframe(payload)
+        slots[i].payload.removeAll(keepingCapacity: true)
+        slots[i].payload.append(contentsOf: payload)
+    }
+
+    private mutating func frameLost() {
+        counters.framesDropped += 1
+        if configuration.keyframeRequestsEnabled && !Format.everyPacketIsFrame { awaitingKeyframe = true }
+    }
+
+    /// Hands on every frame that is complete at the head, giving up frames whose missing
+    /// packets will not come.
+    private mutating func release(at now: Duration, onFrame: (RTPAssembledFrame, UnsafeRawBufferPointer) -> Void) {
+        guard var h = head else { return }
+        if !released, let first = firstPacketAt, now - first < configuration.startupDelay { return }
+        defer {
+            if h != head { released = true }
+            head = h
+        }
+        outer: while h <= highest {
+            if needsResync {
+                let i = index(h)
+                switch slots[i].state {
+                case .present where slots[i].extendedSequenceNumber == h && slots[i].frameStart:
+                    needsResync = false
+                case .missing where slots[i].extendedSequenceNumber == h && !givenUp(slots[i], at: now):
+                    return
+                default:
+                    if slots[i].state == .present { slots[i].state = .released }
+                    h += 1
+                    continue outer
+                }
+            }
+            var s = h
+            while s <= highest {
+                let i = index(s)
+                let slot = slots[i]
+                guard slot.extendedSequenceNumber == s, slot.state == .present else {
+                    if slot.extendedSequenceNumber == s && slot.state == .missing && !givenUp(slot, at: now) {
+                        return  // wait for it
+                    }
+                    // Lost for good: this frame cannot be completed.
+                    frameLost()
+                    h = s + 1
+                    needsResync = !Format.everyPacketIsFrame
+                    continue outer
+                }
+                if s > h && slot.frameStart {
+                    // The previous frame ended without a marker: hand it on as it is.
+                    emitFrame(from: h, to: s - 1, at: now, onFrame: onFrame)
+                    h = s
+                    continue outer
+                }
+                if slot.marker || Format.everyPacketIsFrame {
+                    emitFrame(from: h, to: s, at: now, onFrame: onFrame)
+                    h = s + 1
+                    continue outer
+                }
+                s += 1
+            }
+            return
+        }
+    }
+
+    private mutating func emitFrame(
+        from first: Int64, to last: Int64, at now: Duration,
+        onFrame: (RTPAssembledFrame, UnsafeRawBufferPointer) -> Void
+    ) {
+        // Work on a local buffer so that the closures below capture nothing of self.
+        var buffer = frameBuffer
+        frameBuffer = []
+        defer { frameBuffer = buffer }
+        buffer.removeAll(keepingCapacity: true)
+        var valid = true
+        var s = first
+        while s <= last {
+            let i = index(s)
+            let ok = slots[i].payload.withUnsafeBytes { raw -> Bool in
+                do {
+                    try Format.appendFrameData(raw, to: &buffer)
+                    return true
+                } catch {
+                    return false
+                }
+            }
+            valid = valid && ok
+            slots[i].state = .released
+            s += 1
+        }
+        guard valid else {
+            frameLost()
+            return
+        }
+        let firstSlot = slots[index(first)]
+        let isKeyframe = firstSlot.isKeyframe
+        if isKeyframe { awaitingKeyframe = false }
+        if !firstFrameSeen {
+            firstFrameSeen = true
+            if !isKeyframe && configuration.keyframeRequestsEnabled && !Format.everyPacketIsFrame {
+                awaitingKeyframe = true
+            }
+        }
+        counters.framesReceived += 1
+        if isKeyframe { counters.keyFramesReceived += 1 }
+        lastFrameAt = now
+        let frame = RTPAssembledFrame(
+            timestamp: firstSlot.timestamp, firstSequenceNumber: first, lastSequenceNumber: last,
+            isKeyframe: isKeyframe, isDecodable: !awaitingKeyframe)
+        buffer.withUnsafeBytes { onFrame(frame, $0) }
+    }
+
+    // MARK: RTCP
+
+    /// Takes RTCP from the sender: an SR sets LSR/DLSR for our next report; an XR DLRR
+    /// answering one of our RRTRs gives the RTT (RFC 3611 §4.5), which spaces NACK retries.
+    public mutating func handleRTCP(_ packets: [RTCPPacket], at now: Duration) {
+        for packet in packets {
+            switch packet {
+            case .senderReport(let sr) where sr.ssrc == configuration.ssrc:
+                lastSenderReport = (NTPTime.compact(sr.ntpTimestamp), now)
+            case .extendedReport(let xr):
+                for case .dlrr(let subs) in xr.blocks {
+                    for sub in subs where sub.ssrc == configuration.localSSRC && sub.lastReceiverReport != 0 {
+                        guard let sent = sentReferenceTimes.last(where: { $0.compact == sub.lastReceiverReport }) else { continue }
+                        let rtt = now - sent.at - NTPTime.duration(compact: sub.delaySinceLastReceiverReport)
+                        guard rtt > .zero else { continue }
+                        updateRoundTripTime(rtt)
+                    }
+                }
+            default:
+                break
+            }
+        }
+    }
+
+    /// Feeds an RTT measured elsewhere (XR DLRR, ICE checks, the local sender's reports).
+    public mutating func updateRoundTripTime(_ rtt: Duration) {
+        roundTripTime = roundTripTime * 0.5 + rtt * 0.5
+    }
+
+    /// Gives up frames that waited too long, and emits the RTCP due now (NACK, PLI, RR) as
+    /// one compound packet through `sendRTCP`.
+    public mutating func poll(
+        at now: Duration, onFrame: (RTPAssembledFrame, UnsafeRawBufferPointer) -> Void,
+        sendRTCP: (UnsafeRawBufferPointer) -> Void
+    ) {
+        release(at: now, onFrame: onFrame)
+        let c = configuration
+        feedbackBuffer.removeAll(keepingCapacity: true)
+
+        if c.nackEnabled, let h = head, h <= highest {
+            nackScratch.removeAll(keepingCapacity: true)
+            let interval = retryInterval
+            var s = h
+            while s <= highest {
+                let i = index(s)
+                if slots[i].extendedSequenceNumber == s && slots[i].state == .missing
+                    && slots[i].nackCount < c.maxNackRetries && !givenUp(slots[i], at: now)
+                {
+                    let due = slots[i].lastNackAt.map { $0 + interval } ?? slots[i].detectedAt + c.reorderingDelay
+                    if now >= due {
+                        nackScratch.append(UInt16(truncatingIfNeeded: s))
+                        slots[i].lastNackAt = now
+                        slots[i].nackCount += 1
+                    }
+                }
+                s += 1
+            }
+            if !nackScratch.isEmpty {
+                RTCPGenericNACK.write(
+                    senderSSRC: c.localSSRC, mediaSSRC: c.ssrc, lostSequenceNumbers: nackScratch,
+                    into: &feedbackBuffer)
+                counters.nackCount += 1
+            }
+        }
+
+        if c.keyframeRequestsEnabled && !Format.everyPacketIsFrame {
+            if let lastPacketAt, now - lastPacketAt < c.keyframeRequestTimeout,
+                now - (lastFrameAt ?? .zero) >= c.keyframeRequestTimeout, !awaitingKeyframe, head != nil
+            {
+                awaitingKeyframe = true  // packets flow but no frame completes
+            }
+            let interval = max(c.minKeyframeRequestInterval, roundTripTime + .milliseconds(100))
+            if awaitingKeyframe && (lastPLIAt.map { now - $0 >= interval } ?? true) {
+                RTCPPictureLossIndication(senderSSRC: c.localSSRC, mediaSSRC: c.ssrc).write(into: &feedbackBuffer)
+                counters.pliCount += 1
+                lastPLIAt = now
+            }
+        }
+
+        let reportDue = head != nil && now >= (nextReportAt ?? now)
+        rtcpBuffer.removeAll(keepingCapacity: true)
+        if reportDue || (!feedbackBuffer.isEmpty && !c.reducedSizeRTCP) {
+            if reportDue { nextReportAt = now + c.reportInterval }
+            var lsr: UInt32 = 0, dlsr: UInt32 = 0
+            if let last = lastSenderReport {
+                lsr = last.compact
+                dlsr = NTPTime.compact(now - last.at)
+            }
+            let block = receiveStatistics.makeReportBlock(
+                ssrc: c.ssrc, lastSenderReport: lsr, delaySinceLastSenderReport: dlsr)
+            // One report block: written directly to avoid building arrays.
+            let start = RTCPWriter.begin(&rtcpBuffer, count: 1, packetType: RTCPPacketType.receiverReport)
+            rtcpBuffer.appendBigEndian(c.localSSRC)
+            block.write(into: &rtcpBuffer)
+            RTCPWriter.finish(&rtcpBuffer, start: start)
+            if reportDue {
+                try? RTCPSourceDescription(ssrc: c.localSSRC, cname: c.cname).write(into: &rtcpBuffer)
+                if c.sendReceiverReferenceTime {
+                    // Our own clock as NTP: only we interpret the echo.
+                    let ntp = NTPTime.timestamp(now + .seconds(Int64(NTPTime.unixEpochOffset)))
+                    try? RTCPExtendedReport(ssrc: c.localSSRC, blocks: [.receiverReferenceTime(ntpTimestamp: ntp)])
+                        .write(into: &rtcpBuffer)
+                    sentReferenceTimes.append((NTPTime.compact(ntp), now))
+                    if sentReferenceTimes.count > 8 { sentReferenceTimes.removeFirst() }
+                }
+            }
+        }
+        rtcpBuffer.append(contentsOf: feedbackBuffer)
+        if !rtcpBuffer.isEmpty {
+            rtcpBuffer.withUnsafeBytes { sendRTCP($0) }
+        }
+    }
+}
