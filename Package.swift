@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "ICETests", dependencies: ["ICE", "VirtualNetwork"]),
         .testTarget(name: "DTLSTests", dependencies: ["DTLS", "SRTP"]),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"]),
-        .testTarget(name: "TincanCLITests", dependencies: ["tincan", "MediaCapture"]),
+        .testTarget(name: "TincanCLITests", dependencies: ["tincan", "MediaCapture", "MediaCodecs"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import MediaCapture
+import MediaCodecs
 import Synchronization
 
 /// `tincan capture`: getUserMedia, then record the tracks to files for a while.
 struct CaptureCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "capture",
-        abstract: "Capture from the camera and microphone to Y4M and WAV files, and report what was captured.",
+        abstract: "Capture from the camera and microphone to files (raw Y4M/WAV or VP8 IVF/Ogg Opus), and report what was captured.",
         discussion: """
         The devices open only with permission: --allow camera,microphone, a remembered "always" (see `tincan permissions`), or the prompt on a terminal. While a device captures, stderr says so; the summary (frames, measured frame rate, size, audio seconds, rate, channels) goes to stdout.
 
@@ -17,6 +18,9 @@ struct CaptureCommand: AsyncParsableCommand {
                                       "frameRate": {"ideal": 10, "max": 15}},
                             "audio": true}' \\
             --duration 3 --video-out out/camera.y4m --audio-out out/microphone.wav
+          tincan capture --fake-devices --allow camera,microphone --duration 10 \\
+            --constraints '{"video": {"frameRate": {"ideal": 10, "max": 15}}, "audio": true}' \\
+            --video-out call.ivf --audio-out call.ogg --max-bitrate 300000
           tincan capture --audio-file voice.wav --allow microphone \\
             --constraints '{"audio": true}' --audio-out copy.wav
         """
@@ -31,17 +35,23 @@ struct CaptureCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds to capture.", valueName: "seconds"))
     var duration: Double = 3
 
-    @Option(name: .customLong("video-out"), help: ArgumentHelp("Write the video track here (YUV4MPEG2).", valueName: "file.y4m"))
+    @Option(name: .customLong("video-out"), help: ArgumentHelp("Write the video track here: .y4m raw I420, .ivf VP8 at the track's frame rate.", valueName: "file.y4m|file.ivf"))
     var videoOut: String?
 
-    @Option(name: .customLong("audio-out"), help: ArgumentHelp("Write the audio track here (16-bit PCM WAV).", valueName: "file.wav"))
+    @Option(name: .customLong("audio-out"), help: ArgumentHelp("Write the audio track here: .wav 16-bit PCM, .ogg Opus (48 kHz).", valueName: "file.wav|file.ogg"))
     var audioOut: String?
+
+    @Option(name: .customLong("max-bitrate"), help: ArgumentHelp("Cap the VP8 bitrate (bits per second); the default follows size and frame rate.", valueName: "bps"))
+    var maxBitrate: Int?
 
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
     func validate() throws {
         guard duration > 0, duration <= 24 * 3600 else { throw ValidationError("--duration must be between 0 and 86400 seconds") }
+        if let maxBitrate, !(10_000...50_000_000).contains(maxBitrate) {
+            throw ValidationError("--max-bitrate is in bits per second, between 10000 and 50000000")
+        }
     }
 
     func run() async throws {
@@ -68,18 +78,14 @@ struct CaptureCommand: AsyncParsableCommand {
             }
             if let track = stream.getVideoTracks().first {
                 let s = track.getSettings()
-                let writer = try videoOut.map { path in
-                    try Y4MWriter(path: path, width: s.width ?? 0, height: s.height ?? 0, frameRate: s.frameRate ?? 30)
-                }
+                let writer = try videoOut.map { try TrackFileSinks.video(path: $0, settings: s, maxBitrate: maxBitrate) }
                 let r = Recorder(track: track, videoWriter: writer, audioWriter: nil)
                 track.addVideoSink { r.write($0) }
                 recorders.append(r)
             }
             if let track = stream.getAudioTracks().first {
                 let s = track.getSettings()
-                let writer = try audioOut.map { path in
-                    try WAVWriter(path: path, sampleRate: s.sampleRate ?? 48000, channelCount: s.channelCount ?? 1)
-                }
+                let writer = try audioOut.map { try TrackFileSinks.audio(path: $0, settings: s) }
                 let r = Recorder(track: track, videoWriter: nil, audioWriter: writer)
                 track.addAudioSink { r.write($0) }
                 recorders.append(r)
@@ -94,9 +100,18 @@ struct CaptureCommand: AsyncParsableCommand {
         // (the files are then closed properly).
         let interrupted = Interrupt()
         let deadline = Date().addingTimeInterval(duration)
+        let start = Date()
+        let showProgress = isatty(STDERR_FILENO) == 1
+        var lastProgress = Date.distantPast
         while Date() < deadline, stream.active, !interrupted.happened {
             try? await Task.sleep(nanoseconds: UInt64(min(0.05, max(0, deadline.timeIntervalSinceNow)) * 1e9))
+            if showProgress, Date().timeIntervalSince(lastProgress) >= 0.5 {
+                lastProgress = Date()
+                let parts = recorders.map { $0.progress }.joined(separator: ", ")
+                FileHandle.standardError.write(Data(String(format: "\r%.1f / %.1f s: %@   ", Date().timeIntervalSince(start), duration, parts).utf8))
+            }
         }
+        if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
         for t in stream.getTracks() { t.stop() }
 
         var summary: [(String, JSONValue)] = [("ok", .bool(true))]
@@ -141,12 +156,12 @@ final class Recorder: Sendable {
         var width = 0, height = 0, rate = 0, channels = 0
     }
     private let state = Mutex(State())
-    private let video: Mutex<Y4MWriter?>
-    private let audio: Mutex<WAVWriter?>
+    private let video: Mutex<(any VideoFileSink)?>
+    private let audio: Mutex<(any AudioFileSink)?>
     private let videoPath: String?
     private let audioPath: String?
 
-    init(track: MediaStreamTrack, videoWriter: sending Y4MWriter?, audioWriter: sending WAVWriter?) {
+    init(track: MediaStreamTrack, videoWriter: sending (any VideoFileSink)?, audioWriter: sending (any AudioFileSink)?) {
         self.track = track
         self.videoPath = nil
         self.audioPath = nil
@@ -183,6 +198,13 @@ final class Recorder: Sendable {
             s.last = frame.timestamp
             if let err, s.error == nil { s.error = err }
         }
+    }
+
+    /// A short running count for the progress line: "video 42 frames", "audio 4.2 s".
+    var progress: String {
+        let s = state.withLock { $0 }
+        if track.deviceKind == .videoinput { return "video \(s.frames) frames" }
+        return String(format: "audio %.1f s", s.rate > 0 ? Double(s.samples) / Double(s.rate) : 0)
     }
 
     /// Closes the file and returns the summary entry.
