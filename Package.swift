@@ -77,6 +77,8 @@ let package = Package(
         .testTarget(name: "ICETests", dependencies: ["ICE", "VirtualNetwork"]),
         .testTarget(name: "DTLSTests", dependencies: ["DTLS", "SRTP"]),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"]),
+        // The transport joined: ICE, then DTLS on the selected pair, then SRTP-protected RTP.
+        .testTarget(name: "TransportTests", dependencies: ["ICE", "DTLS", "SRTP", "RTP"]),
         .testTarget(name: "TincanCLITests", dependencies: ["tincan", "MediaCapture", "MediaCodecs"]),
     ],
     swiftLanguageModes: [.v6]
