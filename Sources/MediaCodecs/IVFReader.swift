@@ -21,11 +21,11 @@ public final class IVFReader {
         file = try BinaryFile(path: path, mode: "rb")
         let h = try file.read(32)
         guard h.count == 32, h[0..<4].elementsEqual("DKIF".utf8) else { throw MediaFileError(path: path, "not an IVF file") }
-        guard let version = h.readLE(UInt16.self, at: 4), version == 0,
-              let headerSize = h.readLE(UInt16.self, at: 6), headerSize >= 32,
-              let w = h.readLE(UInt16.self, at: 12), let ht = h.readLE(UInt16.self, at: 14),
-              let den = h.readLE(UInt32.self, at: 16), let num = h.readLE(UInt32.self, at: 20),
-              let count = h.readLE(UInt32.self, at: 24) else {
+        guard let version = h.readLittleEndian(UInt16.self, at: 4), version == 0,
+              let headerSize = h.readLittleEndian(UInt16.self, at: 6), headerSize >= 32,
+              let w = h.readLittleEndian(UInt16.self, at: 12), let ht = h.readLittleEndian(UInt16.self, at: 14),
+              let den = h.readLittleEndian(UInt32.self, at: 16), let num = h.readLittleEndian(UInt32.self, at: 20),
+              let count = h.readLittleEndian(UInt32.self, at: 24) else {
             throw MediaFileError(path: path, "bad IVF header")
         }
         guard w > 0, ht > 0, den > 0, num > 0 else {
@@ -46,7 +46,7 @@ public final class IVFReader {
     public func nextFrame() throws(MediaFileError) -> Frame? {
         let h = try file.read(12)
         if h.isEmpty { return nil }
-        guard h.count == 12, let size = h.readLE(UInt32.self, at: 0), let pts = h.readLE(UInt64.self, at: 4) else {
+        guard h.count == 12, let size = h.readLittleEndian(UInt32.self, at: 0), let pts = h.readLittleEndian(UInt64.self, at: 4) else {
             throw MediaFileError(path: file.path, "truncated IVF frame header")
         }
         guard size > 0, Int(size) <= Self.maxFrameSize else {

@@ -26,15 +26,15 @@ public final class IVFWriter {
 
     private func header(frameCount: Int) -> [UInt8] {
         var h = Array("DKIF".utf8)
-        h.appendLE(UInt16(0))            // version
-        h.appendLE(UInt16(32))           // header size
+        h.appendLittleEndian(UInt16(0))            // version
+        h.appendLittleEndian(UInt16(32))           // header size
         h += Array("VP80".utf8)
-        h.appendLE(UInt16(width))
-        h.appendLE(UInt16(height))
-        h.appendLE(UInt32(timebase.denominator))  // "rate": time base denominator
-        h.appendLE(UInt32(timebase.numerator))    // "scale": time base numerator
-        h.appendLE(UInt32(truncatingIfNeeded: frameCount))
-        h.appendLE(UInt32(0))
+        h.appendLittleEndian(UInt16(width))
+        h.appendLittleEndian(UInt16(height))
+        h.appendLittleEndian(UInt32(timebase.denominator))  // "rate": time base denominator
+        h.appendLittleEndian(UInt32(timebase.numerator))    // "scale": time base numerator
+        h.appendLittleEndian(UInt32(truncatingIfNeeded: frameCount))
+        h.appendLittleEndian(UInt32(0))
         return h
     }
 
@@ -51,8 +51,8 @@ public final class IVFWriter {
     /// Writes a frame with an explicit pts (time base units).
     public func write(_ data: [UInt8], pts: UInt64) throws(MediaFileError) {
         var h: [UInt8] = []
-        h.appendLE(UInt32(data.count))
-        h.appendLE(pts)
+        h.appendLittleEndian(UInt32(data.count))
+        h.appendLittleEndian(pts)
         try file.write(h)
         try file.write(data)
         frameCount += 1
@@ -62,25 +62,5 @@ public final class IVFWriter {
         try file.seek(to: 0)
         try file.write(header(frameCount: frameCount))
         try file.close()
-    }
-}
-
-extension Array where Element == UInt8 {
-    /// Appends `value` little-endian (IVF, Ogg and Opus headers are all little-endian).
-    mutating func appendLE<T: FixedWidthInteger>(_ value: T) {
-        var v = value
-        for _ in 0..<MemoryLayout<T>.size {
-            append(UInt8(truncatingIfNeeded: v))
-            v >>= 8
-        }
-    }
-
-    /// Reads a little-endian integer at `offset`, nil when it would run past the end.
-    func readLE<T: FixedWidthInteger>(_: T.Type, at offset: Int) -> T? {
-        let size = MemoryLayout<T>.size
-        guard offset >= 0, offset <= count - size else { return nil }
-        var value: T = 0
-        for i in 0..<size { value |= T(self[offset + i]) << (8 * i) }
-        return value
     }
 }

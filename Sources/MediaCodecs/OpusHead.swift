@@ -1,3 +1,5 @@
+import MediaCapture
+
 /// The Ogg Opus identification header (RFC 7845 §5.1), channel mapping family 0 only
 /// (mono or stereo, what WebRTC sends).
 public struct OpusHead: Sendable, Equatable {
@@ -20,9 +22,9 @@ public struct OpusHead: Sendable, Equatable {
         var b = Array("OpusHead".utf8)
         b.append(1)  // version
         b.append(UInt8(channelCount))
-        b.appendLE(UInt16(preSkip))
-        b.appendLE(UInt32(inputSampleRate))
-        b.appendLE(outputGain)
+        b.appendLittleEndian(UInt16(preSkip))
+        b.appendLittleEndian(UInt32(inputSampleRate))
+        b.appendLittleEndian(outputGain)
         b.append(0)  // mapping family 0: no mapping table
         return b
     }
@@ -31,8 +33,8 @@ public struct OpusHead: Sendable, Equatable {
     public init(parsing b: [UInt8]) throws(CodecError) {
         guard b.count >= 19, b[0..<8].elementsEqual("OpusHead".utf8) else { throw CodecError(codec: "Ogg Opus", "no OpusHead") }
         guard b[8] & 0xF0 == 0 else { throw CodecError(codec: "Ogg Opus", "OpusHead version \(b[8]) is not 0.x") }
-        guard let skip = b.readLE(UInt16.self, at: 10), let rate = b.readLE(UInt32.self, at: 12),
-              let gain = b.readLE(UInt16.self, at: 16) else { throw CodecError(codec: "Ogg Opus", "truncated OpusHead") }
+        guard let skip = b.readLittleEndian(UInt16.self, at: 10), let rate = b.readLittleEndian(UInt32.self, at: 12),
+              let gain = b.readLittleEndian(UInt16.self, at: 16) else { throw CodecError(codec: "Ogg Opus", "truncated OpusHead") }
         let channels = Int(b[9])
         guard b[18] == 0 else { throw CodecError(codec: "Ogg Opus", "channel mapping family \(b[18]) is not supported") }
         guard channels == 1 || channels == 2 else { throw CodecError(codec: "Ogg Opus", "\(channels) channels in mapping family 0") }
@@ -53,11 +55,11 @@ public struct OpusTags: Sendable, Equatable {
     public var bytes: [UInt8] {
         var b = Array("OpusTags".utf8)
         let v = Array(vendor.utf8)
-        b.appendLE(UInt32(v.count)); b += v
-        b.appendLE(UInt32(comments.count))
+        b.appendLittleEndian(UInt32(v.count)); b += v
+        b.appendLittleEndian(UInt32(comments.count))
         for c in comments {
             let u = Array(c.utf8)
-            b.appendLE(UInt32(u.count)); b += u
+            b.appendLittleEndian(UInt32(u.count)); b += u
         }
         return b
     }
@@ -67,7 +69,7 @@ public struct OpusTags: Sendable, Equatable {
         guard b.count >= 16, b[0..<8].elementsEqual("OpusTags".utf8) else { throw CodecError(codec: "Ogg Opus", "no OpusTags") }
         var offset = 8
         func string() throws(CodecError) -> String {
-            guard let n = b.readLE(UInt32.self, at: offset), Int(n) <= b.count - offset - 4 else {
+            guard let n = b.readLittleEndian(UInt32.self, at: offset), Int(n) <= b.count - offset - 4 else {
                 throw CodecError(codec: "Ogg Opus", "OpusTags length runs past the packet")
             }
             let s = String(decoding: b[(offset + 4)..<(offset + 4 + Int(n))], as: UTF8.self)
@@ -75,7 +77,7 @@ public struct OpusTags: Sendable, Equatable {
             return s
         }
         let vendor = try string()
-        guard let count = b.readLE(UInt32.self, at: offset), Int(count) <= (b.count - offset - 4) / 4 else {
+        guard let count = b.readLittleEndian(UInt32.self, at: offset), Int(count) <= (b.count - offset - 4) / 4 else {
             throw CodecError(codec: "Ogg Opus", "bad OpusTags comment count")
         }
         offset += 4

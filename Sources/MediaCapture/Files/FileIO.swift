@@ -91,8 +91,9 @@ public final class BinaryFile {
     }
 }
 
+/// Little-endian integers in byte arrays: WAV, IVF, Ogg and Opus headers are all little-endian.
 extension Array where Element == UInt8 {
-    mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
+    public mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
         var v = value  // shifts are endian-independent: low byte first is little-endian
         for _ in 0..<MemoryLayout<T>.size {
             append(UInt8(truncatingIfNeeded: v))
@@ -100,7 +101,8 @@ extension Array where Element == UInt8 {
         }
     }
 
-    func readLittleEndian<T: FixedWidthInteger>(_: T.Type, at offset: Int) -> T? {
+    /// Reads a little-endian integer at `offset`; nil when it would run past the end.
+    public func readLittleEndian<T: FixedWidthInteger>(_: T.Type, at offset: Int) -> T? {
         let size = MemoryLayout<T>.size
         guard offset >= 0, offset + size <= count else { return nil }
         var value: T = 0

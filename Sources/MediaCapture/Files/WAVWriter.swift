@@ -31,9 +31,11 @@ public final class WAVWriter {
         guard frame.sampleRate == sampleRate, frame.channelCount == channelCount else {
             throw MediaFileError(path: file.path, "audio is \(frame.sampleRate) Hz x\(frame.channelCount), the file \(sampleRate) Hz x\(channelCount)")
         }
-        var samples = frame.samples
-        for i in samples.indices { samples[i] = samples[i].littleEndian }
-        try file.write(samples)
+        #if _endian(little)
+        try file.write(frame.samples)  // already in WAV's byte order: no per-frame copy
+        #else
+        try file.write(frame.samples.map { $0.littleEndian })
+        #endif
         frameCount += frame.frameCount
     }
 

@@ -137,21 +137,20 @@ public final class MediaStreamTrack: Sendable {
     /// Video frames as an async sequence; the newest `buffer` frames are kept when the reader
     /// is slow. Finishes when the track ends.
     public func videoFrames(buffer: Int = 4) -> AsyncStream<VideoFrame> {
-        let (stream, continuation) = AsyncStream<VideoFrame>.makeStream(bufferingPolicy: .bufferingNewest(buffer))
-        let token = addVideoSink { continuation.yield($0) }
-        let endToken = addFinisher { continuation.finish() }
-        continuation.onTermination = { [weak self] _ in
-            self?.removeSink(token)
-            self?.removeSink(endToken)
-        }
-        if readyState == .ended { continuation.finish() }
-        return stream
+        frames(buffer: buffer) { addVideoSink($0) }
     }
 
     /// Audio frames as an async sequence. Finishes when the track ends.
     public func audioFrames(buffer: Int = 50) -> AsyncStream<AudioFrame> {
-        let (stream, continuation) = AsyncStream<AudioFrame>.makeStream(bufferingPolicy: .bufferingNewest(buffer))
-        let token = addAudioSink { continuation.yield($0) }
+        frames(buffer: buffer) { addAudioSink($0) }
+    }
+
+    /// One sink feeding an AsyncStream, removed when the reader goes away.
+    private func frames<Frame: Sendable>(
+        buffer: Int, addSink: (@escaping @Sendable (Frame) -> Void) -> FrameSinkToken
+    ) -> AsyncStream<Frame> {
+        let (stream, continuation) = AsyncStream<Frame>.makeStream(bufferingPolicy: .bufferingNewest(buffer))
+        let token = addSink { continuation.yield($0) }
         let endToken = addFinisher { continuation.finish() }
         continuation.onTermination = { [weak self] _ in
             self?.removeSink(token)
