@@ -22,6 +22,8 @@ let package = Package(
         .library(name: "ICE", targets: ["ICE"]),
         .library(name: "DTLS", targets: ["DTLS"]),
         .library(name: "SRTP", targets: ["SRTP"]),
+        .library(name: "SDP", targets: ["SDP"]),
+        .library(name: "PeerConnection", targets: ["PeerConnection"]),
         .executable(name: "tincan", targets: ["tincan"]),
     ],
     dependencies: [
@@ -59,6 +61,14 @@ let package = Package(
         .target(name: "DTLS", dependencies: ["COpenSSL", "SRTP"]),
         .target(name: "SRTP", dependencies: ["CSRTP"]),
 
+        // Session descriptions (RFC 8866) and JSEP offer/answer; text only.
+        .target(name: "SDP"),
+        // RTCPeerConnection: tracks, encoders, RTP and the transport joined into calls.
+        .target(name: "PeerConnection", dependencies: [
+            "MediaCapture", "MediaCodecs", "RTP", "ICE", "DTLS", "SRTP", "SDP",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+
         .executableTarget(name: "tincan", dependencies: [
             "MediaCapture", "LinuxCapture", "MediaCodecs",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -77,6 +87,7 @@ let package = Package(
         .testTarget(name: "ICETests", dependencies: ["ICE", "VirtualNetwork"]),
         .testTarget(name: "DTLSTests", dependencies: ["DTLS", "SRTP"]),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"]),
+        .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "MediaCapture", "ICE", "SDP"]),
         // The transport joined: ICE, then DTLS on the selected pair, then SRTP-protected RTP.
         .testTarget(name: "TransportTests", dependencies: ["ICE", "DTLS", "SRTP", "RTP"]),
         .testTarget(name: "TincanCLITests", dependencies: ["tincan", "MediaCapture", "MediaCodecs"]),

@@ -1,0 +1,28 @@
+import ICE
+
+/// `RTCConfiguration` (WebRTC 1.0 §4.2.1), with the knobs a command-line peer needs.
+public struct RTCConfiguration: Sendable {
+    /// Whether host candidates on loopback interfaces are gathered.
+    public enum LoopbackCandidates: String, Sendable, CaseIterable {
+        /// Only when the machine has no other usable interface (loopback CI just works).
+        case automatic
+        /// Always (like Chromium's `--allow-loopback-in-peer-connection`): for calls on one host.
+        case always
+        /// Never.
+        case never
+    }
+
+    /// STUN servers as IP:port (server-reflexive candidates).
+    public var stunServers: [TransportAddress] = []
+    public var loopbackCandidates = LoopbackCandidates.automatic
+    /// Gather only on these addresses (tests, or a host with many interfaces).
+    public var restrictToAddresses: [IPAddress]?
+    /// A cap on the video bitrate in bit/s, above any REMB the peer sends.
+    public var maxBitrate: Int?
+    /// The ICE timers (tests shorten them).
+    public var ice = ICEConfiguration()
+    /// Our RTCP CNAME (RFC 7022: random per call unless given).
+    public var cname = "tincan-" + String(UInt32.random(in: 0 ... .max), radix: 36)
+
+    public init() {}
+}

@@ -1,0 +1,451 @@
+import DTLS
+import Foundation
+import ICE
+import MediaCapture
+import NIOCore
+import RTP
+import Synchronization
+
+/// `RTCPeerConnection` (WebRTC 1.0 §4) for a Linux host: tracks in, SDP offers and answers
+/// out, ICE + DTLS-SRTP underneath, RTP/RTCP per track.
+///
+/// Candidates are gathered before a description is created, so the SDP is complete
+/// (non-trickle, what WHIP and copy-and-paste need); remote candidates may still trickle in
+/// through `addIceCandidate`. Everything is BUNDLEd on one ICE transport.
+public final class RTCPeerConnection: Sendable {
+    public let configuration: RTCConfiguration
+    /// Track arrivals, local candidates and connection state changes, in order.
+    public let events: AsyncStream<RTCPeerConnectionEvent>
+    private let eventSink: AsyncStream<RTCPeerConnectionEvent>.Continuation
+    private let certificate: DTLSCertificate
+
+    private struct State {
+        var transceivers: [Transceiver] = []
+        var agent: ICEAgent?
+        var localCandidates: [String] = []
+        var localDescription: RTCSessionDescription?
+        var remoteDescription: RTCSessionDescription?
+        var remote: RemoteDescription?
+        var isOfferer = false
+        var sessionId = UInt64.random(in: 1 ... UInt64(Int64.max))
+        var version = 1
+        var transport: RTCDtlsTransport?
+        var connectionState = RTCPeerConnectionState.new
+        var tasks: [Task<Void, Never>] = []
+        var closed = false
+        var connectedAt: UInt64?
+        var iceState = ICEConnectionState.new
+        var selectedPair: String?
+    }
+
+    private let state = Mutex(State())
+
+    public init(configuration: RTCConfiguration = RTCConfiguration()) throws {
+        self.configuration = configuration
+        certificate = try DTLSCertificate.generate()
+        (events, eventSink) = AsyncStream.makeStream(of: RTCPeerConnectionEvent.self)
+    }
+
+    public var connectionState: RTCPeerConnectionState { state.withLock { $0.connectionState } }
+    public var localDescription: RTCSessionDescription? { state.withLock { $0.localDescription } }
+    public var remoteDescription: RTCSessionDescription? { state.withLock { $0.remoteDescription } }
+    public func getSenders() -> [RTCRtpSender] { state.withLock { $0.transceivers.compactMap(\.sender) } }
+    public func getReceivers() -> [RTCRtpReceiver] { state.withLock { $0.transceivers.compactMap(\.receiver) } }
+
+    // MARK: Tracks
+
+    /// WebRTC 1.0 §5.1 `addTrack`: a sendrecv transceiver for the track, or an unused one of
+    /// its kind created by the remote offer.
+    @discardableResult
+    public func addTrack(_ track: MediaStreamTrack, streamId: String = "tincan") throws -> RTCRtpSender {
+        try state.withLock { s in
+            guard !s.closed else { throw RTCError(.invalidStateError, "the connection is closed") }
+            let kind: RTPStreamParameters.Kind = track.kind == "video" ? .video : .audio
+            let sender = RTCRtpSender(track: track, maxBitrate: configuration.maxBitrate)
+            if let i = s.transceivers.firstIndex(where: { $0.kind == kind && $0.sender == nil && !$0.stopped }) {
+                s.transceivers[i].sender = sender
+                s.transceivers[i].streamId = streamId
+                s.transceivers[i].direction = RTCRtpTransceiverDirection(sends: true, receives: s.transceivers[i].direction.receives)
+            } else {
+                s.transceivers.append(Transceiver(kind: kind, direction: .sendrecv, sender: sender, streamId: streamId))
+            }
+            return sender
+        }
+    }
+
+    /// WebRTC 1.0 §5.1 `addTransceiver(kind)`: e.g. `.recvonly` to receive without sending.
+    public func addTransceiver(_ kind: RTPStreamParameters.Kind, direction: RTCRtpTransceiverDirection = .recvonly) throws {
+        try state.withLock { s in
+            guard !s.closed else { throw RTCError(.invalidStateError, "the connection is closed") }
+            s.transceivers.append(Transceiver(kind: kind, direction: direction, streamId: "tincan"))
+        }
+    }
+
+    // MARK: Offer / answer
+
+    /// Gathers candidates (once) and describes every transceiver; we are the ICE controlling
+    /// agent and offer `setup:actpass` (RFC 8829 §5.2.1).
+    public func createOffer() async throws -> RTCSessionDescription {
+        let agent = try await ensureAgent(role: .controlling)
+        let credentials = try await agent.localCredentials
+        return state.withLock { s in
+            s.isOfferer = true
+            for i in s.transceivers.indices where s.transceivers[i].mid == nil {
+                s.transceivers[i].mid = String(i)
+            }
+            let sections = s.transceivers.map { t -> LocalDescription.Section in
+                let codec = MediaCapabilities.codec(for: t.kind)
+                return LocalDescription.Section(
+                    kind: t.kind, mid: t.mid ?? "0", direction: t.direction, codec: codec,
+                    rtxPayloadType: codec.rtxPayloadType, feedback: codec.feedback,
+                    extensions: MediaCapabilities.extensions, ssrc: t.ssrc, rtxSSRC: t.rtxSSRC,
+                    streamId: t.streamId, trackId: t.sender?.track.id, rejected: t.stopped)
+            }
+            let d = LocalDescription(sessionId: s.sessionId, version: s.version, ufrag: credentials.ufrag, pwd: credentials.pwd,
+                                     fingerprint: certificate.fingerprint.sdpValue, setup: "actpass",
+                                     candidates: s.localCandidates, cname: configuration.cname, sections: sections)
+            return RTCSessionDescription(type: .offer, sdp: d.sdp)
+        }
+    }
+
+    /// Answers the remote offer m-section by m-section: the first offered codec we support,
+    /// the offerer's payload types, our direction from what each side wants, a rejected
+    /// (port 0) m-section where nothing matches; `setup:active` (we start DTLS).
+    public func createAnswer() async throws -> RTCSessionDescription {
+        guard let remote = state.withLock({ $0.isOfferer ? nil : $0.remote }) else {
+            throw RTCError(.invalidStateError, "createAnswer needs a remote offer first")
+        }
+        let agent = try await ensureAgent(role: .controlled)
+        let credentials = try await agent.localCredentials
+        return state.withLock { s in
+            var sections: [LocalDescription.Section] = []
+            for (i, r) in remote.sections.enumerated() {
+                let mid = r.mid ?? String(i)
+                guard i < s.transceivers.count, let m = Negotiation.match(r) else {
+                    sections.append(LocalDescription.Section(
+                        kind: Negotiation.kind(of: r), rejectedMedia: (r.kind, "UDP/TLS/RTP/SAVPF", r.codecs.first.map { [String($0.payloadType)] } ?? ["0"]),
+                        mid: mid, direction: .inactive, codec: MediaCapabilities.opus, feedback: [], extensions: [],
+                        streamId: "", rejected: true))
+                    continue
+                }
+                let t = s.transceivers[i]
+                var codec = MediaCapabilities.codec(for: t.kind)
+                codec.payloadType = m.codec.payloadType
+                if let ch = m.codec.channels { codec.channels = ch }
+                let direction = RTCRtpTransceiverDirection(sends: t.direction.sends && r.direction.receives,
+                                                           receives: t.direction.receives && r.direction.sends)
+                sections.append(LocalDescription.Section(
+                    kind: t.kind, mid: mid, direction: direction, codec: codec, rtxPayloadType: m.rtxPayloadType,
+                    feedback: codec.feedback.filter { m.feedback.contains($0) }, extensions: m.extensions,
+                    ssrc: t.ssrc, rtxSSRC: t.rtxSSRC, streamId: t.streamId, trackId: t.sender?.track.id, rejected: false))
+            }
+            let d = LocalDescription(sessionId: s.sessionId, version: s.version, ufrag: credentials.ufrag, pwd: credentials.pwd,
+                                     fingerprint: certificate.fingerprint.sdpValue, setup: "active",
+                                     candidates: s.localCandidates, cname: configuration.cname, sections: sections)
+            return RTCSessionDescription(type: .answer, sdp: d.sdp)
+        }
+    }
+
+    public func setLocalDescription(_ description: RTCSessionDescription) async throws {
+        try state.withLock { s in
+            guard !s.closed else { throw RTCError(.invalidStateError, "the connection is closed") }
+            switch description.type {
+            case .offer: s.isOfferer = true
+            case .answer: guard s.remote != nil, !s.isOfferer else { throw RTCError(.invalidStateError, "an answer needs a remote offer") }
+            default: throw RTCError(.operationError, "\(description.type.rawValue) is not supported")
+            }
+            s.localDescription = description
+        }
+        if description.type == .answer { try await startTransport() }
+    }
+
+    /// Takes the peer's offer (creating a transceiver per m-section it offers) or answer
+    /// (after which media starts).
+    public func setRemoteDescription(_ description: RTCSessionDescription) async throws {
+        let remote = try RemoteDescription(sdp: description.sdp)
+        guard remote.ufrag.count >= 4, remote.pwd.count >= 22 else {
+            throw RTCError(.invalidAccessError, "ice-ufrag must have at least 4 and ice-pwd 22 characters (RFC 8839 §5.4)")
+        }
+        try state.withLock { s in
+            guard !s.closed else { throw RTCError(.invalidStateError, "the connection is closed") }
+            switch description.type {
+            case .offer:
+                guard s.localDescription == nil else { throw RTCError(.invalidStateError, "renegotiation is not supported yet") }
+                s.isOfferer = false
+                // JSEP 5.10: each offered m-section gets a transceiver, matched to ours by kind.
+                var existing = s.transceivers
+                var ordered: [Transceiver] = []
+                for (i, r) in remote.sections.enumerated() {
+                    let kind = Negotiation.kind(of: r) ?? .audio
+                    if let j = existing.firstIndex(where: { $0.kind == kind }), Negotiation.kind(of: r) != nil {
+                        var t = existing.remove(at: j)
+                        t.mid = r.mid ?? String(i)
+                        ordered.append(t)
+                    } else {
+                        var t = Transceiver(kind: kind, direction: .recvonly, streamId: "tincan")
+                        t.mid = r.mid ?? String(i)
+                        t.stopped = Negotiation.kind(of: r) == nil
+                        ordered.append(t)
+                    }
+                }
+                s.transceivers = ordered + existing.filter { $0.sender != nil }.map { var t = $0; t.stopped = true; return t }
+            case .answer:
+                guard s.isOfferer, s.localDescription != nil else { throw RTCError(.invalidStateError, "an answer needs a local offer") }
+            default:
+                throw RTCError(.operationError, "\(description.type.rawValue) is not supported")
+            }
+            s.remote = remote
+            s.remoteDescription = description
+        }
+        if description.type == .answer { try await startTransport() }
+    }
+
+    /// A trickled remote candidate (`a=candidate` value or line); nil or "" ends them.
+    public func addIceCandidate(_ candidate: String?) async throws {
+        guard let agent = state.withLock({ $0.agent }) else { throw RTCError(.invalidStateError, "no remote description yet") }
+        guard let candidate, !candidate.isEmpty else {
+            try await agent.endOfRemoteCandidates()
+            return
+        }
+        try await agent.addRemoteCandidate(sdp: candidate.hasPrefix("a=") ? candidate : "a=" + candidate)
+    }
+
+    // MARK: Transport
+
+    private func iceConfiguration() -> ICEConfiguration {
+        var c = configuration.ice
+        c.stunServers = configuration.stunServers
+        c.restrictToAddresses = configuration.restrictToAddresses
+        switch configuration.loopbackCandidates {
+        case .always: c.allowLoopback = true
+        case .never: c.allowLoopback = false
+        case .automatic: c.allowLoopback = !Self.hasNonLoopbackInterface()
+        }
+        return c
+    }
+
+    /// True when some interface has an address other than loopback and link-local.
+    static func hasNonLoopbackInterface() -> Bool {
+        guard let devices = try? System.enumerateDevices() else { return false }
+        return devices.contains { d in
+            guard let text = d.address?.ipAddress, let ip = IPAddress(text) else { return false }
+            return !ip.isLoopback && !ip.isLinkLocal
+        }
+    }
+
+    private func ensureAgent(role: ICERole) async throws -> ICEAgent {
+        if let agent = state.withLock({ $0.agent }) { return agent }
+        let agent = ICEAgent(role: role, configuration: iceConfiguration())
+        state.withLock { $0.agent = agent }
+        let report = try await agent.gather()
+        guard !report.candidates.isEmpty else {
+            throw RTCError(.operationError, "no ICE candidates: no usable network interface (loopback candidates are \(configuration.loopbackCandidates.rawValue))")
+        }
+        let lines = report.candidates.map(\.sdpAttribute).map { $0.hasPrefix("candidate:") ? String($0.dropFirst(10)) : $0 }
+        state.withLock { $0.localCandidates = lines }
+        for l in lines { eventSink.yield(.iceCandidate("candidate:" + l)) }
+        eventSink.yield(.iceCandidate(nil))
+        let events = Task { [self] in
+            for await event in agent.events {
+                switch event {
+                case .stateChanged(let ice):
+                    state.withLock { $0.iceState = ice }
+                    updateConnectionState()
+                case .selectedPairChanged(let pair):
+                    state.withLock { $0.selectedPair = pair.description }
+                default:
+                    break
+                }
+            }
+        }
+        state.withLock { $0.tasks.append(events) }
+        return agent
+    }
+
+    /// Both descriptions are known: negotiate each m-section, make receivers, connect ICE,
+    /// run DTLS, then start the senders.
+    private func startTransport() async throws {
+        let (agent, remote, isOfferer) = try state.withLock { s throws -> (ICEAgent, RemoteDescription, Bool) in
+            guard let agent = s.agent, let remote = s.remote else { throw RTCError(.invalidStateError, "negotiation is incomplete") }
+            return (agent, remote, s.isOfferer)
+        }
+        // DTLS roles (RFC 5763 §5): the offerer said actpass; the answerer's choice decides.
+        let role: DTLSRole
+        if isOfferer {
+            role = remote.setup == "passive" ? .client : .server
+        } else {
+            role = remote.setup == "active" ? .server : .client
+        }
+        let fingerprint: DTLSFingerprint
+        do { fingerprint = try DTLSFingerprint(sdp: remote.fingerprint) } catch {
+            throw RTCError(.invalidAccessError, "the remote a=fingerprint is unusable: \(error)")
+        }
+        let dtls = try DTLSTransport(role: role, certificate: certificate, remoteFingerprint: fingerprint)
+        let transport = RTCDtlsTransport(ice: agent, dtls: dtls)
+
+        var newReceivers: [(RTCRtpReceiver, String?)] = []
+        state.withLock { s in
+            s.transport = transport
+            for i in s.transceivers.indices {
+                let t = s.transceivers[i]
+                guard i < remote.sections.count, !t.stopped, let m = Negotiation.match(remote.sections[i]) else { continue }
+                let r = remote.sections[i]
+                let reduced = r.reducedSizeRTCP
+                let sends = t.direction.sends && r.direction.receives
+                let receives = t.direction.receives && r.direction.sends
+                s.transceivers[i].currentDirection = RTCRtpTransceiverDirection(sends: sends, receives: receives)
+                if sends {
+                    s.transceivers[i].sendParameters = Negotiation.parameters(
+                        m, kind: t.kind, mid: t.mid, ssrc: t.ssrc, rtxSSRC: t.rtxSSRC, cname: configuration.cname, reducedSize: reduced)
+                }
+                if receives {
+                    var p = Negotiation.parameters(m, kind: t.kind, mid: t.mid, ssrc: r.ssrc ?? 0, rtxSSRC: r.rtxSSRC,
+                                                   cname: configuration.cname, reducedSize: reduced)
+                    p.ssrc = r.ssrc ?? 0
+                    let receiver = RTCRtpReceiver(parameters: p, localSSRC: t.ssrc, trackId: r.trackId)
+                    s.transceivers[i].receiveParameters = p
+                    s.transceivers[i].receiver = receiver
+                    newReceivers.append((receiver, t.mid))
+                }
+            }
+        }
+        for (receiver, mid) in newReceivers { eventSink.yield(.track(receiver, mid: mid)) }
+
+        transport.setHandlers(.init(
+            rtp: { [weak self] packet in self?.route(rtp: packet) },
+            rtcp: { [weak self] packet in self?.route(rtcp: packet) },
+            stateChanged: { [weak self] _ in self?.updateConnectionState() }))
+
+        try await agent.setRemoteCredentials(ICECredentials(ufrag: remote.ufrag, pwd: remote.pwd))
+        for c in remote.candidates {
+            try? await agent.addRemoteCandidate(sdp: "a=" + c)
+        }
+        if remote.endOfCandidates { try? await agent.endOfRemoteCandidates() }
+
+        let run = Task { [self] in
+            do {
+                _ = try await agent.connect()
+                transport.start()
+                try await transport.connected()
+                state.withLock { $0.connectedAt = MonotonicClock.now() }
+                let senders = state.withLock { s in s.transceivers.compactMap { t in t.sender.flatMap { snd in t.sendParameters.map { (snd, $0) } } } }
+                for (sender, parameters) in senders {
+                    do { try sender.start(parameters: parameters, transport: transport) } catch {
+                        FileHandle.standardError.write(Data("tincan: cannot send the \(sender.kind) track: \(error)\n".utf8))
+                    }
+                }
+                updateConnectionState()
+                await rtcpLoop(transport)
+            } catch {
+                state.withLock { $0.connectionState = .failed }
+                eventSink.yield(.connectionStateChange(.failed))
+            }
+        }
+        state.withLock { $0.tasks.append(run) }
+        updateConnectionState()
+    }
+
+    /// Every 20 ms: the receivers' NACK/PLI/RR; every second: an SR per sender.
+    private func rtcpLoop(_ transport: RTCDtlsTransport) async {
+        var tick = 0
+        while !Task.isCancelled, !state.withLock({ $0.closed }) {
+            try? await Task.sleep(for: .milliseconds(20))
+            let (receivers, senders) = state.withLock { s in (s.transceivers.compactMap(\.receiver), s.transceivers.compactMap(\.sender)) }
+            for r in receivers {
+                for packet in r.poll() { await transport.send(packet, isRTCP: true) }
+            }
+            tick += 1
+            if tick % 50 == 1 { for s in senders { await s.sendReport() } }
+        }
+    }
+
+    private func route(rtp packet: [UInt8]) {
+        guard packet.count >= 12 else { return }
+        let pt = packet[1] & 0x7F
+        let ssrc = UInt32(packet[8]) << 24 | UInt32(packet[9]) << 16 | UInt32(packet[10]) << 8 | UInt32(packet[11])
+        let receivers = state.withLock { $0.transceivers.compactMap(\.receiver) }
+        if let r = receivers.first(where: { $0.accepts(ssrc: ssrc, payloadType: pt) }) { r.receive(packet) }
+    }
+
+    private func route(rtcp packet: [UInt8]) {
+        guard let packets = try? RTCPPacket.parseCompound(packet) else { return }
+        let (senders, receivers) = state.withLock { s in (s.transceivers.compactMap(\.sender), s.transceivers.compactMap(\.receiver)) }
+        for r in receivers { r.handleRTCP(packets) }
+        for case .goodbye(let bye) in packets {
+            for r in receivers where bye.ssrcs.contains(r.ssrc) {
+                r.stop()
+                eventSink.yield(.remoteEnded(r))
+            }
+        }
+        guard !senders.isEmpty else { return }
+        Task { for s in senders { await s.handleRTCP(packets) } }
+    }
+
+    private func updateConnectionState() {
+        let (changed, new) = state.withLock { s -> (Bool, RTCPeerConnectionState) in
+            let dtls = s.transport?.state
+            let new: RTCPeerConnectionState
+            if s.closed { new = .closed }
+            else if s.iceState == .failed || dtls == .failed { new = .failed }
+            else if s.iceState == .disconnected { new = .disconnected }
+            else if dtls == .closed { new = .closed }
+            else if dtls == .connected { new = .connected }
+            else if s.iceState == .checking || s.iceState == .connected || dtls == .connecting { new = .connecting }
+            else { new = s.connectionState }
+            defer { s.connectionState = new }
+            return (new != s.connectionState, new)
+        }
+        if changed { eventSink.yield(.connectionStateChange(new)) }
+    }
+
+    /// Waits for `connected`; throws on failure, closure or timeout.
+    public func waitUntilConnected(timeout: Duration = .seconds(15)) async throws {
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < timeout {
+            switch connectionState {
+            case .connected: return
+            case .failed: throw RTCError(.operationError, "the connection failed (ICE or DTLS)")
+            case .closed: throw RTCError(.invalidStateError, "the connection was closed")
+            default: try await Task.sleep(for: .milliseconds(5))
+            }
+        }
+        throw RTCError(.operationError, "not connected after \(timeout)")
+    }
+
+    /// Ends the call: RTCP BYE for our streams, DTLS close_notify, ICE closed, encoders stopped.
+    public func close() async {
+        let (already, transceivers, transport, agent, tasks) = state.withLock { s in
+            defer { s.closed = true; s.tasks = [] }
+            return (s.closed, s.transceivers, s.transport, s.agent, s.tasks)
+        }
+        guard !already else { return }
+        if let transport, transport.state == .connected {
+            for t in transceivers {
+                if let bye = t.sender?.goodbye() { await transport.send(bye, isRTCP: true) }
+            }
+        }
+        for t in transceivers {
+            await t.sender?.stop()
+            t.receiver?.stop()
+        }
+        await transport?.close()
+        for t in tasks { t.cancel() }
+        try? await agent?.close()
+        updateConnectionState()
+        eventSink.finish()
+    }
+
+    // MARK: Stats (internal access for RTCStatsReport)
+
+    struct Snapshot {
+        var transceivers: [Transceiver]
+        var transport: RTCDtlsTransport?
+        var selectedPair: String?
+        var connectedAt: UInt64?
+        var iceState: ICEConnectionState
+    }
+
+    var snapshot: Snapshot {
+        state.withLock { s in Snapshot(transceivers: s.transceivers, transport: s.transport, selectedPair: s.selectedPair, connectedAt: s.connectedAt, iceState: s.iceState) }
+    }
+}

@@ -1,0 +1,211 @@
+import MediaCapture
+import MediaCodecs
+import RTP
+import Synchronization
+
+/// Receives one remote track (WebRTC 1.0 §5.3): SRTP-clear RTP goes through a jitter buffer
+/// that reorders, NACKs, unwraps RTX and asks for keyframes (`RTPReceiver`), whole frames
+/// are decoded (VP8 / Opus) and handed to the sinks. The SSRC comes from the remote SDP
+/// (`a=ssrc`) or, when the peer leaves it out, is learned from the first packet of the
+/// negotiated payload type.
+public final class RTCRtpReceiver: Sendable {
+    public let kind: RTPStreamParameters.Kind
+    /// The `msid` track id the peer announced, if any.
+    public let trackId: String?
+
+    private enum Buffer: Sendable {
+        case video(RTPReceiver<VP8Depacketizer>)
+        case audio(RTPReceiver<OpusDepacketizer>)
+    }
+
+    private final class Decoders {
+        var vp8: VP8Decoder?
+        var opus: OpusDecoder?
+    }
+
+    private struct State {
+        var parameters: RTPStreamParameters
+        var localSSRC: UInt32
+        var buffer: Buffer?
+        var decoders = Decoders()
+        var videoSinks: [@Sendable (VideoFrame) -> Void] = []
+        var audioSinks: [@Sendable (AudioFrame) -> Void] = []
+        var framesDecoded: Int64 = 0
+        var keyFramesDecoded: Int64 = 0
+        var decodeErrors: Int64 = 0
+        var frameWidth = 0
+        var frameHeight = 0
+        var firstFrameAt: UInt64?
+        var recentFrames: [UInt64] = []
+        var audioSamples: Int64 = 0
+        var ended = false
+    }
+
+    private let state: Mutex<State>
+
+    init(parameters: RTPStreamParameters, localSSRC: UInt32, trackId: String?) {
+        kind = parameters.kind
+        self.trackId = trackId
+        state = Mutex(State(parameters: parameters, localSSRC: localSSRC))
+        if parameters.ssrc != 0 { state.withLock { Self.makeBuffer(&$0, ssrc: parameters.ssrc) } }
+    }
+
+    private static func makeBuffer(_ s: inout State, ssrc: UInt32) {
+        let p = s.parameters
+        let config = RTPReceiverConfiguration(
+            ssrc: ssrc, payloadType: p.payloadType, clockRate: p.clockRate, rtxSSRC: p.rtxSSRC,
+            rtxPayloadType: p.rtxPayloadType, localSSRC: s.localSSRC, cname: p.cname,
+            nackEnabled: p.nack, keyframeRequestsEnabled: p.pli, reducedSizeRTCP: p.reducedSizeRTCP)
+        s.parameters.ssrc = ssrc
+        s.buffer = p.kind == .video ? .video(RTPReceiver(configuration: config)) : .audio(RTPReceiver(configuration: config))
+    }
+
+    /// Decoded pictures, on the network task: keep the sink short.
+    public func addVideoSink(_ sink: @escaping @Sendable (VideoFrame) -> Void) { state.withLock { $0.videoSinks.append(sink) } }
+    /// Decoded 48 kHz audio, 20 ms at a time.
+    public func addAudioSink(_ sink: @escaping @Sendable (AudioFrame) -> Void) { state.withLock { $0.audioSinks.append(sink) } }
+
+    var ssrc: UInt32 { state.withLock { $0.parameters.ssrc } }
+    var rtxSSRC: UInt32? { state.withLock { $0.parameters.rtxSSRC } }
+    var payloadType: UInt8 { state.withLock { $0.parameters.payloadType } }
+
+    /// True if a packet with this SSRC and payload type is ours (learning the SSRC, or the
+    /// RTX SSRC, from the first packet when the SDP did not say).
+    func accepts(ssrc: UInt32, payloadType: UInt8) -> Bool {
+        state.withLock { s in
+            let p = s.parameters
+            if ssrc == p.ssrc && p.ssrc != 0 { return true }
+            if let rtx = p.rtxSSRC, rtx == ssrc { return true }
+            if p.ssrc == 0, payloadType == p.payloadType {
+                Self.makeBuffer(&s, ssrc: ssrc)
+                return true
+            }
+            if p.rtxSSRC == nil, let rtxPT = p.rtxPayloadType, payloadType == rtxPT, p.ssrc != 0 {
+                s.parameters.rtxSSRC = ssrc
+                Self.makeBuffer(&s, ssrc: p.ssrc)  // a fresh buffer that knows the RTX stream
+                return true
+            }
+            return false
+        }
+    }
+
+    /// One clear RTP packet of this stream.
+    func receive(_ packet: [UInt8]) {
+        state.withLock { s in
+            guard !s.ended else { return }
+            let now = MediaClock.now()
+            var decoded: [(RTPAssembledFrame, [UInt8])] = []
+            packet.withUnsafeBytes { raw in
+                switch s.buffer {
+                case .video(var r):
+                    try? r.receive(raw, at: now) { frame, bytes in decoded.append((frame, Array(bytes))) }
+                    s.buffer = .video(r)
+                case .audio(var r):
+                    try? r.receive(raw, at: now) { frame, bytes in decoded.append((frame, Array(bytes))) }
+                    s.buffer = .audio(r)
+                case nil:
+                    break
+                }
+            }
+            for (frame, bytes) in decoded { Self.decode(&s, frame, bytes) }
+        }
+    }
+
+    private static func decode(_ s: inout State, _ frame: RTPAssembledFrame, _ bytes: [UInt8]) {
+        let arrival = MonotonicClock.now()
+        switch s.parameters.kind {
+        case .video:
+            guard frame.isDecodable else { return }
+            if s.decoders.vp8 == nil { s.decoders.vp8 = try? VP8Decoder(threads: 2) }
+            guard let decoder = s.decoders.vp8 else { return }
+            do {
+                for picture in try decoder.decode(bytes, timestamp: arrival) {
+                    s.framesDecoded += 1
+                    if frame.isKeyframe { s.keyFramesDecoded += 1 }
+                    if s.firstFrameAt == nil { s.firstFrameAt = arrival }
+                    s.frameWidth = picture.width
+                    s.frameHeight = picture.height
+                    s.recentFrames.append(arrival)
+                    s.recentFrames.removeAll { arrival &- $0 > 1_000_000_000 }
+                    for sink in s.videoSinks { sink(picture) }
+                }
+            } catch {
+                s.decodeErrors += 1
+            }
+        case .audio:
+            if s.decoders.opus == nil { s.decoders.opus = try? OpusDecoder(channelCount: max(1, min(2, s.parameters.channels))) }
+            guard let decoder = s.decoders.opus, let audio = try? decoder.decode(bytes, timestamp: arrival) else {
+                s.decodeErrors += 1
+                return
+            }
+            s.framesDecoded += 1
+            s.audioSamples += Int64(audio.frameCount)
+            if s.firstFrameAt == nil { s.firstFrameAt = arrival }
+            for sink in s.audioSinks { sink(audio) }
+        }
+    }
+
+    /// RTCP from the peer's sender (SR for LSR/DLSR, XR DLRR for the RTT).
+    func handleRTCP(_ packets: [RTCPPacket]) {
+        state.withLock { s in
+            let now = MediaClock.now()
+            switch s.buffer {
+            case .video(var r): r.handleRTCP(packets, at: now); s.buffer = .video(r)
+            case .audio(var r): r.handleRTCP(packets, at: now); s.buffer = .audio(r)
+            case nil: break
+            }
+        }
+    }
+
+    /// Gives up late frames and returns the RTCP due now (NACK, PLI, RR), clear.
+    func poll() -> [[UInt8]] {
+        state.withLock { s in
+            let now = MediaClock.now()
+            var rtcp: [[UInt8]] = []
+            var decoded: [(RTPAssembledFrame, [UInt8])] = []
+            switch s.buffer {
+            case .video(var r):
+                r.poll(at: now, onFrame: { f, b in decoded.append((f, Array(b))) }, sendRTCP: { rtcp.append(Array($0)) })
+                s.buffer = .video(r)
+            case .audio(var r):
+                r.poll(at: now, onFrame: { f, b in decoded.append((f, Array(b))) }, sendRTCP: { rtcp.append(Array($0)) })
+                s.buffer = .audio(r)
+            case nil:
+                break
+            }
+            for (frame, bytes) in decoded { Self.decode(&s, frame, bytes) }
+            return rtcp
+        }
+    }
+
+    func stop() { state.withLock { $0.ended = true } }
+
+    /// inbound-rtp figures of this stream.
+    struct Statistics: Sendable {
+        var rtp: RTCInboundRtpStreamStats
+        var framesDecoded: Int64
+        var keyFramesDecoded: Int64
+        var decodeErrors: Int64
+        var frameWidth: Int
+        var frameHeight: Int
+        var framesPerSecond: Int
+        var firstFrameAt: UInt64?
+        var audioSamples: Int64
+    }
+
+    var statistics: Statistics {
+        state.withLock { s in
+            var rtp = RTCInboundRtpStreamStats()
+            switch s.buffer {
+            case .video(let r): rtp = r.statistics
+            case .audio(let r): rtp = r.statistics
+            case nil: break
+            }
+            let now = MonotonicClock.now()
+            return Statistics(rtp: rtp, framesDecoded: s.framesDecoded, keyFramesDecoded: s.keyFramesDecoded,
+                              decodeErrors: s.decodeErrors, frameWidth: s.frameWidth, frameHeight: s.frameHeight,
+                              framesPerSecond: s.recentFrames.filter { now &- $0 <= 1_000_000_000 }.count,
+                              firstFrameAt: s.firstFrameAt, audioSamples: s.audioSamples)
+        }
+    }
+}

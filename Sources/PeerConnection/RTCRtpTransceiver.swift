@@ -1,0 +1,38 @@
+import MediaCapture
+
+/// `RTCRtpTransceiverDirection` (WebRTC 1.0 §5.4.1).
+public enum RTCRtpTransceiverDirection: String, Sendable, CaseIterable {
+    case sendrecv, sendonly, recvonly, inactive
+
+    public var sends: Bool { self == .sendrecv || self == .sendonly }
+    public var receives: Bool { self == .sendrecv || self == .recvonly }
+
+    public init(sends: Bool, receives: Bool) {
+        switch (sends, receives) {
+        case (true, true): self = .sendrecv
+        case (true, false): self = .sendonly
+        case (false, true): self = .recvonly
+        case (false, false): self = .inactive
+        }
+    }
+}
+
+/// One m-section's worth of media (WebRTC 1.0 §5.4): a sender, a receiver, a direction and,
+/// once negotiated, a mid. Value type kept inside the peer connection's state.
+struct Transceiver: Sendable {
+    var kind: RTPStreamParameters.Kind
+    var mid: String?
+    var direction: RTCRtpTransceiverDirection
+    var sender: RTCRtpSender?
+    var streamId: String
+    /// Our SSRCs for this m-section (media and RTX), chosen up front so the SDP can name them.
+    var ssrc = UInt32.random(in: 1 ... .max)
+    var rtxSSRC = UInt32.random(in: 1 ... .max)
+    /// What negotiation settled (nil until both descriptions are set, or if rejected).
+    var sendParameters: RTPStreamParameters?
+    var receiveParameters: RTPStreamParameters?
+    var receiver: RTCRtpReceiver?
+    /// The direction the last answer gave this m-section, from our side.
+    var currentDirection: RTCRtpTransceiverDirection?
+    var stopped = false
+}

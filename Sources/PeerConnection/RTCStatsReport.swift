@@ -1,0 +1,121 @@
+import Foundation
+import MediaCapture
+import RTP
+
+/// `getStats()` (WebRTC 1.0 §8, names from W3C webrtc-stats): one entry per object, keyed
+/// by id, each with `type`, `id`, `timestamp` and the members of its dictionary.
+public struct RTCStatsReport: Sendable {
+    public struct Entry: Sendable {
+        public var id: String
+        public var type: String
+        public var timestamp: Double
+        public var members: [(String, JSONValue)]
+
+        public subscript(_ name: String) -> JSONValue? { members.first { $0.0 == name }?.1 }
+
+        public var json: JSONValue {
+            .object([("id", .string(id)), ("type", .string(type)), ("timestamp", .number(timestamp))] + members)
+        }
+    }
+
+    public var entries: [Entry]
+
+    public func first(type: String, kind: String? = nil) -> Entry? {
+        entries.first { e in
+            e.type == type && (kind == nil || e["kind"].map { $0 == .string(kind ?? "") } == true)
+        }
+    }
+
+    public var json: JSONValue { .array(entries.map(\.json)) }
+}
+
+extension RTCPeerConnection {
+    /// The stats of this connection now: codec, outbound-rtp, remote-inbound-rtp,
+    /// media-source, inbound-rtp, transport and candidate-pair.
+    public func getStats() -> RTCStatsReport {
+        let snap = snapshot
+        let now = Date().timeIntervalSince1970 * 1000
+        var entries: [RTCStatsReport.Entry] = []
+        func n(_ v: some BinaryInteger) -> JSONValue { .number(Double(v)) }
+        for t in snap.transceivers {
+            let kind = t.kind.rawValue
+            if let p = t.sendParameters, let sender = t.sender, let st = sender.statistics {
+                let codecId = "COT_\(p.payloadType)"
+                entries.append(.init(id: codecId, type: "codec", timestamp: now, members: [
+                    ("payloadType", n(p.payloadType)), ("mimeType", .string("\(kind)/\(p.codecName)")),
+                    ("clockRate", n(p.clockRate)), ("transportId", .string("T01"))]))
+                var out: [(String, JSONValue)] = [
+                    ("ssrc", n(p.ssrc)), ("kind", .string(kind)), ("mid", .string(p.mid ?? "")),
+                    ("transportId", .string("T01")), ("codecId", .string(codecId)), ("mediaSourceId", .string("SO_\(p.ssrc)")),
+                    ("remoteId", .string("RI_\(p.ssrc)")),
+                    ("packetsSent", n(st.outbound.packetsSent)), ("bytesSent", n(st.outbound.bytesSent)),
+                    ("headerBytesSent", n(st.outbound.headerBytesSent)),
+                    ("retransmittedPacketsSent", n(st.outbound.retransmittedPacketsSent)),
+                    ("retransmittedBytesSent", n(st.outbound.retransmittedBytesSent)),
+                    ("nackCount", n(st.outbound.nackCount))]
+                if t.kind == .video {
+                    out += [("framesSent", n(st.framesSent)), ("framesEncoded", n(st.framesSent)),
+                            ("keyFramesEncoded", n(st.keyFramesSent)), ("frameWidth", n(st.width)),
+                            ("frameHeight", n(st.height)), ("framesPerSecond", n(st.framesPerSecond)),
+                            ("pliCount", n(st.outbound.pliCount)), ("firCount", n(st.outbound.firCount)),
+                            ("framesDropped", n(st.encoderDrops))]
+                }
+                entries.append(.init(id: "OT_\(p.ssrc)", type: "outbound-rtp", timestamp: now, members: out))
+                var remote: [(String, JSONValue)] = [
+                    ("ssrc", n(p.ssrc)), ("kind", .string(kind)), ("localId", .string("OT_\(p.ssrc)")),
+                    ("packetsLost", n(st.remote.packetsLost)), ("fractionLost", .number(st.remote.fractionLost)),
+                    ("jitter", .number(st.remote.jitter))]
+                if let rtt = st.remote.roundTripTime { remote.append(("roundTripTime", .number(rtt))) }
+                entries.append(.init(id: "RI_\(p.ssrc)", type: "remote-inbound-rtp", timestamp: now, members: remote))
+                let settings = sender.track.getSettings()
+                var source: [(String, JSONValue)] = [("kind", .string(kind)), ("trackIdentifier", .string(sender.track.id))]
+                if t.kind == .video {
+                    source += [("width", n(settings.width ?? 0)), ("height", n(settings.height ?? 0)),
+                               ("framesPerSecond", .number(settings.frameRate ?? 0))]
+                }
+                entries.append(.init(id: "SO_\(p.ssrc)", type: "media-source", timestamp: now, members: source))
+            }
+            if let p = t.receiveParameters, let receiver = t.receiver {
+                let st = receiver.statistics
+                var inbound: [(String, JSONValue)] = [
+                    ("ssrc", n(st.rtp.ssrc)), ("kind", .string(kind)), ("mid", .string(p.mid ?? "")),
+                    ("transportId", .string("T01")), ("codecId", .string("CIT_\(p.payloadType)")),
+                    ("packetsReceived", n(st.rtp.packetsReceived)), ("packetsLost", n(st.rtp.packetsLost)),
+                    ("jitter", .number(st.rtp.jitter)), ("bytesReceived", n(st.rtp.bytesReceived)),
+                    ("headerBytesReceived", n(st.rtp.headerBytesReceived)),
+                    ("packetsDiscarded", n(st.rtp.packetsDiscarded)), ("nackCount", n(st.rtp.nackCount)),
+                    ("retransmittedPacketsReceived", n(st.rtp.retransmittedPacketsReceived))]
+                if t.kind == .video {
+                    inbound += [("framesDecoded", n(st.framesDecoded)), ("keyFramesDecoded", n(st.keyFramesDecoded)),
+                                ("framesReceived", n(st.rtp.framesReceived)), ("framesDropped", n(st.rtp.framesDropped)),
+                                ("frameWidth", n(st.frameWidth)), ("frameHeight", n(st.frameHeight)),
+                                ("framesPerSecond", n(st.framesPerSecond)), ("pliCount", n(st.rtp.pliCount)),
+                                ("firCount", n(st.rtp.firCount))]
+                } else {
+                    inbound += [("totalSamplesReceived", n(st.audioSamples))]
+                }
+                entries.append(.init(id: "IT_\(p.ssrc)_\(kind)", type: "inbound-rtp", timestamp: now, members: inbound))
+                entries.append(.init(id: "CIT_\(p.payloadType)", type: "codec", timestamp: now, members: [
+                    ("payloadType", n(p.payloadType)), ("mimeType", .string("\(kind)/\(p.codecName)")),
+                    ("clockRate", n(p.clockRate)), ("transportId", .string("T01"))]))
+            }
+        }
+        if let transport = snap.transport {
+            let c = transport.counters
+            entries.append(.init(id: "T01", type: "transport", timestamp: now, members: [
+                ("dtlsState", .string(transport.state.rawValue)), ("iceState", .string(snap.iceState.rawValue)),
+                ("bytesSent", n(c.bytesSent)), ("bytesReceived", n(c.bytesReceived)),
+                ("packetsSent", n(c.packetsSent)), ("packetsReceived", n(c.packetsReceived)),
+                ("srtpUnprotectFailures", n(c.unprotectFailures)),
+                ("dtlsRole", .string(transport.dtls.role == .client ? "client" : "server")),
+                ("selectedCandidatePairId", .string("CP01"))]))
+            var pair: [(String, JSONValue)] = [("transportId", .string("T01")), ("state", .string(snap.iceState == .connected ? "succeeded" : "in-progress")),
+                                               ("nominated", .bool(snap.iceState == .connected))]
+            if let p = snap.selectedPair { pair.append(("description", .string(p))) }
+            let rtts = snap.transceivers.compactMap { $0.sender?.statistics?.remote.roundTripTime }
+            if let rtt = rtts.first { pair.append(("currentRoundTripTime", .number(rtt))) }
+            entries.append(.init(id: "CP01", type: "candidate-pair", timestamp: now, members: pair))
+        }
+        return RTCStatsReport(entries: entries)
+    }
+}

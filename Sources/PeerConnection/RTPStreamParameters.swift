@@ -1,0 +1,39 @@
+import RTP
+
+/// What negotiation settled for one RTP stream in one direction (the parts of an
+/// m-section an `RTCRtpSender` or `RTCRtpReceiver` needs): JSEP's result, SDP-free.
+public struct RTPStreamParameters: Sendable, Equatable {
+    public enum Kind: String, Sendable { case audio, video }
+
+    public var kind: Kind
+    public var mid: String?
+    public var ssrc: UInt32
+    public var payloadType: UInt8
+    /// "VP8" or "opus".
+    public var codecName: String
+    public var clockRate: UInt32
+    public var channels: Int
+    /// RFC 4588 retransmission, when both sides accepted `rtx` for the codec.
+    public var rtxSSRC: UInt32?
+    public var rtxPayloadType: UInt8?
+    /// `a=rtcp-fb` the peer accepted.
+    public var nack = false
+    public var pli = false
+    public var fir = false
+    public var remb = false
+    public var transportCC = false
+    public var reducedSizeRTCP = false
+    public var extensions = RTPHeaderExtensionMap()
+    public var cname = "tincan"
+
+    public init(kind: Kind, mid: String?, ssrc: UInt32, payloadType: UInt8, codecName: String,
+                clockRate: UInt32, channels: Int = 1) {
+        self.kind = kind
+        self.mid = mid
+        self.ssrc = ssrc
+        self.payloadType = payloadType
+        self.codecName = codecName
+        self.clockRate = clockRate
+        self.channels = channels
+    }
+}

@@ -1,0 +1,78 @@
+import ICE
+import MediaCapture
+import PeerConnection
+import Synchronization
+import Testing
+
+/// Two RTCPeerConnections in one process over UDP on 127.0.0.1: the offer/answer exchange,
+/// ICE, DTLS-SRTP, and VP8 + Opus from the fake devices decoded on the other side.
+@Suite(.serialized) struct LoopbackCallTests {
+    static func configuration() -> RTCConfiguration {
+        var c = RTCConfiguration()
+        c.restrictToAddresses = [IPAddress("127.0.0.1")!]
+        c.ice.maximumRetransmissionTimeout = .milliseconds(500)
+        c.ice.checkingTimeout = .seconds(8)
+        return c
+    }
+
+    static func fakeStream(_ constraints: String) async throws -> MediaStream {
+        let devices = MediaDevices(videoDevices: [SyntheticCamera()], audioDevices: [SyntheticMicrophone()],
+                                   permissions: StaticPermissions.allowAll, indicator: SilentCaptureIndicator())
+        return try await devices.getUserMedia(jsonText: constraints)
+    }
+
+    final class Counter: Sendable {
+        let frames = Mutex<[Int]>([])
+        let audio = Mutex(0)
+    }
+
+    @Test("Tincan to Tincan: offer, answer, VP8 and Opus decoded, 10 fps from a 30 fps camera")
+    func call() async throws {
+        let stream = try await Self.fakeStream(#"{"video": {"width": 640, "height": 480, "frameRate": {"ideal": 10, "max": 15}}, "audio": true}"#)
+        defer { for t in stream.getTracks() { t.stop() } }
+        let sender = try RTCPeerConnection(configuration: Self.configuration())
+        let receiver = try RTCPeerConnection(configuration: Self.configuration())
+        for t in stream.getTracks() { try sender.addTrack(t) }
+
+        let counter = Counter()
+        let watch = Task {
+            for await event in receiver.events {
+                if case .track(let r, _) = event {
+                    r.addVideoSink { frame in
+                        if let n = SyntheticPattern.readFrameNumber(from: frame) { counter.frames.withLock { $0.append(n) } }
+                    }
+                    r.addAudioSink { _ in counter.audio.withLock { $0 += 1 } }
+                }
+            }
+        }
+        let offer = try await sender.createOffer()
+        try await sender.setLocalDescription(offer)
+        #expect(offer.sdp.contains("a=group:BUNDLE 0 1"))
+        #expect(offer.sdp.contains("a=setup:actpass"))
+        try await receiver.setRemoteDescription(offer)
+        let answer = try await receiver.createAnswer()
+        try await receiver.setLocalDescription(answer)
+        #expect(answer.sdp.contains("a=setup:active"))
+        #expect(answer.sdp.contains("a=recvonly"))
+        try await sender.setRemoteDescription(answer)
+
+        try await sender.waitUntilConnected(timeout: .seconds(10))
+        try await receiver.waitUntilConnected(timeout: .seconds(10))
+        try await Task.sleep(for: .seconds(3))
+        let frames = counter.frames.withLock { $0 }
+        let audioFrames = counter.audio.withLock { $0 }
+        let stats = sender.getStats()
+        await sender.close()
+        await receiver.close()
+        watch.cancel()
+
+        #expect(frames.count >= 25, "decoded \(frames.count) frames in 3 s")
+        #expect(frames.count <= 36)
+        // 10 fps from a 30 fps camera: every third frame number.
+        let steps = zip(frames.dropFirst(), frames).map { $0 - $1 }
+        #expect(steps.filter { $0 == 3 }.count >= steps.count - 2, "frame number steps \(steps)")
+        #expect(audioFrames >= 120, "decoded \(audioFrames) Opus packets in 3 s")
+        let outbound = stats.first(type: "outbound-rtp", kind: "video")
+        #expect(outbound?["frameWidth"] == .number(640))
+    }
+}
