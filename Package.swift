@@ -70,7 +70,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "tincan", dependencies: [
-            "MediaCapture", "LinuxCapture", "MediaCodecs",
+            "MediaCapture", "LinuxCapture", "MediaCodecs", "PeerConnection", "ICE",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -39,6 +39,10 @@ public final class RTCRtpReceiver: Sendable {
         var recentFrames: [UInt64] = []
         var audioSamples: Int64 = 0
         var ended = false
+        /// The sender's last SR: its wall clock (NTP, seconds) at an RTP timestamp.
+        var senderReport: (ntp: Double, rtp: UInt32)?
+        /// Capture-to-decode delay of recent frames, by the SR mapping (RFC 3550 §6.4.1).
+        var latencies: [Double] = []
     }
 
     private let state: Mutex<State>
@@ -113,6 +117,14 @@ public final class RTCRtpReceiver: Sendable {
 
     private static func decode(_ s: inout State, _ frame: RTPAssembledFrame, _ bytes: [UInt8]) {
         let arrival = MonotonicClock.now()
+        if let sr = s.senderReport {
+            // The SR maps the sender's RTP clock to its wall clock; both hosts' wall clocks
+            // agree on one machine (and roughly, with NTP, across two).
+            let elapsed = Double(Int32(bitPattern: frame.timestamp &- sr.rtp)) / Double(s.parameters.clockRate)
+            let latency = Self.ntpSeconds(MediaClock.ntpNow()) - (sr.ntp + elapsed)
+            s.latencies.append(latency)
+            if s.latencies.count > 100 { s.latencies.removeFirst() }
+        }
         switch s.parameters.kind {
         case .video:
             guard frame.isDecodable else { return }
@@ -146,9 +158,14 @@ public final class RTCRtpReceiver: Sendable {
     }
 
     /// RTCP from the peer's sender (SR for LSR/DLSR, XR DLRR for the RTT).
+    static func ntpSeconds(_ ntp: UInt64) -> Double { Double(ntp >> 32) + Double(ntp & 0xFFFF_FFFF) / 4_294_967_296 }
+
     func handleRTCP(_ packets: [RTCPPacket]) {
         state.withLock { s in
             let now = MediaClock.now()
+            for case .senderReport(let sr) in packets where sr.ssrc == s.parameters.ssrc {
+                s.senderReport = (Self.ntpSeconds(sr.ntpTimestamp), sr.rtpTimestamp)
+            }
             switch s.buffer {
             case .video(var r): r.handleRTCP(packets, at: now); s.buffer = .video(r)
             case .audio(var r): r.handleRTCP(packets, at: now); s.buffer = .audio(r)
@@ -191,6 +208,8 @@ public final class RTCRtpReceiver: Sendable {
         var framesPerSecond: Int
         var firstFrameAt: UInt64?
         var audioSamples: Int64
+        /// Mean capture-to-decode delay over the last frames, seconds; nil before an SR.
+        var latency: Double?
     }
 
     var statistics: Statistics {
@@ -205,7 +224,8 @@ public final class RTCRtpReceiver: Sendable {
             return Statistics(rtp: rtp, framesDecoded: s.framesDecoded, keyFramesDecoded: s.keyFramesDecoded,
                               decodeErrors: s.decodeErrors, frameWidth: s.frameWidth, frameHeight: s.frameHeight,
                               framesPerSecond: s.recentFrames.filter { now &- $0 <= 1_000_000_000 }.count,
-                              firstFrameAt: s.firstFrameAt, audioSamples: s.audioSamples)
+                              firstFrameAt: s.firstFrameAt, audioSamples: s.audioSamples,
+                              latency: s.latencies.isEmpty ? nil : s.latencies.reduce(0, +) / Double(s.latencies.count))
         }
     }
 }

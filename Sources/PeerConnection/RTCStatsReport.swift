@@ -20,6 +20,8 @@ public struct RTCStatsReport: Sendable {
 
     public var entries: [Entry]
 
+    public init(entries: [Entry]) { self.entries = entries }
+
     public func first(type: String, kind: String? = nil) -> Entry? {
         entries.first { e in
             e.type == type && (kind == nil || e["kind"].map { $0 == .string(kind ?? "") } == true)
@@ -94,6 +96,9 @@ extension RTCPeerConnection {
                 } else {
                     inbound += [("totalSamplesReceived", n(st.audioSamples))]
                 }
+                // Not a webrtc-stats member: capture-to-decode delay by the sender's SR mapping,
+                // what lip sync is judged by.
+                if let latency = st.latency { inbound.append(("captureToDecodeDelay", .number(latency))) }
                 entries.append(.init(id: "IT_\(p.ssrc)_\(kind)", type: "inbound-rtp", timestamp: now, members: inbound))
                 entries.append(.init(id: "CIT_\(p.payloadType)", type: "codec", timestamp: now, members: [
                     ("payloadType", n(p.payloadType)), ("mimeType", .string("\(kind)/\(p.codecName)")),

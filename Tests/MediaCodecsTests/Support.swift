@@ -1,5 +1,6 @@
 import Foundation
 import MediaCapture
+import MediaCodecs
 @testable import MediaCodecs
 
 /// Helpers shared by the MediaCodecs tests: external oracles, temp files, measurements.
@@ -44,14 +45,7 @@ enum Support {
 
     /// Luma PSNR in dB of two same-size I420 frames.
     static func psnr(_ a: VideoFrame, _ b: VideoFrame) -> Double {
-        let n = a.width * a.height
-        var sum = 0.0
-        for i in 0..<n {
-            let d = Double(a.data[i]) - Double(b.data[i])
-            sum += d * d
-        }
-        let mse = sum / Double(n)
-        return mse == 0 ? 99 : 10 * log10(255 * 255 / mse)
+        VideoQuality.lumaPSNR(a, b) ?? 0
     }
 
     /// Frequency of a clean tone from its rising zero crossings, interpolated between samples.
