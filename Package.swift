@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"]),
         .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "MediaCapture", "ICE", "SDP"]),
         // The transport joined: ICE, then DTLS on the selected pair, then SRTP-protected RTP.
-        .testTarget(name: "TransportTests", dependencies: ["ICE", "DTLS", "SRTP", "RTP"]),
+        .testTarget(name: "TransportTests", dependencies: ["ICE", "DTLS", "SRTP", "RTP", "VirtualNetwork"]),
         .testTarget(name: "TincanCLITests", dependencies: ["tincan", "MediaCapture", "MediaCodecs"]),
     ],
     swiftLanguageModes: [.v6]
