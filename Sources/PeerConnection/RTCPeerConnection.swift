@@ -4,6 +4,7 @@ import ICE
 import MediaCapture
 import NIOCore
 import RTP
+import SRTP
 import Synchronization
 
 /// `RTCPeerConnection` (WebRTC 1.0 §4) for a Linux host: tracks in, SDP offers and answers
@@ -43,6 +44,7 @@ public final class RTCPeerConnection: Sendable {
     public init(configuration: RTCConfiguration = RTCConfiguration()) throws {
         self.configuration = configuration
         certificate = try DTLSCertificate.generate()
+        try SRTPLibrary.ensureInitialized()
         (events, eventSink) = AsyncStream.makeStream(of: RTCPeerConnectionEvent.self)
     }
 
@@ -69,6 +71,19 @@ public final class RTCPeerConnection: Sendable {
             } else {
                 s.transceivers.append(Transceiver(kind: kind, direction: .sendrecv, sender: sender, streamId: streamId))
             }
+            return sender
+        }
+    }
+
+    /// WebRTC 1.0 §5.1 `addTransceiver(track, {direction})`: e.g. `.sendonly` for a sender
+    /// that wants nothing back.
+    @discardableResult
+    public func addTransceiver(_ track: MediaStreamTrack, direction: RTCRtpTransceiverDirection, streamId: String = "tincan") throws -> RTCRtpSender {
+        try state.withLock { s in
+            guard !s.closed else { throw RTCError(.invalidStateError, "the connection is closed") }
+            let sender = RTCRtpSender(track: track, maxBitrate: configuration.maxBitrate)
+            s.transceivers.append(Transceiver(kind: track.kind == "video" ? .video : .audio, direction: direction,
+                                              sender: sender, streamId: streamId))
             return sender
         }
     }

@@ -59,7 +59,10 @@ public final class RTCRtpReceiver: Sendable {
         let config = RTPReceiverConfiguration(
             ssrc: ssrc, payloadType: p.payloadType, clockRate: p.clockRate, rtxSSRC: p.rtxSSRC,
             rtxPayloadType: p.rtxPayloadType, localSSRC: s.localSSRC, cname: p.cname,
-            nackEnabled: p.nack, keyframeRequestsEnabled: p.pli, reducedSizeRTCP: p.reducedSizeRTCP)
+            nackEnabled: p.nack, keyframeRequestsEnabled: p.pli, reducedSizeRTCP: p.reducedSizeRTCP,
+            // A call's first frame is not held back for reordering: it would only add latency
+            // to what users notice most (the time to first picture).
+            startupDelay: .zero)
         s.parameters.ssrc = ssrc
         s.buffer = p.kind == .video ? .video(RTPReceiver(configuration: config)) : .audio(RTPReceiver(configuration: config))
     }

@@ -36,10 +36,28 @@ public final class RTCRtpSender: Sendable {
     }
 
     private let state: Mutex<State>
+    /// The track's newest picture before sending starts: encoded at once when the transport
+    /// connects, so the first frame does not wait a frame interval (100 ms at 10 fps).
+    private let latestPicture = Mutex<VideoFrame?>(nil)
+    private let warmupToken: Mutex<FrameSinkToken?>
 
     init(track: MediaStreamTrack, maxBitrate: Int?) {
         self.track = track
         state = Mutex(State(maxBitrate: maxBitrate))
+        warmupToken = Mutex(nil)
+        if track.kind == "video" {
+            let token = track.addVideoSink { [weak self] frame in self?.latestPicture.withLock { $0 = frame } }
+            warmupToken.withLock { $0 = token }
+        }
+    }
+
+    deinit {
+        if let token = warmupToken.withLock({ $0 }) { track.removeSink(token) }
+    }
+
+    private func endWarmup() -> VideoFrame? {
+        if let token = warmupToken.withLock({ t -> FrameSinkToken? in defer { t = nil }; return t }) { track.removeSink(token) }
+        return latestPicture.withLock { p in defer { p = nil }; return p }
     }
 
     var parameters: RTPStreamParameters? { state.withLock { $0.running?.parameters } }
@@ -60,6 +78,7 @@ public final class RTCRtpSender: Sendable {
                                              frameRate: settings.frameRate ?? 30)
             if let maxBitrate { vc.maxBitrate = maxBitrate }
             let worker = VP8EncoderWorker(encoder: try VP8Encoder(configuration: vc), capacity: 2, label: "tincan.vp8")
+            if let first = endWarmup(), MonotonicClock.now() &- first.timestamp < 500_000_000 { worker.submit(first) }
             let token = track.addVideoSink { worker.submit($0) }
             let pump = Task { [self] in
                 for await frame in worker.frames { await send(video: frame) }
@@ -180,6 +199,7 @@ public final class RTCRtpSender: Sendable {
 
     /// Detaches from the track and stops the encoder.
     func stop() async {
+        _ = endWarmup()
         guard let running = state.withLock({ s -> Running? in defer { s.running = nil }; return s.running }) else { return }
         track.removeSink(running.sinkToken)
         await running.videoWorker?.finish()

@@ -59,7 +59,10 @@ final class OpusFileSink: AudioFileSink {
 
 enum TrackFileSinks {
     static func video(path: String, settings: MediaTrackSettings, maxBitrate: Int?) throws -> any VideoFileSink {
-        let width = settings.width ?? 0, height = settings.height ?? 0, rate = settings.frameRate ?? 30
+        try video(path: path, width: settings.width ?? 0, height: settings.height ?? 0, frameRate: settings.frameRate ?? 30, maxBitrate: maxBitrate)
+    }
+
+    static func video(path: String, width: Int, height: Int, frameRate rate: Double, maxBitrate: Int?) throws -> any VideoFileSink {
         switch path.split(separator: ".").last?.lowercased() {
         case "y4m": return try Y4MWriter(path: path, width: width, height: height, frameRate: rate)
         case "ivf": return try VP8FileSink(path: path, width: width, height: height, frameRate: rate, maxBitrate: maxBitrate)
@@ -68,7 +71,10 @@ enum TrackFileSinks {
     }
 
     static func audio(path: String, settings: MediaTrackSettings) throws -> any AudioFileSink {
-        let rate = settings.sampleRate ?? 48000, channels = settings.channelCount ?? 1
+        try audio(path: path, sampleRate: settings.sampleRate ?? 48000, channelCount: settings.channelCount ?? 1)
+    }
+
+    static func audio(path: String, sampleRate rate: Int, channelCount channels: Int) throws -> any AudioFileSink {
         switch path.split(separator: ".").last?.lowercased() {
         case "wav": return try WAVWriter(path: path, sampleRate: rate, channelCount: channels)
         case "ogg", "opus":

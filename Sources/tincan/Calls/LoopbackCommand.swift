@@ -67,6 +67,7 @@ struct LoopbackCommand: AsyncParsableCommand {
         }
 
         let offerAt = MonotonicClock.now()
+        var connectedAt = offerAt
         do {
             let offer = try await caller.createOffer()
             try await caller.setLocalDescription(offer)
@@ -75,6 +76,7 @@ struct LoopbackCommand: AsyncParsableCommand {
             try await callee.setLocalDescription(answer)
             try await caller.setRemoteDescription(answer)
             try await caller.waitUntilConnected()
+            connectedAt = MonotonicClock.now()
         } catch {
             Output.stderr("tincan: the call did not connect: \(error)")
             await caller.close(); await callee.close()
@@ -102,6 +104,7 @@ struct LoopbackCommand: AsyncParsableCommand {
 
         var report = monitor.report(offerAt: offerAt, stats: calleeStats)
         if case .object(var m) = report {
+            m.append(("offerToConnectedMs", .number((Double(connectedAt - offerAt) / 1e4).rounded() / 100)))
             let out = callerStats.first(type: "outbound-rtp", kind: "video")
             if case .number(let sent)? = out?["framesSent"] { m.insert(("videoFramesSent", .number(sent)), at: 0) }
             if case .number(let bytes)? = out?["bytesSent"] {
