@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "ICE", targets: ["ICE"]),
         .library(name: "DTLS", targets: ["DTLS"]),
         .library(name: "SRTP", targets: ["SRTP"]),
+        .library(name: "SDP", targets: ["SDP"]),
         .executable(name: "tincan", targets: ["tincan"]),
     ],
     dependencies: [
@@ -58,6 +59,8 @@ let package = Package(
         // DTLS 1.2 over OpenSSL memory BIOs; SRTP over libsrtp2.
         .target(name: "DTLS", dependencies: ["COpenSSL", "SRTP"]),
         .target(name: "SRTP", dependencies: ["CSRTP"]),
+        // Session descriptions (RFC 8866) and JSEP offer/answer (RFC 8829, RFC 3264).
+        .target(name: "SDP"),
 
         .executableTarget(name: "tincan", dependencies: [
             "MediaCapture", "LinuxCapture", "MediaCodecs",
@@ -77,6 +80,7 @@ let package = Package(
         .testTarget(name: "ICETests", dependencies: ["ICE", "VirtualNetwork"]),
         .testTarget(name: "DTLSTests", dependencies: ["DTLS", "SRTP"]),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"]),
+        .testTarget(name: "SDPTests", dependencies: ["SDP"], resources: [.copy("Fixtures")]),
         // The transport joined: ICE, then DTLS on the selected pair, then SRTP-protected RTP.
         .testTarget(name: "TransportTests", dependencies: ["ICE", "DTLS", "SRTP", "RTP"]),
         .testTarget(name: "TincanCLITests", dependencies: ["tincan", "MediaCapture", "MediaCodecs"]),
