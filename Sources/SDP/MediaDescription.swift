@@ -41,7 +41,7 @@ public struct MediaDescription: Sendable, Equatable, SDPAttributeContainer {
         case "ice-lite": 5
         case "fingerprint": 6
         case "setup": 7
-        case "mid": 8
+        case "mid", "bundle-only": 8
         case "sctp-port", "max-message-size": 9
         case "extmap": 10
         case "extmap-allow-mixed": 11
@@ -56,8 +56,16 @@ public struct MediaDescription: Sendable, Equatable, SDPAttributeContainer {
         }
     }
 
-    /// RFC 3264 §6: a zero port rejects (or disables) the section.
-    public var isRejected: Bool { port == 0 }
+    /// RFC 3264 §6: a zero port rejects (or disables) the section, except with
+    /// `a=bundle-only` (RFC 8843 §6), where the section rides on the BUNDLE transport
+    /// (webrtcbin offers its second m-line so).
+    public var isRejected: Bool { port == 0 && !bundleOnly }
+
+    /// `a=bundle-only` (RFC 8843 §6).
+    public var bundleOnly: Bool {
+        get { hasAttribute("bundle-only") }
+        set { setFlag("bundle-only", newValue) }
+    }
 
     /// Whether the formats are RTP payload types (RTP/AVP, UDP/TLS/RTP/SAVPF, ...).
     public var isRTP: Bool { proto.split(separator: "/").contains("RTP") }

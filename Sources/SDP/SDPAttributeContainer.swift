@@ -55,8 +55,8 @@ extension SDPAttributeContainer {
     public mutating func insertAttributes(_ new: [SDPAttribute]) {
         guard let first = new.first else { return }
         let rank = Self.rank(ofAttribute: first.name)
-        let index = attributes.lastIndex { Self.rank(ofAttribute: $0.name) <= rank }
-            .map { attributes.index(after: $0) } ?? (attributes.isEmpty ? 0 : insertionPointBeforeUnranked())
+        // After the last one that ranks no later; at the front when all rank later.
+        let index = attributes.lastIndex { Self.rank(ofAttribute: $0.name) <= rank }.map { $0 + 1 } ?? 0
         attributes.insert(contentsOf: new, at: index)
     }
 
@@ -64,16 +64,11 @@ extension SDPAttributeContainer {
     /// replaced one stood (or at its ranked place when none existed).
     public mutating func replaceAttributes(named names: Set<String>, with new: [SDPAttribute]) {
         if let index = attributes.firstIndex(where: { names.contains($0.name) }) {
-            let before = attributes[..<index].count
             attributes.removeAll { names.contains($0.name) }
-            attributes.insert(contentsOf: new, at: min(before, attributes.count))
+            attributes.insert(contentsOf: new, at: min(index, attributes.count))
         } else {
             insertAttributes(new)
         }
-    }
-
-    private func insertionPointBeforeUnranked() -> Int {
-        attributes.firstIndex { Self.rank(ofAttribute: $0.name) == Int.max } ?? attributes.count
     }
 
     // Transport attributes, allowed at either level (RFC 8839 §5.4, RFC 8122 §5, RFC 4145 §4).

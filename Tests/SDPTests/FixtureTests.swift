@@ -4,7 +4,10 @@ import Testing
 /// Real peers' descriptions: key facts, and parse(build(parse(x))) == parse(x).
 @Suite struct FixtureTests {
     @Test func fixturesArePresent() {
-        #expect(Fixture.all.count >= 5, "fixtures: \(Fixture.all)")
+        #expect(Fixture.all.count >= 13, "fixtures: \(Fixture.all)")
+        for peer in ["aiortc", "chromium", "gstreamer", "firefox", "pion"] {
+            #expect(Fixture.all.contains { $0.hasPrefix(peer) }, "no \(peer) fixture")
+        }
     }
 
     @Test(arguments: Fixture.all)
@@ -20,7 +23,7 @@ import Testing
     }
 
     /// Fixtures written with CRLF and no stray whitespace come back byte for byte.
-    @Test(arguments: ["aiortc-offer.sdp", "aiortc-answer.sdp", "firefox-offer.sdp", "chromium-shape-offer.sdp"])
+    @Test(arguments: Fixture.all.filter { $0 != "pion-offer.sdp" })
     func byteExactRoundTrip(_ name: String) throws {
         let text = try Fixture.text(name)
         #expect(try SessionDescription.parse(text).sdpText == text)
@@ -124,6 +127,76 @@ import Testing
         #expect(video.candidates.count == 2)
         #expect(sdp.transport(forMediaAt: 1).fingerprints == sdp.fingerprints)
         #expect(sdp.media[1].codecs.map(\.payloadType) == [111, 0, 8])
+    }
+
+    @Test func chromiumOffer() throws {
+        let sdp = try Fixture.parse("chromium-offer.sdp")
+        #expect(sdp.bundleGroup == ["0", "1"])
+        #expect(sdp.extmapAllowMixed)
+        #expect(sdp.attribute("msid-semantic") == " WMS 9aac9e40-22e5-4c47-905e-c091e055c01c")
+        let audio = sdp.media[0], video = sdp.media[1]
+        #expect(audio.mid == "0" && video.mid == "1")
+        #expect(audio.direction == .sendonly && video.direction == .sendonly)
+        #expect(audio.codecs.map(\.payloadType) == [111, 63, 9, 0, 8, 13, 110, 126])
+        #expect(audio.codecs[0] == RTPCodec(payloadType: 111, name: "opus", clockRate: 48000, channels: 2,
+                                            parameters: "minptime=10;useinbandfec=1", feedback: [.transportCC]))
+        #expect(audio.codecs[1].redundantPayloadTypes == [111, 111])
+        #expect(video.codecs.map(\.payloadType) == [96, 97, 102, 103, 104, 107, 108, 109, 114, 115, 116, 117,
+                                                    39, 40, 45, 46, 98, 99, 100, 101, 118, 119, 120])
+        #expect(video.codecs[0].name == "VP8")
+        #expect(video.codecs[0].feedback == [.remb, .transportCC, .fir, .nack, .pli])
+        #expect(video.codecs[1].apt == 96)
+        #expect(video.codecs[2].parameters["profile-level-id"] == "42001f")
+        #expect(video.retransmissionSSRC(for: 3855957948) == 1491394567)
+        #expect(video.ssrcs.map(\.ssrc) == [3855957948, 1491394567])
+        #expect(video.msid?.trackID == "ce8128c9-a59d-4591-8171-1722a5ef9c9d")
+        #expect(audio.candidates.count == 8)
+        #expect(audio.candidates.filter { $0.contains("tcptype active") }.count == 4)
+        #expect(!audio.endOfCandidates)
+        #expect(audio.iceUfrag == "z9e0" && audio.icePwd == "5tztplZVcBOQM5R45Vqe1smM")
+        #expect(audio.fingerprints == [SDPFingerprint(hashFunction: "sha-256", value:
+            "97:5A:98:AF:26:EA:28:77:83:CA:D2:A5:70:0E:9D:F0:AB:54:C0:44:BE:8B:BD:2C:73:A7:C9:99:99:25:23:E4")])
+        #expect(audio.setup == .actpass)
+        #expect(video.headerExtensions.map(\.id) == [14, 2, 13, 3, 5, 6, 7, 8, 4, 10, 11])
+        #expect(audio.attributes.contains(SDPAttribute("rtcp-xr", "rcvr-rtt=all")))
+    }
+
+    @Test func chromiumAnswer() throws {
+        let sdp = try Fixture.parse("chromium-answer.sdp")
+        #expect(sdp.media.map(\.direction) == [.recvonly, .recvonly])
+        #expect(sdp.media[0].codecs.map(\.payloadType) == [97, 98])
+        #expect(sdp.media[0].codecs[0].feedback == [.remb, .nack, .pli])
+        #expect(sdp.media[1].codecs[0].parameters["useinbandfec"] == "1")
+        #expect(sdp.setup(forMediaAt: 0) == .active)
+        #expect(sdp.iceUfrag(forMediaAt: 1) == "/ETK")
+        #expect(sdp.media[0].headerExtensions.map(\.id) == [3, 1])
+    }
+
+    @Test func gstreamerOffer() throws {
+        let sdp = try Fixture.parse("gstreamer-offer.sdp")
+        #expect(sdp.bundleGroup == ["video0", "audio1"])
+        #expect(sdp.iceOptions == ["trickle"])
+        let video = sdp.media[0], audio = sdp.media[1]
+        #expect(video.mid == "video0" && audio.mid == "audio1")
+        #expect(video.codecs == [RTPCodec(payloadType: 96, name: "VP8", clockRate: 90000, feedback: [.pli, .fir, .transportCC])])
+        // Port 0 with bundle-only is not a rejection (RFC 8843 §6).
+        #expect(audio.port == 0 && audio.bundleOnly && !audio.isRejected)
+        #expect(audio.codecs[0].name == "OPUS" && audio.codecs[0].channels == 2)
+        #expect(audio.codecs[0].parameters["sprop-maxcapturerate"] == "48000")
+        #expect(video.ssrcs.first?.cname == "user447503675@host-d1f026ac")
+        #expect(sdp.transport(forMediaAt: 1).candidates == ["1 1 UDP 2015364095 127.0.0.1 47760 typ host"])
+        #expect(sdp.iceUfrag(forMediaAt: 1) == "d5Mu2Nq+jq2i4iU4uB4z+vXyDhy3Dbs/")
+        #expect(sdp.setup(forMediaAt: 0) == .actpass)
+        #expect(video.fingerprints.first?.value.hasPrefix("48:60:5F") == true)
+        #expect(video.attribute("framerate") == "30")
+    }
+
+    @Test func gstreamerAnswer() throws {
+        let sdp = try Fixture.parse("gstreamer-answer.sdp")
+        #expect(sdp.media[0].codecs == [RTPCodec(payloadType: 97, name: "VP8", clockRate: 90000, feedback: [.pli])])
+        #expect(sdp.media[1].codecs.map(\.name) == ["OPUS"])
+        #expect(sdp.media.map(\.mid) == ["0", "1"])
+        #expect(!sdp.media[1].endOfCandidates)
     }
 
     @Test func chromiumShapeOffer() throws {
