@@ -60,8 +60,7 @@ let package = Package(
         // DTLS 1.2 over OpenSSL memory BIOs; SRTP over libsrtp2.
         .target(name: "DTLS", dependencies: ["COpenSSL", "SRTP"]),
         .target(name: "SRTP", dependencies: ["CSRTP"]),
-
-        // Session descriptions (RFC 8866) and JSEP offer/answer; text only.
+        // Session descriptions (RFC 8866) and JSEP offer/answer (RFC 8829, RFC 3264); text only.
         .target(name: "SDP"),
         // RTCPeerConnection: tracks, encoders, RTP and the transport joined into calls.
         .target(name: "PeerConnection", dependencies: [
@@ -87,6 +86,7 @@ let package = Package(
         .testTarget(name: "ICETests", dependencies: ["ICE", "VirtualNetwork"]),
         .testTarget(name: "DTLSTests", dependencies: ["DTLS", "SRTP"]),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"]),
+        .testTarget(name: "SDPTests", dependencies: ["SDP"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "MediaCapture", "ICE", "SDP"]),
         // The transport joined: ICE, then DTLS on the selected pair, then SRTP-protected RTP.
         .testTarget(name: "TransportTests", dependencies: ["ICE", "DTLS", "SRTP", "RTP", "VirtualNetwork"]),

@@ -1,18 +1,19 @@
-/// A codec as SDP describes it: `a=rtpmap:<pt> <name>/<clock>[/<channels>]` with its fmtp
-/// parameters and rtcp-fb feedback (RFC 8866 §6.6, RFC 4585 §4.2).
-public struct RTPCodec: Sendable, Equatable {
+/// A codec as an m-section describes it: `a=rtpmap:<pt> <name>/<clock>[/<channels>]` joined
+/// with its `a=fmtp` and `a=rtcp-fb` lines (RFC 8866 §6.6 and §6.15, RFC 4585 §4.2).
+public struct RTPCodec: Sendable, Equatable, Hashable {
     public var payloadType: Int
     /// As written by the peer ("VP8", "opus", "rtx"); compare case-insensitively.
     public var name: String
     public var clockRate: Int
+    /// Audio channels; nil when the rtpmap omits it (meaning 1, RFC 8866 §6.6).
     public var channels: Int?
-    /// fmtp parameters in order, e.g. [("minptime","10"), ("useinbandfec","1")], or ("apt","96").
-    public var parameters: [(String, String)] = []
-    /// rtcp-fb values: "nack", "nack pli", "ccm fir", "goog-remb", "transport-cc".
-    public var feedback: [String] = []
+    /// `a=fmtp` text, e.g. `minptime=10;useinbandfec=1` or `apt=96`.
+    public var parameters: FormatParameters
+    /// `a=rtcp-fb` lines for this payload type (and `*` ones), in order.
+    public var feedback: [RTCPFeedback]
 
     public init(payloadType: Int, name: String, clockRate: Int, channels: Int? = nil,
-                parameters: [(String, String)] = [], feedback: [String] = []) {
+                parameters: FormatParameters = FormatParameters(), feedback: [RTCPFeedback] = []) {
         self.payloadType = payloadType
         self.name = name
         self.clockRate = clockRate
@@ -21,71 +22,70 @@ public struct RTPCodec: Sendable, Equatable {
         self.feedback = feedback
     }
 
+    /// An RTX codec (RFC 4588 §8.1) retransmitting `primary`.
+    public static func rtx(payloadType: Int, for primary: Int, clockRate: Int = 90000) -> RTPCodec {
+        RTPCodec(payloadType: payloadType, name: "rtx", clockRate: clockRate, parameters: ["apt": String(primary)])
+    }
+
+    /// Parses the rtpmap value `<pt> <encoding name>/<clock rate>[/<channels>]`.
     init(rtpmap value: String) throws(SDPError) {
-        guard let (pt, rest) = MediaDescription.splitPayloadType(value), (0...127).contains(pt) else {
-            throw SDPError("bad rtpmap '\(value)'")
+        let (pt, rest) = try Self.splitPayloadType(value, attribute: "rtpmap")
+        let parts = rest.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2 || parts.count == 3, !parts[0].isEmpty, !parts[0].contains(" ") else {
+            throw SDPError("a=rtpmap needs '<pt> <name>/<clock>[/<channels>]', got '\(value.prefix(60))'")
         }
-        let parts = rest.split(separator: "/")
-        guard parts.count >= 2, let clock = Int(parts[1]), clock > 0 else {
-            throw SDPError("bad rtpmap encoding '\(rest)'")
+        guard let clock = Int(parts[1]), clock > 0 else {
+            throw SDPError("a=rtpmap clock rate '\(parts[1].prefix(16))' is not a positive number")
         }
-        self.init(payloadType: pt, name: String(parts[0]), clockRate: clock,
-                  channels: parts.count > 2 ? Int(parts[2]) : nil)
+        var channels: Int?
+        if parts.count == 3 {
+            guard let count = Int(parts[2]), count > 0 else {
+                throw SDPError("a=rtpmap channel count '\(parts[2].prefix(16))' is not a positive number")
+            }
+            channels = count
+        }
+        self.init(payloadType: pt, name: String(parts[0]), clockRate: clock, channels: channels)
     }
 
-    public func parameter(_ key: String) -> String? {
-        parameters.first { $0.0.lowercased() == key.lowercased() }?.1
+    /// The static payload types of RFC 3551 §6 that peers list without an rtpmap.
+    static func staticPayloadType(_ pt: Int) -> RTPCodec? {
+        let table: [Int: (String, Int, Int?)] = [
+            0: ("PCMU", 8000, 1), 3: ("GSM", 8000, 1), 4: ("G723", 8000, 1), 5: ("DVI4", 8000, 1),
+            6: ("DVI4", 16000, 1), 7: ("LPC", 8000, 1), 8: ("PCMA", 8000, 1), 9: ("G722", 8000, 1),
+            10: ("L16", 44100, 2), 11: ("L16", 44100, 1), 12: ("QCELP", 8000, 1), 13: ("CN", 8000, 1),
+            14: ("MPA", 90000, nil), 15: ("G728", 8000, 1), 16: ("DVI4", 11025, 1),
+            17: ("DVI4", 22050, 1), 18: ("G729", 8000, 1), 25: ("CelB", 90000, nil),
+            26: ("JPEG", 90000, nil), 28: ("nv", 90000, nil), 31: ("H261", 90000, nil),
+            32: ("MPV", 90000, nil), 33: ("MP2T", 90000, nil), 34: ("H263", 90000, nil),
+        ]
+        return table[pt].map { RTPCodec(payloadType: pt, name: $0.0, clockRate: $0.1, channels: $0.2) }
     }
 
-    /// For RTX (RFC 4588 §8.1): the payload type it retransmits.
-    public var associatedPayloadType: Int? { parameter("apt").flatMap { Int($0) } }
-
-    /// `<name>/<clock>[/<channels>]`, the key codecs are matched by (case-insensitive name).
-    public var encodingKey: String {
-        "\(name.lowercased())/\(clockRate)" + (channels.map { "/\($0)" } ?? "")
+    /// `<pt> <rest>` with pt in 0...127 (RFC 3550 §5.1: a 7-bit field).
+    static func splitPayloadType(_ value: String, attribute: String) throws(SDPError) -> (Int, Substring) {
+        let head = value.prefix { $0 != " " }
+        guard let pt = Int(head), (0...127).contains(pt) else {
+            throw SDPError("a=\(attribute) payload type '\(head.prefix(16))' is not in 0...127")
+        }
+        return (pt, value.dropFirst(head.count).drop { $0 == " " })
     }
+
+    /// RTX (RFC 4588): retransmits another payload type.
+    public var isRetransmission: Bool { name.lowercased() == "rtx" }
+    /// RED, ULPFEC, FlexFEC: protect other payload types, are not media codecs of their own.
+    public var isResilience: Bool {
+        let lower = name.lowercased()
+        return lower == "red" || lower == "ulpfec" || lower.hasPrefix("flexfec")
+    }
+
+    /// For RTX (RFC 4588 §8.1): the associated payload type it retransmits.
+    public var apt: Int? {
+        get { parameters["apt"].flatMap { Int($0) } }
+        set { parameters["apt"] = newValue.map { String($0) } }
+    }
+
+    /// Channel count with the RFC 8866 §6.6 default of 1.
+    public var channelCount: Int { channels ?? 1 }
 
     var rtpmapValue: String { "\(payloadType) \(name)/\(clockRate)" + (channels.map { "/\($0)" } ?? "") }
-    var fmtpValue: String? {
-        parameters.isEmpty ? nil : "\(payloadType) " + parameters.map { "\($0.0)=\($0.1)" }.joined(separator: ";")
-    }
-
-    static func parseParameters(_ text: String) -> [(String, String)] {
-        text.split(separator: ";").compactMap { item in
-            let trimmed = item.drop { $0 == " " }
-            guard !trimmed.isEmpty else { return nil }
-            let pair = trimmed.split(separator: "=", maxSplits: 1)
-            return (String(pair[0]), pair.count > 1 ? String(pair[1]) : "")
-        }
-    }
-
-    public static func == (a: RTPCodec, b: RTPCodec) -> Bool {
-        a.payloadType == b.payloadType && a.name == b.name && a.clockRate == b.clockRate
-            && a.channels == b.channels && a.feedback == b.feedback
-            && a.parameters.map { "\($0.0)=\($0.1)" } == b.parameters.map { "\($0.0)=\($0.1)" }
-    }
-}
-
-/// `a=extmap:<id>[/<direction>] <uri>` (RFC 8285 §8).
-public struct RTPHeaderExtensionMap: Sendable, Equatable {
-    public var id: Int
-    public var direction: MediaDirection?
-    public var uri: String
-
-    public init(id: Int, uri: String, direction: MediaDirection? = nil) {
-        self.id = id
-        self.uri = uri
-        self.direction = direction
-    }
-
-    init(parsing value: String) throws(SDPError) {
-        let parts = value.split(separator: " ")
-        guard parts.count >= 2 else { throw SDPError("bad extmap '\(value)'") }
-        let idPart = parts[0].split(separator: "/")
-        guard let id = Int(idPart[0]), (1...255).contains(id) else { throw SDPError("bad extmap id '\(value)'") }
-        self.init(id: id, uri: String(parts[1]),
-                  direction: idPart.count > 1 ? MediaDirection(rawValue: String(idPart[1])) : nil)
-    }
-
-    var value: String { "\(id)" + (direction.map { "/\($0.rawValue)" } ?? "") + " \(uri)" }
 }

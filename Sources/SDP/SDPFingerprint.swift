@@ -1,57 +1,36 @@
-/// `a=fingerprint:<hash-func> <hex:hex:...>` (RFC 8122 §5): the certificate a DTLS peer
-/// must present.
+/// `a=fingerprint:<hash-func> <fingerprint>` (RFC 8122 §5): the certificate a DTLS peer must
+/// present. Kept textual; the DTLS module turns it into bytes and checks it.
 public struct SDPFingerprint: Sendable, Equatable, Hashable, CustomStringConvertible {
     /// Lower-case hash function name as SDP writes it: "sha-256", "sha-1", ...
     public var hashFunction: String
-    /// The digest bytes.
-    public var digest: [UInt8]
+    /// Colon-separated hex octets as written, e.g. "AB:CD:...".
+    public var value: String
 
-    public init(hashFunction: String, digest: [UInt8]) {
+    public init(hashFunction: String, value: String) {
         self.hashFunction = hashFunction.lowercased()
-        self.digest = digest
+        self.value = value
     }
 
-    public init(parsing value: String) throws(SDPError) {
-        let parts = value.split(separator: " ", omittingEmptySubsequences: true)
-        guard parts.count == 2 else { throw SDPError("fingerprint must be '<hash> <hex>': \(value)") }
-        var digest: [UInt8] = []
-        for octet in parts[1].split(separator: ":") {
-            guard octet.count == 2, let byte = UInt8(octet, radix: 16) else {
-                throw SDPError("fingerprint has a bad octet '\(octet)'")
-            }
-            digest.append(byte)
+    /// Parses `sha-256 AB:CD:...`; the octets must be two hex digits each (RFC 8122 §5).
+    public init(parsing text: String) throws(SDPError) {
+        let parts = text.split(separator: " ", omittingEmptySubsequences: true)
+        guard parts.count == 2 else { throw SDPError("fingerprint must be '<hash-func> <hex:hex:...>', got '\(text.prefix(60))'") }
+        let hash = parts[0]
+        guard hash.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
+            throw SDPError("fingerprint hash function '\(hash.prefix(20))' is not a token")
+        }
+        let octets = parts[1].split(separator: ":", omittingEmptySubsequences: false)
+        for octet in octets where octet.count != 2 || !octet.allSatisfy(\.isHexDigit) {
+            throw SDPError("fingerprint has a bad octet '\(octet.prefix(8))'")
         }
         let expected = ["sha-1": 20, "sha-224": 28, "sha-256": 32, "sha-384": 48, "sha-512": 64]
-        let hash = parts[0].lowercased()
-        if let size = expected[hash], size != digest.count {
-            throw SDPError("\(hash) fingerprint must be \(size) bytes, got \(digest.count)")
+        if let size = expected[hash.lowercased()], size != octets.count {
+            throw SDPError("a \(hash.lowercased()) fingerprint has \(size) octets, this one \(octets.count)")
         }
-        guard !digest.isEmpty else { throw SDPError("empty fingerprint") }
-        self.init(hashFunction: hash, digest: digest)
+        self.init(hashFunction: String(hash), value: String(parts[1]))
     }
 
-    /// Upper-case hex octets joined by colons, the form every peer writes.
-    public var description: String {
-        let hex = digest.map { b -> String in
-            let s = String(b, radix: 16, uppercase: true)
-            return s.count == 1 ? "0" + s : s
-        }
-        return "\(hashFunction) \(hex.joined(separator: ":"))"
-    }
-}
-
-/// `a=setup` values (RFC 4145 §4, RFC 5763 §5): who starts the DTLS handshake.
-public enum SDPSetupRole: String, Sendable, Equatable {
-    case actpass, active, passive, holdconn
-
-    /// The answer to an offer's role (RFC 5763 §5: an answerer to `actpass` picks `active`,
-    /// which is what every peer measured here does).
-    public var answer: SDPSetupRole {
-        switch self {
-        case .actpass: .active
-        case .active: .passive
-        case .passive: .active
-        case .holdconn: .holdconn
-        }
-    }
+    /// `sha-256 AB:CD:...`, the attribute's value.
+    public var sdpValue: String { "\(hashFunction) \(value)" }
+    public var description: String { sdpValue }
 }
