@@ -4,6 +4,7 @@ import ICE
 import MediaCapture
 import NIOCore
 import RTP
+import SDP
 import SRTP
 import Synchronization
 
@@ -26,7 +27,8 @@ public final class RTCPeerConnection: Sendable {
         var localCandidates: [String] = []
         var localDescription: RTCSessionDescription?
         var remoteDescription: RTCSessionDescription?
-        var remote: RemoteDescription?
+        var localSDP: SessionDescription?
+        var remoteSDP: SessionDescription?
         var isOfferer = false
         var sessionId = UInt64.random(in: 1 ... UInt64(Int64.max))
         var version = 1
@@ -98,118 +100,115 @@ public final class RTCPeerConnection: Sendable {
 
     // MARK: Offer / answer
 
-    /// Gathers candidates (once) and describes every transceiver; we are the ICE controlling
-    /// agent and offer `setup:actpass` (RFC 8829 §5.2.1).
+    private func localTransport(_ credentials: ICECredentials, candidates: [String], setup: SetupRole?) -> LocalTransport {
+        let fingerprint = certificate.fingerprint
+        return LocalTransport(
+            iceUfrag: credentials.ufrag, icePwd: credentials.pwd, iceOptions: ["trickle"],
+            fingerprints: [SDPFingerprint(hashFunction: fingerprint.algorithm.rawValue, value: String(fingerprint.sdpValue.split(separator: " ").last ?? ""))],
+            setup: setup, candidates: candidates, endOfCandidates: !candidates.isEmpty)
+    }
+
+    /// Gathers candidates (once) and describes every transceiver, BUNDLEd; we are the ICE
+    /// controlling agent and offer `setup:actpass` (RFC 8829 §5.2.1).
     public func createOffer() async throws -> RTCSessionDescription {
         let agent = try await ensureAgent(role: .controlling)
         let credentials = try await agent.localCredentials
         return state.withLock { s in
             s.isOfferer = true
-            for i in s.transceivers.indices where s.transceivers[i].mid == nil {
-                s.transceivers[i].mid = String(i)
+            let transport = localTransport(credentials, candidates: s.localCandidates, setup: nil)
+            let live = s.transceivers.filter { !$0.stopped }
+            var offer = SessionDescription.offer(
+                capabilities: live.map { SessionNegotiation.capabilities(for: $0.kind, direction: $0.direction) },
+                transport: transport, origin: Origin(sessionID: String(s.sessionId), sessionVersion: UInt64(s.version)))
+            var j = 0
+            for i in s.transceivers.indices where !s.transceivers[i].stopped {
+                s.transceivers[i].mid = offer.media[j].mid
+                SessionNegotiation.describeSources(&offer.media[j], of: s.transceivers[i], cname: configuration.cname)
+                j += 1
             }
-            let sections = s.transceivers.map { t -> LocalDescription.Section in
-                let codec = MediaCapabilities.codec(for: t.kind)
-                return LocalDescription.Section(
-                    kind: t.kind, mid: t.mid ?? "0", direction: t.direction, codec: codec,
-                    rtxPayloadType: codec.rtxPayloadType, feedback: codec.feedback,
-                    extensions: MediaCapabilities.extensions, ssrc: t.ssrc, rtxSSRC: t.rtxSSRC,
-                    streamId: t.streamId, trackId: t.sender?.track.id, rejected: t.stopped)
-            }
-            let d = LocalDescription(sessionId: s.sessionId, version: s.version, ufrag: credentials.ufrag, pwd: credentials.pwd,
-                                     fingerprint: certificate.fingerprint.sdpValue, setup: "actpass",
-                                     candidates: s.localCandidates, cname: configuration.cname, sections: sections)
-            return RTCSessionDescription(type: .offer, sdp: d.sdp)
+            s.transceivers = s.transceivers.filter { !$0.stopped }
+            return RTCSessionDescription(type: .offer, sdp: offer.sdpText)
         }
     }
 
-    /// Answers the remote offer m-section by m-section: the first offered codec we support,
-    /// the offerer's payload types, our direction from what each side wants, a rejected
-    /// (port 0) m-section where nothing matches; `setup:active` (we start DTLS).
+    /// Answers the remote offer m-section by m-section (the SDP module's JSEP answer): the
+    /// offered codecs we support on the offerer's payload types, directions from what each
+    /// side wants, rejected (port 0) sections where nothing matches; `setup:active`.
     public func createAnswer() async throws -> RTCSessionDescription {
-        guard let remote = state.withLock({ $0.isOfferer ? nil : $0.remote }) else {
+        guard let offer = state.withLock({ $0.isOfferer ? nil : $0.remoteSDP }) else {
             throw RTCError(.invalidStateError, "createAnswer needs a remote offer first")
         }
         let agent = try await ensureAgent(role: .controlled)
         let credentials = try await agent.localCredentials
         return state.withLock { s in
-            var sections: [LocalDescription.Section] = []
-            for (i, r) in remote.sections.enumerated() {
-                let mid = r.mid ?? String(i)
-                guard i < s.transceivers.count, let m = Negotiation.match(r) else {
-                    sections.append(LocalDescription.Section(
-                        kind: Negotiation.kind(of: r), rejectedMedia: (r.kind, "UDP/TLS/RTP/SAVPF", r.codecs.first.map { [String($0.payloadType)] } ?? ["0"]),
-                        mid: mid, direction: .inactive, codec: MediaCapabilities.opus, feedback: [], extensions: [],
-                        streamId: "", rejected: true))
-                    continue
-                }
-                let t = s.transceivers[i]
-                var codec = MediaCapabilities.codec(for: t.kind)
-                codec.payloadType = m.codec.payloadType
-                if let ch = m.codec.channels { codec.channels = ch }
-                let direction = RTCRtpTransceiverDirection(sends: t.direction.sends && r.direction.receives,
-                                                           receives: t.direction.receives && r.direction.sends)
-                sections.append(LocalDescription.Section(
-                    kind: t.kind, mid: mid, direction: direction, codec: codec, rtxPayloadType: m.rtxPayloadType,
-                    feedback: codec.feedback.filter { m.feedback.contains($0) }, extensions: m.extensions,
-                    ssrc: t.ssrc, rtxSSRC: t.rtxSSRC, streamId: t.streamId, trackId: t.sender?.track.id, rejected: false))
+            let transport = localTransport(credentials, candidates: s.localCandidates, setup: nil)
+            let transceivers = s.transceivers
+            var answer = offer.answer(transport: transport, origin: Origin(sessionID: String(s.sessionId), sessionVersion: UInt64(s.version))) { index, offered in
+                guard index < transceivers.count, !transceivers[index].stopped,
+                      SessionNegotiation.kind(of: offered.kind) == transceivers[index].kind else { return nil }
+                return SessionNegotiation.capabilities(for: transceivers[index].kind, direction: transceivers[index].direction)
             }
-            let d = LocalDescription(sessionId: s.sessionId, version: s.version, ufrag: credentials.ufrag, pwd: credentials.pwd,
-                                     fingerprint: certificate.fingerprint.sdpValue, setup: "active",
-                                     candidates: s.localCandidates, cname: configuration.cname, sections: sections)
-            return RTCSessionDescription(type: .answer, sdp: d.sdp)
+            for i in answer.media.indices where i < transceivers.count && !answer.media[i].isRejected {
+                SessionNegotiation.describeSources(&answer.media[i], of: transceivers[i], cname: configuration.cname)
+            }
+            return RTCSessionDescription(type: .answer, sdp: answer.sdpText)
+        }
+    }
+
+    private static func parse(_ description: RTCSessionDescription, _ whose: String) throws -> SessionDescription {
+        do { return try SessionDescription(parsing: description.sdp) } catch {
+            throw RTCError(.syntaxError, "the \(whose) SDP does not parse: \(error)")
         }
     }
 
     public func setLocalDescription(_ description: RTCSessionDescription) async throws {
+        let parsed = try Self.parse(description, "local")
         try state.withLock { s in
             guard !s.closed else { throw RTCError(.invalidStateError, "the connection is closed") }
             switch description.type {
             case .offer: s.isOfferer = true
-            case .answer: guard s.remote != nil, !s.isOfferer else { throw RTCError(.invalidStateError, "an answer needs a remote offer") }
+            case .answer: guard s.remoteSDP != nil, !s.isOfferer else { throw RTCError(.invalidStateError, "an answer needs a remote offer") }
             default: throw RTCError(.operationError, "\(description.type.rawValue) is not supported")
             }
             s.localDescription = description
+            s.localSDP = parsed
         }
         if description.type == .answer { try await startTransport() }
     }
 
-    /// Takes the peer's offer (creating a transceiver per m-section it offers) or answer
-    /// (after which media starts).
+    /// Takes the peer's offer (a transceiver per m-section it offers, matched to ours by
+    /// kind, JSEP §5.10) or answer (after which media starts).
     public func setRemoteDescription(_ description: RTCSessionDescription) async throws {
-        let remote = try RemoteDescription(sdp: description.sdp)
-        guard remote.ufrag.count >= 4, remote.pwd.count >= 22 else {
-            throw RTCError(.invalidAccessError, "ice-ufrag must have at least 4 and ice-pwd 22 characters (RFC 8839 §5.4)")
-        }
+        let parsed = try Self.parse(description, "remote")
+        _ = try SessionNegotiation.remoteTransport(parsed)
         try state.withLock { s in
             guard !s.closed else { throw RTCError(.invalidStateError, "the connection is closed") }
             switch description.type {
             case .offer:
                 guard s.localDescription == nil else { throw RTCError(.invalidStateError, "renegotiation is not supported yet") }
                 s.isOfferer = false
-                // JSEP 5.10: each offered m-section gets a transceiver, matched to ours by kind.
                 var existing = s.transceivers
                 var ordered: [Transceiver] = []
-                for (i, r) in remote.sections.enumerated() {
-                    let kind = Negotiation.kind(of: r) ?? .audio
-                    if let j = existing.firstIndex(where: { $0.kind == kind }), Negotiation.kind(of: r) != nil {
+                for (i, m) in parsed.media.enumerated() {
+                    let kind = SessionNegotiation.kind(of: m.kind)
+                    if let kind, let j = existing.firstIndex(where: { $0.kind == kind }) {
                         var t = existing.remove(at: j)
-                        t.mid = r.mid ?? String(i)
+                        t.mid = m.mid ?? String(i)
                         ordered.append(t)
                     } else {
-                        var t = Transceiver(kind: kind, direction: .recvonly, streamId: "tincan")
-                        t.mid = r.mid ?? String(i)
-                        t.stopped = Negotiation.kind(of: r) == nil
+                        var t = Transceiver(kind: kind ?? .audio, direction: .recvonly, streamId: "tincan")
+                        t.mid = m.mid ?? String(i)
+                        t.stopped = kind == nil || m.isRejected
                         ordered.append(t)
                     }
                 }
-                s.transceivers = ordered + existing.filter { $0.sender != nil }.map { var t = $0; t.stopped = true; return t }
+                s.transceivers = ordered
             case .answer:
                 guard s.isOfferer, s.localDescription != nil else { throw RTCError(.invalidStateError, "an answer needs a local offer") }
             default:
                 throw RTCError(.operationError, "\(description.type.rawValue) is not supported")
             }
-            s.remote = remote
+            s.remoteSDP = parsed
             s.remoteDescription = description
         }
         if description.type == .answer { try await startTransport() }
@@ -280,19 +279,24 @@ public final class RTCPeerConnection: Sendable {
     /// Both descriptions are known: negotiate each m-section, make receivers, connect ICE,
     /// run DTLS, then start the senders.
     private func startTransport() async throws {
-        let (agent, remote, isOfferer) = try state.withLock { s throws -> (ICEAgent, RemoteDescription, Bool) in
-            guard let agent = s.agent, let remote = s.remote else { throw RTCError(.invalidStateError, "negotiation is incomplete") }
-            return (agent, remote, s.isOfferer)
+        let (agent, local, remote, isOfferer) = try state.withLock { s throws -> (ICEAgent, SessionDescription, SessionDescription, Bool) in
+            guard let agent = s.agent, let local = s.localSDP, let remote = s.remoteSDP else {
+                throw RTCError(.invalidStateError, "negotiation is incomplete")
+            }
+            return (agent, local, remote, s.isOfferer)
         }
-        // DTLS roles (RFC 5763 §5): the offerer said actpass; the answerer's choice decides.
-        let role: DTLSRole
-        if isOfferer {
-            role = remote.setup == "passive" ? .client : .server
-        } else {
-            role = remote.setup == "active" ? .server : .client
+        let negotiated: [NegotiatedMedia]
+        do {
+            negotiated = isOfferer ? try local.negotiated(withAnswer: remote) : try local.negotiated(answering: remote)
+        } catch {
+            throw RTCError(.invalidAccessError, "the answer does not fit the offer: \(error)")
         }
+        let peer = try SessionNegotiation.remoteTransport(remote)
+        // DTLS roles (RFC 5763 §5): `active` starts the handshake.
+        let setup = negotiated.first { !$0.isRejected }?.localSetup ?? (isOfferer ? .passive : .active)
+        let role: DTLSRole = setup == .active ? .client : .server
         let fingerprint: DTLSFingerprint
-        do { fingerprint = try DTLSFingerprint(sdp: remote.fingerprint) } catch {
+        do { fingerprint = try DTLSFingerprint(sdp: peer.fingerprint) } catch {
             throw RTCError(.invalidAccessError, "the remote a=fingerprint is unusable: \(error)")
         }
         let dtls = try DTLSTransport(role: role, certificate: certificate, remoteFingerprint: fingerprint)
@@ -301,26 +305,22 @@ public final class RTCPeerConnection: Sendable {
         var newReceivers: [(RTCRtpReceiver, String?)] = []
         state.withLock { s in
             s.transport = transport
-            for i in s.transceivers.indices {
-                let t = s.transceivers[i]
-                guard i < remote.sections.count, !t.stopped, let m = Negotiation.match(remote.sections[i]) else { continue }
-                let r = remote.sections[i]
-                let reduced = r.reducedSizeRTCP
-                let sends = t.direction.sends && r.direction.receives
-                let receives = t.direction.receives && r.direction.sends
-                s.transceivers[i].currentDirection = RTCRtpTransceiverDirection(sends: sends, receives: receives)
-                if sends {
-                    s.transceivers[i].sendParameters = Negotiation.parameters(
-                        m, kind: t.kind, mid: t.mid, ssrc: t.ssrc, rtxSSRC: t.rtxSSRC, cname: configuration.cname, reducedSize: reduced)
+            for i in s.transceivers.indices where i < negotiated.count {
+                let n = negotiated[i], t = s.transceivers[i]
+                guard !t.stopped, !n.isRejected else { continue }
+                let direction = RTCRtpTransceiverDirection(sends: n.direction.sends && t.sender != nil, receives: n.direction.receives)
+                s.transceivers[i].currentDirection = direction
+                if direction.sends {
+                    s.transceivers[i].sendParameters = SessionNegotiation.parameters(n, ssrc: t.ssrc, rtxSSRC: t.rtxSSRC, cname: configuration.cname)
                 }
-                if receives {
-                    var p = Negotiation.parameters(m, kind: t.kind, mid: t.mid, ssrc: r.ssrc ?? 0, rtxSSRC: r.rtxSSRC,
-                                                   cname: configuration.cname, reducedSize: reduced)
-                    p.ssrc = r.ssrc ?? 0
-                    let receiver = RTCRtpReceiver(parameters: p, localSSRC: t.ssrc, trackId: r.trackId)
-                    s.transceivers[i].receiveParameters = p
-                    s.transceivers[i].receiver = receiver
-                    newReceivers.append((receiver, t.mid))
+                if direction.receives {
+                    let sources = SessionNegotiation.remoteSources(n)
+                    if let p = SessionNegotiation.parameters(n, ssrc: sources.ssrc ?? 0, rtxSSRC: sources.rtx, cname: configuration.cname) {
+                        let receiver = RTCRtpReceiver(parameters: p, localSSRC: t.ssrc, trackId: n.remoteMsid?.trackID)
+                        s.transceivers[i].receiveParameters = p
+                        s.transceivers[i].receiver = receiver
+                        newReceivers.append((receiver, t.mid))
+                    }
                 }
             }
         }
@@ -331,11 +331,11 @@ public final class RTCPeerConnection: Sendable {
             rtcp: { [weak self] packet in self?.route(rtcp: packet) },
             stateChanged: { [weak self] _ in self?.updateConnectionState() }))
 
-        try await agent.setRemoteCredentials(ICECredentials(ufrag: remote.ufrag, pwd: remote.pwd))
-        for c in remote.candidates {
-            try? await agent.addRemoteCandidate(sdp: "a=" + c)
+        try await agent.setRemoteCredentials(ICECredentials(ufrag: peer.ufrag, pwd: peer.pwd))
+        for c in peer.candidates {
+            try? await agent.addRemoteCandidate(sdp: "a=candidate:" + (c.hasPrefix("candidate:") ? String(c.dropFirst(10)) : c))
         }
-        if remote.endOfCandidates { try? await agent.endOfRemoteCandidates() }
+        if peer.endOfCandidates { try? await agent.endOfRemoteCandidates() }
 
         let run = Task { [self] in
             do {
