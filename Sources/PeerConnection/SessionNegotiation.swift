@@ -68,14 +68,10 @@ enum SessionNegotiation {
         guard let fingerprint = t.fingerprints.first(where: { $0.hashFunction.lowercased() == "sha-256" }) ?? t.fingerprints.first else {
             throw RTCError(.invalidAccessError, "the remote SDP has no a=fingerprint: DTLS-SRTP cannot be authenticated")
         }
-        var candidates: [String] = []
-        var end = false
-        for i in d.media.indices where !d.media[i].isRejected {
-            let m = d.transport(forMediaAt: i)
-            for c in m.candidates where !candidates.contains(c) { candidates.append(c) }
-            end = end || m.endOfCandidates
-        }
-        return RemoteTransport(ufrag: ufrag, pwd: pwd, fingerprint: fingerprint.sdpValue, candidates: candidates, endOfCandidates: end)
+        // Only the bundle-tag section's candidates: under BUNDLE the others' transports
+        // (Chromium's balanced policy gathers per m-line) are never used.
+        return RemoteTransport(ufrag: ufrag, pwd: pwd, fingerprint: fingerprint.sdpValue, candidates: t.candidates,
+                               endOfCandidates: t.endOfCandidates)
     }
 
     static func kind(of section: MediaKind) -> RTPStreamParameters.Kind? {
