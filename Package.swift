@@ -24,11 +24,17 @@ let package = Package(
         .library(name: "SRTP", targets: ["SRTP"]),
         .library(name: "SDP", targets: ["SDP"]),
         .library(name: "PeerConnection", targets: ["PeerConnection"]),
+        .library(name: "Signaling", targets: ["Signaling"]),
         .executable(name: "tincan", targets: ["tincan"]),
+        .executable(name: "tincan-signal", targets: ["tincan-signal"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // C libraries, one system-library target each (pkg-config; Debian provider named).
@@ -69,7 +75,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "tincan", dependencies: [
-            "MediaCapture", "LinuxCapture", "MediaCodecs", "PeerConnection", "ICE",
+            "MediaCapture", "LinuxCapture", "MediaCodecs", "PeerConnection", "ICE", "Signaling",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -78,6 +84,30 @@ let package = Package(
         .executableTarget(
             name: "linux-capture-check", dependencies: ["LinuxCapture", "MediaCapture"],
             path: "Sources/LinuxCaptureCheck"),
+
+        // Signaling: clients for rooms over WebSocket, WHIP (RFC 9725), copy-and-paste and
+        // files; moves SDP text, never parses it. The server and CLI live under signaling/.
+        .target(name: "Signaling", dependencies: [
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+        .target(name: "SignalingServer", dependencies: [
+            "Signaling",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
+        ], path: "signaling/Sources/SignalingServer"),
+        .executableTarget(name: "tincan-signal", dependencies: [
+            "Signaling", "SignalingServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "signaling/Sources/tincan-signal"),
 
         .testTarget(name: "MediaCaptureTests", dependencies: ["MediaCapture"]),
         .testTarget(name: "LinuxCaptureTests", dependencies: ["LinuxCapture", "MediaCapture"]),
@@ -91,6 +121,12 @@ let package = Package(
         // The transport joined: ICE, then DTLS on the selected pair, then SRTP-protected RTP.
         .testTarget(name: "TransportTests", dependencies: ["ICE", "DTLS", "SRTP", "RTP", "VirtualNetwork"]),
         .testTarget(name: "TincanCLITests", dependencies: ["tincan", "MediaCapture", "MediaCodecs"]),
+        .testTarget(name: "SignalingTests", dependencies: [
+            "Signaling", "SignalingServer", "tincan-signal",
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,21 @@
+/// The offering side of one offer/answer exchange (RFC 3264): hands one complete
+/// (non-trickle) SDP offer to the remote side and returns its answer.
+///
+/// The SDP is moved as text, byte for byte; nothing here parses it.
+public protocol OfferExchange: Sendable {
+    /// Sends `offer` and waits for the remote side's answer.
+    func exchange(offer: String) async throws -> String
+    /// Ends the exchange: WHIP deletes its session, a room sends `bye` and leaves.
+    func close() async throws
+}
+
+/// The answering side of one offer/answer exchange: waits for one offer, then sends the
+/// answer built from it.
+public protocol OfferAnswering: Sendable {
+    /// Waits for the remote side's offer.
+    func receiveOffer() async throws -> String
+    /// Sends the answer to the offer `receiveOffer()` returned.
+    func sendAnswer(_ sdp: String) async throws
+    /// Ends the exchange and releases what it holds (sockets, servers, rooms).
+    func close() async throws
+}

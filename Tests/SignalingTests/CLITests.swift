@@ -1,0 +1,118 @@
+import Foundation
+import Signaling
+import Testing
+
+/// Runs the built `tincan-signal` binary.
+enum SignalBinary {
+    static let path: String? = {
+        let fm = FileManager.default
+        if let env = ProcessInfo.processInfo.environment["TINCAN_SIGNAL_BINARY"], fm.isExecutableFile(atPath: env) { return env }
+        var candidates: [URL] = []
+        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<4 {
+            candidates.append(dir.appendingPathComponent("tincan-signal"))
+            dir = dir.deletingLastPathComponent()
+        }
+        for b in Bundle.allBundles { candidates.append(b.bundleURL.deletingLastPathComponent().appendingPathComponent("tincan-signal")) }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        candidates.append(root.appendingPathComponent(".build/debug/tincan-signal"))
+        return candidates.map(\.path).first { fm.isExecutableFile(atPath: $0) }
+    }()
+
+    struct Result {
+        var status: Int32
+        var stdout: Data
+        var stderr: String
+        var text: String { String(decoding: stdout, as: UTF8.self) }
+    }
+
+    static func run(_ arguments: [String], input: Data = Data()) throws -> Result {
+        guard let path else { throw SignalingError.misuse("tincan-signal not built: swift build --product tincan-signal") }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = arguments
+        let inPipe = Pipe(), out = Pipe(), err = Pipe()
+        p.standardInput = inPipe
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let writer = Thread {
+            inPipe.fileHandleForWriting.write(input)
+            try? inPipe.fileHandleForWriting.close()
+        }
+        writer.start()
+        let group = DispatchGroup()
+        nonisolated(unsafe) var outData = Data()
+        group.enter()
+        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+@Suite struct SignalCLITests {
+    @Test("tincan-signal --help and serve --help exit 0 and teach with examples")
+    func help() throws {
+        let top = try SignalBinary.run(["--help"])
+        #expect(top.status == 0, "\(top.stderr)")
+        for word in ["serve", "offer", "answer", "encode", "decode", "PROTOCOL.md"] { #expect(top.text.contains(word), "\(word)") }
+        let serve = try SignalBinary.run(["serve", "--help"])
+        #expect(serve.status == 0)
+        for word in ["--listen", "--token", "--max-message-bytes", "--whip-timeout", "/whip/", "Examples"] { #expect(serve.text.contains(word), "\(word)") }
+        let answer = try SignalBinary.run(["answer", "--help"])
+        #expect(answer.status == 0 && answer.text.contains("--answer-command"))
+    }
+
+    @Test("encode | decode through the binary is byte-exact; a damaged paste exits 1 naming the chunk")
+    func encodeDecode() throws {
+        let encoded = try SignalBinary.run(["encode", "--kind", "offer"], input: Data(sampleOffer.utf8))
+        #expect(encoded.status == 0, "\(encoded.stderr)")
+        let decoded = try SignalBinary.run(["decode", "--kind", "offer"], input: encoded.stdout)
+        #expect(decoded.status == 0, "\(decoded.stderr)")
+        #expect(decoded.stdout == Data(sampleOffer.utf8))
+        var lines = encoded.text.split(separator: "\n").map(String.init)
+        lines.remove(at: 1)
+        let broken = try SignalBinary.run(["decode"], input: Data(lines.joined(separator: "\n").utf8))
+        #expect(broken.status == 1)
+        #expect(broken.stderr.contains("chunk 2/7 is missing"), "\(broken.stderr)")
+        #expect(broken.stdout.isEmpty)
+    }
+
+    @Test("serve, answer --answer-command and offer through the binaries: the answer made by the command comes back byte for byte")
+    func offerAnswerCommands() async throws {
+        guard let path = SignalBinary.path else { Issue.record("binary missing"); return }
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: path)
+        server.arguments = ["serve", "--listen", "127.0.0.1:0", "--log-level", "warning"]
+        let out = Pipe()
+        server.standardOutput = out
+        try server.run()
+        defer { server.terminate(); server.waitUntilExit() }
+        // The first line says the port.
+        var firstLine = Data()
+        while !firstLine.contains(UInt8(ascii: "\n")) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            firstLine.append(chunk)
+        }
+        let line = String(decoding: firstLine, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+        #expect(line.hasPrefix("listening on http://127.0.0.1:"))
+        let port = line.split(separator: ":").last.map(String.init) ?? ""
+        let answerer = Process()
+        answerer.executableURL = URL(fileURLWithPath: path)
+        answerer.arguments = ["answer", "--url", "ws://127.0.0.1:\(port)", "--room", "cli", "--timeout", "10",
+                              "--answer-command", "sed 's/^v=0/v=0 answered/'"]
+        answerer.standardError = FileHandle.nullDevice
+        try answerer.run()
+        defer { if answerer.isRunning { answerer.terminate() } }
+        let result = try SignalBinary.run(["offer", "--url", "ws://127.0.0.1:\(port)", "--room", "cli", "--timeout", "10"],
+                                          input: Data(sampleOffer.utf8))
+        #expect(result.status == 0, "\(result.stderr)")
+        let expected = sampleOffer.replacingOccurrences(of: "v=0\r\n", with: "v=0 answered\r\n")
+        #expect(result.stdout == Data(expected.utf8))
+        answerer.waitUntilExit()
+        #expect(answerer.terminationStatus == 0)
+    }
+}

@@ -1,0 +1,193 @@
+/// The page served at `/`: a browser joins the room named in its URL (`/?room=R`, optional
+/// `&token=T` and `&role=offerer|answerer|any`) with its camera and microphone and calls
+/// the other peer of the room over the `/ws` protocol (signaling/PROTOCOL.md). Plain
+/// JavaScript, no libraries; offers and answers are sent complete (ICE gathering finished),
+/// which is what Tincan and WHIP peers expect, and trickled candidates from others are
+/// accepted. Kept in the binary so `tincan-signal` is one file to copy.
+enum WebPage {
+    static let html = #"""
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Tincan call</title>
+<style>
+  body { font-family: system-ui, sans-serif; margin: 1rem; background: #f4f4f4; color: #222; }
+  h1 { font-size: 1.2rem; margin: 0 0 .5rem; }
+  #videos { display: flex; flex-wrap: wrap; gap: 1rem; }
+  figure { margin: 0; }
+  video { width: 480px; max-width: 95vw; aspect-ratio: 4 / 3; background: #111; border-radius: 6px; }
+  figcaption { font-size: .85rem; color: #555; }
+  #status { font-weight: bold; margin: .5rem 0; }
+  #log { font: 12px monospace; white-space: pre-wrap; max-height: 12rem; overflow: auto; background: #fff; padding: .5rem; border: 1px solid #ccc; }
+  .error { color: #b00020; }
+</style>
+</head>
+<body>
+<h1>Tincan call — room <code id="room"></code></h1>
+<p>Share this page's address with the other side, or run a Linux host against room <code id="room2"></code>.
+<button id="hangup" disabled>Hang up</button></p>
+<div id="status">starting…</div>
+<div id="videos">
+  <figure><video id="local" autoplay playsinline muted></video><figcaption>this browser (muted)</figcaption></figure>
+  <figure><video id="remote" autoplay playsinline></video><figcaption>the other peer</figcaption></figure>
+</div>
+<div id="log"></div>
+<script>
+"use strict";
+const WS_PATH = "/ws";
+const params = new URLSearchParams(location.search);
+let room = params.get("room");
+if (!room) {
+  room = Math.random().toString(36).slice(2, 10);
+  params.set("room", room);
+  history.replaceState(null, "", "?" + params.toString());
+}
+const token = params.get("token");
+const myRole = ["offerer", "answerer", "any"].includes(params.get("role")) ? params.get("role") : "any";
+const iceServers = params.get("stun") ? [{ urls: params.get("stun") }] : [];
+document.getElementById("room").textContent = room;
+document.getElementById("room2").textContent = room;
+const statusEl = document.getElementById("status");
+const logEl = document.getElementById("log");
+const hangupButton = document.getElementById("hangup");
+let ws, pc, localStream, myId;
+
+function log(text, isError) {
+  const line = document.createElement("div");
+  line.textContent = new Date().toISOString().slice(11, 23) + " " + text;
+  if (isError) line.className = "error";
+  logEl.appendChild(line);
+  logEl.scrollTop = logEl.scrollHeight;
+}
+function status(text, isError) { statusEl.textContent = text; statusEl.className = isError ? "error" : ""; log(text, isError); }
+function send(message) { if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message)); }
+
+async function openMedia() {
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    log("no camera access here (the page needs https or localhost): receiving only", true);
+    return null;
+  }
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+    document.getElementById("local").srcObject = stream;
+    return stream;
+  } catch (e) {
+    log("getUserMedia failed (" + e.name + ": " + e.message + "): receiving only", true);
+    return null;
+  }
+}
+
+function newPeerConnection() {
+  if (pc) pc.close();
+  pc = new RTCPeerConnection({ iceServers });
+  if (localStream) {
+    for (const track of localStream.getTracks()) pc.addTrack(track, localStream);
+  } else {
+    pc.addTransceiver("audio", { direction: "recvonly" });
+    pc.addTransceiver("video", { direction: "recvonly" });
+  }
+  pc.ontrack = (event) => {
+    const remote = document.getElementById("remote");
+    if (!remote.srcObject) remote.srcObject = new MediaStream();
+    remote.srcObject.addTrack(event.track);
+  };
+  pc.onconnectionstatechange = () => {
+    log("connection " + pc.connectionState);
+    if (pc.connectionState === "connected") status("in a call");
+    if (pc.connectionState === "failed") status("the call failed (ICE/DTLS)", true);
+  };
+  hangupButton.disabled = false;
+  return pc;
+}
+
+/// Non-trickle: the description is sent once ICE gathering is complete (at most 5 s).
+function gatheringComplete(connection) {
+  if (connection.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 5000);
+    connection.addEventListener("icegatheringstatechange", () => {
+      if (connection.iceGatheringState === "complete") { clearTimeout(timer); resolve(); }
+    });
+  });
+}
+
+async function makeOffer() {
+  const connection = newPeerConnection();
+  await connection.setLocalDescription(await connection.createOffer());
+  await gatheringComplete(connection);
+  send({ type: "offer", sdp: connection.localDescription.sdp });
+  status("offer sent, waiting for the answer");
+}
+
+async function onOffer(sdp) {
+  const connection = newPeerConnection();
+  await connection.setRemoteDescription({ type: "offer", sdp });
+  await connection.setLocalDescription(await connection.createAnswer());
+  await gatheringComplete(connection);
+  send({ type: "answer", sdp: connection.localDescription.sdp });
+  status("answer sent, connecting");
+}
+
+function hangUp(reason) {
+  if (pc) { pc.close(); pc = null; }
+  document.getElementById("remote").srcObject = null;
+  hangupButton.disabled = true;
+  status(reason);
+}
+
+/// Who offers: never an answerer, never to an offerer; an offerer always does, anyone
+/// offers to an answerer, and between two "any" peers the one that joined second offers.
+function maybeOffer(other, joinedSecond) {
+  if (myRole === "answerer" || other.role === "offerer") { status("waiting for an offer from " + other.id); return; }
+  if (myRole === "offerer" || other.role === "answerer" || joinedSecond) {
+    makeOffer().catch((e) => status("could not make an offer: " + e, true));
+  } else {
+    status("waiting for an offer from " + other.id);
+  }
+}
+
+async function onMessage(message) {
+  switch (message.type) {
+    case "joined":
+      myId = message.id;
+      if (message.peers.length === 0) status("in room " + room + ", waiting for the other peer");
+      else maybeOffer(message.peers[0], true);
+      break;
+    case "peer-joined": log("peer " + message.id + " (" + message.role + ") joined"); maybeOffer(message, false); break;
+    case "peer-left": log("peer " + message.id + " left the room"); break;
+    case "offer": await onOffer(message.sdp); break;
+    case "answer": await pc.setRemoteDescription({ type: "answer", sdp: message.sdp }); status("answer received, connecting"); break;
+    case "candidate":
+      if (pc) await pc.addIceCandidate({ candidate: message.candidate, sdpMid: message.sdpMid, sdpMLineIndex: message.sdpMLineIndex });
+      break;
+    case "end-of-candidates": if (pc) await pc.addIceCandidate(null); break;
+    case "bye": hangUp("the other peer hung up" + (message.reason ? " (" + message.reason + ")" : "")); break;
+    case "error": status("server: " + message.code + ": " + message.message, true); break;
+    default: log("unexpected message " + message.type, true);
+  }
+}
+
+hangupButton.onclick = () => { send({ type: "bye", reason: "hung up" }); hangUp("you hung up"); };
+
+(async () => {
+  localStream = await openMedia();
+  ws = new WebSocket((location.protocol === "https:" ? "wss:" : "ws:") + "//" + location.host + WS_PATH);
+  ws.onopen = () => {
+    const join = { type: "join", room, role: myRole };
+    if (token) join.token = token;
+    send(join);
+  };
+  ws.onmessage = (event) => {
+    let message;
+    try { message = JSON.parse(event.data); } catch (e) { log("bad message from the server", true); return; }
+    onMessage(message).catch((e) => status(message.type + " failed: " + e, true));
+  };
+  ws.onclose = (event) => log("signaling closed (" + event.code + (event.reason ? " " + event.reason : "") + ")", event.code !== 1000);
+})();
+</script>
+</body>
+</html>
+"""#
+}

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import Signaling
+
+struct Answer: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Wait for an SDP offer in a room and send back the answer made for it.",
+        discussion: """
+        Joins the room as the answering peer and waits for an offer (from a browser on the \
+        page, `tincan-signal offer`, a WHIP client POSTing to /whip/ROOM, a Tincan host). The \
+        answer comes from one of three places:
+
+          --answer-command CMD   runs `sh -c CMD` with the offer on its standard input; its \
+        standard output is the answer (a non-zero exit sends nothing and fails).
+          --offer-out F --answer-in G   writes the offer to F, then waits for G to appear (write \
+        it whole, e.g. to a temporary name and `mv`).
+          (neither)              prints the offer on standard output and closes it, then reads \
+        the answer from standard input until its end: for coprocesses.
+
+        Examples:
+          tincan-signal answer --url ws://127.0.0.1:8080 --room kitchen --answer-command 'tincan answer-sdp'
+          tincan-signal answer --url ws://hub:8080 --room lab --offer-out /tmp/o.sdp --answer-in /tmp/a.sdp
+          coproc SIG { tincan-signal answer --url ws://hub:8080 --room lab; }
+          cat <&"${SIG[0]}" > offer.sdp; make-answer < offer.sdp >&"${SIG[1]}"; exec {SIG[1]}>&-
+
+        With --stay, it stays in the room after answering until the other peer says bye.
+        """
+    )
+
+    @OptionGroup var room: RoomOptions
+
+    @Option(help: ArgumentHelp("A shell command that reads the offer on stdin and writes the answer on stdout.", valueName: "command"))
+    var answerCommand: String?
+
+    @Option(help: ArgumentHelp("Write the offer to this file (with --answer-in).", valueName: "file"))
+    var offerOut: String?
+
+    @Option(help: ArgumentHelp("Wait for the answer in this file (with --offer-out).", valueName: "file"))
+    var answerIn: String?
+
+    @Flag(help: "After answering, stay in the room until the other peer says bye (then exit 0).")
+    var stay = false
+
+    func validate() throws {
+        if (offerOut == nil) != (answerIn == nil) { throw ValidationError("--offer-out and --answer-in go together") }
+        if answerCommand != nil && offerOut != nil { throw ValidationError("use either --answer-command or --offer-out/--answer-in") }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            let client = try RoomClient(url: room.url, room: room.room, token: room.token, timeout: room.timeoutDuration)
+            do {
+                printError("waiting for an offer in room \(room.room)…")
+                let offer = try await client.receiveOffer()
+                let answer: String
+                if let answerCommand {
+                    answer = try runAnswerCommand(answerCommand, offer: offer)
+                } else if let offerOut, let answerIn {
+                    answer = try await FileExchange(offerPath: offerOut, answerPath: answerIn, timeout: room.timeoutDuration).exchange(offer: offer)
+                } else {
+                    FileHandle.standardOutput.write(Data(offer.utf8))
+                    close(STDOUT_FILENO)
+                    answer = try readText(path: nil, what: "the answer")
+                }
+                try await client.sendAnswer(answer)
+                if stay {
+                    for await bye in client.byes {
+                        printError("the other peer said bye" + (bye.reason.map { " (\($0))" } ?? ""))
+                        break
+                    }
+                }
+                try await client.close()
+            } catch {
+                try? await client.close()
+                throw error
+            }
+        }
+    }
+
+    /// `sh -c command` with the offer on stdin; its stdout is the answer.
+    func runAnswerCommand(_ command: String, offer: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        let stdin = Pipe(), stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = FileHandle.standardError
+        do { try process.run() } catch { throw CLIFailure("cannot run /bin/sh: \(error.localizedDescription)") }
+        let writer = Thread {
+            stdin.fileHandleForWriting.write(Data(offer.utf8))
+            try? stdin.fileHandleForWriting.close()
+        }
+        writer.start()
+        let data = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CLIFailure("tincan-signal: the answer command exited with status \(process.terminationStatus); no answer was sent")
+        }
+        guard let answer = String(data: data, encoding: .utf8), !answer.isEmpty else {
+            throw CLIFailure("tincan-signal: the answer command printed no answer (or not UTF-8 text)")
+        }
+        return answer
+    }
+}
