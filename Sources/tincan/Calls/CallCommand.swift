@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import MediaCapture
+import PeerConnection
+import Signaling
+
+/// `tincan call`: both directions at once, between two Linux hosts or with a browser.
+struct CallCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "call",
+        abstract: "A two-way call: send the camera and microphone and receive the other side's.",
+        discussion: """
+        One side offers (the default) and the other answers (--answer). Through a tincan-signal room, the offering side waits for the other peer to join; a browser that opens the server's page and joins the same room answers it.
+
+        Examples:
+          host A: tincan call --allow camera,microphone --signal ws://a.example:8080 --room kitchen
+          host B: tincan call --allow camera,microphone --signal ws://a.example:8080 --room kitchen --answer
+          tincan call --fake-devices --allow camera,microphone --signal ws://127.0.0.1:8080 --room demo
+                  (then open http://127.0.0.1:8080/?room=demo in a browser)
+          tincan call --fake-devices --allow camera,microphone --copy-paste [--answer]
+        """
+    )
+
+    @OptionGroup var deviceOptions: DeviceOptions
+    @OptionGroup var permissionOptions: PermissionOptions
+    @OptionGroup var signaling: SignalingOptions
+
+    @Flag(help: "Answer the other side's offer instead of offering.")
+    var answer = false
+
+    @Option(help: ArgumentHelp("MediaStreamConstraints as JSON.", valueName: "json"))
+    var constraints = #"{"video": true, "audio": true}"#
+
+    @Option(help: ArgumentHelp("Seconds of call after connecting (default: until Ctrl-C or the peer hangs up).", valueName: "seconds"))
+    var duration: Double?
+
+    @Option(name: .customLong("max-bitrate"), help: ArgumentHelp("Video bitrate cap in bit/s.", valueName: "bps"))
+    var maxBitrate: Int?
+
+    @Option(name: .customLong("video-out"), help: ArgumentHelp("Record the other side's video: .y4m or .ivf.", valueName: "file"))
+    var videoOut: String?
+
+    @Option(name: .customLong("audio-out"), help: ArgumentHelp("Record the other side's audio: .wav or .ogg.", valueName: "file"))
+    var audioOut: String?
+
+    @Option(name: .customLong("stats-json"), help: ArgumentHelp("Write the final getStats() and a summary here.", valueName: "file"))
+    var statsJSON: String?
+
+    func validate() throws {
+        try signaling.validate(offering: !answer)
+        if let duration, !(duration > 0 && duration <= 24 * 3600) { throw ValidationError("--duration must be between 0 and 86400 seconds") }
+    }
+
+    func run() async throws {
+        let stream = try await CallSetup.getUserMedia(deviceOptions: deviceOptions, permissionOptions: permissionOptions, constraints: constraints)
+        var config = RTCConfiguration()
+        config.maxBitrate = maxBitrate
+        config.loopbackCandidates = signaling.loopbackPolicy
+        let pc = try RTCPeerConnection(configuration: config)
+        let monitor = CallMonitor()
+        let recorder = ReceivedMediaRecorder(videoPath: videoOut, audioPath: audioOut)
+        let tracks = Task {
+            for await event in pc.events {
+                if case .track(let receiver, _) = event {
+                    monitor.watch(receiver)
+                    recorder.attach(receiver)
+                }
+            }
+        }
+        defer { tracks.cancel() }
+        let session = CallSession(pc: pc, stream: stream, duration: duration, monitor: monitor)
+        let channel: any Sendable
+        let offerAt: UInt64
+        do {
+            if answer {
+                let answering = try signaling.offerAnswering()
+                channel = answering
+                if let endpoint = answering as? WHIPEndpoint {
+                    try await endpoint.start()
+                    Output.stderr("tincan: WHIP endpoint at \(endpoint.endpointURL ?? "?"), waiting for an offer")
+                }
+                let offer = try await answering.receiveOffer()
+                offerAt = MonotonicClock.now()
+                try await pc.setRemoteDescription(RTCSessionDescription(type: .offer, sdp: offer))
+                for track in stream.getTracks() { try pc.addTrack(track) }
+                let description = try await pc.createAnswer()
+                try await pc.setLocalDescription(description)
+                try await answering.sendAnswer(description.sdp)
+            } else {
+                let exchange = try signaling.offerExchange()
+                channel = exchange
+                for track in stream.getTracks() { try pc.addTrack(track) }
+                offerAt = MonotonicClock.now()
+                let offer = try await pc.createOffer()
+                try await pc.setLocalDescription(offer)
+                let reply = try await exchange.exchange(offer: offer.sdp)
+                try await pc.setRemoteDescription(RTCSessionDescription(type: .answer, sdp: reply))
+            }
+            try await pc.waitUntilConnected(timeout: .seconds(20))
+        } catch {
+            Output.stderr("tincan: the call did not start: \(error)")
+            await pc.close()
+            for t in stream.getTracks() { t.stop() }
+            throw ExitCode(1)
+        }
+        Output.stderr("tincan: connected")
+        await session.run(hangups: CallSetup.hangups(of: channel))
+        let stats = pc.getStats()
+        await session.end(exchange: channel)
+        for e in recorder.finish() { Output.stderr("tincan: recording: \(e)") }
+        let received = monitor.report(offerAt: offerAt, stats: stats)
+        let summary = JSONValue.object([("sent", CallSetup.senderSummary(stats)), ("received", received)])
+        print(summary.serialized)
+        if let statsJSON { try CallSetup.write(.object([("stats", stats.json)]), to: statsJSON, flattening: summary) }
+    }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import MediaCapture
+import PeerConnection
+import Signaling
+
+/// Steps the media commands share.
+enum CallSetup {
+    /// getUserMedia on the chosen devices, after the user's permission; exits 1 with the DOM
+    /// error when it rejects.
+    static func getUserMedia(deviceOptions: DeviceOptions, permissionOptions: PermissionOptions, constraints: String) async throws -> MediaStream {
+        let (video, audio) = try deviceOptions.devices()
+        let permissions = InteractivePermissions(store: PermissionStore.standard(),
+                                                 allowed: try permissionOptions.allowed(),
+                                                 denied: try permissionOptions.denied())
+        let media = MediaDevices(videoDevices: video, audioDevices: audio, permissions: permissions,
+                                 options: .init(captureAllowedByPolicy: DeviceOptions.captureAllowedByPolicy))
+        do {
+            return try await media.getUserMedia(jsonText: constraints)
+        } catch {
+            Output.stderr("tincan: getUserMedia failed: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    /// The other side's hang-up, from the signaling channel where it has one.
+    static func hangups(of exchange: any Sendable) -> AsyncStream<Void>? {
+        if let room = exchange as? RoomClient {
+            return AsyncStream { c in
+                let t = Task { for await _ in room.byes { c.yield(()); break }; c.finish() }
+                c.onTermination = { _ in t.cancel() }
+            }
+        }
+        if let whip = exchange as? WHIPEndpoint {
+            return AsyncStream { c in
+                let t = Task { if (try? await whip.ended()) != nil { c.yield(()) }; c.finish() }
+                c.onTermination = { _ in t.cancel() }
+            }
+        }
+        return nil
+    }
+
+    static func number(_ entry: RTCStatsReport.Entry?, _ key: String) -> Double? {
+        if case .number(let v)? = entry?[key] { return v }
+        return nil
+    }
+
+    /// What a sender reports at the end (the keys interop scripts read).
+    static func senderSummary(_ stats: RTCStatsReport) -> JSONValue {
+        let video = stats.first(type: "outbound-rtp", kind: "video"), audio = stats.first(type: "outbound-rtp", kind: "audio")
+        var m: [(String, JSONValue)] = []
+        if let v = number(video, "framesSent") { m.append(("videoFramesSent", .number(v))) }
+        if let v = number(video, "frameWidth") { m.append(("width", .number(v))) }
+        if let v = number(video, "frameHeight") { m.append(("height", .number(v))) }
+        if let v = number(video, "bytesSent") { m.append(("videoBytesSent", .number(v))) }
+        if let v = number(video, "retransmittedPacketsSent") { m.append(("videoRetransmittedPackets", .number(v))) }
+        if let v = number(audio, "packetsSent") { m.append(("audioPacketsSent", .number(v))) }
+        if let v = number(stats.first(type: "remote-inbound-rtp", kind: "video"), "roundTripTime") {
+            m.append(("roundTripTimeMs", .number((v * 10000).rounded() / 10)))
+        }
+        return .object(m)
+    }
+
+    /// Writes `value` with the summary's keys also at the top level, so scripts find
+    /// `videoFramesSent` without knowing the layout.
+    static func write(_ value: JSONValue, to path: String, flattening summary: JSONValue) throws {
+        var members: [(String, JSONValue)] = []
+        if case .object(let s) = summary { members += s }
+        if case .object(let v) = value { members += v }
+        try Data(JSONValue.object(members).serialized.utf8).write(to: URL(fileURLWithPath: path))
+    }
+}

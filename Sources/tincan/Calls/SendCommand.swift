@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import MediaCapture
+import PeerConnection
+import Signaling
+
+/// `tincan send`: getUserMedia, then offer the tracks to a WebRTC peer and send them until
+/// the duration ends, the peer hangs up, or Ctrl-C.
+struct SendCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "send",
+        abstract: "Send the camera and microphone to a WebRTC peer (WHIP, a tincan-signal room, copy-and-paste or files).",
+        discussion: """
+        The offer carries every local candidate (no trickle), so one round trip is enough. Ctrl-C ends the call cleanly: RTCP BYE, WHIP DELETE, devices released.
+
+        Examples:
+          tincan send --fake-devices --allow camera,microphone --whip http://127.0.0.1:8080/whip/room1
+          tincan send --allow camera,microphone --signal ws://signal.example:8080 --room studio \\
+            --constraints '{"video": {"width": 640, "height": 480,
+                                      "frameRate": {"ideal": 10, "max": 15}}, "audio": true}'
+          tincan send --fake-devices --allow camera,microphone --copy-paste
+          tincan send --fake-devices --allow camera,microphone --offer-out offer.sdp --answer-in answer.sdp \\
+            --duration 10 --stats-json stats.json
+        """
+    )
+
+    @OptionGroup var deviceOptions: DeviceOptions
+    @OptionGroup var permissionOptions: PermissionOptions
+    @OptionGroup var signaling: SignalingOptions
+
+    @Option(help: ArgumentHelp("MediaStreamConstraints as JSON.", valueName: "json"))
+    var constraints = #"{"video": true, "audio": true}"#
+
+    @Option(help: ArgumentHelp("Seconds to send after connecting (default: until Ctrl-C or the peer hangs up).", valueName: "seconds"))
+    var duration: Double?
+
+    @Option(name: .customLong("max-bitrate"), help: ArgumentHelp("Video bitrate cap in bit/s (REMB from the peer can only lower it).", valueName: "bps"))
+    var maxBitrate: Int?
+
+    @Option(name: .customLong("stats-json"), help: ArgumentHelp("Write the final getStats() and a summary (videoFramesSent, ...) here.", valueName: "file"))
+    var statsJSON: String?
+
+    func validate() throws {
+        try signaling.validate(offering: true)
+        if let duration, !(duration > 0 && duration <= 24 * 3600) { throw ValidationError("--duration must be between 0 and 86400 seconds") }
+        if let maxBitrate, !(10_000...50_000_000).contains(maxBitrate) {
+            throw ValidationError("--max-bitrate is in bits per second, between 10000 and 50000000")
+        }
+    }
+
+    func run() async throws {
+        let stream = try await CallSetup.getUserMedia(deviceOptions: deviceOptions, permissionOptions: permissionOptions, constraints: constraints)
+        var config = RTCConfiguration()
+        config.maxBitrate = maxBitrate
+        config.loopbackCandidates = signaling.loopbackPolicy
+        let pc = try RTCPeerConnection(configuration: config)
+        for track in stream.getTracks() { try pc.addTransceiver(track, direction: .sendonly) }
+        let exchange = try signaling.offerExchange()
+        let session = CallSession(pc: pc, stream: stream, duration: duration)
+        do {
+            let offer = try await pc.createOffer()
+            try await pc.setLocalDescription(offer)
+            let answer = try await exchange.exchange(offer: offer.sdp)
+            try await pc.setRemoteDescription(RTCSessionDescription(type: .answer, sdp: answer))
+            try await pc.waitUntilConnected(timeout: .seconds(20))
+        } catch {
+            Output.stderr("tincan: the call did not start: \(error)")
+            await session.end(exchange: exchange)
+            throw ExitCode(1)
+        }
+        Output.stderr("tincan: connected, sending")
+        await session.run(hangups: CallSetup.hangups(of: exchange))
+        let stats = pc.getStats()
+        await session.end(exchange: exchange)
+        let summary = CallSetup.senderSummary(stats)
+        print(summary.serialized)
+        if let statsJSON {
+            try CallSetup.write(.object([("summary", summary), ("stats", stats.json)]), to: statsJSON, flattening: summary)
+        }
+    }
+}
