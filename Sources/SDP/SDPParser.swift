@@ -16,6 +16,7 @@ enum SDPParser {
         var session = SessionDescription()
         var sawVersion = false
         var sawOrigin = false
+        var seen = SeenIdentifiers()
         var lineNumber = 0
         // "\r\n" is one Character in Swift: split on it, on "\n", and on a lone "\r".
         for raw in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
@@ -33,7 +34,7 @@ enum SDPParser {
                 continue
             }
             do throws(SDPError) {
-                try parseLine(type: type, value: value, into: &session, sawOrigin: &sawOrigin)
+                try parseLine(type: type, value: value, into: &session, sawOrigin: &sawOrigin, seen: &seen)
             } catch {
                 throw error.line == nil ? error.at(line: lineNumber) : error
             }
@@ -42,15 +43,31 @@ enum SDPParser {
         return session
     }
 
+    /// What must be unique: mids across the description (RFC 5888 §4), payload types within
+    /// a section's rtpmap lines.
+    private struct SeenIdentifiers {
+        var mids: Set<String> = []
+        var payloadTypes: Set<Int> = []
+    }
+
     private static func parseLine(type: Character, value: Substring, into session: inout SessionDescription,
-                                  sawOrigin: inout Bool) throws(SDPError) {
+                                  sawOrigin: inout Bool, seen: inout SeenIdentifiers) throws(SDPError) {
         let inMedia = !session.media.isEmpty
         switch type {
         case "m":
             session.media.append(try parseMediaLine(value))
+            seen.payloadTypes = []
         case "a":
             let attribute = SDPAttribute(line: value)
-            try validate(attribute, mediaIsRTP: inMedia ? session.media[session.media.count - 1].isRTP : true)
+            let isRTP = inMedia ? session.media[session.media.count - 1].isRTP : true
+            try validate(attribute, mediaIsRTP: isRTP)
+            if inMedia, attribute.name == "mid", let mid = attribute.value {
+                guard seen.mids.insert(mid).inserted else { throw SDPError("a=mid:\(mid.prefix(32)) names a second media section") }
+            }
+            if inMedia, isRTP, attribute.name == "rtpmap", let value = attribute.value,
+               let (pt, _) = try? RTPCodec.splitPayloadType(value, attribute: "rtpmap") {
+                guard seen.payloadTypes.insert(pt).inserted else { throw SDPError("a second a=rtpmap for payload type \(pt)") }
+            }
             if inMedia {
                 session.media[session.media.count - 1].attributes.append(attribute)
             } else {
