@@ -1,10 +1,12 @@
 /// Turns SDP text into a `SessionDescription`.
 ///
 /// Lenient where real peers are sloppy: LF-only or CRLF endings, blank lines, whitespace
-/// around lines, a missing `s=`, `t=` or `o=`. Strict where a wrong reading would do harm:
-/// the first line must be `v=0`; `m=`, `o=`, `c=` and `b=` lines must parse; the attributes the
-/// typed model reads (rtpmap, fmtp, rtcp-fb, extmap, fingerprint, setup, ssrc, ssrc-group, mid,
-/// msid, group, ice-ufrag, ice-pwd) must be well formed. Every error names its line.
+/// around lines (pion's `a=rtcp-fb:96 nack `), a byte-order mark, a missing `s=`, `t=` or
+/// `o=`. Strict where a wrong reading would do harm: the first line must be `v=0`; `m=`, `o=`,
+/// `c=` and `b=` lines must parse; the attributes the typed model reads (rtpmap, fmtp, rtcp-fb,
+/// extmap, fingerprint, setup, ssrc, ssrc-group, mid, msid, group, ice-ufrag, ice-pwd) must be
+/// well formed; a mid names one section, a payload type has one rtpmap. Every error names its
+/// line.
 enum SDPParser {
     /// Offers from real peers are a few kB (Chromium with simulcast: ~20 kB).
     static let maximumSize = 256 * 1024
@@ -13,6 +15,8 @@ enum SDPParser {
         guard text.utf8.count <= maximumSize else {
             throw SDPError("description is \(text.utf8.count) bytes, over the \(maximumSize) limit")
         }
+        // A byte-order mark from a file saved by an editor is not part of the first line.
+        let text = text.hasPrefix("\u{FEFF}") ? text.dropFirst() : text[...]
         var session = SessionDescription()
         var sawVersion = false
         var sawOrigin = false

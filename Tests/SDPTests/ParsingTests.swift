@@ -91,6 +91,10 @@ import Testing
         #expect(sdp.sdpText == "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=rtpmap:111 opus/48000/2\r\n")
     }
 
+    @Test func byteOrderMarkIsIgnored() throws {
+        #expect(try SessionDescription.parse("\u{FEFF}v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n").origin.sessionID == "1")
+    }
+
     @Test func missingOriginGetsADefault() throws {
         let sdp = try SessionDescription.parse("v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n")
         #expect(sdp.origin.username == "-")
