@@ -19,6 +19,13 @@ public struct Origin: Sendable, Equatable, Hashable {
         self.address = address
     }
 
+    /// A new JSEP origin (RFC 8829 §5.2.1): `-`, a random 63-bit session id, version 2 (as
+    /// Chromium starts), `IN IP4 127.0.0.1`. Increase `sessionVersion` for each new
+    /// description of the same session.
+    public static func jsep() -> Origin {
+        Origin(sessionID: String(UInt64.random(in: 1...UInt64(Int64.max))))
+    }
+
     init(parsing value: Substring) throws(SDPError) {
         let parts = value.split(separator: " ")
         guard parts.count == 6 else { throw SDPError("o= needs 6 fields, got \(parts.count)") }

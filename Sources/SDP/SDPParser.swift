@@ -1,10 +1,12 @@
 /// Turns SDP text into a `SessionDescription`.
 ///
 /// Lenient where real peers are sloppy: LF-only or CRLF endings, blank lines, whitespace
-/// around lines, a missing `s=`, `t=` or `o=`. Strict where a wrong reading would do harm:
-/// the first line must be `v=0`; `m=`, `o=`, `c=` and `b=` lines must parse; the attributes the
-/// typed model reads (rtpmap, fmtp, rtcp-fb, extmap, fingerprint, setup, ssrc, ssrc-group, mid,
-/// msid, group, ice-ufrag, ice-pwd) must be well formed. Every error names its line.
+/// around lines (pion's `a=rtcp-fb:96 nack `), a byte-order mark, a missing `s=`, `t=` or
+/// `o=`. Strict where a wrong reading would do harm: the first line must be `v=0`; `m=`, `o=`,
+/// `c=` and `b=` lines must parse; the attributes the typed model reads (rtpmap, fmtp, rtcp-fb,
+/// extmap, fingerprint, setup, ssrc, ssrc-group, mid, msid, group, ice-ufrag, ice-pwd) must be
+/// well formed; a mid names one section, a payload type has one rtpmap. Every error names its
+/// line.
 enum SDPParser {
     /// Offers from real peers are a few kB (Chromium with simulcast: ~20 kB).
     static let maximumSize = 256 * 1024
@@ -13,9 +15,12 @@ enum SDPParser {
         guard text.utf8.count <= maximumSize else {
             throw SDPError("description is \(text.utf8.count) bytes, over the \(maximumSize) limit")
         }
+        // A byte-order mark from a file saved by an editor is not part of the first line.
+        let text = text.hasPrefix("\u{FEFF}") ? text.dropFirst() : text[...]
         var session = SessionDescription()
         var sawVersion = false
         var sawOrigin = false
+        var seen = SeenIdentifiers()
         var lineNumber = 0
         // "\r\n" is one Character in Swift: split on it, on "\n", and on a lone "\r".
         for raw in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
@@ -33,7 +38,7 @@ enum SDPParser {
                 continue
             }
             do throws(SDPError) {
-                try parseLine(type: type, value: value, into: &session, sawOrigin: &sawOrigin)
+                try parseLine(type: type, value: value, into: &session, sawOrigin: &sawOrigin, seen: &seen)
             } catch {
                 throw error.line == nil ? error.at(line: lineNumber) : error
             }
@@ -42,15 +47,31 @@ enum SDPParser {
         return session
     }
 
+    /// What must be unique: mids across the description (RFC 5888 §4), payload types within
+    /// a section's rtpmap lines.
+    private struct SeenIdentifiers {
+        var mids: Set<String> = []
+        var payloadTypes: Set<Int> = []
+    }
+
     private static func parseLine(type: Character, value: Substring, into session: inout SessionDescription,
-                                  sawOrigin: inout Bool) throws(SDPError) {
+                                  sawOrigin: inout Bool, seen: inout SeenIdentifiers) throws(SDPError) {
         let inMedia = !session.media.isEmpty
         switch type {
         case "m":
             session.media.append(try parseMediaLine(value))
+            seen.payloadTypes = []
         case "a":
             let attribute = SDPAttribute(line: value)
-            try validate(attribute, mediaIsRTP: inMedia ? session.media[session.media.count - 1].isRTP : true)
+            let isRTP = inMedia ? session.media[session.media.count - 1].isRTP : true
+            try validate(attribute, mediaIsRTP: isRTP)
+            if inMedia, attribute.name == "mid", let mid = attribute.value {
+                guard seen.mids.insert(mid).inserted else { throw SDPError("a=mid:\(mid.prefix(32)) names a second media section") }
+            }
+            if inMedia, isRTP, attribute.name == "rtpmap", let value = attribute.value,
+               let (pt, _) = try? RTPCodec.splitPayloadType(value, attribute: "rtpmap") {
+                guard seen.payloadTypes.insert(pt).inserted else { throw SDPError("a second a=rtpmap for payload type \(pt)") }
+            }
             if inMedia {
                 session.media[session.media.count - 1].attributes.append(attribute)
             } else {

@@ -51,3 +51,13 @@ public struct SSRCGroup: Sendable, Equatable, Hashable {
 
     var value: String { ([semantics] + ssrcs.map { String($0) }).joined(separator: " ") }
 }
+
+extension MediaDescription {
+    /// Declares the sources this section sends (RFC 5576, RFC 4588 §8.2, as Chromium writes
+    /// them): `a=ssrc-group:FID <primary> <rtx>` when there is an RTX stream, then
+    /// `a=ssrc:<ssrc> cname:<cname>` for each, replacing any earlier ones.
+    public mutating func setSources(primary: UInt32, retransmission: UInt32? = nil, cname: String) {
+        ssrcGroups = retransmission.map { [SSRCGroup(semantics: "FID", ssrcs: [primary, $0])] } ?? []
+        ssrcs = [primary, retransmission].compactMap { $0 }.map { SSRCDescription(ssrc: $0, cname: cname) }
+    }
+}

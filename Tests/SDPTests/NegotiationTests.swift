@@ -344,6 +344,48 @@ import Testing
     }
 }
 
+/// Tincan's own offer, as scripts/sdp/peer-acceptance.py handed it to aiortc 1.16, Chromium 156
+/// and webrtcbin 1.22, and what they answered.
+@Suite struct PeerAnswersToTincanTests {
+    static let offer = SessionDescription.offer(
+        capabilities: [.tincanVideo(direction: .sendonly), .tincanAudio(direction: .sendonly)],
+        transport: PeerExchangeTests.transport, origin: Origin(sessionID: "4611686018427387904"))
+
+    /// The offer the peers accepted is the one Tincan still writes, byte for byte.
+    @Test func offerIsUnchanged() throws {
+        #expect(Self.offer.sdpText == (try Fixture.text("tincan-offer.sdp")))
+    }
+
+    @Test func chromiumAcceptsEverything() throws {
+        let negotiated = try Self.offer.negotiated(withAnswer: Fixture.parse("chromium-answer-to-tincan.sdp"))
+        #expect(negotiated.map(\.direction) == [.sendonly, .sendonly])
+        #expect(negotiated[0].codecs == MediaCapabilities.tincanVideo().codecs)
+        #expect(negotiated[0].rtcpReducedSize)
+        #expect(negotiated[0].headerExtensions.map(\.id) == [2, 3, 4])
+        #expect(negotiated[1].codecs == MediaCapabilities.tincanAudio().codecs)
+        #expect(negotiated.map(\.localSetup) == [.passive, .passive])
+    }
+
+    @Test func webrtcbinKeepsTheFirstCodecOnly() throws {
+        let negotiated = try Self.offer.negotiated(withAnswer: Fixture.parse("gstreamer-answer-to-tincan.sdp"))
+        #expect(negotiated[0].codecs == [RTPCodec(payloadType: 96, name: "VP8", clockRate: 90000,
+                                                  feedback: [.pli, .fir, .transportCC])])
+        #expect(negotiated[0].retransmissionPayloadType(for: 96) == nil)
+        #expect(negotiated[0].headerExtensions.isEmpty)
+        #expect(negotiated[1].preferredCodec?.name == "OPUS")
+        #expect(negotiated.map(\.direction) == [.sendonly, .sendonly])
+    }
+
+    @Test func aiortcKeepsRTXAndREMB() throws {
+        let negotiated = try Self.offer.negotiated(withAnswer: Fixture.parse("aiortc-answer-to-tincan.sdp"))
+        #expect(negotiated[0].acceptedPayloadTypes == [96, 97])
+        #expect(negotiated[0].preferredCodec?.feedback == [.nack, .pli, .remb])
+        #expect(negotiated[0].retransmissionPayloadType(for: 96) == 97)
+        #expect(negotiated[1].acceptedPayloadTypes == [111])
+        #expect(!negotiated[0].rtcpReducedSize)
+    }
+}
+
 extension MediaDescription {
     /// This section's attribute lines, for text checks.
     var sdpLines: [String] { attributes.map(\.line) }

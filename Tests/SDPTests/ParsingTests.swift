@@ -91,6 +91,10 @@ import Testing
         #expect(sdp.sdpText == "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=rtpmap:111 opus/48000/2\r\n")
     }
 
+    @Test func byteOrderMarkIsIgnored() throws {
+        #expect(try SessionDescription.parse("\u{FEFF}v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n").origin.sessionID == "1")
+    }
+
     @Test func missingOriginGetsADefault() throws {
         let sdp = try SessionDescription.parse("v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n")
         #expect(sdp.origin.username == "-")
@@ -169,5 +173,43 @@ import Testing
         #expect(sdp.sdpText == text)
         sdp.media[0].mid = "audio"
         #expect(sdp.media[0].attributes[1] == SDPAttribute("mid", "audio"))
+    }
+
+    /// A section built property by property, in any order, comes out in Chromium's order.
+    @Test func buildingInAnyOrderGivesChromiumOrder() throws {
+        var m = MediaDescription(kind: .video)
+        m.setSources(primary: 1111, retransmission: 2222, cname: "tincan")
+        m.codecs = MediaCapabilities.tincanVideo().codecs
+        m.rtcpMux = true
+        m.msid = MediaStreamID(streamID: "stream", trackID: "track")
+        m.direction = .sendonly
+        m.headerExtensions = [RTPHeaderExtensionMap(id: 4, uri: RTPHeaderExtensionMap.sdesMid)]
+        m.mid = "0"
+        m.setup = .actpass
+        m.fingerprints = [SDPFingerprint(hashFunction: "SHA-256", value: "FA:F7:26:FE:21:8F:48:2C:4A:80:46:C0:A0:FB:EB:97:79:D0:88:CB:B4:A1:B3:9D:F1:6D:05:E0:BC:0E:36:16")]
+        m.iceUfrag = "ufrag"
+        m.icePwd = "pwd"
+        m.candidates = ["1 1 udp 1 127.0.0.1 9 typ host"]
+        m.rtcpReducedSize = true
+        let names = m.attributes.map(\.name)
+        #expect(names == ["candidate", "ice-ufrag", "ice-pwd", "fingerprint", "setup", "mid", "extmap", "sendonly", "msid",
+                          "rtcp-mux", "rtcp-rsize", "rtpmap", "rtcp-fb", "rtcp-fb", "rtcp-fb", "rtcp-fb", "rtcp-fb",
+                          "rtpmap", "fmtp", "ssrc-group", "ssrc", "ssrc"])
+        #expect(m.attribute("fingerprint") == "sha-256 FA:F7:26:FE:21:8F:48:2C:4A:80:46:C0:A0:FB:EB:97:79:D0:88:CB:B4:A1:B3:9D:F1:6D:05:E0:BC:0E:36:16")
+        #expect(m.ssrcs.map(\.cname) == ["tincan", "tincan"])
+        #expect(m.retransmissionSSRC(for: 1111) == 2222)
+        // Setting again replaces in place; nil removes.
+        m.direction = .inactive
+        m.mid = nil
+        m.rtcpMux = false
+        m.setSources(primary: 3333, cname: "x")
+        #expect(m.attributes.map(\.name).prefix(8) == ["candidate", "ice-ufrag", "ice-pwd", "fingerprint", "setup", "extmap", "inactive", "msid"])
+        #expect(!m.hasAttribute("ssrc-group") && m.ssrcs.map(\.ssrc) == [3333])
+        var session = SessionDescription(origin: .jsep(), media: [m])
+        session.bundleGroup = ["0"]
+        session.groups.append(SDPGroup(semantics: "LS", mids: ["0"]))
+        session.bundleGroup = nil
+        #expect(session.groups == [SDPGroup(semantics: "LS", mids: ["0"])])
+        #expect(try SessionDescription.parse(session.sdpText) == session)
     }
 }

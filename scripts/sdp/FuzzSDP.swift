@@ -1,0 +1,20 @@
+// libFuzzer entry for the SDP parser (DESIGN.md, testing layer 6), built by scripts/sdp/fuzz.
+// Whatever the bytes: parse returns or throws an SDPError (never traps), and what parses
+// writes back to text that parses to the same description.
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
+    guard let parsed = try? SessionDescription.parse(text) else { return 0 }
+    for index in parsed.media.indices {
+        let m = parsed.media[index]
+        _ = (m.codecs, m.headerExtensions, m.ssrcs, m.ssrcGroups, m.msids, m.fingerprints, m.setup)
+        _ = parsed.transport(forMediaAt: index)
+    }
+    guard let again = try? SessionDescription.parse(parsed.sdpText), again == parsed else {
+        fatalError("round trip changed the description")
+    }
+    _ = parsed.answer(capabilities: [.tincanVideo(), .tincanAudio()],
+                      transport: LocalTransport(iceUfrag: "fuzz", icePwd: "fuzzfuzzfuzzfuzzfuzzfuzz", fingerprints: []))
+    return 0
+}
