@@ -71,6 +71,8 @@ struct CallCommand: AsyncParsableCommand {
         let session = CallSession(pc: pc, stream: stream, duration: duration, monitor: monitor)
         let channel: any Sendable
         let offerAt: UInt64
+        var trickle: Task<Void, Never>?
+        defer { trickle?.cancel() }
         do {
             if answer {
                 let answering = try signaling.offerAnswering()
@@ -82,6 +84,7 @@ struct CallCommand: AsyncParsableCommand {
                 let offer = try await answering.receiveOffer()
                 offerAt = MonotonicClock.now()
                 try await pc.setRemoteDescription(RTCSessionDescription(type: .offer, sdp: offer))
+                trickle = CallSetup.forwardTrickledCandidates(from: answering, to: pc)
                 for track in stream.getTracks() { try pc.addTrack(track) }
                 let description = try await pc.createAnswer()
                 try await pc.setLocalDescription(description)
@@ -95,6 +98,7 @@ struct CallCommand: AsyncParsableCommand {
                 try await pc.setLocalDescription(offer)
                 let reply = try await exchange.exchange(offer: offer.sdp)
                 try await pc.setRemoteDescription(RTCSessionDescription(type: .answer, sdp: reply))
+                trickle = CallSetup.forwardTrickledCandidates(from: exchange, to: pc)
             }
             try await pc.waitUntilConnected(timeout: .seconds(20))
         } catch {

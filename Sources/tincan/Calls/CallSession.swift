@@ -37,8 +37,12 @@ struct CallSession: Sendable {
         while !interrupted.happened, !hungUp.isSet {
             if let duration, Date().timeIntervalSince(start) >= duration { break }
             let state = pc.connectionState
-            if state == .failed || state == .closed {
-                Output.stderr("tincan: the connection is \(state.rawValue)")
+            if state == .closed {
+                hungUp.set()  // the peer's DTLS close_notify
+                break
+            }
+            if state == .failed {
+                Output.stderr("tincan: the connection failed (ICE or DTLS)")
                 break
             }
             try? await Task.sleep(for: .milliseconds(100))

@@ -40,6 +40,14 @@ enum CallSetup {
         return nil
     }
 
+    /// Candidates the other side trickles through a room (browsers may), into the ICE agent.
+    static func forwardTrickledCandidates(from exchange: any Sendable, to pc: RTCPeerConnection) -> Task<Void, Never>? {
+        guard let room = exchange as? RoomClient else { return nil }
+        return Task {
+            for await c in room.candidates { try? await pc.addIceCandidate(c.candidate) }
+        }
+    }
+
     static func number(_ entry: RTCStatsReport.Entry?, _ key: String) -> Double? {
         if case .number(let v)? = entry?[key] { return v }
         return nil

@@ -69,10 +69,13 @@ struct RecvCommand: AsyncParsableCommand {
         defer { tracks.cancel() }
         let session = CallSession(pc: pc, stream: nil, duration: duration, monitor: monitor)
         let offerAt: UInt64
+        var trickle: Task<Void, Never>?
+        defer { trickle?.cancel() }
         do {
             let offer = try await answering.receiveOffer()
             offerAt = MonotonicClock.now()
             try await pc.setRemoteDescription(RTCSessionDescription(type: .offer, sdp: offer))
+            trickle = CallSetup.forwardTrickledCandidates(from: answering, to: pc)
             let answer = try await pc.createAnswer()
             try await pc.setLocalDescription(answer)
             try await answering.sendAnswer(answer.sdp)
