@@ -310,7 +310,11 @@ class WhipServer:
         print(json.dumps({"ready": True, "whip": self.url}), flush=True)
         log(self.peer, f"WHIP endpoint {self.url}")
 
-    def stop(self) -> None:
+    def stop(self, linger: float = 1.5) -> None:
+        """Stop serving; when the peer hung up without a DELETE yet, give its DELETE a moment
+        (a sender closes its connection first and DELETEs right after)."""
+        if self.session_path is not None and not self.deleted.is_set():
+            self.deleted.wait(linger)
         self.httpd.shutdown()
         self.httpd.server_close()
 
