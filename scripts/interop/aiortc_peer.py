@@ -278,13 +278,19 @@ async def run_recv(args: argparse.Namespace) -> int:
     server.start()
     rc = 0
     error: Optional[str] = None
-    try:
-        await asyncio.wait_for(connected.wait(), timeout=args.wait_offer)
-        await asyncio.wait_for(stop.wait(), timeout=args.duration)
-    except asyncio.TimeoutError:
-        if not connected.is_set():
-            error = f"no connected session within {args.wait_offer} s"
-            rc = 2
+    waiters = [asyncio.ensure_future(connected.wait()), asyncio.ensure_future(stop.wait())]
+    await asyncio.wait(waiters, timeout=args.wait_offer, return_when=asyncio.FIRST_COMPLETED)
+    for w in waiters:
+        w.cancel()
+    if not connected.is_set():
+        error = "stopped before a session connected" if stop.is_set() else \
+            f"no connected session within {args.wait_offer} s"
+        rc = 2
+    else:
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=args.duration)
+        except asyncio.TimeoutError:
+            pass
     ic.log(PEER, "stopping: " + ("DELETE or end" if stop.is_set() else "duration over"))
     # Count only what decoded inside the window: snapshot before closing.
     report = decoded.report(args.steady_skip, role="recv", duration=args.duration)
