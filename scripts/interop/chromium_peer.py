@@ -54,6 +54,7 @@ const T = window.T = {samples: [], frames: [], firstFrameWall: null, connectedWa
                       state: "new", error: null};
 const wall = () => performance.timeOrigin + performance.now();
 let pc = null;
+let poller = null;
 
 function waitGathering(p) {
   if (p.iceGatheringState === "complete") return Promise.resolve();
@@ -143,11 +144,11 @@ window.recvOffer = async (sdp) => {
   await pc.setRemoteDescription({type: "offer", sdp});
   await pc.setLocalDescription(await pc.createAnswer());
   await waitGathering(pc);
-  setInterval(poll, 50);
+  poller = setInterval(poll, 50);
   return pc.localDescription.sdp;
 };
 
-window.makeOffer = async (constraints, codecs) => {
+window.makeOffer = async (constraints, codecs, degradation) => {
   let stream;
   try {
     stream = await navigator.mediaDevices.getUserMedia(constraints);
@@ -166,14 +167,22 @@ window.makeOffer = async (constraints, codecs) => {
       if (keep.length) tr.setCodecPreferences(keep);
     }
   }
+  if (degradation) {  // Chromium downscales when the peer gives no bandwidth estimate
+    for (const sender of pc.getSenders()) {
+      if (!sender.track || sender.track.kind !== "video") continue;
+      const p = sender.getParameters();
+      p.degradationPreference = degradation;
+      await sender.setParameters(p).catch(e => { T.error = "setParameters: " + e; });
+    }
+  }
   await pc.setLocalDescription();
   await waitGathering(pc);
-  setInterval(poll, 50);
+  poller = setInterval(poll, 50);
   return {sdp: pc.localDescription.sdp, settings};
 };
 
 window.applyAnswer = async (sdp) => { await pc.setRemoteDescription({type: "answer", sdp}); };
-window.closePc = () => { if (pc) pc.close(); };
+window.closePc = async () => { clearInterval(poller); await poll(); if (pc) pc.close(); };
 </script></body></html>
 """
 
@@ -300,6 +309,10 @@ def recv_report(browser: Browser, decoded: ic.DecodeLog, steady_skip: float, dur
     fps = window = None
     if first_wall is not None:
         steady = [s for s in samples if s["t"] >= first_wall + steady_skip * 1000 and s["fd"] > 0]
+        # The window ends where the count last grew: samples after the sender stopped (until the
+        # DELETE) would stretch it and understate the rate.
+        while len(steady) >= 2 and steady[-2]["fd"] == steady[-1]["fd"]:
+            steady.pop()
         if len(steady) >= 2 and steady[-1]["t"] > steady[0]["t"]:
             window = (steady[-1]["t"] - steady[0]["t"]) / 1000
             fps = round((steady[-1]["fd"] - steady[0]["fd"]) / window, 3)
@@ -393,7 +406,7 @@ def run_send(args: argparse.Namespace) -> int:
     try:
         report["browserVersion"] = browser.version()
         offer_at = time.monotonic()
-        made = browser.call("makeOffer", constraints, codecs)
+        made = browser.call("makeOffer", constraints, codecs, args.degradation_preference)
         if "error" in made:
             raise RuntimeError(f"getUserMedia: {made['error']}")
         report["settings"] = made["settings"]
@@ -414,7 +427,6 @@ def run_send(args: argparse.Namespace) -> int:
             if browser.value("window.T.state") in ("failed", "closed"):
                 raise RuntimeError("connection " + browser.value("window.T.state"))
             time.sleep(0.1)
-        browser.call("poll")
         browser.call("closePc")
     except (RuntimeError, OSError, ValueError, WebDriverException) as e:
         ic.log(PEER, f"send failed: {e}")
@@ -429,7 +441,7 @@ def run_send(args: argparse.Namespace) -> int:
         browser.quit()
         if session:
             ic.whip_delete(session)
-    last = samples[-1] if samples else {}
+    last = max(samples, key=lambda x: x.get("fs", 0)) if samples else {}
     report.update({"videoFramesSent": int(last.get("fs", 0)), "videoFramesEncoded": int(last.get("fe", 0)),
                    "width": int(last.get("sw", 0)), "height": int(last.get("sh", 0)),
                    "audioPacketsSent": int(last.get("aps", 0)), "audioFramesSent": int(last.get("aps", 0)),
@@ -469,6 +481,11 @@ def main() -> int:
     s.add_argument("--codecs", default="",
                    help="comma-separated codec names to keep (e.g. vp8,opus,rtx); default: "
                         "Chromium's own offer, every codec it has")
+    s.add_argument("--degradation-preference", default="maintain-resolution",
+                   choices=["maintain-resolution", "maintain-framerate", "balanced", ""],
+                   help="RTCRtpSendParameters.degradationPreference of the video sender; the "
+                        "default keeps 640x480 when the receiver sends no bandwidth estimate "
+                        "('' leaves Chromium's default, which downscales)")
     s.add_argument("--connect-timeout", type=float, default=10.0,
                    help="seconds from the answer to 'connected' before giving up")
     s.add_argument("--stats", help="JSON report: videoFramesSent, settings, timings")
