@@ -20,7 +20,10 @@ from __future__ import annotations
 import argparse
 import ctypes
 import os
+import re
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from typing import Any, Optional
@@ -261,12 +264,41 @@ SEND_PIPELINE = (
 )
 
 
+def ecdsa_pem() -> tuple[str, str]:
+    """A fresh self-signed P-256 certificate and key (PEM) and its sha-256 fingerprint, from
+    the openssl command line."""
+    with tempfile.TemporaryDirectory(prefix="gst-peer-") as d:
+        key, cert = os.path.join(d, "key.pem"), os.path.join(d, "cert.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                        "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=gst-peer"],
+                       check=True, capture_output=True, timeout=20)
+        out = subprocess.run(["openssl", "x509", "-in", cert, "-noout", "-fingerprint", "-sha256"],
+                             check=True, capture_output=True, text=True, timeout=20).stdout
+        fingerprint = out.strip().split("=", 1)[1].upper()
+        with open(cert, encoding="ascii") as c, open(key, encoding="ascii") as k:
+            return c.read() + k.read(), fingerprint
+
+
+def use_certificate(webrtc: Gst.Element, pem: str) -> None:
+    """webrtcbin's default DTLS certificate is RSA, which aiortc refuses (ECDSA only): hand each
+    DTLS decoder our certificate as it is made, before the fingerprint goes into the SDP."""
+    def added(_bin: Gst.Bin, _sub: Gst.Bin, element: Gst.Element) -> None:  # noqa: ARG001
+        factory = element.get_factory()
+        if factory is not None and factory.get_name() == "dtlssrtpdec":
+            element.set_property("pem", pem)
+    webrtc.connect("deep-element-added", added)
+
+
 def run_send(args: argparse.Namespace) -> int:
     """Offer sendonly VP8+Opus, POST, apply the answer, send --duration s, DELETE."""
     w, h = (int(x) for x in args.size.lower().split("x"))
     pipeline = Gst.parse_launch(SEND_PIPELINE.format(w=w, h=h, fps=args.fps, bitrate=args.bitrate))
     webrtc = pipeline.get_by_name("webrtc")
     restrict_ice(webrtc)
+    fingerprint = None
+    if args.certificate == "ecdsa":
+        pem, fingerprint = ecdsa_pem()
+        use_certificate(webrtc, pem)
     counts = {"video": 0, "audio": 0}
     sending = threading.Event()
     connected = threading.Event()
@@ -317,6 +349,9 @@ def run_send(args: argparse.Namespace) -> int:
         webrtc.emit("set-local-description", offer, p)
         promise_reply(p, "set-local-description")
         sdp = local_sdp_after_gathering(webrtc)
+        if fingerprint:
+            # webrtcbin read the fingerprint off its default certificate before ours went in.
+            sdp = re.sub(r"a=fingerprint:sha-256 [0-9A-Fa-f:]+", f"a=fingerprint:sha-256 {fingerprint}", sdp)
         ic.save_sdp(args.save_offer, sdp)
         answer, session = ic.whip_post(args.whip, sdp)
         ic.save_sdp(args.save_answer, answer)
@@ -376,6 +411,9 @@ def main() -> int:
     s.add_argument("--size", default="640x480", help="picture size WxH")
     s.add_argument("--fps", type=int, default=30, help="frames a second of videotestsrc")
     s.add_argument("--bitrate", type=int, default=1_000_000, help="vp8enc target bitrate, bit/s")
+    s.add_argument("--certificate", choices=["ecdsa", "default"], default="ecdsa",
+                   help="DTLS certificate: a P-256 one made with openssl (aiortc accepts only "
+                        "ECDSA), or webrtcbin's built-in RSA one")
     s.add_argument("--connect-timeout", type=float, default=10.0,
                    help="seconds from the answer to 'connected' before giving up")
     s.add_argument("--stats", help="JSON report: videoFramesSent, audioFramesSent, timings")
