@@ -22,7 +22,6 @@ import fractions
 import math
 import os
 import sys
-import threading
 import time
 from typing import Any, Optional
 
@@ -221,7 +220,7 @@ async def run_send(args: argparse.Namespace) -> int:
         report["postToAnswerMs"] = round((time.monotonic() - posted) * 1000, 1)
         ic.save_sdp(args.save_answer, answer)
         await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
-        done, _ = await asyncio.wait(
+        await asyncio.wait(
             [asyncio.create_task(connected.wait()), asyncio.create_task(failed.wait())],
             timeout=args.connect_timeout, return_when=asyncio.FIRST_COMPLETED)
         if not connected.is_set():
