@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import json
 import os
 import re
 import subprocess
@@ -386,6 +387,40 @@ def run_send(args: argparse.Namespace) -> int:
     return rc
 
 
+def run_read_ivf(args: argparse.Namespace) -> int:
+    """Decode a VP8 IVF file (e.g. from `tincan capture --video-out x.ivf`) and print the
+    burned-in frame numbers: checks that the receivers read Tincan's own picture."""
+    pipeline = Gst.Pipeline.new("ivf")
+    src = Gst.ElementFactory.make("filesrc")
+    src.set_property("location", args.file)
+    parse, dec, sink = (Gst.ElementFactory.make(n) for n in ("ivfparse", "vp8dec", "appsink"))
+    sink.set_property("sync", False)
+    for e in (src, parse, dec, sink):
+        pipeline.add(e)
+    src.link(parse)
+    parse.link(dec)
+    dec.link(sink)
+    pipeline.set_state(Gst.State.PLAYING)
+    counters: list[Optional[int]] = []
+    size = (0, 0)
+    while (sample := sink.emit("try-pull-sample", 5 * Gst.SECOND)) is not None:
+        info = GstVideo.VideoInfo.new_from_caps(sample.get_caps())
+        size = (info.width, info.height)
+        buf = sample.get_buffer()
+        ok, m = buf.map(Gst.MapFlags.READ)
+        if ok:
+            try:
+                found = ic.read_pattern(m.data, info.width, info.height, info.stride[0])
+            finally:
+                buf.unmap(m)
+            counters.append(found[0] if found else None)
+    err = bus_error(pipeline)
+    pipeline.set_state(Gst.State.NULL)
+    print(json.dumps({"frames": len(counters), "width": size[0], "height": size[1], "counters": counters,
+                      **({"error": err} if err else {})}))
+    return 1 if err or not counters else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -419,8 +454,12 @@ def main() -> int:
     s.add_argument("--stats", help="JSON report: videoFramesSent, audioFramesSent, timings")
     s.add_argument("--save-offer", help="write the offer POSTed here, bytes unchanged")
     s.add_argument("--save-answer", help="write the answer received here, bytes unchanged")
+    i = sub.add_parser("read-ivf", help="decode a VP8 IVF file and print its burned-in frame numbers")
+    i.add_argument("file")
     args = parser.parse_args()
     Gst.init(None)
+    if args.mode == "read-ivf":
+        return run_read_ivf(args)
     if args.mode == "recv":
         return Receiver(args).run()
     return run_send(args)
