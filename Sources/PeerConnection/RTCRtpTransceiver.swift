@@ -1,21 +1,9 @@
 import MediaCapture
+import SDP
 
-/// `RTCRtpTransceiverDirection` (WebRTC 1.0 §5.4.1).
-public enum RTCRtpTransceiverDirection: String, Sendable, CaseIterable {
-    case sendrecv, sendonly, recvonly, inactive
-
-    public var sends: Bool { self == .sendrecv || self == .sendonly }
-    public var receives: Bool { self == .sendrecv || self == .recvonly }
-
-    public init(sends: Bool, receives: Bool) {
-        switch (sends, receives) {
-        case (true, true): self = .sendrecv
-        case (true, false): self = .sendonly
-        case (false, true): self = .recvonly
-        case (false, false): self = .inactive
-        }
-    }
-}
+/// `RTCRtpTransceiverDirection` (WebRTC 1.0 §5.4.1) has the values and meaning of the SDP
+/// direction attributes (sendrecv, sendonly, recvonly, inactive).
+public typealias RTCRtpTransceiverDirection = MediaDirection
 
 /// One m-section's worth of media (WebRTC 1.0 §5.4): a sender, a receiver, a direction and,
 /// once negotiated, a mid. Value type kept inside the peer connection's state.

@@ -16,19 +16,18 @@ enum SessionNegotiation {
     ]
 
     static func capabilities(for kind: RTPStreamParameters.Kind, direction: RTCRtpTransceiverDirection) -> MediaCapabilities {
-        let sdpDirection = MediaDirection(rawValue: direction.rawValue) ?? .sendrecv
         switch kind {
         case .video:
             return MediaCapabilities(kind: .video, codecs: [
                 RTPCodec(payloadType: 96, name: "VP8", clockRate: 90000, feedback: videoFeedback),
                 .rtx(payloadType: 97, for: 96),
-            ], headerExtensions: headerExtensions, direction: sdpDirection)
+            ], headerExtensions: headerExtensions, direction: direction)
         case .audio:
             // Chromium accepts Opus only written exactly `opus/48000/2` (notes/interop.md).
             return MediaCapabilities(kind: .audio, codecs: [
                 RTPCodec(payloadType: 111, name: "opus", clockRate: 48000, channels: 2,
                          parameters: FormatParameters([("minptime", "10"), ("useinbandfec", "1")])),
-            ], headerExtensions: headerExtensions, direction: sdpDirection)
+            ], headerExtensions: headerExtensions, direction: direction)
         }
     }
 

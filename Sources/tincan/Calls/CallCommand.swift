@@ -28,47 +28,21 @@ struct CallCommand: AsyncParsableCommand {
     @Flag(help: "Answer the other side's offer instead of offering.")
     var answer = false
 
-    @Option(help: ArgumentHelp("MediaStreamConstraints as JSON.", valueName: "json"))
-    var constraints = #"{"video": true, "audio": true}"#
-
-    @Option(help: ArgumentHelp("Seconds of call after connecting (default: until Ctrl-C or the peer hangs up).", valueName: "seconds"))
-    var duration: Double?
-
-    @Option(name: .customLong("max-bitrate"), help: ArgumentHelp("Video bitrate cap in bit/s.", valueName: "bps"))
-    var maxBitrate: Int?
-
-    @Option(name: .customLong("video-out"), help: ArgumentHelp("Record the other side's video: .y4m or .ivf.", valueName: "file"))
-    var videoOut: String?
-
-    @Option(name: .customLong("audio-out"), help: ArgumentHelp("Record the other side's audio: .wav or .ogg.", valueName: "file"))
-    var audioOut: String?
-
-    @Option(name: .customLong("stats-json"), help: ArgumentHelp("Write the final getStats() and a summary here.", valueName: "file"))
-    var statsJSON: String?
+    @OptionGroup var sending: SendingOptions
+    @OptionGroup var recording: RecordingOptions
+    @OptionGroup var session: SessionOptions
 
     func validate() throws {
         try signaling.validate(offering: !answer)
-        if let duration, !(duration > 0 && duration <= 24 * 3600) { throw ValidationError("--duration must be between 0 and 86400 seconds") }
     }
 
     func run() async throws {
-        let stream = try await CallSetup.getUserMedia(deviceOptions: deviceOptions, permissionOptions: permissionOptions, constraints: constraints)
-        var config = RTCConfiguration()
-        config.maxBitrate = maxBitrate
-        config.loopbackCandidates = signaling.loopbackPolicy
-        let pc = try RTCPeerConnection(configuration: config)
+        let stream = try await CallSetup.getUserMedia(deviceOptions: deviceOptions, permissionOptions: permissionOptions, constraints: sending.constraints)
+        let pc = try CallSetup.peerConnection(signaling, maxBitrate: sending.maxBitrate)
         let monitor = CallMonitor()
-        let recorder = ReceivedMediaRecorder(videoPath: videoOut, audioPath: audioOut)
-        let tracks = Task {
-            for await event in pc.events {
-                if case .track(let receiver, _) = event {
-                    monitor.watch(receiver)
-                    recorder.attach(receiver)
-                }
-            }
-        }
+        let (tracks, recorder) = recording.watchTracks(of: pc, monitor: monitor)
         defer { tracks.cancel() }
-        let session = CallSession(pc: pc, stream: stream, duration: duration, monitor: monitor)
+        let call = CallSession(pc: pc, stream: stream, duration: session.duration, monitor: monitor)
         let channel: any Sendable
         let offerAt: UInt64
         var trickle: Task<Void, Never>?
@@ -108,13 +82,13 @@ struct CallCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         Output.stderr("tincan: connected")
-        await session.run(hangups: CallSetup.hangups(of: channel))
+        await call.run(hangups: CallSetup.hangups(of: channel))
         let stats = pc.getStats()
-        await session.end(exchange: channel)
+        await call.end(exchange: channel)
         for e in recorder.finish() { Output.stderr("tincan: recording: \(e)") }
         let received = monitor.report(offerAt: offerAt, stats: stats)
         let summary = JSONValue.object([("sent", CallSetup.senderSummary(stats)), ("received", received)])
         print(summary.serialized)
-        if let statsJSON { try CallSetup.write(.object([("stats", stats.json)]), to: statsJSON, flattening: summary) }
+        if let statsJSON = session.statsJSON { try CallSetup.write(.object([("stats", stats.json)]), to: statsJSON, flattening: summary) }
     }
 }

@@ -22,52 +22,27 @@ struct RecvCommand: AsyncParsableCommand {
 
     @OptionGroup var signaling: SignalingOptions
 
-    @Option(help: ArgumentHelp("Seconds to receive after connecting (default: until the sender hangs up or Ctrl-C).", valueName: "seconds"))
-    var duration: Double?
-
-    @Option(name: .customLong("video-out"), help: ArgumentHelp("Record the video: .y4m raw, .ivf VP8.", valueName: "file"))
-    var videoOut: String?
-
-    @Option(name: .customLong("audio-out"), help: ArgumentHelp("Record the audio: .wav raw, .ogg Opus.", valueName: "file"))
-    var audioOut: String?
+    @OptionGroup var recording: RecordingOptions
+    @OptionGroup var session: SessionOptions
 
     @Option(help: ArgumentHelp("Also write the report (JSON) to this file.", valueName: "file"))
     var report: String?
 
-    @Option(name: .customLong("stats-json"), help: ArgumentHelp("Write the final getStats() here.", valueName: "file"))
-    var statsJSON: String?
-
     func validate() throws {
         try signaling.validate(offering: false)
-        if let duration, !(duration > 0 && duration <= 24 * 3600) { throw ValidationError("--duration must be between 0 and 86400 seconds") }
-        for (flag, path, kinds) in [("--video-out", videoOut, ["y4m", "ivf"]), ("--audio-out", audioOut, ["wav", "ogg"])] {
-            if let path, !kinds.contains(path.split(separator: ".").last?.lowercased() ?? "") {
-                throw ValidationError("\(flag) \(path): use a .\(kinds.joined(separator: " or .")) file")
-            }
-        }
     }
 
     func run() async throws {
-        var config = RTCConfiguration()
-        config.loopbackCandidates = signaling.loopbackPolicy
-        let pc = try RTCPeerConnection(configuration: config)
+        let pc = try CallSetup.peerConnection(signaling)
         let answering = try signaling.offerAnswering()
         if let endpoint = answering as? WHIPEndpoint {
             try await endpoint.start()
             Output.stderr("tincan: WHIP endpoint at \(endpoint.endpointURL ?? "?"), waiting for an offer")
         }
         let monitor = CallMonitor()
-        let recorder = ReceivedMediaRecorder(videoPath: videoOut, audioPath: audioOut)
-        let tracks = Task {
-            for await event in pc.events {
-                if case .track(let receiver, _) = event {
-                    monitor.watch(receiver)
-                    recorder.attach(receiver)
-                }
-            }
-        }
+        let (tracks, recorder) = recording.watchTracks(of: pc, monitor: monitor)
         defer { tracks.cancel() }
-        let session = CallSession(pc: pc, stream: nil, duration: duration, monitor: monitor)
+        let call = CallSession(pc: pc, stream: nil, duration: session.duration, monitor: monitor)
         let offerAt: UInt64
         var trickle: Task<Void, Never>?
         defer { trickle?.cancel() }
@@ -82,19 +57,19 @@ struct RecvCommand: AsyncParsableCommand {
             try await pc.waitUntilConnected(timeout: .seconds(20))
         } catch {
             Output.stderr("tincan: the call did not start: \(error)")
-            await session.end(exchange: answering)
+            await call.end(exchange: answering)
             throw ExitCode(1)
         }
         Output.stderr("tincan: connected, receiving")
-        await session.run(hangups: CallSetup.hangups(of: answering))
+        await call.run(hangups: CallSetup.hangups(of: answering))
         let stats = pc.getStats()
-        await session.end(exchange: answering)
+        await call.end(exchange: answering)
         let errors = recorder.finish()
         for e in errors { Output.stderr("tincan: recording: \(e)") }
         let result = monitor.report(offerAt: offerAt, stats: stats)
         print(result.serialized)
         if let report { try Data(result.serialized.utf8).write(to: URL(fileURLWithPath: report)) }
-        if let statsJSON { try Data(stats.json.serialized.utf8).write(to: URL(fileURLWithPath: statsJSON)) }
+        if let statsJSON = session.statsJSON { try Data(stats.json.serialized.utf8).write(to: URL(fileURLWithPath: statsJSON)) }
         if monitor.decodedFrames == 0 && stats.first(type: "inbound-rtp", kind: "video") != nil {
             Output.stderr("tincan: no video frame was decoded")
             throw ExitCode(1)

@@ -28,35 +28,19 @@ struct SendCommand: AsyncParsableCommand {
     @OptionGroup var permissionOptions: PermissionOptions
     @OptionGroup var signaling: SignalingOptions
 
-    @Option(help: ArgumentHelp("MediaStreamConstraints as JSON.", valueName: "json"))
-    var constraints = #"{"video": true, "audio": true}"#
-
-    @Option(help: ArgumentHelp("Seconds to send after connecting (default: until Ctrl-C or the peer hangs up).", valueName: "seconds"))
-    var duration: Double?
-
-    @Option(name: .customLong("max-bitrate"), help: ArgumentHelp("Video bitrate cap in bit/s (REMB from the peer can only lower it).", valueName: "bps"))
-    var maxBitrate: Int?
-
-    @Option(name: .customLong("stats-json"), help: ArgumentHelp("Write the final getStats() and a summary (videoFramesSent, ...) here.", valueName: "file"))
-    var statsJSON: String?
+    @OptionGroup var sending: SendingOptions
+    @OptionGroup var session: SessionOptions
 
     func validate() throws {
         try signaling.validate(offering: true)
-        if let duration, !(duration > 0 && duration <= 24 * 3600) { throw ValidationError("--duration must be between 0 and 86400 seconds") }
-        if let maxBitrate, !(10_000...50_000_000).contains(maxBitrate) {
-            throw ValidationError("--max-bitrate is in bits per second, between 10000 and 50000000")
-        }
     }
 
     func run() async throws {
-        let stream = try await CallSetup.getUserMedia(deviceOptions: deviceOptions, permissionOptions: permissionOptions, constraints: constraints)
-        var config = RTCConfiguration()
-        config.maxBitrate = maxBitrate
-        config.loopbackCandidates = signaling.loopbackPolicy
-        let pc = try RTCPeerConnection(configuration: config)
+        let stream = try await CallSetup.getUserMedia(deviceOptions: deviceOptions, permissionOptions: permissionOptions, constraints: sending.constraints)
+        let pc = try CallSetup.peerConnection(signaling, maxBitrate: sending.maxBitrate)
         for track in stream.getTracks() { try pc.addTransceiver(track, direction: .sendonly) }
         let exchange = try signaling.offerExchange()
-        let session = CallSession(pc: pc, stream: stream, duration: duration)
+        let call = CallSession(pc: pc, stream: stream, duration: session.duration)
         do {
             let offer = try await pc.createOffer()
             try await pc.setLocalDescription(offer)
@@ -65,16 +49,16 @@ struct SendCommand: AsyncParsableCommand {
             try await pc.waitUntilConnected(timeout: .seconds(20))
         } catch {
             Output.stderr("tincan: the call did not start: \(error)")
-            await session.end(exchange: exchange)
+            await call.end(exchange: exchange)
             throw ExitCode(1)
         }
         Output.stderr("tincan: connected, sending")
-        await session.run(hangups: CallSetup.hangups(of: exchange))
+        await call.run(hangups: CallSetup.hangups(of: exchange))
         let stats = pc.getStats()
-        await session.end(exchange: exchange)
+        await call.end(exchange: exchange)
         let summary = CallSetup.senderSummary(stats)
         print(summary.serialized)
-        if let statsJSON {
+        if let statsJSON = session.statsJSON {
             try CallSetup.write(.object([("summary", summary), ("stats", stats.json)]), to: statsJSON, flattening: summary)
         }
     }
