@@ -29,6 +29,11 @@ public final class RTCRtpReceiver: Sendable {
         var buffer: Buffer?
         var decoders = Decoders()
         var videoSinks: [@Sendable (VideoFrame) -> Void] = []
+        var encodedVideoSinks: [@Sendable (EncodedVideoFrame) -> Void] = []
+        var encodedAudioSinks: [@Sendable (EncodedAudioFrame) -> Void] = []
+        /// The RTP timestamp unwrapped from the first frame's, for media times in files.
+        var lastRTPTimestamp: UInt32?
+        var mediaTime: Int64 = 0
         var audioSinks: [@Sendable (AudioFrame) -> Void] = []
         var framesDecoded: Int64 = 0
         var keyFramesDecoded: Int64 = 0
@@ -69,6 +74,20 @@ public final class RTCRtpReceiver: Sendable {
 
     /// Decoded pictures, on the network task: keep the sink short.
     public func addVideoSink(_ sink: @escaping @Sendable (VideoFrame) -> Void) { state.withLock { $0.videoSinks.append(sink) } }
+    /// The frames as received (VP8 as sent, after each decodes), to record without
+    /// re-encoding; timestamps are nanoseconds of media time from the first frame.
+    public func addEncodedVideoSink(_ sink: @escaping @Sendable (EncodedVideoFrame) -> Void) { state.withLock { $0.encodedVideoSinks.append(sink) } }
+    /// The Opus packets as received, with their media time.
+    public func addEncodedAudioSink(_ sink: @escaping @Sendable (EncodedAudioFrame) -> Void) { state.withLock { $0.encodedAudioSinks.append(sink) } }
+
+    /// Media time of an RTP timestamp, in ns since the first frame (RFC 3550 §5.1: the
+    /// timestamp wraps; consecutive frames are never half the range apart).
+    private static func mediaNanoseconds(_ s: inout State, _ rtp: UInt32) -> UInt64 {
+        if let last = s.lastRTPTimestamp { s.mediaTime += Int64(Int32(bitPattern: rtp &- last)) }
+        s.lastRTPTimestamp = rtp
+        return UInt64(max(0, s.mediaTime)) * 1_000_000_000 / UInt64(max(1, s.parameters.clockRate))
+    }
+
     /// Decoded 48 kHz audio, 20 ms at a time.
     public func addAudioSink(_ sink: @escaping @Sendable (AudioFrame) -> Void) { state.withLock { $0.audioSinks.append(sink) } }
 
@@ -143,6 +162,11 @@ public final class RTCRtpReceiver: Sendable {
                     s.recentFrames.append(arrival)
                     s.recentFrames.removeAll { arrival &- $0 > 1_000_000_000 }
                     for sink in s.videoSinks { sink(picture) }
+                    if !s.encodedVideoSinks.isEmpty {
+                        let encoded = EncodedVideoFrame(data: bytes, timestamp: mediaNanoseconds(&s, frame.timestamp),
+                                                        isKeyframe: frame.isKeyframe, width: picture.width, height: picture.height)
+                        for sink in s.encodedVideoSinks { sink(encoded) }
+                    }
                 }
             } catch {
                 s.decodeErrors += 1
@@ -157,6 +181,11 @@ public final class RTCRtpReceiver: Sendable {
             s.audioSamples += Int64(audio.frameCount)
             if s.firstFrameAt == nil { s.firstFrameAt = arrival }
             for sink in s.audioSinks { sink(audio) }
+            if !s.encodedAudioSinks.isEmpty {
+                let encoded = EncodedAudioFrame(data: bytes, timestamp: mediaNanoseconds(&s, frame.timestamp),
+                                                sampleCount: audio.frameCount, channelCount: audio.channelCount)
+                for sink in s.encodedAudioSinks { sink(encoded) }
+            }
         }
     }
 

@@ -61,6 +61,25 @@ enum TincanBinary {
     }
 }
 
+/// Runs a tool from Debian's packages (vpx-tools, opus-tools; scripts/install-deps installs
+/// them), returning its exit status and combined output.
+enum DebianTool {
+    static func run(_ name: String, _ args: [String]) throws -> (status: Int32, output: String) {
+        let path = ["/usr/bin/", "/usr/local/bin/"].map { $0 + name }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let path else { throw CLIError("\(name) not found: run scripts/install-deps") }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
+
 struct CLIError: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }
@@ -271,19 +290,7 @@ func temporaryDirectory() throws -> URL {
 }
 
 @Suite struct SyntheticPatternThroughVP8Tests {
-    /// Runs a tool from the Debian vpx-tools package (scripts/install-deps installs it).
-    func tool(_ name: String, _ args: [String]) throws -> Int32 {
-        let path = ["/usr/bin/", "/usr/local/bin/"].map { $0 + name }.first { FileManager.default.isExecutableFile(atPath: $0) }
-        guard let path else { throw CLIError("\(name) not found: run scripts/install-deps (Debian package vpx-tools)") }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = args
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        return p.terminationStatus
-    }
+    func tool(_ name: String, _ args: [String]) throws -> Int32 { try DebianTool.run(name, args).status }
 
     @Test("The burned-in frame counter reads back from every picture after lossy VP8 at 60 kbit/s (vpxenc/vpxdec)")
     func counterSurvivesVP8() throws {

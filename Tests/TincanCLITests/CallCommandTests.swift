@@ -109,4 +109,26 @@ import Testing
         #expect(offerText.contains("a=candidate:") && offerText.contains(" 127.0.0.1 "), "\(offerText)")
         #expect(recv.stdout.contains("\"videoFramesDecoded\""), "\(recv.stdout)")
     }
+
+    @Test("tincan recv records VP8 to IVF and Opus to Ogg as received (no re-encoding): vpxdec and opusinfo read them")
+    func recordsWithoutReencoding() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let offer = dir.appendingPathComponent("offer.sdp").path, answer = dir.appendingPathComponent("answer.sdp").path
+        let ivf = dir.appendingPathComponent("in.ivf").path, ogg = dir.appendingPathComponent("in.ogg").path
+        let recv = try Background(["recv", "--offer-in", offer, "--answer-out", answer, "--duration", "3",
+                                   "--video-out", ivf, "--audio-out", ogg], in: dir, name: "recv")
+        let send = try Background(["send", "--fake-devices", "--allow", "camera,microphone", "--offer-out", offer, "--answer-in", answer,
+                                   "--duration", "4", "--constraints", #"{"video": {"width": 320, "height": 240, "frameRate": {"ideal": 10}}, "audio": true}"#],
+                                  in: dir, name: "send")
+        #expect(recv.wait(seconds: 30) && recv.process.terminationStatus == 0, "recv: \(recv.stderr)")
+        _ = send.wait(seconds: 30)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(recv.stdout.utf8)) as? [String: Any], "\(recv.stdout)")
+        let decoded = report["videoFramesDecoded"] as? Int ?? 0
+        #expect(decoded >= 25)
+        let vpx = try DebianTool.run("vpxdec", ["--summary", "-o", "/dev/null", ivf])
+        #expect(vpx.output.contains("\(decoded) decoded frames"), "vpxdec: \(vpx.output)")
+        let info = try DebianTool.run("opusinfo", [ogg])
+        #expect(info.output.contains("Playback length: 0m:02") || info.output.contains("Playback length: 0m:03"), "opusinfo: \(info.output)")
+    }
 }

@@ -6,21 +6,7 @@ import Testing
 /// encoder (W3C mediacapture-main §4.3.8 frameRate; the track decimates 30 -> 10 fps), and
 /// the files play in the reference tools (vpx-tools, opus-tools).
 @Suite struct EncodedCaptureTests {
-    /// Runs a Debian tool, returning its exit status and combined output.
-    func tool(_ name: String, _ args: [String]) throws -> (Int32, String) {
-        let path = ["/usr/bin/", "/usr/local/bin/"].map { $0 + name }.first { FileManager.default.isExecutableFile(atPath: $0) }
-        guard let path else { throw CLIError("\(name) not found: run scripts/install-deps") }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
+    func tool(_ name: String, _ args: [String]) throws -> (Int32, String) { try DebianTool.run(name, args) }
 
     func capture(_ constraints: String, seconds: Int, video: String, audio: String? = nil, in dir: URL) throws {
         var args = ["capture", "--fake-devices", "--allow", "camera,microphone", "--constraints", constraints,
