@@ -131,4 +131,34 @@ import Testing
         let info = try DebianTool.run("opusinfo", [ogg])
         #expect(info.output.contains("Playback length: 0m:02") || info.output.contains("Playback length: 0m:03"), "opusinfo: \(info.output)")
     }
+
+    @Test("two tincan calls through a tincan-signal room: each decodes the other's video and audio")
+    func callThroughRoom() throws {
+        guard let tincan = TincanBinary.path else { throw CLIError("tincan binary not found") }
+        let signalPath = URL(fileURLWithPath: tincan).deletingLastPathComponent().appendingPathComponent("tincan-signal").path
+        guard FileManager.default.isExecutableFile(atPath: signalPath) else { throw CLIError("tincan-signal not built next to tincan") }
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = Self.freePort()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: signalPath)
+        server.arguments = ["serve", "--listen", "127.0.0.1:\(port)"]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer { server.terminate(); server.waitUntilExit() }
+        Thread.sleep(forTimeInterval: 1)
+        let common = ["call", "--fake-devices", "--allow", "camera,microphone", "--signal", "ws://127.0.0.1:\(port)", "--room", "kitchen",
+                      "--duration", "3", "--constraints", #"{"video": {"width": 320, "height": 240}, "audio": true}"#]
+        let offerer = try Background(common, in: dir, name: "offerer")
+        let answerer = try Background(common + ["--answer"], in: dir, name: "answerer")
+        #expect(offerer.wait(seconds: 30) && offerer.process.terminationStatus == 0, "offerer: \(offerer.stderr)")
+        #expect(answerer.wait(seconds: 30) && answerer.process.terminationStatus == 0, "answerer: \(answerer.stderr)")
+        for side in [offerer, answerer] {
+            let summary = try JSONSerialization.jsonObject(with: Data(side.stdout.utf8)) as? [String: Any]
+            let received = summary?["received"] as? [String: Any]
+            #expect((received?["videoFramesDecoded"] as? Int ?? 0) >= 45, "\(side.stdout)")
+            #expect((received?["audioFramesDecoded"] as? Int ?? 0) >= 100, "\(side.stdout)")
+        }
+    }
 }
