@@ -370,7 +370,12 @@ public final class RTCPeerConnection: Sendable {
                 for packet in r.poll() { await transport.send(packet, isRTCP: true) }
             }
             tick += 1
-            if tick % 50 == 1 { for s in senders { await s.sendReport() } }
+            if tick % 50 == 1 {
+                for s in senders { await s.sendReport() }
+                for r in receivers {
+                    if let remb = r.estimatedMaximumBitrate(configuration.receiveBitrate) { await transport.send(remb, isRTCP: true) }
+                }
+            }
         }
     }
 

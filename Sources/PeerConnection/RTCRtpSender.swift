@@ -19,6 +19,9 @@ public final class RTCRtpSender: Sendable {
         var pump: Task<Void, Never>
         var videoWorker: VP8EncoderWorker?
         var audioWorker: OpusEncoderWorker?
+        /// The encoder's bitrate without feedback: by size and frame rate, within the cap.
+        var baseBitrate = 0
+        var currentTarget = 0
     }
 
     private struct State: Sendable {
@@ -83,9 +86,11 @@ public final class RTCRtpSender: Sendable {
             let pump = Task { [self] in
                 for await frame in worker.frames { await send(video: frame) }
             }
+            let base = min(VP8Encoder.defaultBitrate(width: vc.width, height: vc.height, frameRate: vc.frameRate), vc.maxBitrate)
             state.withLock {
                 $0.rtp = rtp
-                $0.running = Running(parameters: parameters, transport: transport, sinkToken: token, pump: pump, videoWorker: worker)
+                $0.running = Running(parameters: parameters, transport: transport, sinkToken: token, pump: pump, videoWorker: worker,
+                                     baseBitrate: base, currentTarget: base)
             }
         } else {
             guard settings.sampleRate == nil || settings.sampleRate == OpusEncoder.sampleRate else {
@@ -157,20 +162,27 @@ public final class RTCRtpSender: Sendable {
     func handleRTCP(_ packets: [RTCPPacket]) async {
         var retransmissions: [[UInt8]] = []
         let outcome: (RTCDtlsTransport, RTPSenderFeedback, Running, Int?)? = state.withLock { s in
-            guard let running = s.running, var rtp = s.rtp else { return nil }
+            guard var running = s.running, var rtp = s.rtp else { return nil }
             guard let feedback = try? rtp.handleRTCP(packets, at: MediaClock.now(), emit: { retransmissions.append(Array($0)) }) else { return nil }
             s.rtp = rtp
-            if let remb = feedback.estimatedMaximumBitrate { s.remb = remb }
-            return (running.transport, feedback, running, s.maxBitrate)
+            var newTarget: Int?
+            if let remb = feedback.estimatedMaximumBitrate {
+                s.remb = remb
+                // REMB is the receiver's ceiling: it lowers the bitrate, never raises it above
+                // what the picture needs (or the user's --max-bitrate).
+                let target = max(50_000, min(running.baseBitrate, Int(clamping: remb)))
+                if target != running.currentTarget {
+                    running.currentTarget = target
+                    newTarget = target
+                    s.running = running
+                }
+            }
+            return (running.transport, feedback, running, newTarget)
         }
-        guard let (transport, feedback, running, cap) = outcome else { return }
+        guard let (transport, feedback, running, newTarget) = outcome else { return }
         for p in retransmissions { await transport.send(p, isRTCP: false) }
         if feedback.keyframeRequest != nil { running.videoWorker?.requestKeyframe() }
-        if let remb = feedback.estimatedMaximumBitrate, let worker = running.videoWorker {
-            // REMB is the receiver's ceiling; the user's --max-bitrate stays the hard cap.
-            let target = min(Int(clamping: remb), cap ?? VP8Encoder.defaultMaxBitrate)
-            worker.setTargetBitrate(max(target, 50_000))
-        }
+        if let newTarget { running.videoWorker?.setTargetBitrate(newTarget) }
     }
 
     /// An SR + SDES CNAME (RFC 3550 §6.4.1), sent about once a second per stream.

@@ -67,6 +67,11 @@ struct CallCommand: AsyncParsableCommand {
                 let exchange = try signaling.offerExchange()
                 channel = exchange
                 for track in stream.getTracks() { try pc.addTrack(track) }
+                if let room = exchange as? RoomClient {
+                    // Wait for the other peer first: the offer-to-first-frame time is the call's, not the wait's.
+                    try await room.join(role: .offerer)
+                    _ = try await room.waitForPeer()
+                }
                 offerAt = MonotonicClock.now()
                 let offer = try await pc.createOffer()
                 try await pc.setLocalDescription(offer)
