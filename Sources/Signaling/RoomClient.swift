@@ -45,6 +45,7 @@ public final class RoomClient: OfferExchange, OfferAnswering, Sendable {
         var connection: Task<Void, Never>?
         var joined: JoinedRoom?
         var joining = false
+        var role: PeerRole = .any
         var others: [PeerInfo] = []
         var closed = false
     }
@@ -89,6 +90,7 @@ public final class RoomClient: OfferExchange, OfferAnswering, Sendable {
             if let joined = s.joined { return joined }
             if s.joining { throw SignalingError.misuse("join is already in progress") }
             s.joining = true
+            s.role = role
             return nil
         }
         if let alreadyJoined { return alreadyJoined }
@@ -205,6 +207,16 @@ public final class RoomClient: OfferExchange, OfferAnswering, Sendable {
         answers.fail(error)
     }
 
+    /// Two offerers would wait for answers forever, two answerers for offers: say so.
+    private func checkRoles(_ other: PeerInfo) {
+        let mine = state.withLock { $0.role }
+        if mine == .offerer && other.role == .offerer {
+            answers.fail(SignalingError.server(code: "glare", message: "the other peer in room \(room) also offers; one side must answer"))
+        } else if mine == .answerer && other.role == .answerer {
+            offers.fail(SignalingError.server(code: "glare", message: "the other peer in room \(room) also waits for an offer; one side must offer"))
+        }
+    }
+
     private func dispatch(_ text: String) {
         let message: SignalMessage
         do {
@@ -217,9 +229,11 @@ public final class RoomClient: OfferExchange, OfferAnswering, Sendable {
         case .joined(_, let id, let peers):
             state.withLock { $0.others = peers }
             joinedBox.put(JoinedRoom(id: id, peers: peers))
+            peers.forEach(checkRoles)
         case .peerJoined(let peer):
             state.withLock { $0.others.append(peer) }
             peerArrivals.put(peer)
+            checkRoles(peer)
         case .peerLeft(let id):
             state.withLock { $0.others.removeAll { $0.id == id } }
         case .offer(let sdp, _):

@@ -63,6 +63,8 @@ enum SignalBinary {
         for word in ["--listen", "--token", "--max-message-bytes", "--whip-timeout", "/whip/", "Examples"] { #expect(serve.text.contains(word), "\(word)") }
         let answer = try SignalBinary.run(["answer", "--help"])
         #expect(answer.status == 0 && answer.text.contains("--answer-command"))
+        let whip = try SignalBinary.run(["whip", "--help"])
+        #expect(whip.status == 0 && whip.text.contains("--endpoint") && whip.text.contains("--delete"))
     }
 
     @Test("encode | decode through the binary is byte-exact; a damaged paste exits 1 naming the chunk")
@@ -114,5 +116,9 @@ enum SignalBinary {
         #expect(result.stdout == Data(expected.utf8))
         answerer.waitUntilExit()
         #expect(answerer.terminationStatus == 0)
+        // The answerer left: a WHIP offer to the room is refused, the status and text on stderr.
+        let whip = try SignalBinary.run(["whip", "--endpoint", "http://127.0.0.1:\(port)/whip/cli"], input: Data(sampleOffer.utf8))
+        #expect(whip.status == 1)
+        #expect(whip.stderr.contains("HTTP 404: no peer is waiting in room cli"), "\(whip.stderr)")
     }
 }

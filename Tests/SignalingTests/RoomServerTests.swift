@@ -149,3 +149,22 @@ import Testing
         }
     }
 }
+
+@Suite(.timeLimit(.minutes(1))) struct RoomRoleTests {
+    @Test("two offerers in one room are told at once instead of waiting for answers forever")
+    func twoOfferers() async throws {
+        try await withServer { port in
+            let a = try RoomClient(url: "ws://127.0.0.1:\(port)", room: "glare", timeout: .seconds(5))
+            let b = try RoomClient(url: "ws://127.0.0.1:\(port)", room: "glare", timeout: .seconds(5))
+            try await a.join(role: .offerer)
+            do {
+                _ = try await b.exchange(offer: "v=0\r\n")
+                Issue.record("two offerers exchanged")
+            } catch let SignalingError.server(code, message) {
+                #expect(code == "glare")
+                #expect(message.contains("also offers"))
+            }
+            try await a.close(); try await b.close()
+        }
+    }
+}

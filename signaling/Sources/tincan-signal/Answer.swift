@@ -38,7 +38,7 @@ struct Answer: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Wait for the answer in this file (with --offer-out).", valueName: "file"))
     var answerIn: String?
 
-    @Flag(help: "After answering, stay in the room until the other peer says bye (then exit 0).")
+    @Flag(help: "After answering, stay in the room until the other peer says bye, or until Ctrl-C / SIGTERM (then say bye); exit 0.")
     var stay = false
 
     func validate() throws {
@@ -64,10 +64,13 @@ struct Answer: AsyncParsableCommand {
                 }
                 try await client.sendAnswer(answer)
                 if stay {
-                    for await bye in client.byes {
-                        printError("the other peer said bye" + (bye.reason.map { " (\($0))" } ?? ""))
-                        break
+                    let interrupted = await Interrupt.race {
+                        for await bye in client.byes {
+                            printError("the other peer said bye" + (bye.reason.map { " (\($0))" } ?? ""))
+                            break
+                        }
                     }
+                    if interrupted { printError("interrupted: saying bye") }
                 }
                 try await client.close()
             } catch {
@@ -95,10 +98,10 @@ struct Answer: AsyncParsableCommand {
         let data = stdout.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw CLIFailure("tincan-signal: the answer command exited with status \(process.terminationStatus); no answer was sent")
+            throw CLIFailure("the answer command exited with status \(process.terminationStatus); no answer was sent")
         }
         guard let answer = String(data: data, encoding: .utf8), !answer.isEmpty else {
-            throw CLIFailure("tincan-signal: the answer command printed no answer (or not UTF-8 text)")
+            throw CLIFailure("the answer command printed no answer (or not UTF-8 text)")
         }
         return answer
     }

@@ -21,13 +21,16 @@ struct TincanSignal: AsyncParsableCommand {
         Or offer from a shell to whoever waits in the room (the browser, or another host):
           tincan-signal offer --url ws://HOST:8080 --room kitchen < offer.sdp > answer.sdp
 
+        Offer to a WHIP endpoint (RFC 9725), e.g. the room's /whip/ROOM:
+          tincan-signal whip --endpoint http://HOST:8080/whip/kitchen < offer.sdp > answer.sdp
+
         Without any network path between the two sides' shells, copy and paste:
           tincan-signal encode --kind offer < offer.sdp      (paste the lines on the other side)
           tincan-signal decode --kind offer > offer.sdp      (paste, then Ctrl-D)
 
         The message protocol (JSON over WebSocket, and WHIP per room) is in signaling/PROTOCOL.md.
         """,
-        subcommands: [Serve.self, Offer.self, Answer.self, Encode.self, Decode.self]
+        subcommands: [Serve.self, Offer.self, Answer.self, Whip.self, Encode.self, Decode.self]
     )
 }
 
@@ -87,7 +90,7 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
     } catch let error as SignalingError {
-        throw CLIFailure("tincan-signal: \(error.description)")
+        throw CLIFailure("\(error.description)")
     }
 }
 
