@@ -136,7 +136,7 @@ public struct ChunkAssembler: Sendable {
         }
         if payload.utf8.count != expectedLength {
             let how = payload.utf8.count < expectedLength ? "was cut" : "has extra characters"
-            throw SignalingError.blob("\(label) \(how): its payload has \(payload.utf8.count) characters, \(expectedLength) expected; copy the whole line again")
+            throw SignalingError.blob("\(label) \(how): its payload has \(payload.utf8.count) characters, \(expectedLength) expected; copy the whole line again (as one line, if the terminal wrapped it)")
         }
         if CRC32.hex(payload.utf8) != fields[5] {
             throw SignalingError.blob("\(label) is damaged: its checksum does not match its content; copy the line again")

@@ -46,6 +46,7 @@ public final class RoomClient: OfferExchange, OfferAnswering, Sendable {
         var joined: JoinedRoom?
         var joining = false
         var role: PeerRole = .any
+        var ended: SignalingError?
         var others: [PeerInfo] = []
         var closed = false
     }
@@ -95,10 +96,15 @@ public final class RoomClient: OfferExchange, OfferAnswering, Sendable {
         }
         if let alreadyJoined { return alreadyJoined }
         connect()
-        send(.join(room: room, token: token, role: role))
-        let joined = try await joinedBox.receive(timeout: timeout, "joining room \(room) at \(url)")
-        state.withLock { $0.joined = joined }
-        return joined
+        do {
+            try send(.join(room: room, token: token, role: role))
+            let joined = try await joinedBox.receive(timeout: timeout, "joining room \(room) at \(url)")
+            state.withLock { $0.joined = joined; $0.joining = false }
+            return joined
+        } catch {
+            state.withLock { $0.joining = false }
+            throw error
+        }
     }
 
     /// Waits until another peer is in the room and returns it.
@@ -110,7 +116,7 @@ public final class RoomClient: OfferExchange, OfferAnswering, Sendable {
     public func exchange(offer: String) async throws -> String {
         try await join(role: .offerer)
         _ = try await waitForPeer()
-        send(.offer(sdp: offer, from: nil))
+        try send(.offer(sdp: offer, from: nil))
         return try await answers.receive(timeout: timeout, "the answer in room \(room)")
     }
 
@@ -123,12 +129,12 @@ public final class RoomClient: OfferExchange, OfferAnswering, Sendable {
         guard state.withLock({ $0.joined != nil }) else {
             throw SignalingError.misuse("sendAnswer before receiveOffer: join the room first")
         }
-        send(.answer(sdp: sdp, from: nil))
+        try send(.answer(sdp: sdp, from: nil))
     }
 
     /// Trickles one candidate to the other peer (for peers that trickle; Tincan does not).
-    public func send(candidate: IceCandidateInit) {
-        send(.candidate(candidate, from: nil))
+    public func send(candidate: IceCandidateInit) throws {
+        try send(.candidate(candidate, from: nil))
     }
 
     /// Sends `bye`, leaves the room and closes the connection (waits up to 2 s for the
@@ -153,8 +159,14 @@ public final class RoomClient: OfferExchange, OfferAnswering, Sendable {
 
     // MARK: - connection
 
-    private func send(_ message: SignalMessage) {
-        _ = state.withLock { $0.outgoing }?.yield(message)
+    /// Queues `message` for the writer; throws when the connection has ended.
+    private func send(_ message: SignalMessage) throws {
+        let (sink, ended) = state.withLock { ($0.outgoing, $0.ended) }
+        if let ended { throw ended }
+        guard let sink else { throw SignalingError.misuse("this RoomClient is not connected (closed, or not joined yet)") }
+        if case .terminated = sink.yield(message) {
+            throw state.withLock { $0.ended } ?? SignalingError.connectionClosed("the connection to \(url) ended")
+        }
     }
 
     private func connect() {
@@ -194,6 +206,11 @@ public final class RoomClient: OfferExchange, OfferAnswering, Sendable {
     }
 
     private func connectionEnded(_ error: SignalingError) {
+        let sink = state.withLock { s -> AsyncStream<SignalMessage>.Continuation? in
+            s.ended = error
+            return s.outgoing
+        }
+        sink?.finish()
         closedBox.put(())
         failAll(error)
         byeSink.finish()

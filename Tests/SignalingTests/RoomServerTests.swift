@@ -23,7 +23,7 @@ import Testing
             #expect(Array(offerSeen.utf8) == Array(sampleOffer.utf8))
 
             let candidate = IceCandidateInit(candidate: "candidate:1 1 udp 2122260223 192.0.2.1 50000 typ host", sdpMid: "0", sdpMLineIndex: 0)
-            offerer.send(candidate: candidate)
+            try offerer.send(candidate: candidate)
             var candidates = answerer.candidates.makeAsyncIterator()
             #expect(await candidates.next() == candidate)
 
@@ -166,5 +166,35 @@ import Testing
             }
             try await a.close(); try await b.close()
         }
+    }
+}
+
+@Suite(.timeLimit(.minutes(1))) struct RoomConnectionTests {
+    @Test("when the server goes away, RoomClient's waits and sends throw connection-closed instead of hanging or pretending")
+    func serverGoesAway() async throws {
+        let running = try await SignalServer(configuration: SignalServerConfiguration(listen: HostPort(host: "127.0.0.1", port: 0))).start()
+        let client = try RoomClient(url: "ws://127.0.0.1:\(running.port)", room: "gone", timeout: .seconds(10))
+        try await client.join(role: .answerer)
+        let waiting = Task { try await client.receiveOffer() }
+        await running.stop()
+        await #expect(throws: SignalingError.self) { _ = try await waiting.value }
+        #expect(throws: SignalingError.self) { try client.send(candidate: IceCandidateInit(candidate: "candidate:x")) }
+        try await client.close()
+    }
+
+    @Test("a server that is not there gives connection-closed naming the URL")
+    func noServer() async throws {
+        // Bind and release a port so that nothing listens on it.
+        let running = try await SignalServer(configuration: SignalServerConfiguration(listen: HostPort(host: "127.0.0.1", port: 0))).start()
+        let port = running.port
+        await running.stop()
+        let client = try RoomClient(url: "ws://127.0.0.1:\(port)", room: "x", timeout: .seconds(5))
+        do {
+            try await client.join(role: .any)
+            Issue.record("joined a server that is not there")
+        } catch let SignalingError.connectionClosed(detail) {
+            #expect(detail.contains("127.0.0.1:\(port)"))
+        }
+        try await client.close()
     }
 }
