@@ -121,4 +121,32 @@ enum SignalBinary {
         #expect(whip.status == 1)
         #expect(whip.stderr.contains("HTTP 404: no peer is waiting in room cli"), "\(whip.stderr)")
     }
+
+    @Test("answer without a command: the offer comes out on stdout, which then closes; the answer goes in on stdin (a coprocess)")
+    func answerAsCoprocess() async throws {
+        guard let path = SignalBinary.path else { Issue.record("binary missing"); return }
+        try await withServer { port in
+            let answerer = Process()
+            answerer.executableURL = URL(fileURLWithPath: path)
+            answerer.arguments = ["answer", "--url", "ws://127.0.0.1:\(port)", "--room", "co", "--timeout", "10"]
+            let toAnswerer = Pipe(), fromAnswerer = Pipe()
+            answerer.standardInput = toAnswerer
+            answerer.standardOutput = fromAnswerer
+            answerer.standardError = FileHandle.nullDevice
+            try answerer.run()
+            defer { if answerer.isRunning { answerer.terminate() } }
+            let offerer = try RoomClient(url: "ws://127.0.0.1:\(port)", room: "co", timeout: .seconds(10))
+            let answered = Task { try await offerer.exchange(offer: sampleOffer) }
+            // The offer, to the end of the answerer's stdout (it closes it).
+            let offer = await Task.detached { fromAnswerer.fileHandleForReading.readDataToEndOfFile() }.value
+            #expect(offer == Data(sampleOffer.utf8))
+            let answer = "v=0\r\ns=coprocess\r\n"
+            toAnswerer.fileHandleForWriting.write(Data(answer.utf8))
+            try toAnswerer.fileHandleForWriting.close()
+            #expect(try await answered.value == answer)
+            try await offerer.close()
+            answerer.waitUntilExit()
+            #expect(answerer.terminationStatus == 0)
+        }
+    }
 }

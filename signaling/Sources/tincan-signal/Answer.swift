@@ -20,7 +20,7 @@ struct Answer: AsyncParsableCommand {
         Examples:
           tincan-signal answer --url ws://127.0.0.1:8080 --room kitchen --answer-command 'tincan answer-sdp'
           tincan-signal answer --url ws://hub:8080 --room lab --offer-out /tmp/o.sdp --answer-in /tmp/a.sdp
-          coproc SIG { tincan-signal answer --url ws://hub:8080 --room lab; }
+          coproc SIG { exec tincan-signal answer --url ws://hub:8080 --room lab; }
           cat <&"${SIG[0]}" > offer.sdp; make-answer < offer.sdp >&"${SIG[1]}"; exec {SIG[1]}>&-
 
         With --stay, it stays in the room after answering until the other peer says bye.
