@@ -47,6 +47,7 @@ public final class RoomClient: OfferExchange, OfferAnswering, Sendable {
         var joining = false
         var role: PeerRole = .any
         var ended: SignalingError?
+        var joinFailure: (any Error)?
         var others: [PeerInfo] = []
         var closed = false
     }
@@ -90,6 +91,7 @@ public final class RoomClient: OfferExchange, OfferAnswering, Sendable {
             if s.closed { throw SignalingError.misuse("this RoomClient was closed") }
             if let joined = s.joined { return joined }
             if s.joining { throw SignalingError.misuse("join is already in progress") }
+            if let failure = s.joinFailure { throw failure }
             s.joining = true
             s.role = role
             return nil
@@ -102,7 +104,8 @@ public final class RoomClient: OfferExchange, OfferAnswering, Sendable {
             state.withLock { $0.joined = joined; $0.joining = false }
             return joined
         } catch {
-            state.withLock { $0.joining = false }
+            // One connection per client: a failed join stays failed (the mailboxes are too).
+            state.withLock { $0.joining = false; $0.joinFailure = error }
             throw error
         }
     }
