@@ -201,3 +201,36 @@ import Testing
         #expect(parsed < 3000)
     }
 }
+
+@Suite struct LineReaderTests {
+    @Test("FileHandleLineReader splits LF and CRLF lines arriving in pieces, and returns a last line without newline")
+    func lines() async throws {
+        let pipe = Pipe()
+        let reader = FileHandleLineReader(pipe.fileHandleForReading)
+        let writer = pipe.fileHandleForWriting
+        writer.write(Data("first\r\nsec".utf8))
+        #expect(try await reader.nextLine() == "first")
+        let pending = Task { try await reader.nextLine() }
+        try await Task.sleep(for: .milliseconds(50))
+        writer.write(Data("ond\n\nlast".utf8))
+        #expect(try await pending.value == "second")
+        #expect(try await reader.nextLine() == "")
+        try writer.close()
+        #expect(try await reader.nextLine() == "last")
+        #expect(try await reader.nextLine() == nil)
+    }
+
+    @Test("CopyPasteExchange over file handles: the answerer reads the offer pasted into its input")
+    func overFileHandles() async throws {
+        let input = Pipe(), output = Pipe()
+        let exchange = CopyPasteExchange(input: input.fileHandleForReading, output: output.fileHandleForWriting)
+        input.fileHandleForWriting.write(Data(("> pasted:\n" + CopyPasteBlob.encode(sampleOffer, kind: "offer").joined(separator: "\n") + "\n").utf8))
+        #expect(try await exchange.receiveOffer() == sampleOffer)
+        try await exchange.sendAnswer("v=0\r\n")
+        try output.fileHandleForWriting.close()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(printed.contains("Paste the offer"))
+        #expect(printed.contains("TINCAN1 answer 1/1 5 "))
+    }
+}
+

@@ -198,3 +198,26 @@ import Testing
         try await client.close()
     }
 }
+
+@Suite(.timeLimit(.minutes(1))) struct RoomLimitTests {
+    @Test("a bad room name is refused (the connection stays), and past --max-rooms a new room is refused with server-full")
+    func limits() async throws {
+        let running = try await SignalServer(configuration: SignalServerConfiguration(
+            listen: HostPort(host: "127.0.0.1", port: 0), maxRooms: 1)).start()
+        let port = running.port
+        let a = RawPeer(port: port)
+        a.send(.join(room: "no spaces", token: nil, role: .any))
+        guard case .error(let code, _) = try await a.next() else { Issue.record("bad room accepted"); await running.stop(); return }
+        #expect(code == "bad-room")
+        a.send(.join(room: "one", token: nil, role: .any))
+        guard case .joined = try await a.next() else { Issue.record("not joined"); await running.stop(); return }
+        let b = RawPeer(port: port)
+        b.send(.join(room: "two", token: nil, role: .any))
+        #expect(try await b.next() == .error(code: "server-full", message: "the server is at its limit of 1 rooms; try again later"))
+        let c = RawPeer(port: port)
+        c.send(.join(room: "one", token: nil, role: .any))
+        guard case .joined = try await c.next() else { Issue.record("an existing room refused"); await running.stop(); return }
+        await a.close(); await b.close(); await c.close()
+        await running.stop()
+    }
+}
