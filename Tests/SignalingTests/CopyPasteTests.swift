@@ -128,8 +128,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let offerPath = dir.appendingPathComponent("offer.sdp").path, answerPath = dir.appendingPathComponent("answer.sdp").path
         let answer = "v=0\r\ns=from file\r\n"
-        let offerer = FileExchange(offerPath: offerPath, answerPath: answerPath, pollInterval: .milliseconds(20), timeout: .seconds(5))
-        let answerer = FileExchange(offerPath: offerPath, answerPath: answerPath, pollInterval: .milliseconds(20), timeout: .seconds(5))
+        let offerer = FileExchange(offerPath: offerPath, answerPath: answerPath, pollInterval: .milliseconds(20), timeout: .seconds(20))
+        let answerer = FileExchange(offerPath: offerPath, answerPath: answerPath, pollInterval: .milliseconds(20), timeout: .seconds(20))
         async let got: String = {
             let offer = try await answerer.receiveOffer()
             try await answerer.sendAnswer(answer)

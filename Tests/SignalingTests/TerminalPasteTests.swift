@@ -35,14 +35,14 @@ import Testing
         let session = "signal-paste-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let buffer = dir.appendingPathComponent("buffer.txt")
         try Data(text.utf8).write(to: buffer)
-        #expect(try tmux(["new-session", "-d", "-s", session, "-x", "200", "-y", "50", "\(command); touch \(done.path); sleep 5"]) == 0)
+        #expect(try await blocking { try self.tmux(["new-session", "-d", "-s", session, "-x", "200", "-y", "50", "\(command); touch \(done.path); sleep 5"]) } == 0)
         defer { _ = try? tmux(["kill-session", "-t", session]) }
         try await Task.sleep(for: .milliseconds(300))
-        try tmux(["load-buffer", "-b", session, buffer.path])
-        try tmux(["paste-buffer", "-b", session, "-t", session])
+        try await blocking { try self.tmux(["load-buffer", "-b", session, buffer.path]) }
+        try await blocking { try self.tmux(["paste-buffer", "-b", session, "-t", session]) }
         try await Task.sleep(for: .milliseconds(300))
         for _ in 0..<2 {
-            try tmux(["send-keys", "-t", session, "C-d"])
+            try await blocking { try self.tmux(["send-keys", "-t", session, "C-d"]) }
             try await Task.sleep(for: .milliseconds(200))
         }
         for _ in 0..<50 where !FileManager.default.fileExists(atPath: done.path) {

@@ -54,13 +54,13 @@ struct Answer: AsyncParsableCommand {
                 let offer = try await client.receiveOffer()
                 let answer: String
                 if let answerCommand {
-                    answer = try runAnswerCommand(answerCommand, offer: offer)
+                    answer = try await offPool { try runAnswerCommand(answerCommand, offer: offer) }
                 } else if let offerOut, let answerIn {
                     answer = try await FileExchange(offerPath: offerOut, answerPath: answerIn, timeout: room.timeoutDuration).exchange(offer: offer)
                 } else {
                     FileHandle.standardOutput.write(Data(offer.utf8))
                     close(STDOUT_FILENO)
-                    answer = try readText(path: nil, what: "the answer")
+                    answer = try await readText(path: nil, what: "the answer")
                 }
                 try await client.sendAnswer(answer)
                 if stay {

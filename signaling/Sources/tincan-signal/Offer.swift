@@ -32,7 +32,7 @@ struct Offer: AsyncParsableCommand {
     var stay = false
 
     func run() async throws {
-        let offer = try readText(path: input, what: "the offer")
+        let offer = try await readText(path: input, what: "the offer")
         try await reportingErrors {
             let client = try RoomClient(url: room.url, room: room.room, token: room.token, timeout: room.timeoutDuration)
             do {

@@ -62,8 +62,20 @@ func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
-/// Reads an SDP (or any text) from a file or stdin, byte for byte.
-func readText(path: String?, what: String) throws -> String {
+/// Runs blocking work (a read of stdin, a wait for a child process) on a Dispatch thread, so
+/// the few threads of Swift's cooperative pool stay free for the WebSocket connection.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+    }
+}
+
+/// Reads an SDP (or any text) from a file or stdin, byte for byte, off the cooperative pool.
+func readText(path: String?, what: String) async throws -> String {
+    try await offPool { try readTextBlocking(path: path, what: what) }
+}
+
+func readTextBlocking(path: String?, what: String) throws -> String {
     let data: Data
     if let path, path != "-" {
         guard let d = FileManager.default.contents(atPath: path) else { throw CLIFailure("cannot read \(what) from \(path)") }

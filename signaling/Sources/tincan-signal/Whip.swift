@@ -59,7 +59,7 @@ struct Whip: AsyncParsableCommand {
                 return
             }
             guard let endpoint else { return }
-            let offer = try readText(path: input, what: "the offer")
+            let offer = try await readText(path: input, what: "the offer")
             let client = try WHIPClient(endpoint: endpoint, bearerToken: token, timeout: .seconds(timeout))
             let answer = try await client.exchange(offer: offer)
             printError("Location: \(client.sessionURL?.absoluteString ?? "?")")
