@@ -58,8 +58,11 @@ struct Answer: AsyncParsableCommand {
                 } else if let offerOut, let answerIn {
                     answer = try await FileExchange(offerPath: offerOut, answerPath: answerIn, timeout: room.timeoutDuration).exchange(offer: offer)
                 } else {
-                    FileHandle.standardOutput.write(Data(offer.utf8))
-                    close(STDOUT_FILENO)
+                    // A pipe's reader may be slow: write off the cooperative pool.
+                    try await offPool {
+                        FileHandle.standardOutput.write(Data(offer.utf8))
+                        close(STDOUT_FILENO)
+                    }
                     answer = try await readText(path: nil, what: "the answer")
                 }
                 try await client.sendAnswer(answer)
