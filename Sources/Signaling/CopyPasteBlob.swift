@@ -119,8 +119,8 @@ public struct ChunkAssembler: Sendable {
         }
         let this = Header(kind: kind, count: count, bytes: bytes, crc: String(fields[4]))
         if let header, header != this {
-            if index == 1 && chunks.count == header.count {
-                // A complete blob was already taken; a new one starts.
+            if index == 1 && (allowRepeats || chunks.count == header.count) {
+                // A new blob starts (pasting by hand: the other side made a new one).
                 reset()
             } else {
                 throw SignalingError.blob("\(label) belongs to another blob (its SDP checksum is \(this.crc), the lines before had \(header.crc)): paste only the lines of one blob, all of them, in order")
@@ -136,7 +136,7 @@ public struct ChunkAssembler: Sendable {
         }
         if payload.utf8.count != expectedLength {
             let how = payload.utf8.count < expectedLength ? "was cut" : "has extra characters"
-            throw SignalingError.blob("\(label) \(how): its payload has \(payload.utf8.count) characters, \(expectedLength) expected; copy the whole line again")
+            throw SignalingError.blob("\(label) \(how): its payload has \(payload.utf8.count) characters, \(expectedLength) expected; copy the whole line again (as one line, if the terminal wrapped it)")
         }
         if CRC32.hex(payload.utf8) != fields[5] {
             throw SignalingError.blob("\(label) is damaged: its checksum does not match its content; copy the line again")

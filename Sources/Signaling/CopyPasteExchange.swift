@@ -29,7 +29,7 @@ public final class CopyPasteExchange: OfferExchange, OfferAnswering, Sendable {
     }
 
     public func exchange(offer: String) async throws -> String {
-        show(offer, kind: "offer", then: "Paste these \(lineCount(offer)) lines into the other terminal (tincan ... --copy-paste, answering side).")
+        show(offer, kind: "offer", then: "Copy these \(lineCount(offer)) lines into the other terminal, where the answering side waits for them.")
         write("\nThen paste the answer the other terminal prints here, and press Enter:\n")
         return try await read(kind: "answer")
     }
@@ -60,14 +60,9 @@ public final class CopyPasteExchange: OfferExchange, OfferAnswering, Sendable {
         var assembler = ChunkAssembler(expecting: kind, allowRepeats: true)
         while let line = try await readLine() {
             do {
-                switch try assembler.add(line: line) {
-                case .complete(_, let sdp):
+                if case .complete(_, let sdp) = try assembler.add(line: line) {
                     write("Got the \(kind) (\(sdp.utf8.count) bytes, checksums match).\n")
                     return sdp
-                case .accepted(let index, let count) where index < count && count > 1:
-                    continue
-                default:
-                    continue
                 }
             } catch let error as SignalingError {
                 let next = assembler.next

@@ -45,6 +45,9 @@ public final class RoomClient: OfferExchange, OfferAnswering, Sendable {
         var connection: Task<Void, Never>?
         var joined: JoinedRoom?
         var joining = false
+        var role: PeerRole = .any
+        var ended: SignalingError?
+        var joinFailure: (any Error)?
         var others: [PeerInfo] = []
         var closed = false
     }
@@ -88,15 +91,23 @@ public final class RoomClient: OfferExchange, OfferAnswering, Sendable {
             if s.closed { throw SignalingError.misuse("this RoomClient was closed") }
             if let joined = s.joined { return joined }
             if s.joining { throw SignalingError.misuse("join is already in progress") }
+            if let failure = s.joinFailure { throw failure }
             s.joining = true
+            s.role = role
             return nil
         }
         if let alreadyJoined { return alreadyJoined }
         connect()
-        send(.join(room: room, token: token, role: role))
-        let joined = try await joinedBox.receive(timeout: timeout, "joining room \(room) at \(url)")
-        state.withLock { $0.joined = joined }
-        return joined
+        do {
+            try send(.join(room: room, token: token, role: role))
+            let joined = try await joinedBox.receive(timeout: timeout, "joining room \(room) at \(url)")
+            state.withLock { $0.joined = joined; $0.joining = false }
+            return joined
+        } catch {
+            // One connection per client: a failed join stays failed (the mailboxes are too).
+            state.withLock { $0.joining = false; $0.joinFailure = error }
+            throw error
+        }
     }
 
     /// Waits until another peer is in the room and returns it.
@@ -108,7 +119,7 @@ public final class RoomClient: OfferExchange, OfferAnswering, Sendable {
     public func exchange(offer: String) async throws -> String {
         try await join(role: .offerer)
         _ = try await waitForPeer()
-        send(.offer(sdp: offer, from: nil))
+        try send(.offer(sdp: offer, from: nil))
         return try await answers.receive(timeout: timeout, "the answer in room \(room)")
     }
 
@@ -121,12 +132,12 @@ public final class RoomClient: OfferExchange, OfferAnswering, Sendable {
         guard state.withLock({ $0.joined != nil }) else {
             throw SignalingError.misuse("sendAnswer before receiveOffer: join the room first")
         }
-        send(.answer(sdp: sdp, from: nil))
+        try send(.answer(sdp: sdp, from: nil))
     }
 
     /// Trickles one candidate to the other peer (for peers that trickle; Tincan does not).
-    public func send(candidate: IceCandidateInit) {
-        send(.candidate(candidate, from: nil))
+    public func send(candidate: IceCandidateInit) throws {
+        try send(.candidate(candidate, from: nil))
     }
 
     /// Sends `bye`, leaves the room and closes the connection (waits up to 2 s for the
@@ -151,8 +162,14 @@ public final class RoomClient: OfferExchange, OfferAnswering, Sendable {
 
     // MARK: - connection
 
-    private func send(_ message: SignalMessage) {
-        _ = state.withLock { $0.outgoing }?.yield(message)
+    /// Queues `message` for the writer; throws when the connection has ended.
+    private func send(_ message: SignalMessage) throws {
+        let (sink, ended) = state.withLock { ($0.outgoing, $0.ended) }
+        if let ended { throw ended }
+        guard let sink else { throw SignalingError.misuse("this RoomClient is not connected (closed, or not joined yet)") }
+        if case .terminated = sink.yield(message) {
+            throw state.withLock { $0.ended } ?? SignalingError.connectionClosed("the connection to \(url) ended")
+        }
     }
 
     private func connect() {
@@ -192,6 +209,11 @@ public final class RoomClient: OfferExchange, OfferAnswering, Sendable {
     }
 
     private func connectionEnded(_ error: SignalingError) {
+        let sink = state.withLock { s -> AsyncStream<SignalMessage>.Continuation? in
+            s.ended = error
+            return s.outgoing
+        }
+        sink?.finish()
         closedBox.put(())
         failAll(error)
         byeSink.finish()
@@ -203,6 +225,16 @@ public final class RoomClient: OfferExchange, OfferAnswering, Sendable {
         peerArrivals.fail(error)
         offers.fail(error)
         answers.fail(error)
+    }
+
+    /// Two offerers would wait for answers forever, two answerers for offers: say so.
+    private func checkRoles(_ other: PeerInfo) {
+        let mine = state.withLock { $0.role }
+        if mine == .offerer && other.role == .offerer {
+            answers.fail(SignalingError.server(code: "glare", message: "the other peer in room \(room) also offers; one side must answer"))
+        } else if mine == .answerer && other.role == .answerer {
+            offers.fail(SignalingError.server(code: "glare", message: "the other peer in room \(room) also waits for an offer; one side must offer"))
+        }
     }
 
     private func dispatch(_ text: String) {
@@ -217,9 +249,11 @@ public final class RoomClient: OfferExchange, OfferAnswering, Sendable {
         case .joined(_, let id, let peers):
             state.withLock { $0.others = peers }
             joinedBox.put(JoinedRoom(id: id, peers: peers))
+            peers.forEach(checkRoles)
         case .peerJoined(let peer):
             state.withLock { $0.others.append(peer) }
             peerArrivals.put(peer)
+            checkRoles(peer)
         case .peerLeft(let id):
             state.withLock { $0.others.removeAll { $0.id == id } }
         case .offer(let sdp, _):

@@ -48,6 +48,11 @@ public final class WHIPClient: OfferExchange, Sendable {
     /// DELETEs the session (RFC 9725 §4.2.3); nothing to do before a successful exchange.
     public func close() async throws {
         guard let url = session.withLock({ s -> URL? in defer { s = nil }; return s }) else { return }
+        try await delete(sessionURL: url)
+    }
+
+    /// DELETEs a session URL (one this client made, or a `Location` kept from earlier).
+    public func delete(sessionURL url: URL) async throws {
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = .DELETE
         if let bearerToken { request.headers.add(name: "Authorization", value: "Bearer \(bearerToken)") }

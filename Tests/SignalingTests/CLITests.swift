@@ -54,27 +54,30 @@ enum SignalBinary {
 
 @Suite struct SignalCLITests {
     @Test("tincan-signal --help and serve --help exit 0 and teach with examples")
-    func help() throws {
-        let top = try SignalBinary.run(["--help"])
+    func help() async throws {
+        let top = try await blocking { try SignalBinary.run(["--help"]) }
         #expect(top.status == 0, "\(top.stderr)")
         for word in ["serve", "offer", "answer", "encode", "decode", "PROTOCOL.md"] { #expect(top.text.contains(word), "\(word)") }
-        let serve = try SignalBinary.run(["serve", "--help"])
+        let serve = try await blocking { try SignalBinary.run(["serve", "--help"]) }
         #expect(serve.status == 0)
         for word in ["--listen", "--token", "--max-message-bytes", "--whip-timeout", "/whip/", "Examples"] { #expect(serve.text.contains(word), "\(word)") }
-        let answer = try SignalBinary.run(["answer", "--help"])
+        let answer = try await blocking { try SignalBinary.run(["answer", "--help"]) }
         #expect(answer.status == 0 && answer.text.contains("--answer-command"))
+        let whip = try await blocking { try SignalBinary.run(["whip", "--help"]) }
+        #expect(whip.status == 0 && whip.text.contains("--endpoint") && whip.text.contains("--delete"))
     }
 
     @Test("encode | decode through the binary is byte-exact; a damaged paste exits 1 naming the chunk")
-    func encodeDecode() throws {
-        let encoded = try SignalBinary.run(["encode", "--kind", "offer"], input: Data(sampleOffer.utf8))
+    func encodeDecode() async throws {
+        let encoded = try await blocking { try SignalBinary.run(["encode", "--kind", "offer"], input: Data(sampleOffer.utf8)) }
         #expect(encoded.status == 0, "\(encoded.stderr)")
-        let decoded = try SignalBinary.run(["decode", "--kind", "offer"], input: encoded.stdout)
+        let decoded = try await blocking { try SignalBinary.run(["decode", "--kind", "offer"], input: encoded.stdout) }
         #expect(decoded.status == 0, "\(decoded.stderr)")
         #expect(decoded.stdout == Data(sampleOffer.utf8))
         var lines = encoded.text.split(separator: "\n").map(String.init)
         lines.remove(at: 1)
-        let broken = try SignalBinary.run(["decode"], input: Data(lines.joined(separator: "\n").utf8))
+        let pasted = Data(lines.joined(separator: "\n").utf8)
+        let broken = try await blocking { try SignalBinary.run(["decode"], input: pasted) }
         #expect(broken.status == 1)
         #expect(broken.stderr.contains("chunk 2/7 is missing"), "\(broken.stderr)")
         #expect(broken.stdout.isEmpty)
@@ -91,11 +94,14 @@ enum SignalBinary {
         try server.run()
         defer { server.terminate(); server.waitUntilExit() }
         // The first line says the port.
-        var firstLine = Data()
-        while !firstLine.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            firstLine.append(chunk)
+        let firstLine = try await blocking {
+            var firstLine = Data()
+            while !firstLine.contains(UInt8(ascii: "\n")) {
+                let chunk = out.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                firstLine.append(chunk)
+            }
+            return firstLine
         }
         let line = String(decoding: firstLine, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
         #expect(line.hasPrefix("listening on http://127.0.0.1:"))
@@ -107,12 +113,45 @@ enum SignalBinary {
         answerer.standardError = FileHandle.nullDevice
         try answerer.run()
         defer { if answerer.isRunning { answerer.terminate() } }
-        let result = try SignalBinary.run(["offer", "--url", "ws://127.0.0.1:\(port)", "--room", "cli", "--timeout", "10"],
-                                          input: Data(sampleOffer.utf8))
+        let result = try await blocking {
+            try SignalBinary.run(["offer", "--url", "ws://127.0.0.1:\(port)", "--room", "cli", "--timeout", "10"], input: Data(sampleOffer.utf8))
+        }
         #expect(result.status == 0, "\(result.stderr)")
         let expected = sampleOffer.replacingOccurrences(of: "v=0\r\n", with: "v=0 answered\r\n")
         #expect(result.stdout == Data(expected.utf8))
-        answerer.waitUntilExit()
-        #expect(answerer.terminationStatus == 0)
+        let answererStatus = try await blocking { answerer.waitUntilExit(); return answerer.terminationStatus }
+        #expect(answererStatus == 0)
+        // The answerer left: a WHIP offer to the room is refused, the status and text on stderr.
+        let whip = try await blocking { try SignalBinary.run(["whip", "--endpoint", "http://127.0.0.1:\(port)/whip/cli"], input: Data(sampleOffer.utf8)) }
+        #expect(whip.status == 1)
+        #expect(whip.stderr.contains("HTTP 404: no peer is waiting in room cli"), "\(whip.stderr)")
+    }
+
+    @Test("answer without a command: the offer comes out on stdout, which then closes; the answer goes in on stdin (a coprocess)")
+    func answerAsCoprocess() async throws {
+        guard let path = SignalBinary.path else { Issue.record("binary missing"); return }
+        try await withServer { port in
+            let answerer = Process()
+            answerer.executableURL = URL(fileURLWithPath: path)
+            answerer.arguments = ["answer", "--url", "ws://127.0.0.1:\(port)", "--room", "co", "--timeout", "10"]
+            let toAnswerer = Pipe(), fromAnswerer = Pipe()
+            answerer.standardInput = toAnswerer
+            answerer.standardOutput = fromAnswerer
+            answerer.standardError = FileHandle.nullDevice
+            try answerer.run()
+            defer { if answerer.isRunning { answerer.terminate() } }
+            let offerer = try RoomClient(url: "ws://127.0.0.1:\(port)", room: "co", timeout: .seconds(10))
+            let answered = Task { try await offerer.exchange(offer: sampleOffer) }
+            // The offer, to the end of the answerer's stdout (it closes it).
+            let offer = try await blocking { fromAnswerer.fileHandleForReading.readDataToEndOfFile() }
+            #expect(offer == Data(sampleOffer.utf8))
+            let answer = "v=0\r\ns=coprocess\r\n"
+            toAnswerer.fileHandleForWriting.write(Data(answer.utf8))
+            try toAnswerer.fileHandleForWriting.close()
+            #expect(try await answered.value == answer)
+            try await offerer.close()
+            let status = try await blocking { answerer.waitUntilExit(); return answerer.terminationStatus }
+            #expect(status == 0)
+        }
     }
 }

@@ -128,8 +128,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let offerPath = dir.appendingPathComponent("offer.sdp").path, answerPath = dir.appendingPathComponent("answer.sdp").path
         let answer = "v=0\r\ns=from file\r\n"
-        let offerer = FileExchange(offerPath: offerPath, answerPath: answerPath, pollInterval: .milliseconds(20), timeout: .seconds(5))
-        let answerer = FileExchange(offerPath: offerPath, answerPath: answerPath, pollInterval: .milliseconds(20), timeout: .seconds(5))
+        let offerer = FileExchange(offerPath: offerPath, answerPath: answerPath, pollInterval: .milliseconds(20), timeout: .seconds(20))
+        let answerer = FileExchange(offerPath: offerPath, answerPath: answerPath, pollInterval: .milliseconds(20), timeout: .seconds(20))
         async let got: String = {
             let offer = try await answerer.receiveOffer()
             try await answerer.sendAnswer(answer)
@@ -141,3 +141,96 @@ import Testing
         await #expect(throws: SignalingError.self) { _ = try await stale.receiveOffer() }
     }
 }
+
+/// Damage at random: the decoder returns the exact SDP or names a problem; never a wrong SDP,
+/// never a trap. The same for the JSON messages.
+@Suite struct DamageTests {
+    /// A small deterministic generator (SplitMix64), so a failure can be replayed.
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    @Test("2000 random edits of a pasted blob (drop, repeat, swap, cut, change a character) never decode to a wrong SDP")
+    func randomDamage() {
+        var rng = SplitMix(state: 42)
+        let lines = CopyPasteBlob.encode(sampleOffer, kind: "offer", maxChunkLength: 400)
+        var wrong = 0, accepted = 0
+        for _ in 0..<2000 {
+            var edited = lines
+            switch Int.random(in: 0..<5, using: &rng) {
+            case 0: edited.remove(at: Int.random(in: 0..<edited.count, using: &rng))
+            case 1: let i = Int.random(in: 0..<edited.count, using: &rng); edited.insert(edited[i], at: Int.random(in: 0..<edited.count, using: &rng))
+            case 2: edited.swapAt(Int.random(in: 0..<edited.count, using: &rng), Int.random(in: 0..<edited.count, using: &rng))
+            case 3: let i = Int.random(in: 0..<edited.count, using: &rng); edited[i] = String(edited[i].prefix(Int.random(in: 0..<edited[i].count, using: &rng)))
+            default:
+                let i = Int.random(in: 0..<edited.count, using: &rng)
+                var bytes = Array(edited[i].utf8)
+                bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0x20...0x7E, using: &rng)
+                edited[i] = String(decoding: bytes, as: UTF8.self)
+            }
+            if let decoded = try? CopyPasteBlob.decode(edited.joined(separator: "\n")) {
+                accepted += 1
+                if decoded.sdp != sampleOffer { wrong += 1 }
+            }
+        }
+        #expect(wrong == 0)
+        // Edits that change nothing (a swap of a line with itself, a same-character change) decode.
+        #expect(accepted < 2000)
+    }
+
+    @Test("random bytes and mutated messages never trap the JSON parser")
+    func randomJSON() {
+        var rng = SplitMix(state: 7)
+        let seeds = [SignalMessage.join(room: "r", token: "t", role: .any), .offer(sdp: "v=0\r\n", from: "p"),
+                     .candidate(IceCandidateInit(candidate: "c", sdpMid: "0", sdpMLineIndex: 1), from: nil)].map { Array($0.jsonText().utf8) }
+        var parsed = 0
+        for _ in 0..<3000 {
+            var bytes = seeds[Int.random(in: 0..<seeds.count, using: &rng)]
+            for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+            }
+            if (try? SignalMessage(json: Data(bytes))) != nil { parsed += 1 }
+        }
+        #expect(parsed < 3000)
+    }
+}
+
+@Suite struct LineReaderTests {
+    @Test("FileHandleLineReader splits LF and CRLF lines arriving in pieces, and returns a last line without newline")
+    func lines() async throws {
+        let pipe = Pipe()
+        let reader = FileHandleLineReader(pipe.fileHandleForReading)
+        let writer = pipe.fileHandleForWriting
+        writer.write(Data("first\r\nsec".utf8))
+        #expect(try await reader.nextLine() == "first")
+        let pending = Task { try await reader.nextLine() }
+        try await Task.sleep(for: .milliseconds(50))
+        writer.write(Data("ond\n\nlast".utf8))
+        #expect(try await pending.value == "second")
+        #expect(try await reader.nextLine() == "")
+        try writer.close()
+        #expect(try await reader.nextLine() == "last")
+        #expect(try await reader.nextLine() == nil)
+    }
+
+    @Test("CopyPasteExchange over file handles: the answerer reads the offer pasted into its input")
+    func overFileHandles() async throws {
+        let input = Pipe(), output = Pipe()
+        let exchange = CopyPasteExchange(input: input.fileHandleForReading, output: output.fileHandleForWriting)
+        input.fileHandleForWriting.write(Data(("> pasted:\n" + CopyPasteBlob.encode(sampleOffer, kind: "offer").joined(separator: "\n") + "\n").utf8))
+        #expect(try await exchange.receiveOffer() == sampleOffer)
+        try await exchange.sendAnswer("v=0\r\n")
+        try output.fileHandleForWriting.close()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(printed.contains("Paste the offer"))
+        #expect(printed.contains("TINCAN1 answer 1/1 5 "))
+    }
+}
+

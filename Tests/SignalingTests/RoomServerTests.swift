@@ -23,7 +23,7 @@ import Testing
             #expect(Array(offerSeen.utf8) == Array(sampleOffer.utf8))
 
             let candidate = IceCandidateInit(candidate: "candidate:1 1 udp 2122260223 192.0.2.1 50000 typ host", sdpMid: "0", sdpMLineIndex: 0)
-            offerer.send(candidate: candidate)
+            try offerer.send(candidate: candidate)
             var candidates = answerer.candidates.makeAsyncIterator()
             #expect(await candidates.next() == candidate)
 
@@ -147,5 +147,77 @@ import Testing
             #expect(body.contains("getUserMedia") && body.contains("RTCPeerConnection"))
             #expect(body.contains("\"join\"") && body.contains("\"answer\"") && body.contains("\"offer\""))
         }
+    }
+}
+
+@Suite(.timeLimit(.minutes(1))) struct RoomRoleTests {
+    @Test("two offerers in one room are told at once instead of waiting for answers forever")
+    func twoOfferers() async throws {
+        try await withServer { port in
+            let a = try RoomClient(url: "ws://127.0.0.1:\(port)", room: "glare", timeout: .seconds(5))
+            let b = try RoomClient(url: "ws://127.0.0.1:\(port)", room: "glare", timeout: .seconds(5))
+            try await a.join(role: .offerer)
+            do {
+                _ = try await b.exchange(offer: "v=0\r\n")
+                Issue.record("two offerers exchanged")
+            } catch let SignalingError.server(code, message) {
+                #expect(code == "glare")
+                #expect(message.contains("also offers"))
+            }
+            try await a.close(); try await b.close()
+        }
+    }
+}
+
+@Suite(.timeLimit(.minutes(1))) struct RoomConnectionTests {
+    @Test("when the server goes away, RoomClient's waits and sends throw connection-closed instead of hanging or pretending")
+    func serverGoesAway() async throws {
+        let running = try await SignalServer(configuration: SignalServerConfiguration(listen: HostPort(host: "127.0.0.1", port: 0))).start()
+        let client = try RoomClient(url: "ws://127.0.0.1:\(running.port)", room: "gone", timeout: .seconds(10))
+        try await client.join(role: .answerer)
+        let waiting = Task { try await client.receiveOffer() }
+        await running.stop()
+        await #expect(throws: SignalingError.self) { _ = try await waiting.value }
+        #expect(throws: SignalingError.self) { try client.send(candidate: IceCandidateInit(candidate: "candidate:x")) }
+        try await client.close()
+    }
+
+    @Test("a server that is not there gives connection-closed naming the URL")
+    func noServer() async throws {
+        // Bind and release a port so that nothing listens on it.
+        let running = try await SignalServer(configuration: SignalServerConfiguration(listen: HostPort(host: "127.0.0.1", port: 0))).start()
+        let port = running.port
+        await running.stop()
+        let client = try RoomClient(url: "ws://127.0.0.1:\(port)", room: "x", timeout: .seconds(5))
+        do {
+            try await client.join(role: .any)
+            Issue.record("joined a server that is not there")
+        } catch let SignalingError.connectionClosed(detail) {
+            #expect(detail.contains("127.0.0.1:\(port)"))
+        }
+        try await client.close()
+    }
+}
+
+@Suite(.timeLimit(.minutes(1))) struct RoomLimitTests {
+    @Test("a bad room name is refused (the connection stays), and past --max-rooms a new room is refused with server-full")
+    func limits() async throws {
+        let running = try await SignalServer(configuration: SignalServerConfiguration(
+            listen: HostPort(host: "127.0.0.1", port: 0), maxRooms: 1)).start()
+        let port = running.port
+        let a = RawPeer(port: port)
+        a.send(.join(room: "no spaces", token: nil, role: .any))
+        guard case .error(let code, _) = try await a.next() else { Issue.record("bad room accepted"); await running.stop(); return }
+        #expect(code == "bad-room")
+        a.send(.join(room: "one", token: nil, role: .any))
+        guard case .joined = try await a.next() else { Issue.record("not joined"); await running.stop(); return }
+        let b = RawPeer(port: port)
+        b.send(.join(room: "two", token: nil, role: .any))
+        #expect(try await b.next() == .error(code: "server-full", message: "the server is at its limit of 1 rooms; try again later"))
+        let c = RawPeer(port: port)
+        c.send(.join(room: "one", token: nil, role: .any))
+        guard case .joined = try await c.next() else { Issue.record("an existing room refused"); await running.stop(); return }
+        await a.close(); await b.close(); await c.close()
+        await running.stop()
     }
 }

@@ -63,9 +63,9 @@ final class RawPeer: Sendable {
     func send(_ text: String) { outgoing.yield(text) }
     func send(_ message: SignalMessage) { outgoing.yield(message.jsonText()) }
 
-    /// The next message from the server (fails the test's wait after 5 s).
+    /// The next message from the server (fails the test's wait after 10 s).
     func next() async throws -> SignalMessage {
-        try SignalMessage(jsonText: try await incoming.receive(timeout: .seconds(5), "a server message"))
+        try SignalMessage(jsonText: try await incoming.receive(timeout: .seconds(10), "a server message"))
     }
 
     /// Waits until the server closed the connection (true) or 5 s passed (false).
@@ -149,4 +149,15 @@ func temporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("signaling-tests-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
+}
+
+/// Runs blocking work (a pipe read, a wait for a process) on a Dispatch thread. Swift's
+/// cooperative pool has one thread per core (2 here), and the in-process server and clients
+/// need them: a test that blocks them while waiting on a process that talks to that server
+/// deadlocks (seen: the coprocess test hung under parallel tests).
+@discardableResult
+func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+    }
 }

@@ -46,7 +46,7 @@ final class RoomRegistry: Sendable {
         let result: Result<[RoomPeer], JoinRefusal> = rooms.withLock { rooms in
             let present = rooms[room] ?? []
             if present.isEmpty && rooms.count >= maxRooms {
-                return .failure(JoinRefusal(code: "server-full", message: "the server already has \(maxRooms) rooms; try again later"))
+                return .failure(JoinRefusal(code: "server-full", message: "the server is at its limit of \(maxRooms) rooms; try again later"))
             }
             if present.count >= Self.maxPeersPerRoom {
                 return .failure(JoinRefusal(code: "room-full", message: "room \(room) is full: it already has \(Self.maxPeersPerRoom) peers; pick another room"))

@@ -58,7 +58,7 @@ public final class SignalServer: Sendable {
                      body: .init(byteBuffer: ByteBuffer(string: WebPage.html)))
         }
         router.ws(RouterPath(stringLiteral: SignalServerPaths.webSocket)) { [self] inbound, outbound, context in
-            await PeerConnectionSession(server: self, logger: context.logger).run(inbound: inbound, outbound: outbound)
+            await RoomConnection(server: self, logger: context.logger).run(inbound: inbound, outbound: outbound)
         }
         addWHIPRoutes(to: router)
         // Frames up to 4x the message limit reach the session, which answers an oversize

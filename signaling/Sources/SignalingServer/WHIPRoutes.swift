@@ -81,7 +81,7 @@ extension SignalServer {
         let offer = String(buffer: body)
         let present = registry.peers(in: room)
         guard let waiting = present.first else {
-            return textResponse(.notFound, "no peer is waiting in room \(room): open the page with ?room=\(room) or run `tincan-signal answer --room \(room)` first")
+            return textResponse(.notFound, "no peer is waiting in room \(room): open the page with ?room=\(room), or run `tincan-signal answer --url ws://HOST:PORT --room \(room)`, first")
         }
         if present.count >= RoomRegistry.maxPeersPerRoom {
             return textResponse(.conflict, "room \(room) is full: it already has \(RoomRegistry.maxPeersPerRoom) peers")

@@ -20,7 +20,7 @@ struct Answer: AsyncParsableCommand {
         Examples:
           tincan-signal answer --url ws://127.0.0.1:8080 --room kitchen --answer-command 'tincan answer-sdp'
           tincan-signal answer --url ws://hub:8080 --room lab --offer-out /tmp/o.sdp --answer-in /tmp/a.sdp
-          coproc SIG { tincan-signal answer --url ws://hub:8080 --room lab; }
+          coproc SIG { exec tincan-signal answer --url ws://hub:8080 --room lab; }
           cat <&"${SIG[0]}" > offer.sdp; make-answer < offer.sdp >&"${SIG[1]}"; exec {SIG[1]}>&-
 
         With --stay, it stays in the room after answering until the other peer says bye.
@@ -38,7 +38,7 @@ struct Answer: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Wait for the answer in this file (with --offer-out).", valueName: "file"))
     var answerIn: String?
 
-    @Flag(help: "After answering, stay in the room until the other peer says bye (then exit 0).")
+    @Flag(help: "After answering, stay in the room until the other peer says bye, or until Ctrl-C / SIGTERM (then say bye); exit 0.")
     var stay = false
 
     func validate() throws {
@@ -54,20 +54,26 @@ struct Answer: AsyncParsableCommand {
                 let offer = try await client.receiveOffer()
                 let answer: String
                 if let answerCommand {
-                    answer = try runAnswerCommand(answerCommand, offer: offer)
+                    answer = try await offPool { try runAnswerCommand(answerCommand, offer: offer) }
                 } else if let offerOut, let answerIn {
                     answer = try await FileExchange(offerPath: offerOut, answerPath: answerIn, timeout: room.timeoutDuration).exchange(offer: offer)
                 } else {
-                    FileHandle.standardOutput.write(Data(offer.utf8))
-                    close(STDOUT_FILENO)
-                    answer = try readText(path: nil, what: "the answer")
+                    // A pipe's reader may be slow: write off the cooperative pool.
+                    try await offPool {
+                        FileHandle.standardOutput.write(Data(offer.utf8))
+                        close(STDOUT_FILENO)
+                    }
+                    answer = try await readText(path: nil, what: "the answer")
                 }
                 try await client.sendAnswer(answer)
                 if stay {
-                    for await bye in client.byes {
-                        printError("the other peer said bye" + (bye.reason.map { " (\($0))" } ?? ""))
-                        break
+                    let interrupted = await Interrupt.race {
+                        for await bye in client.byes {
+                            printError("the other peer said bye" + (bye.reason.map { " (\($0))" } ?? ""))
+                            break
+                        }
                     }
+                    if interrupted { printError("interrupted: saying bye") }
                 }
                 try await client.close()
             } catch {
@@ -95,10 +101,10 @@ struct Answer: AsyncParsableCommand {
         let data = stdout.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw CLIFailure("tincan-signal: the answer command exited with status \(process.terminationStatus); no answer was sent")
+            throw CLIFailure("the answer command exited with status \(process.terminationStatus); no answer was sent")
         }
         guard let answer = String(data: data, encoding: .utf8), !answer.isEmpty else {
-            throw CLIFailure("tincan-signal: the answer command printed no answer (or not UTF-8 text)")
+            throw CLIFailure("the answer command printed no answer (or not UTF-8 text)")
         }
         return answer
     }

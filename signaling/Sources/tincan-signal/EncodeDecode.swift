@@ -35,7 +35,7 @@ struct Encode: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let sdp = try readText(path: input, what: "the SDP")
+        let sdp = try await readText(path: input, what: "the SDP")
         print(CopyPasteBlob.encode(sdp, kind: kind.lowercased(), maxChunkLength: chunk).joined(separator: "\n"))
     }
 }
@@ -64,7 +64,7 @@ struct Decode: AsyncParsableCommand {
     var output: String?
 
     func run() async throws {
-        let text = try readText(path: input, what: "the pasted lines")
+        let text = try await readText(path: input, what: "the pasted lines")
         let decoded = try await reportingErrors { try CopyPasteBlob.decode(text, expecting: kind?.lowercased()) }
         try writeText(decoded.sdp, path: output)
     }

@@ -13,7 +13,7 @@ struct Offer: AsyncParsableCommand {
         Examples:
           tincan-signal offer --url ws://127.0.0.1:8080 --room kitchen < offer.sdp > answer.sdp
           tincan-signal offer --url ws://hub:8080 --room lab --token s3cret --input offer.sdp --output answer.sdp
-          tincan-signal offer --url ws://hub:8080 --room lab --stay < offer.sdp    (holds the room until the peer says bye)
+          tincan-signal offer --url ws://hub:8080 --room lab --stay < offer.sdp    (holds the room until the peer says bye or Ctrl-C)
 
         Exit status: 0 with the answer printed; 1 on an error (said on standard error): no peer \
         within --timeout, a refused join (room full, wrong token), or the peer hung up.
@@ -28,11 +28,11 @@ struct Offer: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write the answer to this file instead of standard output.", valueName: "file"))
     var output: String?
 
-    @Flag(help: "After printing the answer, stay in the room until the other peer says bye (then exit 0).")
+    @Flag(help: "After printing the answer, stay in the room until the other peer says bye, or until Ctrl-C / SIGTERM (then say bye); exit 0.")
     var stay = false
 
     func run() async throws {
-        let offer = try readText(path: input, what: "the offer")
+        let offer = try await readText(path: input, what: "the offer")
         try await reportingErrors {
             let client = try RoomClient(url: room.url, room: room.room, token: room.token, timeout: room.timeoutDuration)
             do {
@@ -40,10 +40,13 @@ struct Offer: AsyncParsableCommand {
                 let answer = try await client.exchange(offer: offer)
                 try writeText(answer, path: output)
                 if stay {
-                    for await bye in client.byes {
-                        printError("the other peer said bye" + (bye.reason.map { " (\($0))" } ?? ""))
-                        break
+                    let interrupted = await Interrupt.race {
+                        for await bye in client.byes {
+                            printError("the other peer said bye" + (bye.reason.map { " (\($0))" } ?? ""))
+                            break
+                        }
                     }
+                    if interrupted { printError("interrupted: saying bye") }
                 }
                 try await client.close()
             } catch {

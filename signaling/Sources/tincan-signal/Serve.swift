@@ -65,7 +65,7 @@ struct Serve: AsyncParsableCommand {
         do {
             running = try await server.start()
         } catch {
-            throw CLIFailure("tincan-signal: cannot listen on \(address): \(error)")
+            throw CLIFailure("cannot listen on \(address): \(error)")
         }
         let shown = HostPort(host: address.host, port: running.port)
         // Unbuffered, so a script reading the first line gets it at once.

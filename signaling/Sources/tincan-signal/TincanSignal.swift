@@ -21,13 +21,16 @@ struct TincanSignal: AsyncParsableCommand {
         Or offer from a shell to whoever waits in the room (the browser, or another host):
           tincan-signal offer --url ws://HOST:8080 --room kitchen < offer.sdp > answer.sdp
 
+        Offer to a WHIP endpoint (RFC 9725), e.g. the room's /whip/ROOM:
+          tincan-signal whip --endpoint http://HOST:8080/whip/kitchen < offer.sdp > answer.sdp
+
         Without any network path between the two sides' shells, copy and paste:
           tincan-signal encode --kind offer < offer.sdp      (paste the lines on the other side)
           tincan-signal decode --kind offer > offer.sdp      (paste, then Ctrl-D)
 
         The message protocol (JSON over WebSocket, and WHIP per room) is in signaling/PROTOCOL.md.
         """,
-        subcommands: [Serve.self, Offer.self, Answer.self, Encode.self, Decode.self]
+        subcommands: [Serve.self, Offer.self, Answer.self, Whip.self, Encode.self, Decode.self]
     )
 }
 
@@ -59,8 +62,20 @@ func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
-/// Reads an SDP (or any text) from a file or stdin, byte for byte.
-func readText(path: String?, what: String) throws -> String {
+/// Runs blocking work (a read of stdin, a wait for a child process) on a Dispatch thread, so
+/// the few threads of Swift's cooperative pool stay free for the WebSocket connection.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+    }
+}
+
+/// Reads an SDP (or any text) from a file or stdin, byte for byte, off the cooperative pool.
+func readText(path: String?, what: String) async throws -> String {
+    try await offPool { try readTextBlocking(path: path, what: what) }
+}
+
+func readTextBlocking(path: String?, what: String) throws -> String {
     let data: Data
     if let path, path != "-" {
         guard let d = FileManager.default.contents(atPath: path) else { throw CLIFailure("cannot read \(what) from \(path)") }
@@ -87,7 +102,7 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
     } catch let error as SignalingError {
-        throw CLIFailure("tincan-signal: \(error.description)")
+        throw CLIFailure("\(error.description)")
     }
 }
 

@@ -7,7 +7,7 @@ import Signaling
 /// One WebSocket client of the room server: reads its JSON messages (bounded in size),
 /// answers mistakes with `error` messages, relays offers, answers, candidates and byes to
 /// the other peer of its room, and queues what the room sends it for one writer task.
-struct PeerConnectionSession: Sendable {
+struct RoomConnection: Sendable {
     let server: SignalServer
     let logger: Logger
 
