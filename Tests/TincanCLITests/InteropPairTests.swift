@@ -16,11 +16,11 @@ import Testing
         var output: String
     }
 
-    /// Runs one pair; the last stdout line is its JSON figures.
-    static func runPair(_ arguments: [String]) throws -> PairResult {
+    /// Runs one of the repository's Python scripts; returns its status and outputs.
+    static func runScript(_ path: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", root.appendingPathComponent("scripts/interop/run-pair").path] + arguments
+        p.arguments = ["python3", root.appendingPathComponent(path).path] + arguments
         p.currentDirectoryURL = root
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
@@ -34,11 +34,16 @@ import Testing
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         p.waitUntilExit()
-        let stdout = String(decoding: outData, as: UTF8.self)
-        let line = stdout.split(separator: "\n").last.map(String.init) ?? ""
+        return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Runs one pair; the last stdout line is its JSON figures.
+    static func runPair(_ arguments: [String]) throws -> PairResult {
+        let r = try runScript("scripts/interop/run-pair", arguments)
+        let line = r.stdout.split(separator: "\n").last.map(String.init) ?? ""
         let figures = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
         print("interop \(arguments.prefix(2).joined(separator: " ")): \(line)")
-        return PairResult(status: p.terminationStatus, figures: figures, output: stdout + String(decoding: errData, as: UTF8.self))
+        return PairResult(status: r.status, figures: figures, output: r.stdout + r.stderr)
     }
 
     static func tincan() throws -> String {
