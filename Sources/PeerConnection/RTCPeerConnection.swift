@@ -90,6 +90,25 @@ public final class RTCPeerConnection: Sendable {
         }
     }
 
+    /// WebRTC 1.0 §5.1 `removeTrack`: the sender stops (an RTCP BYE for its SSRC, its encoder
+    /// closed, the track detached) and its transceiver no longer sends. The track itself keeps
+    /// running: it belongs to the caller. Renegotiation is not implemented, so the change
+    /// is not signalled in a new offer; the peer learns it from the BYE.
+    public func removeTrack(_ sender: RTCRtpSender) async throws {
+        let (transport, found) = try state.withLock { s -> (RTCDtlsTransport?, Bool) in
+            guard !s.closed else { throw RTCError(.invalidStateError, "the connection is closed") }
+            guard let i = s.transceivers.firstIndex(where: { $0.sender === sender }) else { return (nil, false) }
+            s.transceivers[i].direction = RTCRtpTransceiverDirection(sends: false, receives: s.transceivers[i].direction.receives)
+            s.transceivers[i].currentDirection = s.transceivers[i].currentDirection.map { RTCRtpTransceiverDirection(sends: false, receives: $0.receives) }
+            s.transceivers[i].sender = nil
+            s.transceivers[i].sendParameters = nil
+            return (s.transport, true)
+        }
+        guard found else { throw RTCError(.invalidAccessError, "the sender is not one of this connection's") }
+        if let transport, transport.state == .connected, let bye = sender.goodbye() { await transport.send(bye, isRTCP: true) }
+        await sender.stop()
+    }
+
     /// WebRTC 1.0 §5.1 `addTransceiver(kind)`: e.g. `.recvonly` to receive without sending.
     public func addTransceiver(_ kind: RTPStreamParameters.Kind, direction: RTCRtpTransceiverDirection = .recvonly) throws {
         try state.withLock { s in

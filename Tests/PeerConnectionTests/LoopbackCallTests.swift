@@ -75,4 +75,55 @@ import Testing
         let outbound = stats.first(type: "outbound-rtp", kind: "video")
         #expect(outbound?["frameWidth"] == .number(640))
     }
+
+    @Test("removeTrack stops that sender: the peer gets its BYE and no more frames, the other track goes on")
+    func removeTrack() async throws {
+        let stream = try await Self.fakeStream(#"{"video": {"width": 320, "height": 240}, "audio": true}"#)
+        defer { for t in stream.getTracks() { t.stop() } }
+        let sender = try RTCPeerConnection(configuration: Self.configuration())
+        let receiver = try RTCPeerConnection(configuration: Self.configuration())
+        var videoSender: RTCRtpSender?
+        for t in stream.getTracks() {
+            let s = try sender.addTrack(t)
+            if t.kind == "video" { videoSender = s }
+        }
+        let counter = Counter()
+        let ended = Mutex<[String]>([])
+        let watch = Task {
+            for await event in receiver.events {
+                switch event {
+                case .track(let r, _):
+                    r.addVideoSink { _ in counter.frames.withLock { $0.append(0) } }
+                    r.addAudioSink { _ in counter.audio.withLock { $0 += 1 } }
+                case .remoteEnded(let r):
+                    ended.withLock { $0.append(r.kind.rawValue) }
+                default:
+                    break
+                }
+            }
+        }
+        let offer = try await sender.createOffer()
+        try await sender.setLocalDescription(offer)
+        try await receiver.setRemoteDescription(offer)
+        let answer = try await receiver.createAnswer()
+        try await receiver.setLocalDescription(answer)
+        try await sender.setRemoteDescription(answer)
+        try await sender.waitUntilConnected(timeout: .seconds(10))
+        try await Task.sleep(for: .seconds(1))
+        try await sender.removeTrack(try #require(videoSender))
+        try await Task.sleep(for: .milliseconds(300))
+        let framesAtRemoval = counter.frames.withLock { $0.count }
+        let audioAtRemoval = counter.audio.withLock { $0 }
+        try await Task.sleep(for: .seconds(1))
+        let framesAfter = counter.frames.withLock { $0.count }
+        let audioAfter = counter.audio.withLock { $0 }
+        await sender.close()
+        await receiver.close()
+        watch.cancel()
+        #expect(framesAtRemoval > 10)
+        #expect(framesAfter == framesAtRemoval, "video kept arriving after removeTrack")
+        #expect(audioAfter > audioAtRemoval + 30, "audio stopped too")
+        #expect(ended.withLock { $0 } == ["video"])
+        #expect(stream.getVideoTracks().first?.readyState == .live, "the track belongs to the caller and keeps running")
+    }
 }
