@@ -85,7 +85,7 @@ public final class RTCRtpReceiver: Sendable {
     private static func mediaNanoseconds(_ s: inout State, _ rtp: UInt32) -> UInt64 {
         if let last = s.lastRTPTimestamp { s.mediaTime += Int64(Int32(bitPattern: rtp &- last)) }
         s.lastRTPTimestamp = rtp
-        return UInt64(max(0, s.mediaTime)) * 1_000_000_000 / UInt64(max(1, s.parameters.clockRate))
+        return MediaTimestamp.nanoseconds(fromUnits: UInt64(max(0, s.mediaTime)), clockRate: Int(max(1, s.parameters.clockRate)))
     }
 
     /// Decoded 48 kHz audio, 20 ms at a time.
@@ -115,6 +115,17 @@ public final class RTCRtpReceiver: Sendable {
         }
     }
 
+    /// Mutates the jitter buffer taken out of the state, so that it is the only reference and
+    /// its ring is not copied on write (per packet, that copy would be most of the work).
+    private static func withBuffer(_ s: inout State, video: (inout RTPReceiver<VP8Depacketizer>) -> Void,
+                                   audio: (inout RTPReceiver<OpusDepacketizer>) -> Void) {
+        guard let taken = s.buffer.take() else { return }
+        switch consume taken {
+        case .video(var r): video(&r); s.buffer = .video(r)
+        case .audio(var r): audio(&r); s.buffer = .audio(r)
+        }
+    }
+
     /// One clear RTP packet of this stream.
     func receive(_ packet: [UInt8]) {
         state.withLock { s in
@@ -122,16 +133,9 @@ public final class RTCRtpReceiver: Sendable {
             let now = MediaClock.now()
             var decoded: [(RTPAssembledFrame, [UInt8])] = []
             packet.withUnsafeBytes { raw in
-                switch s.buffer {
-                case .video(var r):
-                    try? r.receive(raw, at: now) { frame, bytes in decoded.append((frame, Array(bytes))) }
-                    s.buffer = .video(r)
-                case .audio(var r):
-                    try? r.receive(raw, at: now) { frame, bytes in decoded.append((frame, Array(bytes))) }
-                    s.buffer = .audio(r)
-                case nil:
-                    break
-                }
+                Self.withBuffer(&s,
+                    video: { r in try? r.receive(raw, at: now) { frame, bytes in decoded.append((frame, Array(bytes))) } },
+                    audio: { r in try? r.receive(raw, at: now) { frame, bytes in decoded.append((frame, Array(bytes))) } })
             }
             for (frame, bytes) in decoded { Self.decode(&s, frame, bytes) }
         }
@@ -198,11 +202,7 @@ public final class RTCRtpReceiver: Sendable {
             for case .senderReport(let sr) in packets where sr.ssrc == s.parameters.ssrc {
                 s.senderReport = (Self.ntpSeconds(sr.ntpTimestamp), sr.rtpTimestamp)
             }
-            switch s.buffer {
-            case .video(var r): r.handleRTCP(packets, at: now); s.buffer = .video(r)
-            case .audio(var r): r.handleRTCP(packets, at: now); s.buffer = .audio(r)
-            case nil: break
-            }
+            Self.withBuffer(&s, video: { $0.handleRTCP(packets, at: now) }, audio: { $0.handleRTCP(packets, at: now) })
         }
     }
 
@@ -212,16 +212,9 @@ public final class RTCRtpReceiver: Sendable {
             let now = MediaClock.now()
             var rtcp: [[UInt8]] = []
             var decoded: [(RTPAssembledFrame, [UInt8])] = []
-            switch s.buffer {
-            case .video(var r):
-                r.poll(at: now, onFrame: { f, b in decoded.append((f, Array(b))) }, sendRTCP: { rtcp.append(Array($0)) })
-                s.buffer = .video(r)
-            case .audio(var r):
-                r.poll(at: now, onFrame: { f, b in decoded.append((f, Array(b))) }, sendRTCP: { rtcp.append(Array($0)) })
-                s.buffer = .audio(r)
-            case nil:
-                break
-            }
+            Self.withBuffer(&s,
+                video: { $0.poll(at: now, onFrame: { f, b in decoded.append((f, Array(b))) }, sendRTCP: { rtcp.append(Array($0)) }) },
+                audio: { $0.poll(at: now, onFrame: { f, b in decoded.append((f, Array(b))) }, sendRTCP: { rtcp.append(Array($0)) }) })
             for (frame, bytes) in decoded { Self.decode(&s, frame, bytes) }
             return rtcp
         }

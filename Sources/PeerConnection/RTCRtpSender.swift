@@ -36,6 +36,8 @@ public final class RTCRtpSender: Sendable {
         var recentFrames: [UInt64] = []
         var timestampOffset = UInt32.random(in: .min ... .max)
         var remb: UInt64?
+        /// One packetizer for the stream: its picture ID runs on and its buffer is reused.
+        var packetizer: VP8Packetizer? = VP8Packetizer(maxPayloadSize: 1100, initialPictureID: .random(in: 0...0x7FFF))
     }
 
     private let state: Mutex<State>
@@ -115,9 +117,13 @@ public final class RTCRtpSender: Sendable {
         var packets: [[UInt8]] = []
         let transport: RTCDtlsTransport? = state.withLock { s in
             guard let running = s.running, var rtp = s.rtp else { return nil }
+            s.rtp = nil  // the only reference while it mutates: its history is not copied
+            defer { s.rtp = rtp }
             let now = MediaClock.now()
             let timestamp = frame.rtpTimestamp(offset: s.timestampOffset)
-            var packetizer = VP8Packetizer(maxPayloadSize: 1100, initialPictureID: UInt16(truncatingIfNeeded: s.framesSent))
+            guard var packetizer = s.packetizer else { return nil }
+            s.packetizer = nil
+            defer { s.packetizer = packetizer }
             do {
                 try packetizer.packetize(frame.data) { payload, isLast in
                     try rtp.send(payload: payload, timestamp: timestamp, marker: isLast, at: now) { packets.append(Array($0)) }
@@ -125,7 +131,6 @@ public final class RTCRtpSender: Sendable {
             } catch {
                 return nil
             }
-            s.rtp = rtp
             s.framesSent += 1
             if frame.isKeyframe { s.keyFramesSent += 1 }
             s.frameWidth = frame.width
@@ -142,6 +147,8 @@ public final class RTCRtpSender: Sendable {
         var packets: [[UInt8]] = []
         let transport: RTCDtlsTransport? = state.withLock { s in
             guard let running = s.running, var rtp = s.rtp else { return nil }
+            s.rtp = nil  // the only reference while it mutates: its history is not copied
+            defer { s.rtp = rtp }
             let timestamp = packet.rtpTimestamp(offset: s.timestampOffset)
             do {
                 try packet.data.withUnsafeBytes { payload in
@@ -150,7 +157,6 @@ public final class RTCRtpSender: Sendable {
             } catch {
                 return nil
             }
-            s.rtp = rtp
             s.framesSent += 1
             return running.transport
         }
@@ -163,8 +169,9 @@ public final class RTCRtpSender: Sendable {
         var retransmissions: [[UInt8]] = []
         let outcome: (RTCDtlsTransport, RTPSenderFeedback, Running, Int?)? = state.withLock { s in
             guard var running = s.running, var rtp = s.rtp else { return nil }
+            s.rtp = nil
+            defer { s.rtp = rtp }
             guard let feedback = try? rtp.handleRTCP(packets, at: MediaClock.now(), emit: { retransmissions.append(Array($0)) }) else { return nil }
-            s.rtp = rtp
             var newTarget: Int?
             if let remb = feedback.estimatedMaximumBitrate {
                 s.remb = remb
@@ -190,11 +197,12 @@ public final class RTCRtpSender: Sendable {
         var reports: [[UInt8]] = []
         let transport: RTCDtlsTransport? = state.withLock { s in
             guard let running = s.running, var rtp = s.rtp, rtp.statistics.packetsSent > 0 else { return nil }
+            s.rtp = nil
+            defer { s.rtp = rtp }
             let now = MediaClock.now()
             let rtpTime = MediaTimestamp.rtpTimestamp(
                 captureNanoseconds: MonotonicClock.now(), clockRate: Int(running.parameters.clockRate), offset: s.timestampOffset)
             try? rtp.makeSenderReport(ntpTime: MediaClock.ntpNow(), rtpTimestamp: rtpTime, at: now) { reports.append(Array($0)) }
-            s.rtp = rtp
             return running.transport
         }
         guard let transport else { return }
