@@ -461,21 +461,10 @@ def main() -> int:
                         help="extra Chromium command-line flag (repeatable)")
     sub = parser.add_subparsers(dest="mode", required=True)
     r = sub.add_parser("recv", help="answer one WHIP offer in a page and count decoded frames")
-    r.add_argument("--whip-listen", default="127.0.0.1:0", metavar="HOST:PORT",
-                   help="where to serve WHIP (port 0: any free port; the URL is printed on "
-                        "stdout as a JSON 'ready' line)")
-    r.add_argument("--duration", type=float, default=10.0,
-                   help="seconds to decode after connecting; a DELETE ends earlier")
-    r.add_argument("--wait-offer", type=float, default=30.0,
-                   help="give up (exit 2) when no session connects within this many seconds")
-    r.add_argument("--steady-skip", type=float, default=1.0,
-                   help="seconds after the first decoded frame left out of the fps window")
-    r.add_argument("--report", help="JSON report file (frames, fps, size, first-frame time)")
-    r.add_argument("--save-offer", help="write the received offer here, bytes unchanged")
-    r.add_argument("--save-answer", help="write the answer sent back here, bytes unchanged")
+    ic.add_receiver_arguments(r)
+    ic.add_report_arguments(r)
     s = sub.add_parser("send", help="offer the fake camera and microphone to a WHIP endpoint")
-    s.add_argument("--whip", required=True, help="WHIP endpoint URL to POST the offer to")
-    s.add_argument("--duration", type=float, default=10.0, help="seconds to send after connecting")
+    ic.add_sender_arguments(s)
     s.add_argument("--constraints", default='{"video":{"width":640,"height":480},"audio":true}',
                    help="getUserMedia constraints, JSON as a page passes them")
     s.add_argument("--codecs", default="",

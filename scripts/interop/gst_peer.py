@@ -426,23 +426,12 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="mode", required=True)
     r = sub.add_parser("recv", help="answer one WHIP offer with webrtcbin and count decoded frames")
-    r.add_argument("--whip-listen", default="127.0.0.1:0", metavar="HOST:PORT",
-                   help="where to serve WHIP (port 0: any free port; the URL is printed on "
-                        "stdout as a JSON 'ready' line)")
-    r.add_argument("--duration", type=float, default=10.0,
-                   help="seconds to decode after connecting; a DELETE ends earlier")
-    r.add_argument("--wait-offer", type=float, default=30.0,
-                   help="give up (exit 2) when no session connects within this many seconds")
-    r.add_argument("--steady-skip", type=float, default=1.0,
-                   help="seconds after the first decoded frame left out of the fps window")
+    ic.add_receiver_arguments(r)
     r.add_argument("--jitter-latency-ms", type=int, default=200,
                    help="webrtcbin's jitter buffer latency (its default, 200, delays the first frame)")
-    r.add_argument("--report", help="JSON report file (frames, fps, size, first-frame time)")
-    r.add_argument("--save-offer", help="write the received offer here, bytes unchanged")
-    r.add_argument("--save-answer", help="write the answer sent back here, bytes unchanged")
+    ic.add_report_arguments(r)
     s = sub.add_parser("send", help="offer videotestsrc VP8 + a tone to a WHIP endpoint")
-    s.add_argument("--whip", required=True, help="WHIP endpoint URL to POST the offer to")
-    s.add_argument("--duration", type=float, default=10.0, help="seconds to send after connecting")
+    ic.add_sender_arguments(s)
     s.add_argument("--size", default="640x480", help="picture size WxH")
     s.add_argument("--fps", type=int, default=30, help="frames a second of videotestsrc")
     s.add_argument("--bitrate", type=int, default=1_000_000, help="vp8enc target bitrate, bit/s")

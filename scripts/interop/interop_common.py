@@ -21,6 +21,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
+import argparse
 from typing import Any, Callable, Optional, Sequence
 
 # ---------------------------------------------------------------------------------------------
@@ -354,3 +355,29 @@ def install_stop_signals(stop: Callable[[], None]) -> None:
         stop()
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
+
+
+def add_receiver_arguments(r: argparse.ArgumentParser) -> None:
+    """The options every peer's `recv` mode shares (where to serve WHIP, how long)."""
+    r.add_argument("--whip-listen", default="127.0.0.1:0", metavar="HOST:PORT",
+                   help="where to serve WHIP (port 0: any free port; the URL is printed on "
+                        "stdout as a JSON 'ready' line)")
+    r.add_argument("--duration", type=float, default=10.0,
+                   help="seconds to decode after connecting; a DELETE ends earlier")
+    r.add_argument("--wait-offer", type=float, default=30.0,
+                   help="give up (exit 2) when no session connects within this many seconds")
+    r.add_argument("--steady-skip", type=float, default=1.0,
+                   help="seconds after the first decoded frame left out of the fps window")
+
+
+def add_report_arguments(r: argparse.ArgumentParser) -> None:
+    """Where a `recv` mode writes its report and the SDP it saw."""
+    r.add_argument("--report", help="JSON report file (frames, fps, size, first-frame time)")
+    r.add_argument("--save-offer", help="write the received offer here, bytes unchanged")
+    r.add_argument("--save-answer", help="write the answer sent back here, bytes unchanged")
+
+
+def add_sender_arguments(s: argparse.ArgumentParser) -> None:
+    """The options every peer's `send` mode shares."""
+    s.add_argument("--whip", required=True, help="WHIP endpoint URL to POST the offer to")
+    s.add_argument("--duration", type=float, default=10.0, help="seconds to send after connecting")
