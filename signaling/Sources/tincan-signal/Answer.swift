@@ -66,15 +66,7 @@ struct Answer: AsyncParsableCommand {
                     answer = try await readText(path: nil, what: "the answer")
                 }
                 try await client.sendAnswer(answer)
-                if stay {
-                    let interrupted = await Interrupt.race {
-                        for await bye in client.byes {
-                            printError("the other peer said bye" + (bye.reason.map { " (\($0))" } ?? ""))
-                            break
-                        }
-                    }
-                    if interrupted { printError("interrupted: saying bye") }
-                }
+                if stay { await Interrupt.stay(in: client) }
                 try await client.close()
             } catch {
                 try? await client.close()

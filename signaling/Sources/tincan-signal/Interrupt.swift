@@ -33,4 +33,15 @@ enum Interrupt {
             return interrupted
         }
     }
+
+    /// `--stay`: keeps the room until the other peer says bye or the user interrupts.
+    static func stay(in client: RoomClient) async {
+        let interrupted = await race {
+            for await bye in client.byes {
+                printError("the other peer said bye" + (bye.reason.map { " (\($0))" } ?? ""))
+                break
+            }
+        }
+        if interrupted { printError("interrupted: saying bye") }
+    }
 }

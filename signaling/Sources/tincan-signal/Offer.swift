@@ -39,15 +39,7 @@ struct Offer: AsyncParsableCommand {
                 printError("waiting for a peer in room \(room.room)…")
                 let answer = try await client.exchange(offer: offer)
                 try writeText(answer, path: output)
-                if stay {
-                    let interrupted = await Interrupt.race {
-                        for await bye in client.byes {
-                            printError("the other peer said bye" + (bye.reason.map { " (\($0))" } ?? ""))
-                            break
-                        }
-                    }
-                    if interrupted { printError("interrupted: saying bye") }
-                }
+                if stay { await Interrupt.stay(in: client) }
                 try await client.close()
             } catch {
                 try? await client.close()
