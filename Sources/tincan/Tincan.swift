@@ -22,6 +22,10 @@ struct Tincan: AsyncParsableCommand {
           tincan capture --video-file clip.y4m --allow camera \\
             --constraints '{"video": {"frameRate": 10}}' --video-out out.y4m
           tincan permissions --revoke all
+          tincan loopback                       # a WebRTC call to yourself on 127.0.0.1, then a report
+          tincan send --allow camera,microphone --whip http://127.0.0.1:8080/whip/room1
+          tincan recv --whip-listen 127.0.0.1:8080 --video-out in.ivf --audio-out in.ogg
+          tincan call --allow camera,microphone --signal ws://127.0.0.1:8080 --room kitchen
 
         Devices: --fake-devices (synthetic camera and 440 Hz microphone), --devices-file F.json, --video-file F.y4m, --audio-file F.wav; without any of them, the system's cameras and microphones.
 
