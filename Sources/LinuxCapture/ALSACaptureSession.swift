@@ -16,8 +16,7 @@ import Glibc
 /// builds a backlog.
 public final class ALSACaptureSession: CaptureSession {
     private let pcmBox: Mutex<ALSAPCM?>
-    private let stopping = Atomic<Bool>(false)
-    private let thread = Mutex<pthread_t?>(nil)
+    private let thread = CaptureThreadHandle()
     private let overrunTotal = Atomic<Int>(0)
     private let chunkTotal = Atomic<Int>(0)
     private let label: String
@@ -42,30 +41,18 @@ public final class ALSACaptureSession: CaptureSession {
         onEnd: @escaping CaptureEndHandler
     ) throws(MediaStreamError) -> ALSACaptureSession {
         let session = ALSACaptureSession(pcm: pcm, label: label)
-        guard let tid = CaptureThread.spawn({ session.run(onFrame: onFrame, onEnd: onEnd) }) else {
+        guard session.thread.start({ session.run(onFrame: onFrame, onEnd: onEnd) }) else {
             session.pcmBox.withLock { $0 = nil }
             throw MediaStreamError(.notReadableError, "\(label): cannot start a capture thread")
         }
-        session.thread.withLock { $0 = tid }
         return session
-    }
-
-    /// A session dropped without stop() (it can only be, once its thread has exited after
-    /// an end) lets the thread's resources go.
-    deinit {
-        if let tid = thread.withLock({ $0 }) { pthread_detach(tid) }
     }
 
     /// Stops and waits until the capture thread has closed the PCM (unless called from the
     /// capture thread itself, which then closes it as soon as the callback returns).
     public func stop() {
-        stopping.store(true, ordering: .sequentiallyConsistent)
-        if let tid = thread.withLock({ t -> pthread_t? in defer { t = nil }; return t }) {
-            CaptureThread.finish(tid)
-        }
+        thread.stop()
     }
-
-    private var isStopping: Bool { stopping.load(ordering: .sequentiallyConsistent) }
 
     private func run(onFrame: @Sendable (AudioFrame) -> Void, onEnd: CaptureEndHandler) {
         // The capture thread is the PCM's only user from here on; it closes it on exit.
@@ -86,12 +73,12 @@ public final class ALSACaptureSession: CaptureSession {
         _ = snd_pcm_start(pcm.handle)
 
         func fail(_ message: String) {
-            guard !stopping.exchange(true, ordering: .sequentiallyConsistent) else { return }
+            guard thread.markStopping() else { return }
             pcm.close()
             onEnd(MediaStreamError(.notReadableError, message))
         }
 
-        while !isStopping {
+        while !thread.isStopping {
             let want = snd_pcm_uframes_t(chunk - filled)
             let got: Int
             if pcm.sampleBytes == 2 {
@@ -129,7 +116,7 @@ public final class ALSACaptureSession: CaptureSession {
                 }
                 let timestamp = anchor + UInt64(Double(index) * chunkNanos)
                 index += 1
-                if isStopping { return }
+                if thread.isStopping { return }
                 chunkTotal.add(1, ordering: .relaxed)
                 onFrame(AudioFrame(sampleRate: rate, channelCount: channels, samples: samples, timestamp: timestamp))
                 continue
@@ -151,7 +138,7 @@ public final class ALSACaptureSession: CaptureSession {
                 _ = snd_pcm_start(pcm.handle)
             } else if code == -ESTRPIPE {
                 var rc = snd_pcm_resume(pcm.handle)
-                while rc == -EAGAIN && !isStopping {
+                while rc == -EAGAIN && !thread.isStopping {
                     usleep(10_000)
                     rc = snd_pcm_resume(pcm.handle)
                 }

@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -42,5 +44,37 @@ enum CaptureThread {
         var ts = timespec(
             tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
         while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nil) == EINTR {}
+    }
+}
+
+/// The thread of one capture session and its stop flag, shared by the V4L2 and ALSA
+/// sessions: start, stop (set the flag, then join), and the detach that a session dropped
+/// without stop() needs (it can only be, once its thread has exited after an end).
+final class CaptureThreadHandle: Sendable {
+    private let stopping = Atomic<Bool>(false)
+    private let thread = Mutex<pthread_t?>(nil)
+
+    var isStopping: Bool { stopping.load(ordering: .sequentiallyConsistent) }
+
+    /// Sets the stop flag; false if it was already set, so an end is reported once.
+    func markStopping() -> Bool { !stopping.exchange(true, ordering: .sequentiallyConsistent) }
+
+    /// Starts `body` on its thread; false when the system refuses one.
+    func start(_ body: @escaping @Sendable () -> Void) -> Bool {
+        guard let tid = CaptureThread.spawn(body) else { return false }
+        thread.withLock { $0 = tid }
+        return true
+    }
+
+    /// Asks the loop to stop and waits for its thread (see `CaptureThread.finish`).
+    func stop() {
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        if let tid = thread.withLock({ t -> pthread_t? in defer { t = nil }; return t }) {
+            CaptureThread.finish(tid)
+        }
+    }
+
+    deinit {
+        if let tid = thread.withLock({ $0 }) { pthread_detach(tid) }
     }
 }

@@ -10,8 +10,7 @@ import Glibc
 /// or stops delivering frames; it never hangs, because every wait has a timeout.
 public final class V4L2CaptureSession: CaptureSession {
     private let stream: Mutex<V4L2Stream?>
-    private let stopping = Atomic<Bool>(false)
-    private let thread = Mutex<pthread_t?>(nil)
+    private let thread = CaptureThreadHandle()
     private let frames = Atomic<Int>(0)
     private let fd: Int32
     private let label: String
@@ -38,25 +37,15 @@ public final class V4L2CaptureSession: CaptureSession {
         onEnd: @escaping CaptureEndHandler
     ) throws(MediaStreamError) -> V4L2CaptureSession {
         let session = V4L2CaptureSession(stream: stream, label: label)
-        guard let tid = CaptureThread.spawn({ session.run(onFrame: onFrame, onEnd: onEnd) }) else {
+        guard session.thread.start({ session.run(onFrame: onFrame, onEnd: onEnd) }) else {
             session.release()
             throw MediaStreamError(.notReadableError, "\(label): cannot start a capture thread")
         }
-        session.thread.withLock { $0 = tid }
         return session
     }
 
-    /// A session dropped without stop() (it can only be, once its thread has exited after
-    /// an end) lets the thread's resources go.
-    deinit {
-        if let tid = thread.withLock({ $0 }) { pthread_detach(tid) }
-    }
-
     public func stop() {
-        stopping.store(true, ordering: .sequentiallyConsistent)
-        if let tid = thread.withLock({ t -> pthread_t? in defer { t = nil }; return t }) {
-            CaptureThread.finish(tid)
-        }
+        thread.stop()
         release()
     }
 
@@ -73,10 +62,10 @@ public final class V4L2CaptureSession: CaptureSession {
         let stallLimit = UInt64(max(3.0, 10.0 / max(frameRate, 0.1)) * 1e9)
         var lastProgress = MonotonicClock.now()
         var idleWakeups = 0
-        while !stopping.load(ordering: .sequentiallyConsistent) {
+        while !thread.isStopping {
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let ready = poll(&pfd, 1, 100)
-            if stopping.load(ordering: .sequentiallyConsistent) { return }
+            if thread.isStopping { return }
             if ready < 0 && errno != EINTR {
                 return end(MediaStreamError(.notReadableError, "\(label): poll failed: \(CText.errorText(errno))"), onEnd)
             }
@@ -109,7 +98,7 @@ public final class V4L2CaptureSession: CaptureSession {
                     return end(MediaStreamError(.notReadableError, "\(label) stopped delivering frames"), onEnd)
                 }
             case .failed(let code):
-                if stopping.load(ordering: .sequentiallyConsistent) { return }
+                if thread.isStopping { return }
                 let message = code == ENODEV || code == ENXIO || code == EIO
                     ? "\(label) was disconnected"
                     : "\(label): VIDIOC_DQBUF failed: \(CText.errorText(code))"
@@ -120,7 +109,7 @@ public final class V4L2CaptureSession: CaptureSession {
 
     /// Ends the capture from the capture thread: releases the device and reports once.
     private func end(_ error: MediaStreamError, _ onEnd: CaptureEndHandler) {
-        guard !stopping.exchange(true, ordering: .sequentiallyConsistent) else { return }
+        guard thread.markStopping() else { return }
         release()
         onEnd(error)
     }

@@ -29,7 +29,6 @@ final class RTCDtlsTransport: Sendable {
         var failure: (any Error)?
         var handlers = Handlers()
         var tasks: [Task<Void, Never>] = []
-        var counters = Counters()
     }
 
     /// For getStats (`transport` and the SRTP failure counts).
@@ -44,6 +43,12 @@ final class RTCDtlsTransport: Sendable {
     let ice: ICEAgent
     let dtls: DTLSTransport
     private let inner = Mutex(Inner())
+    /// Counted without the lock: every packet passes here.
+    private let bytesSent = Atomic<Int64>(0)
+    private let bytesReceived = Atomic<Int64>(0)
+    private let packetsSent = Atomic<Int64>(0)
+    private let packetsReceived = Atomic<Int64>(0)
+    private let unprotectFailures = Atomic<Int64>(0)
     private static let earlyLimit = 64
 
     init(ice: ICEAgent, dtls: DTLSTransport) {
@@ -52,7 +57,11 @@ final class RTCDtlsTransport: Sendable {
     }
 
     var state: State { inner.withLock { $0.state } }
-    var counters: Counters { inner.withLock { $0.counters } }
+    var counters: Counters {
+        Counters(bytesSent: bytesSent.load(ordering: .relaxed), bytesReceived: bytesReceived.load(ordering: .relaxed),
+                 packetsSent: packetsSent.load(ordering: .relaxed), packetsReceived: packetsReceived.load(ordering: .relaxed),
+                 unprotectFailures: unprotectFailures.load(ordering: .relaxed))
+    }
 
     func setHandlers(_ handlers: Handlers) { inner.withLock { $0.handlers = handlers } }
 
@@ -195,14 +204,12 @@ final class RTCDtlsTransport: Sendable {
         let rtcp = Self.isRTCP(packet)
         do {
             let clear = rtcp ? try session.unprotectRTCP(packet) : try session.unprotectRTP(packet)
-            inner.withLock { s in
-                s.counters.packetsReceived += 1
-                s.counters.bytesReceived += Int64(packet.count)
-            }
+            packetsReceived.add(1, ordering: .relaxed)
+            bytesReceived.add(Int64(packet.count), ordering: .relaxed)
             if rtcp { handlers.rtcp(clear) } else { handlers.rtp(clear) }
         } catch {
             // Replays and forgeries are dropped here (RFC 3711 §3.3.2).
-            inner.withLock { $0.counters.unprotectFailures += 1 }
+            unprotectFailures.add(1, ordering: .relaxed)
         }
     }
 
@@ -211,10 +218,8 @@ final class RTCDtlsTransport: Sendable {
     func send(_ packet: [UInt8], isRTCP: Bool) async {
         guard let session = inner.withLock({ $0.sessions?.outbound }) else { return }
         guard let protected = try? (isRTCP ? session.protectRTCP(packet) : session.protectRTP(packet)) else { return }
-        inner.withLock { s in
-            s.counters.packetsSent += 1
-            s.counters.bytesSent += Int64(protected.count)
-        }
+        packetsSent.add(1, ordering: .relaxed)
+        bytesSent.add(Int64(protected.count), ordering: .relaxed)
         try? await ice.send(protected)
     }
 

@@ -36,9 +36,15 @@ public final class RTCPeerConnection: Sendable {
         var connectionState = RTCPeerConnectionState.new
         var tasks: [Task<Void, Never>] = []
         var closed = false
-        var connectedAt: UInt64?
         var iceState = ICEConnectionState.new
         var selectedPair: String?
+        /// Who RTP and RTCP go to, kept beside the transceivers so that routing a packet
+        /// reads two arrays instead of building them (set when media starts, and by removeTrack).
+        var activeSenders: [RTCRtpSender] = []
+        /// Why the connection failed, for the error a user sees (ICE timed out, fingerprint
+        /// mismatch, ...).
+        var failure: String?
+        var activeReceivers: [RTCRtpReceiver] = []
     }
 
     private let state = Mutex(State())
@@ -51,6 +57,8 @@ public final class RTCPeerConnection: Sendable {
     }
 
     public var connectionState: RTCPeerConnectionState { state.withLock { $0.connectionState } }
+    /// Why `connectionState` is `failed`, in words.
+    public var failureReason: String? { state.withLock { $0.failure } }
     public var localDescription: RTCSessionDescription? { state.withLock { $0.localDescription } }
     public var remoteDescription: RTCSessionDescription? { state.withLock { $0.remoteDescription } }
     public func getSenders() -> [RTCRtpSender] { state.withLock { $0.transceivers.compactMap(\.sender) } }
@@ -101,6 +109,7 @@ public final class RTCPeerConnection: Sendable {
             s.transceivers[i].direction = RTCRtpTransceiverDirection(sends: false, receives: s.transceivers[i].direction.receives)
             s.transceivers[i].currentDirection = s.transceivers[i].currentDirection.map { RTCRtpTransceiverDirection(sends: false, receives: $0.receives) }
             s.transceivers[i].sender = nil
+            s.activeSenders.removeAll { $0 === sender }
             s.transceivers[i].sendParameters = nil
             return (s.transport, true)
         }
@@ -342,6 +351,7 @@ public final class RTCPeerConnection: Sendable {
                     }
                 }
             }
+            s.activeReceivers = newReceivers.map(\.0)
         }
         for (receiver, mid) in newReceivers { eventSink.yield(.track(receiver, mid: mid)) }
 
@@ -358,11 +368,18 @@ public final class RTCPeerConnection: Sendable {
 
         let run = Task { [self] in
             do {
-                _ = try await agent.connect()
+                do { _ = try await agent.connect() } catch {
+                    throw RTCError(.operationError, "ICE found no working candidate pair (\(error)); remote candidates: \(peer.candidates.count)")
+                }
                 transport.start()
-                try await transport.connected()
-                state.withLock { $0.connectedAt = MonotonicClock.now() }
-                let senders = state.withLock { s in s.transceivers.compactMap { t in t.sender.flatMap { snd in t.sendParameters.map { (snd, $0) } } } }
+                do { try await transport.connected() } catch {
+                    throw RTCError(.operationError, "DTLS handshake failed: \(error)")
+                }
+                let senders = state.withLock { s in
+                    let started = s.transceivers.compactMap { t in t.sender.flatMap { snd in t.sendParameters.map { (snd, $0) } } }
+                    s.activeSenders = started.map(\.0)
+                    return started
+                }
                 for (sender, parameters) in senders {
                     do { try sender.start(parameters: parameters, transport: transport) } catch {
                         FileHandle.standardError.write(Data("tincan: cannot send the \(sender.kind) track: \(error)\n".utf8))
@@ -371,7 +388,10 @@ public final class RTCPeerConnection: Sendable {
                 updateConnectionState()
                 await rtcpLoop(transport)
             } catch {
-                state.withLock { $0.connectionState = .failed }
+                state.withLock { s in
+                    s.connectionState = .failed
+                    s.failure = (error as? RTCError)?.message ?? "\(error)"
+                }
                 eventSink.yield(.connectionStateChange(.failed))
             }
         }
@@ -384,7 +404,7 @@ public final class RTCPeerConnection: Sendable {
         var tick = 0
         while !Task.isCancelled, !state.withLock({ $0.closed }) {
             try? await Task.sleep(for: .milliseconds(20))
-            let (receivers, senders) = state.withLock { s in (s.transceivers.compactMap(\.receiver), s.transceivers.compactMap(\.sender)) }
+            let (receivers, senders) = state.withLock { s in (s.activeReceivers, s.activeSenders) }
             for r in receivers {
                 for packet in r.poll() { await transport.send(packet, isRTCP: true) }
             }
@@ -402,13 +422,13 @@ public final class RTCPeerConnection: Sendable {
         guard packet.count >= 12 else { return }
         let pt = packet[1] & 0x7F
         let ssrc = UInt32(packet[8]) << 24 | UInt32(packet[9]) << 16 | UInt32(packet[10]) << 8 | UInt32(packet[11])
-        let receivers = state.withLock { $0.transceivers.compactMap(\.receiver) }
+        let receivers = state.withLock { $0.activeReceivers }
         if let r = receivers.first(where: { $0.accepts(ssrc: ssrc, payloadType: pt) }) { r.receive(packet) }
     }
 
     private func route(rtcp packet: [UInt8]) {
         guard let packets = try? RTCPPacket.parseCompound(packet) else { return }
-        let (senders, receivers) = state.withLock { s in (s.transceivers.compactMap(\.sender), s.transceivers.compactMap(\.receiver)) }
+        let (senders, receivers) = state.withLock { s in (s.activeSenders, s.activeReceivers) }
         for r in receivers { r.handleRTCP(packets) }
         for case .goodbye(let bye) in packets {
             for r in receivers where bye.ssrcs.contains(r.ssrc) {
@@ -443,7 +463,7 @@ public final class RTCPeerConnection: Sendable {
         while ContinuousClock.now - start < timeout {
             switch connectionState {
             case .connected: return
-            case .failed: throw RTCError(.operationError, "the connection failed (ICE or DTLS)")
+            case .failed: throw RTCError(.operationError, "the connection failed: \(failureReason ?? "ICE or DTLS")")
             case .closed: throw RTCError(.invalidStateError, "the connection was closed")
             default: try await Task.sleep(for: .milliseconds(5))
             }
@@ -480,11 +500,10 @@ public final class RTCPeerConnection: Sendable {
         var transceivers: [Transceiver]
         var transport: RTCDtlsTransport?
         var selectedPair: String?
-        var connectedAt: UInt64?
         var iceState: ICEConnectionState
     }
 
     var snapshot: Snapshot {
-        state.withLock { s in Snapshot(transceivers: s.transceivers, transport: s.transport, selectedPair: s.selectedPair, connectedAt: s.connectedAt, iceState: s.iceState) }
+        state.withLock { s in Snapshot(transceivers: s.transceivers, transport: s.transport, selectedPair: s.selectedPair, iceState: s.iceState) }
     }
 }

@@ -40,7 +40,6 @@ public final class RTCRtpReceiver: Sendable {
         var decodeErrors: Int64 = 0
         var frameWidth = 0
         var frameHeight = 0
-        var firstFrameAt: UInt64?
         var recentFrames: [UInt64] = []
         var audioSamples: Int64 = 0
         var ended = false
@@ -92,8 +91,6 @@ public final class RTCRtpReceiver: Sendable {
     public func addAudioSink(_ sink: @escaping @Sendable (AudioFrame) -> Void) { state.withLock { $0.audioSinks.append(sink) } }
 
     var ssrc: UInt32 { state.withLock { $0.parameters.ssrc } }
-    var rtxSSRC: UInt32? { state.withLock { $0.parameters.rtxSSRC } }
-    var payloadType: UInt8 { state.withLock { $0.parameters.payloadType } }
 
     /// True if a packet with this SSRC and payload type is ours (learning the SSRC, or the
     /// RTX SSRC, from the first packet when the SDP did not say).
@@ -160,7 +157,6 @@ public final class RTCRtpReceiver: Sendable {
                 for picture in try decoder.decode(bytes, timestamp: arrival) {
                     s.framesDecoded += 1
                     if frame.isKeyframe { s.keyFramesDecoded += 1 }
-                    if s.firstFrameAt == nil { s.firstFrameAt = arrival }
                     s.frameWidth = picture.width
                     s.frameHeight = picture.height
                     s.recentFrames.append(arrival)
@@ -183,7 +179,6 @@ public final class RTCRtpReceiver: Sendable {
             }
             s.framesDecoded += 1
             s.audioSamples += Int64(audio.frameCount)
-            if s.firstFrameAt == nil { s.firstFrameAt = arrival }
             for sink in s.audioSinks { sink(audio) }
             if !s.encodedAudioSinks.isEmpty {
                 let encoded = EncodedAudioFrame(data: bytes, timestamp: mediaNanoseconds(&s, frame.timestamp),
@@ -242,7 +237,6 @@ public final class RTCRtpReceiver: Sendable {
         var frameWidth: Int
         var frameHeight: Int
         var framesPerSecond: Int
-        var firstFrameAt: UInt64?
         var audioSamples: Int64
         /// Mean capture-to-decode delay over the last frames, seconds; nil before an SR.
         var latency: Double?
@@ -260,7 +254,7 @@ public final class RTCRtpReceiver: Sendable {
             return Statistics(rtp: rtp, framesDecoded: s.framesDecoded, keyFramesDecoded: s.keyFramesDecoded,
                               decodeErrors: s.decodeErrors, frameWidth: s.frameWidth, frameHeight: s.frameHeight,
                               framesPerSecond: s.recentFrames.filter { now &- $0 <= 1_000_000_000 }.count,
-                              firstFrameAt: s.firstFrameAt, audioSamples: s.audioSamples,
+                              audioSamples: s.audioSamples,
                               latency: s.latencies.isEmpty ? nil : s.latencies.reduce(0, +) / Double(s.latencies.count))
         }
     }

@@ -65,8 +65,6 @@ public final class RTCRtpSender: Sendable {
         return latestPicture.withLock { p in defer { p = nil }; return p }
     }
 
-    var parameters: RTPStreamParameters? { state.withLock { $0.running?.parameters } }
-
     /// Opens the encoder for the track's current settings and starts sending.
     func start(parameters: RTPStreamParameters, transport: RTCDtlsTransport) throws {
         let settings = track.getSettings()

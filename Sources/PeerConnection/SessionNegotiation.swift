@@ -92,7 +92,6 @@ enum SessionNegotiation {
         p.pli = codec.feedback.contains(.pli)
         p.fir = codec.feedback.contains(.fir)
         p.remb = codec.feedback.contains(.remb)
-        p.transportCC = codec.feedback.contains(.transportCC)
         if p.nack, let rtx = n.retransmissionPayloadType(for: codec.payloadType), let rtxPT = UInt8(exactly: rtx) {
             p.rtxPayloadType = rtxPT
             p.rtxSSRC = rtxSSRC

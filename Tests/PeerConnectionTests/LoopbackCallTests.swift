@@ -127,4 +127,39 @@ import Testing
         #expect(endedBeforeClose == ["video"], "BYE only for the removed track while the call goes on")
         #expect(stream.getVideoTracks().first?.readyState == .live, "the track belongs to the caller and keeps running")
     }
+
+    @Test("an answer whose fingerprint is not the answerer's certificate fails the call, says why, and no frame is decoded")
+    func fingerprintMismatch() async throws {
+        let stream = try await Self.fakeStream(#"{"video": {"width": 320, "height": 240}, "audio": false}"#)
+        defer { for t in stream.getTracks() { t.stop() } }
+        let sender = try RTCPeerConnection(configuration: Self.configuration())
+        let receiver = try RTCPeerConnection(configuration: Self.configuration())
+        let impostor = try RTCPeerConnection(configuration: Self.configuration())
+        for t in stream.getTracks() { try sender.addTrack(t) }
+        let counter = Counter()
+        let watch = Task {
+            for await event in receiver.events {
+                if case .track(let r, _) = event { r.addVideoSink { _ in counter.frames.withLock { $0.append(0) } } }
+            }
+        }
+        let offer = try await sender.createOffer()
+        try await sender.setLocalDescription(offer)
+        try await receiver.setRemoteDescription(offer)
+        let answer = try await receiver.createAnswer()
+        try await receiver.setLocalDescription(answer)
+        // Someone else's certificate fingerprint in the answer the sender gets.
+        try await impostor.setRemoteDescription(offer)
+        let other = try await impostor.createAnswer()
+        func fingerprintLine(_ sdp: String) -> String? { sdp.split(whereSeparator: \.isNewline).first { $0.hasPrefix("a=fingerprint:") }.map(String.init) }
+        let real = try #require(fingerprintLine(answer.sdp)), fake = try #require(fingerprintLine(other.sdp))
+        #expect(real != fake)
+        try await sender.setRemoteDescription(RTCSessionDescription(type: .answer, sdp: answer.sdp.replacingOccurrences(of: real, with: fake)))
+        await #expect(throws: RTCError.self) { try await sender.waitUntilConnected(timeout: .seconds(10)) }
+        try await Task.sleep(for: .milliseconds(300))
+        let reason = sender.failureReason ?? ""
+        await sender.close(); await receiver.close(); await impostor.close()
+        watch.cancel()
+        #expect(reason.contains("DTLS"), "reason: \(reason)")
+        #expect(counter.frames.withLock { $0.count } == 0, "media flowed despite the mismatch")
+    }
 }

@@ -171,6 +171,16 @@ public struct RTPReceiver<Format: RTPDepacketizer>: Sendable {
 
     private func index(_ seq: Int64) -> Int { Int(seq & mask) }
 
+    /// A gap: sequence number `s` is expected but has not arrived (a NACK candidate).
+    private mutating func markMissing(_ s: Int64, at now: Duration) {
+        let i = index(s)
+        slots[i].extendedSequenceNumber = s
+        slots[i].state = .missing
+        slots[i].detectedAt = now
+        slots[i].lastNackAt = nil
+        slots[i].nackCount = 0
+    }
+
     private var retryInterval: Duration {
         max(configuration.minNackInterval, roundTripTime * 1.1)
     }
@@ -219,13 +229,7 @@ public struct RTPReceiver<Format: RTPDepacketizer>: Sendable {
             var s = ext + 1
             while s < currentHead {
                 let i = index(s)
-                if slots[i].extendedSequenceNumber != s {
-                    slots[i].extendedSequenceNumber = s
-                    slots[i].state = .missing
-                    slots[i].detectedAt = now
-                    slots[i].lastNackAt = nil
-                    slots[i].nackCount = 0
-                }
+                if slots[i].extendedSequenceNumber != s { markMissing(s, at: now) }
                 s += 1
             }
             head = ext
@@ -268,12 +272,7 @@ public struct RTPReceiver<Format: RTPDepacketizer>: Sendable {
             }
             var s = max(highest + 1, ext - capacity + 1)
             while s < ext {
-                let i = index(s)
-                slots[i].extendedSequenceNumber = s
-                slots[i].state = .missing
-                slots[i].detectedAt = now
-                slots[i].lastNackAt = nil
-                slots[i].nackCount = 0
+                markMissing(s, at: now)
                 s += 1
             }
             highest = ext

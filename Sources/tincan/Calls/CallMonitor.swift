@@ -23,7 +23,6 @@ final class CallMonitor: Sendable {
     }
 
     private let state = Mutex(State())
-    let startedAt = MonotonicClock.now()
 
     /// Keeps the pictures the local camera track hands the encoder, to score the decoded ones.
     func keepSentPictures(of track: MediaStreamTrack) {

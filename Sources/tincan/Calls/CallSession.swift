@@ -42,7 +42,7 @@ struct CallSession: Sendable {
                 break
             }
             if state == .failed {
-                Output.stderr("tincan: the connection failed (ICE or DTLS)")
+                Output.stderr("tincan: the connection failed: \(pc.failureReason ?? "ICE or DTLS")")
                 break
             }
             try? await Task.sleep(for: .milliseconds(100))
