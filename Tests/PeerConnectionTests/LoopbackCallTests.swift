@@ -21,6 +21,17 @@ import Testing
         return try await devices.getUserMedia(jsonText: constraints)
     }
 
+    /// Offer from `offerer`, answer from `answerer`, both set locally and the offer remotely;
+    /// the caller applies (or tampers with) the answer.
+    static func offerAndAnswer(_ offerer: RTCPeerConnection, _ answerer: RTCPeerConnection) async throws -> (offer: RTCSessionDescription, answer: RTCSessionDescription) {
+        let offer = try await offerer.createOffer()
+        try await offerer.setLocalDescription(offer)
+        try await answerer.setRemoteDescription(offer)
+        let answer = try await answerer.createAnswer()
+        try await answerer.setLocalDescription(answer)
+        return (offer, answer)
+    }
+
     final class Counter: Sendable {
         let frames = Mutex<[Int]>([])
         let audio = Mutex(0)
@@ -45,13 +56,9 @@ import Testing
                 }
             }
         }
-        let offer = try await sender.createOffer()
-        try await sender.setLocalDescription(offer)
+        let (offer, answer) = try await Self.offerAndAnswer(sender, receiver)
         #expect(offer.sdp.contains("a=group:BUNDLE 0 1"))
         #expect(offer.sdp.contains("a=setup:actpass"))
-        try await receiver.setRemoteDescription(offer)
-        let answer = try await receiver.createAnswer()
-        try await receiver.setLocalDescription(answer)
         #expect(answer.sdp.contains("a=setup:active"))
         #expect(answer.sdp.contains("a=recvonly"))
         try await sender.setRemoteDescription(answer)
@@ -102,11 +109,7 @@ import Testing
                 }
             }
         }
-        let offer = try await sender.createOffer()
-        try await sender.setLocalDescription(offer)
-        try await receiver.setRemoteDescription(offer)
-        let answer = try await receiver.createAnswer()
-        try await receiver.setLocalDescription(answer)
+        let (_, answer) = try await Self.offerAndAnswer(sender, receiver)
         try await sender.setRemoteDescription(answer)
         try await sender.waitUntilConnected(timeout: .seconds(10))
         try await Task.sleep(for: .seconds(1))
@@ -142,11 +145,7 @@ import Testing
                 if case .track(let r, _) = event { r.addVideoSink { _ in counter.frames.withLock { $0.append(0) } } }
             }
         }
-        let offer = try await sender.createOffer()
-        try await sender.setLocalDescription(offer)
-        try await receiver.setRemoteDescription(offer)
-        let answer = try await receiver.createAnswer()
-        try await receiver.setLocalDescription(answer)
+        let (offer, answer) = try await Self.offerAndAnswer(sender, receiver)
         // Someone else's certificate fingerprint in the answer the sender gets.
         try await impostor.setRemoteDescription(offer)
         let other = try await impostor.createAnswer()
