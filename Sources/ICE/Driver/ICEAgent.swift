@@ -25,16 +25,24 @@ public struct GatherReport: Sendable {
 /// `send` and `datagrams`. Call `close()` at the end: it closes the sockets.
 public final class ICEAgent: Sendable {
     public let eventLoop: any EventLoop
+    /// Where the host sockets come from (real UDP unless a test injects another network).
+    public let network: any ICEDatagramNetwork
     /// Everything the core reports except application data.
     public let events: AsyncStream<ICEEvent>
     /// Non-STUN datagrams from the peer.
     public let datagrams: AsyncStream<ReceivedDatagram>
     let driver: NIOLoopBoundBox<ICEAgentDriver>
+    /// Time zero of the agent's clock.
+    let origin: NIODeadline
 
     public init(role: ICERole, configuration: ICEConfiguration = ICEConfiguration(),
                 credentials: ICECredentials = .generate(),
-                eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()) {
+                eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next(),
+                network: any ICEDatagramNetwork = UDPDatagramNetwork()) {
         self.eventLoop = eventLoop
+        self.network = network
+        let origin = eventLoop.now
+        self.origin = origin
         let (events, eventsContinuation) = AsyncStream.makeStream(of: ICEEvent.self)
         let (datagrams, datagramsContinuation) = AsyncStream.makeStream(
             of: ReceivedDatagram.self, bufferingPolicy: .bufferingNewest(4096))
@@ -42,7 +50,7 @@ public final class ICEAgent: Sendable {
         self.datagrams = datagrams
         let core = ICEAgentCore(role: role, configuration: configuration, localCredentials: credentials)
         driver = .makeBoxSendingValue(
-            ICEAgentDriver(core: core, eventLoop: eventLoop, events: eventsContinuation, datagrams: datagramsContinuation),
+            ICEAgentDriver(core: core, eventLoop: eventLoop, origin: origin, events: eventsContinuation, datagrams: datagramsContinuation),
             eventLoop: eventLoop)
         // The timer closure needs the box; the reference cycle is broken by close().
         let box = driver
@@ -55,7 +63,7 @@ public final class ICEAgent: Sendable {
     /// server-reflexive candidates, and returns when gathering is complete.
     public func gather() async throws -> GatherReport {
         let (configuration, gathered) = try await eventLoop.submit { [driver] in
-            (driver.value.core.configuration, !driver.value.channels.isEmpty)
+            (driver.value.core.configuration, !driver.value.sockets.isEmpty)
         }.get()
         if gathered {
             // Sockets are bound once per agent; an ICE restart reuses them.
@@ -63,24 +71,18 @@ public final class ICEAgent: Sendable {
                 GatherReport(candidates: driver.value.core.localCandidates, serverReflexive: driver.value.serverReflexive)
             }.get()
         }
-        let addresses = try HostInterfaces.addresses(for: configuration)
+        let addresses = try network.hostAddresses(for: configuration)
         guard !addresses.isEmpty else { throw ICEError.failed("no usable local address to gather on") }
-        var channels: [Channel] = []
+        var sockets: [any ICEDatagramSocket] = []
         for ip in addresses {
             let box = driver
-            let channel = try await DatagramBootstrap(group: eventLoop)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(ICEChannelHandler(driver: box))
-                    }
-                }
-                .bind(to: TransportAddress(ip: ip, port: 0).socketAddress)
-                .get()
-            channels.append(channel)
+            sockets.append(try await network.bind(ip: ip, eventLoop: eventLoop) { payload, source, base in
+                box.value.receive(payload, from: source, on: base)
+            })
         }
-        let bound = channels
+        let bound = sockets
         return try await eventLoop.flatSubmit { [driver] in
-            driver.value.startGathering(channels: bound)
+            driver.value.startGathering(sockets: bound)
         }.get()
     }
 
@@ -137,6 +139,27 @@ public final class ICEAgent: Sendable {
         try await eventLoop.submit { [driver] in try driver.value.send(payload) }.get()
     }
 
+    // MARK: - On the event loop
+
+    /// Delivers application data and events synchronously on the event loop (instead of
+    /// `datagrams` and `events`), for a caller that runs on the same loop. Call on the loop.
+    public func setHandlers(datagram: @escaping (ReceivedDatagram) -> Void, event: @escaping (ICEEvent) -> Void) {
+        let d = driver.value
+        d.onDatagram = datagram
+        d.onEvent = event
+    }
+
+    /// Sends application data on the selected pair. Call on the loop.
+    public func sendOnEventLoop(_ payload: [UInt8]) throws {
+        try driver.value.send(payload)
+    }
+
+    /// The agent's clock (the event loop's, from the agent's creation): what `ICEAgentCore`
+    /// and everything on this loop measure time with.
+    public var now: Duration {
+        .nanoseconds((eventLoop.now - origin).nanoseconds)
+    }
+
     /// ICE restart (RFC 8445 §9): new local credentials, which the caller signals to the peer.
     public func restart() async throws -> ICECredentials {
         try await eventLoop.submit { [driver] in
@@ -148,8 +171,8 @@ public final class ICEAgent: Sendable {
     }
 
     public func close() async throws {
-        let channels = try await eventLoop.submit { [driver] in driver.value.shutdown() }.get()
-        for channel in channels { try? await channel.close() }
+        let sockets = try await eventLoop.submit { [driver] in driver.value.shutdown() }.get()
+        for socket in sockets { await socket.close() }
     }
 
     private func run(_ body: @escaping @Sendable (ICEAgentDriver, Duration) -> Void) async throws {

@@ -5,8 +5,9 @@ import NIOCore
 final class ICEAgentDriver {
     var core: ICEAgentCore
     let eventLoop: any EventLoop
-    let origin = NIODeadline.now()
-    var channels: [TransportAddress: Channel] = [:]
+    /// The core's time zero, on the event loop's clock (a test loop's clock is simulated).
+    let origin: NIODeadline
+    var sockets: [TransportAddress: any ICEDatagramSocket] = [:]
     var timer: Scheduled<Void>?
     var timerDeadline: Duration?
     var gatherWaiters: [EventLoopPromise<GatherReport>] = []
@@ -14,27 +15,31 @@ final class ICEAgentDriver {
     var serverReflexive: [ServerReflexiveResult] = []
     let events: AsyncStream<ICEEvent>.Continuation
     let datagrams: AsyncStream<ReceivedDatagram>.Continuation
+    /// When set, application data and events go here, synchronously on the event loop,
+    /// instead of into the async streams (a peer connection that runs on the same loop).
+    var onDatagram: ((ReceivedDatagram) -> Void)?
+    var onEvent: ((ICEEvent) -> Void)?
     /// Set by `ICEAgent` right after creation so that timers can find the driver again.
     var box: NIOLoopBoundBox<ICEAgentDriver>?
 
-    init(core: ICEAgentCore, eventLoop: any EventLoop, events: AsyncStream<ICEEvent>.Continuation,
+    init(core: ICEAgentCore, eventLoop: any EventLoop, origin: NIODeadline, events: AsyncStream<ICEEvent>.Continuation,
          datagrams: AsyncStream<ReceivedDatagram>.Continuation) {
         self.core = core
         self.eventLoop = eventLoop
+        self.origin = origin
         self.events = events
         self.datagrams = datagrams
     }
 
     /// Time since the driver started, the core's clock.
     var now: Duration {
-        .nanoseconds((NIODeadline.now() - origin).nanoseconds)
+        .nanoseconds((eventLoop.now - origin).nanoseconds)
     }
 
-    func startGathering(channels bound: [Channel]) -> EventLoopFuture<GatherReport> {
-        for channel in bound {
-            guard let local = channel.localAddress, let address = TransportAddress(local) else { continue }
-            channels[address] = channel
-            core.addHostCandidate(base: address, now: now)
+    func startGathering(sockets bound: [any ICEDatagramSocket]) -> EventLoopFuture<GatherReport> {
+        for socket in bound {
+            sockets[socket.localAddress] = socket
+            core.addHostCandidate(base: socket.localAddress, now: now)
         }
         core.finishHostGathering()
         let promise = eventLoop.makePromise(of: GatherReport.self)
@@ -76,15 +81,14 @@ final class ICEAgentDriver {
     }
 
     private func write(_ transmit: ICETransmit) {
-        guard let channel = channels[transmit.source] else { return }
-        let buffer = channel.allocator.buffer(bytes: transmit.payload)
-        channel.writeAndFlush(AddressedEnvelope(remoteAddress: transmit.destination.socketAddress, data: buffer), promise: nil)
+        sockets[transmit.source]?.send(transmit.payload, to: transmit.destination)
     }
 
     private func dispatch(_ event: ICEEvent) {
         switch event {
         case .applicationData(let payload, let kind, let source, let base):
-            datagrams.yield(ReceivedDatagram(payload: payload, kind: kind, source: source, base: base))
+            let datagram = ReceivedDatagram(payload: payload, kind: kind, source: source, base: base)
+            if let onDatagram { onDatagram(datagram) } else { datagrams.yield(datagram) }
             return
         case .serverReflexiveResult(let result):
             serverReflexive.append(result)
@@ -101,7 +105,7 @@ final class ICEAgentDriver {
         default:
             break
         }
-        events.yield(event)
+        if let onEvent { onEvent(event) } else { events.yield(event) }
     }
 
     private func completeGathering() {
@@ -128,7 +132,7 @@ final class ICEAgentDriver {
         }
     }
 
-    func shutdown() -> [Channel] {
+    func shutdown() -> [any ICEDatagramSocket] {
         core.close()
         pump()
         timer?.cancel()
@@ -140,31 +144,8 @@ final class ICEAgentDriver {
         events.finish()
         datagrams.finish()
         box = nil
-        let all = Array(channels.values)
-        channels = [:]
+        let all = Array(sockets.values)
+        sockets = [:]
         return all
-    }
-}
-
-/// Hands datagrams from one socket to the driver.
-final class ICEChannelHandler: ChannelInboundHandler {
-    typealias InboundIn = AddressedEnvelope<ByteBuffer>
-
-    let driver: NIOLoopBoundBox<ICEAgentDriver>
-    var base: TransportAddress?
-
-    init(driver: NIOLoopBoundBox<ICEAgentDriver>) {
-        self.driver = driver
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let envelope = unwrapInboundIn(data)
-        if base == nil, let local = context.channel.localAddress { base = TransportAddress(local) }
-        guard let base, let source = TransportAddress(envelope.remoteAddress) else { return }
-        driver.value.receive(Array(envelope.data.readableBytesView), from: source, on: base)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // ICMP port unreachable and the like surface here on connected-less UDP; checks time out.
     }
 }

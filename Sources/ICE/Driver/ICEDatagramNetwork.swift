@@ -1,0 +1,91 @@
+import NIOCore
+import NIOPosix
+
+/// Where an `ICEAgent`'s host sockets come from: UDP sockets on SwiftNIO by default, or a
+/// simulated network in tests (the seam that lets a whole call run in simulated time, the way
+/// pion's SettingEngine injects a virtual net).
+public protocol ICEDatagramNetwork: Sendable {
+    /// The local addresses that get host candidates (RFC 8445 §5.1.1.1).
+    func hostAddresses(for configuration: ICEConfiguration) throws -> [IPAddress]
+    /// Binds one socket on `ip` (any port). Every datagram it receives is handed to `receive`
+    /// on `eventLoop`, with the address it came from and the socket's own address.
+    func bind(
+        ip: IPAddress, eventLoop: any EventLoop,
+        receive: @escaping @Sendable (_ payload: [UInt8], _ source: TransportAddress, _ local: TransportAddress) -> Void
+    ) async throws -> any ICEDatagramSocket
+}
+
+/// One bound socket. `send` is called on the agent's event loop.
+public protocol ICEDatagramSocket: AnyObject, Sendable {
+    var localAddress: TransportAddress { get }
+    func send(_ payload: [UInt8], to destination: TransportAddress)
+    func close() async
+}
+
+/// Real UDP sockets: one `DatagramBootstrap` channel per host address.
+public struct UDPDatagramNetwork: ICEDatagramNetwork {
+    public init() {}
+
+    public func hostAddresses(for configuration: ICEConfiguration) throws -> [IPAddress] {
+        try HostInterfaces.addresses(for: configuration)
+    }
+
+    public func bind(
+        ip: IPAddress, eventLoop: any EventLoop,
+        receive: @escaping @Sendable ([UInt8], TransportAddress, TransportAddress) -> Void
+    ) async throws -> any ICEDatagramSocket {
+        let channel = try await DatagramBootstrap(group: eventLoop)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(UDPReceiveHandler(receive: receive))
+                }
+            }
+            .bind(to: TransportAddress(ip: ip, port: 0).socketAddress)
+            .get()
+        guard let local = channel.localAddress, let address = TransportAddress(local) else {
+            try? await channel.close()
+            throw ICEError.failed("the socket bound on \(ip) has no address")
+        }
+        return UDPDatagramSocket(channel: channel, localAddress: address)
+    }
+}
+
+final class UDPDatagramSocket: ICEDatagramSocket {
+    let channel: any Channel
+    let localAddress: TransportAddress
+
+    init(channel: any Channel, localAddress: TransportAddress) {
+        self.channel = channel
+        self.localAddress = localAddress
+    }
+
+    func send(_ payload: [UInt8], to destination: TransportAddress) {
+        let buffer = channel.allocator.buffer(bytes: payload)
+        channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination.socketAddress, data: buffer), promise: nil)
+    }
+
+    func close() async { try? await channel.close() }
+}
+
+/// Hands each datagram of one socket to the agent.
+final class UDPReceiveHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    let receive: @Sendable ([UInt8], TransportAddress, TransportAddress) -> Void
+    var local: TransportAddress?
+
+    init(receive: @escaping @Sendable ([UInt8], TransportAddress, TransportAddress) -> Void) {
+        self.receive = receive
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        if local == nil, let address = context.channel.localAddress { local = TransportAddress(address) }
+        guard let local, let source = TransportAddress(envelope.remoteAddress) else { return }
+        receive(Array(envelope.data.readableBytesView), source, local)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // ICMP port unreachable and the like surface here on connection-less UDP; checks time out.
+    }
+}
+
