@@ -72,6 +72,7 @@ let package = Package(
         .target(name: "PeerConnection", dependencies: [
             "MediaCapture", "MediaCodecs", "RTP", "ICE", "DTLS", "SRTP", "SDP",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
 
         .executableTarget(name: "tincan", dependencies: [

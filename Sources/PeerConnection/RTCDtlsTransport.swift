@@ -1,20 +1,30 @@
 import DTLS
 import ICE
+import NIOCore
+import RTP
 import SRTP
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// DTLS-SRTP on the ICE transport (RFC 5764), the way `RTCDtlsTransport` sits under every
 /// `RTCRtpSender`/`RTCRtpReceiver` of a BUNDLE group.
 ///
-/// One task reads the ICE socket and demultiplexes by first byte (RFC 7983): DTLS records
-/// go to the handshake, RTP and RTCP are unprotected and handed on (RTCP told apart by its
-/// packet type, RFC 5761 §4). A second task drives the DTLS retransmission timer until the
-/// handshake is over. Media that overtakes our own `Finished` (the peer completed first) is
-/// kept, a few packets at most, and delivered once the keys exist.
+/// Runs on the connection's event loop: the peer connection hands it every datagram the ICE
+/// agent demultiplexed as DTLS or RTP/RTCP (RFC 7983); DTLS records go to the handshake,
+/// RTP and RTCP are unprotected and handed on (RTCP told apart by its packet type, RFC 5761
+/// §4). Media that overtakes our own `Finished` (the peer completed first) is kept, a few
+/// packets at most, and delivered once the keys exist.
+///
+/// Retransmission (RFC 6347 §4.2.4): OpenSSL keeps its timer on the system clock. On a real
+/// loop we poll it at a short interval while the handshake runs. On a simulated loop a timer
+/// of our own runs on the loop's clock (1 s, doubling), and when it fires we wait out what is
+/// left of OpenSSL's short real timer (a few ms at most) before asking it to retransmit.
 final class RTCDtlsTransport: Sendable {
     enum State: String, Sendable { case new, connecting, connected, closed, failed }
 
-    /// What arrives after unprotection.
+    /// What arrives after unprotection, called on the event loop.
     struct Handlers: Sendable {
         var rtp: @Sendable ([UInt8]) -> Void = { _ in }
         var rtcp: @Sendable ([UInt8]) -> Void = { _ in }
@@ -25,10 +35,10 @@ final class RTCDtlsTransport: Sendable {
         var state = State.new
         var sessions: (outbound: SRTPSession, inbound: SRTPSession)?
         var early: [[UInt8]] = []
-        var waiters: [CheckedContinuation<Void, any Error>] = []
         var failure: (any Error)?
         var handlers = Handlers()
-        var tasks: [Task<Void, Never>] = []
+        var timer: Scheduled<Void>?
+        var simulatedInterval: TimeAmount = .seconds(1)
     }
 
     /// For getStats (`transport` and the SRTP failure counts).
@@ -38,10 +48,17 @@ final class RTCDtlsTransport: Sendable {
         var packetsSent: Int64 = 0
         var packetsReceived: Int64 = 0
         var unprotectFailures: Int64 = 0
+        /// Packets that could not be protected or sent (before the keys, after close, or an
+        /// SRTP or socket error).
+        var sendFailures: Int64 = 0
+        /// Media that arrived before the keys and did not fit in the early buffer.
+        var earlyDrops: Int64 = 0
     }
 
     let ice: ICEAgent
     let dtls: DTLSTransport
+    let eventLoop: any EventLoop
+    let simulatedTime: Bool
     private let inner = Mutex(Inner())
     /// Counted without the lock: every packet passes here.
     private let bytesSent = Atomic<Int64>(0)
@@ -49,24 +66,32 @@ final class RTCDtlsTransport: Sendable {
     private let packetsSent = Atomic<Int64>(0)
     private let packetsReceived = Atomic<Int64>(0)
     private let unprotectFailures = Atomic<Int64>(0)
+    private let sendFailures = Atomic<Int64>(0)
+    private let earlyDrops = Atomic<Int64>(0)
     private static let earlyLimit = 64
 
-    init(ice: ICEAgent, dtls: DTLSTransport) {
+    init(ice: ICEAgent, dtls: DTLSTransport, eventLoop: any EventLoop, simulatedTime: Bool) {
         self.ice = ice
         self.dtls = dtls
+        self.eventLoop = eventLoop
+        self.simulatedTime = simulatedTime
     }
 
     var state: State { inner.withLock { $0.state } }
+    /// Why the handshake failed, once it has.
+    var failure: (any Error)? { inner.withLock { $0.failure } }
     var counters: Counters {
         Counters(bytesSent: bytesSent.load(ordering: .relaxed), bytesReceived: bytesReceived.load(ordering: .relaxed),
                  packetsSent: packetsSent.load(ordering: .relaxed), packetsReceived: packetsReceived.load(ordering: .relaxed),
-                 unprotectFailures: unprotectFailures.load(ordering: .relaxed))
+                 unprotectFailures: unprotectFailures.load(ordering: .relaxed),
+                 sendFailures: sendFailures.load(ordering: .relaxed), earlyDrops: earlyDrops.load(ordering: .relaxed))
     }
 
     func setHandlers(_ handlers: Handlers) { inner.withLock { $0.handlers = handlers } }
 
-    /// Starts reading the ICE socket and the handshake; returns at once.
+    /// Starts the handshake. On the event loop.
     func start() {
+        eventLoop.preconditionInEventLoop()
         let proceed = inner.withLock { s -> Bool in
             guard s.state == .new else { return false }
             s.state = .connecting
@@ -75,69 +100,70 @@ final class RTCDtlsTransport: Sendable {
         guard proceed else { return }
         inner.withLock { $0.handlers }.stateChanged(.connecting)
         let events = dtls.start()
-        let reader = Task { [self] in
-            await flush()
-            handle(events)
-            await readLoop()
-        }
-        let timer = Task { [self] in await timerLoop() }
-        inner.withLock { $0.tasks += [reader, timer] }
+        flush()
+        handle(events)
+        armTimer()
     }
 
-    /// Waits until SRTP keys exist; throws if the handshake fails (fingerprint mismatch,
-    /// alert) or the transport closes first.
-    func connected() async throws {
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-            let result: Result<Void, any Error>? = inner.withLock { s in
-                switch s.state {
-                case .connected: return .success(())
-                case .failed: return .failure(s.failure ?? DTLSError.setupFailed("DTLS failed"))
-                case .closed: return .failure(DTLSError.setupFailed("the transport was closed"))
-                case .new, .connecting:
-                    s.waiters.append(c)
-                    return nil
-                }
+    /// One datagram from the ICE agent, on the event loop.
+    func receive(_ datagram: ReceivedDatagram) {
+        switch datagram.kind {
+        case .dtls:
+            let events: [DTLSEvent]
+            do { events = try dtls.receive(datagram.payload) } catch {
+                fail(error)
+                return
             }
-            if let result { c.resume(with: result) }
-        }
-    }
-
-    private func readLoop() async {
-        for await datagram in ice.datagrams {
-            switch datagram.kind {
-            case .dtls:
-                let events: [DTLSEvent]
-                do { events = try dtls.receive(datagram.payload) } catch {
-                    fail(error)
-                    continue
-                }
-                await flush()
-                handle(events)
-            case .rtp:
-                deliver(datagram.payload)
-            default:
-                continue
-            }
-            if Task.isCancelled { break }
-        }
-    }
-
-    /// RFC 6347 §4.2.4: retransmit a lost flight. OpenSSL keeps the timer on the system
-    /// clock, so we poll it at a short interval while the handshake runs.
-    private func timerLoop() async {
-        while !Task.isCancelled, state == .connecting {
-            let wait = min(dtls.retransmissionTimeout ?? .milliseconds(50), .milliseconds(50))
-            try? await Task.sleep(for: max(wait, .milliseconds(5)))
-            guard state == .connecting else { break }
-            let events = dtls.handleTimeout()
-            await flush()
+            flush()
             handle(events)
+            if simulatedTime, state == .connecting {
+                // A flight arrived: the next expected one gets a fresh timer.
+                inner.withLock { $0.simulatedInterval = .seconds(1) }
+                armTimer()
+            }
+        case .rtp:
+            deliver(datagram.payload)
+        default:
+            return
         }
     }
 
-    private func flush() async {
+    private func armTimer() {
+        guard state == .connecting else { return }
+        let delay: TimeAmount
+        if simulatedTime {
+            delay = inner.withLock { $0.simulatedInterval }
+        } else {
+            let left = dtls.retransmissionTimeout ?? .milliseconds(50)
+            let wait = max(min(left, .milliseconds(50)), .milliseconds(5))
+            delay = .nanoseconds(Int64(wait.components.seconds) * 1_000_000_000 + wait.components.attoseconds / 1_000_000_000)
+        }
+        let task = eventLoop.scheduleTask(in: delay) { [self] in timerFired() }
+        inner.withLock { s in
+            s.timer?.cancel()
+            s.timer = task
+        }
+    }
+
+    private func timerFired() {
+        guard state == .connecting else { return }
+        if simulatedTime {
+            if let left = dtls.retransmissionTimeout, left > .zero, left < .milliseconds(100) {
+                // OpenSSL's real-clock timer (a few ms in simulated runs) must run out first.
+                let c = left.components
+                usleep(UInt32(clamping: c.seconds * 1_000_000 + c.attoseconds / 1_000_000_000_000 + 100))
+            }
+            inner.withLock { $0.simulatedInterval = min($0.simulatedInterval * 2, .seconds(60)) }
+        }
+        let events = dtls.handleTimeout()
+        flush()
+        handle(events)
+        armTimer()
+    }
+
+    private func flush() {
         for datagram in dtls.takeOutgoingDatagrams() {
-            try? await ice.send(datagram)
+            do { try ice.sendOnEventLoop(datagram) } catch { sendFailures.add(1, ordering: .relaxed) }
         }
     }
 
@@ -147,14 +173,15 @@ final class RTCDtlsTransport: Sendable {
             case .connected:
                 do {
                     let sessions = try dtls.makeSRTPSessions()
-                    let (waiters, early, handlers) = inner.withLock { s in
+                    let (early, handlers) = inner.withLock { s in
                         s.sessions = sessions
                         s.state = .connected
-                        defer { s.waiters = []; s.early = [] }
-                        return (s.waiters, s.early, s.handlers)
+                        s.timer?.cancel()
+                        s.timer = nil
+                        defer { s.early = [] }
+                        return (s.early, s.handlers)
                     }
                     handlers.stateChanged(.connected)
-                    for w in waiters { w.resume() }
                     for packet in early { deliver(packet) }
                 } catch {
                     fail(error)
@@ -175,67 +202,67 @@ final class RTCDtlsTransport: Sendable {
     }
 
     private func fail(_ error: any Error) {
-        let (waiters, handlers, changed) = inner.withLock { s in
-            guard s.state == .connecting || s.state == .new else { return ([CheckedContinuation<Void, any Error>](), s.handlers, false) }
+        let (handlers, changed) = inner.withLock { s in
+            guard s.state == .connecting || s.state == .new else { return (s.handlers, false) }
             s.state = .failed
             s.failure = error
-            defer { s.waiters = [] }
-            return (s.waiters, s.handlers, true)
+            s.timer?.cancel()
+            s.timer = nil
+            return (s.handlers, true)
         }
         if changed { handlers.stateChanged(.failed) }
-        for w in waiters { w.resume(throwing: error) }
-    }
-
-    /// RFC 5761 §4: an RTCP packet type (SR 200 ... XR 207, FB 205/206) in the second byte
-    /// reads as an RTP payload type 72-79 with the marker bit; RTP payload types avoid 64-95.
-    static func isRTCP(_ packet: [UInt8]) -> Bool {
-        packet.count >= 2 && (64...95).contains(packet[1] & 0x7F)
     }
 
     private func deliver(_ packet: [UInt8]) {
         let (session, handlers): (SRTPSession?, Handlers) = inner.withLock { s in
             guard let sessions = s.sessions else {
-                if s.state == .connecting, s.early.count < Self.earlyLimit { s.early.append(packet) }
+                if s.state == .connecting, s.early.count < Self.earlyLimit { s.early.append(packet) } else { earlyDrops.add(1, ordering: .relaxed) }
                 return (nil, s.handlers)
             }
             return (sessions.inbound, s.handlers)
         }
         guard let session else { return }
-        let rtcp = Self.isRTCP(packet)
+        let rtcp = isRTCPPacket(packet)
         do {
             let clear = rtcp ? try session.unprotectRTCP(packet) : try session.unprotectRTP(packet)
             packetsReceived.add(1, ordering: .relaxed)
             bytesReceived.add(Int64(packet.count), ordering: .relaxed)
             if rtcp { handlers.rtcp(clear) } else { handlers.rtp(clear) }
         } catch {
-            // Replays and forgeries are dropped here (RFC 3711 §3.3.2).
+            // Replays and forgeries are dropped here (RFC 3711 §3.3.2), and counted.
             unprotectFailures.add(1, ordering: .relaxed)
         }
     }
 
-    /// Protects and sends one RTP or RTCP packet; dropped silently before the keys exist
-    /// (nothing leaves unencrypted) or after close.
-    func send(_ packet: [UInt8], isRTCP: Bool) async {
-        guard let session = inner.withLock({ $0.sessions?.outbound }) else { return }
-        guard let protected = try? (isRTCP ? session.protectRTCP(packet) : session.protectRTP(packet)) else { return }
-        packetsSent.add(1, ordering: .relaxed)
-        bytesSent.add(Int64(protected.count), ordering: .relaxed)
-        try? await ice.send(protected)
+    /// Protects and sends one RTP or RTCP packet, on the event loop. Nothing leaves
+    /// unencrypted: before the keys exist (or after close) the packet is counted and dropped.
+    func send(_ packet: [UInt8], isRTCP: Bool) {
+        guard let session = inner.withLock({ $0.sessions?.outbound }) else {
+            sendFailures.add(1, ordering: .relaxed)
+            return
+        }
+        do {
+            let protected = isRTCP ? try session.protectRTCP(packet) : try session.protectRTP(packet)
+            try ice.sendOnEventLoop(protected)
+            packetsSent.add(1, ordering: .relaxed)
+            bytesSent.add(Int64(protected.count), ordering: .relaxed)
+        } catch {
+            sendFailures.add(1, ordering: .relaxed)
+        }
     }
 
-    /// Sends close_notify, stops the tasks and fails anyone still waiting.
-    func close() async {
-        let (tasks, waiters, wasOpen) = inner.withLock { s in
+    /// Sends close_notify and stops the timer. On the event loop.
+    func close() {
+        let wasOpen = inner.withLock { s in
             let open = s.state != .closed
             s.state = .closed
             s.sessions = nil
-            defer { s.tasks = []; s.waiters = [] }
-            return (s.tasks, s.waiters, open)
+            s.timer?.cancel()
+            s.timer = nil
+            return open
         }
         guard wasOpen else { return }
         dtls.close()
-        await flush()
-        for t in tasks { t.cancel() }
-        for w in waiters { w.resume(throwing: DTLSError.setupFailed("the transport was closed")) }
+        flush()
     }
 }

@@ -14,8 +14,16 @@ import Synchronization
 /// Candidates are gathered before a description is created, so the SDP is complete
 /// (non-trickle, what WHIP and copy-and-paste need); remote candidates may still trickle in
 /// through `addIceCandidate`. Everything is BUNDLEd on one ICE transport.
+///
+/// Every protocol step runs on one event loop (`RTCSettingEngine.eventLoop`): ICE, the DTLS
+/// handshake, RTP out and in, RTCP and its timers. Steps follow events (a pair selected, the
+/// handshake done), not polling, so a test loop with a simulated clock runs a whole call
+/// deterministically.
 public final class RTCPeerConnection: Sendable {
     public let configuration: RTCConfiguration
+    /// The non-spec knobs this connection runs with (its loop, its network).
+    public let settings: RTCSettingEngine
+    private let clock: MediaClock
     /// Track arrivals, local candidates and connection state changes, in order.
     public let events: AsyncStream<RTCPeerConnectionEvent>
     private let eventSink: AsyncStream<RTCPeerConnectionEvent>.Continuation
@@ -34,8 +42,12 @@ public final class RTCPeerConnection: Sendable {
         var version = 1
         var transport: RTCDtlsTransport?
         var connectionState = RTCPeerConnectionState.new
-        var tasks: [Task<Void, Never>] = []
         var closed = false
+        /// The RTCP tick (receivers' NACK/PLI/RR every 20 ms, SR and REMB every second).
+        var rtcpTimer: RepeatedTask?
+        var rtcpTicks = 0
+        /// Waiting in `waitUntilConnected`.
+        var connectionWaiters: [CheckedContinuation<Void, any Error>] = []
         var iceState = ICEConnectionState.new
         var selectedPair: String?
         /// Who RTP and RTCP go to, kept beside the transceivers so that routing a packet
@@ -45,12 +57,19 @@ public final class RTCPeerConnection: Sendable {
         /// mismatch, ...).
         var failure: String?
         var activeReceivers: [RTCRtpReceiver] = []
+        /// Clear packets that were dropped because they do not parse or belong to no stream
+        /// (getStats `transport`).
+        var undecodableRTP: Int64 = 0
+        var unroutableRTP: Int64 = 0
+        var undecodableRTCP: Int64 = 0
     }
 
     private let state = Mutex(State())
 
-    public init(configuration: RTCConfiguration = RTCConfiguration()) throws {
+    public init(configuration: RTCConfiguration = RTCConfiguration(), settings: RTCSettingEngine = RTCSettingEngine()) throws {
         self.configuration = configuration
+        self.settings = settings
+        clock = MediaClock(eventLoop: settings.eventLoop, simulated: settings.simulatedTime)
         certificate = try DTLSCertificate.generate()
         try SRTPLibrary.ensureInitialized()
         (events, eventSink) = AsyncStream.makeStream(of: RTCPeerConnectionEvent.self)
@@ -114,7 +133,9 @@ public final class RTCPeerConnection: Sendable {
             return (s.transport, true)
         }
         guard found else { throw RTCError(.invalidAccessError, "the sender is not one of this connection's") }
-        if let transport, transport.state == .connected, let bye = sender.goodbye() { await transport.send(bye, isRTCP: true) }
+        if let transport, let bye = sender.goodbye() {
+            try? await settings.eventLoop.submit { if transport.state == .connected { transport.send(bye, isRTCP: true) } }.get()
+        }
         await sender.stop()
     }
 
@@ -277,8 +298,13 @@ public final class RTCPeerConnection: Sendable {
 
     private func ensureAgent(role: ICERole) async throws -> ICEAgent {
         if let agent = state.withLock({ $0.agent }) { return agent }
-        let agent = ICEAgent(role: role, configuration: iceConfiguration())
+        let agent = ICEAgent(role: role, configuration: iceConfiguration(), eventLoop: settings.eventLoop, network: settings.network)
         state.withLock { $0.agent = agent }
+        try await settings.eventLoop.submit { [weak self] in
+            agent.setHandlers(
+                datagram: { datagram in self?.state.withLock { $0.transport }?.receive(datagram) },
+                event: { event in self?.handle(event) })
+        }.get()
         let report = try await agent.gather()
         guard !report.candidates.isEmpty else {
             throw RTCError(.operationError, "no ICE candidates: no usable network interface (loopback candidates are \(configuration.loopbackCandidates.rawValue))")
@@ -287,21 +313,58 @@ public final class RTCPeerConnection: Sendable {
         state.withLock { $0.localCandidates = lines }
         for l in lines { eventSink.yield(.iceCandidate("candidate:" + l)) }
         eventSink.yield(.iceCandidate(nil))
-        let events = Task { [self] in
-            for await event in agent.events {
-                switch event {
-                case .stateChanged(let ice):
-                    state.withLock { $0.iceState = ice }
-                    updateConnectionState()
-                case .selectedPairChanged(let pair):
-                    state.withLock { $0.selectedPair = pair.description }
-                default:
-                    break
+        return agent
+    }
+
+    /// ICE events, on the event loop: a selected pair starts DTLS (once), states feed
+    /// `connectionState`.
+    private func handle(_ event: ICEEvent) {
+        switch event {
+        case .stateChanged(let ice):
+            let never = state.withLock { s -> Bool in
+                s.iceState = ice
+                if ice == .failed, s.failure == nil {
+                    s.failure = s.transport?.state == .connected || s.transport?.state == .closed
+                        ? "ICE failed: the peer stopped answering connectivity checks"
+                        : "ICE found no working candidate pair"
                 }
+                return s.transport?.state == .new
+            }
+            if ice == .connected, never { startDTLS() }
+            updateConnectionState()
+        case .selectedPairChanged(let pair):
+            let start = state.withLock { s -> Bool in
+                s.selectedPair = pair.description
+                return s.transport?.state == .new
+            }
+            if start { startDTLS() }
+        default:
+            break
+        }
+    }
+
+    /// ICE has a pair: the DTLS handshake begins on it. On the event loop.
+    private func startDTLS() {
+        guard let transport = state.withLock({ $0.transport }), transport.state == .new else { return }
+        transport.start()
+    }
+
+    /// DTLS is connected: the senders start and the RTCP tick begins. On the event loop.
+    private func startMedia(_ transport: RTCDtlsTransport) {
+        let senders = state.withLock { s in
+            let started = s.transceivers.compactMap { t in t.sender.flatMap { snd in t.sendParameters.map { (snd, $0) } } }
+            s.activeSenders = started.map(\.0)
+            return started
+        }
+        for (sender, parameters) in senders {
+            do { try sender.start(parameters: parameters, transport: transport, clock: clock, inline: settings.encodesOnEventLoop) } catch {
+                FileHandle.standardError.write(Data("tincan: cannot send the \(sender.kind) track: \(error)\n".utf8))
             }
         }
-        state.withLock { $0.tasks.append(events) }
-        return agent
+        let timer = settings.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(20), delay: .milliseconds(20)) { [weak self] _ in
+            self?.rtcpTick(transport)
+        }
+        state.withLock { $0.rtcpTimer = timer }
     }
 
     /// Both descriptions are known: negotiate each m-section, make receivers, connect ICE,
@@ -327,8 +390,13 @@ public final class RTCPeerConnection: Sendable {
         do { fingerprint = try DTLSFingerprint(sdp: peer.fingerprint) } catch {
             throw RTCError(.invalidAccessError, "the remote a=fingerprint is unusable: \(error)")
         }
-        let dtls = try DTLSTransport(role: role, certificate: certificate, remoteFingerprint: fingerprint)
-        let transport = RTCDtlsTransport(ice: agent, dtls: dtls)
+        var dtlsConfiguration = DTLSConfiguration()
+        if settings.simulatedTime {
+            // OpenSSL's timer reads the real clock: keep it short, the loop's timer decides.
+            dtlsConfiguration.initialRetransmissionTimeout = .milliseconds(1)
+        }
+        let dtls = try DTLSTransport(role: role, certificate: certificate, remoteFingerprint: fingerprint, configuration: dtlsConfiguration)
+        let transport = RTCDtlsTransport(ice: agent, dtls: dtls, eventLoop: settings.eventLoop, simulatedTime: settings.simulatedTime)
 
         var newReceivers: [(RTCRtpReceiver, String?)] = []
         state.withLock { s in
@@ -344,7 +412,7 @@ public final class RTCPeerConnection: Sendable {
                 if direction.receives {
                     let sources = SessionNegotiation.remoteSources(n)
                     if let p = SessionNegotiation.parameters(n, ssrc: sources.ssrc ?? 0, rtxSSRC: sources.rtx, cname: configuration.cname) {
-                        let receiver = RTCRtpReceiver(parameters: p, localSSRC: t.ssrc, trackId: n.remoteMsid?.trackID)
+                        let receiver = RTCRtpReceiver(parameters: p, localSSRC: t.ssrc, trackId: n.remoteMsid?.trackID, clock: clock)
                         s.transceivers[i].receiveParameters = p
                         s.transceivers[i].receiver = receiver
                         newReceivers.append((receiver, t.mid))
@@ -358,76 +426,65 @@ public final class RTCPeerConnection: Sendable {
         transport.setHandlers(.init(
             rtp: { [weak self] packet in self?.route(rtp: packet) },
             rtcp: { [weak self] packet in self?.route(rtcp: packet) },
-            stateChanged: { [weak self] _ in self?.updateConnectionState() }))
+            stateChanged: { [weak self] new in
+                guard let self else { return }
+                switch new {
+                case .connected: self.startMedia(transport)
+                case .failed:
+                    let reason = transport.failure.map { "DTLS handshake failed: \($0)" } ?? "DTLS handshake failed"
+                    self.state.withLock { s in if s.failure == nil { s.failure = reason } }
+                default: break
+                }
+                self.updateConnectionState()
+            }))
 
         try await agent.setRemoteCredentials(ICECredentials(ufrag: peer.ufrag, pwd: peer.pwd))
         for c in peer.candidates {
             try? await agent.addRemoteCandidate(sdp: "a=candidate:" + (c.hasPrefix("candidate:") ? String(c.dropFirst(10)) : c))
         }
         if peer.endOfCandidates { try? await agent.endOfRemoteCandidates() }
-
-        let run = Task { [self] in
-            do {
-                do { _ = try await agent.connect() } catch {
-                    throw RTCError(.operationError, "ICE found no working candidate pair (\(error)); remote candidates: \(peer.candidates.count)")
-                }
-                transport.start()
-                do { try await transport.connected() } catch {
-                    throw RTCError(.operationError, "DTLS handshake failed: \(error)")
-                }
-                let senders = state.withLock { s in
-                    let started = s.transceivers.compactMap { t in t.sender.flatMap { snd in t.sendParameters.map { (snd, $0) } } }
-                    s.activeSenders = started.map(\.0)
-                    return started
-                }
-                for (sender, parameters) in senders {
-                    do { try sender.start(parameters: parameters, transport: transport) } catch {
-                        FileHandle.standardError.write(Data("tincan: cannot send the \(sender.kind) track: \(error)\n".utf8))
-                    }
-                }
-                updateConnectionState()
-                await rtcpLoop(transport)
-            } catch {
-                state.withLock { s in
-                    s.connectionState = .failed
-                    s.failure = (error as? RTCError)?.message ?? "\(error)"
-                }
-                eventSink.yield(.connectionStateChange(.failed))
-            }
-        }
-        state.withLock { $0.tasks.append(run) }
+        // ICE may have selected a pair already (the peer's checks came first).
+        try await settings.eventLoop.submit { [self] in
+            if agent.selectedPairOnEventLoop != nil { startDTLS() }
+        }.get()
         updateConnectionState()
     }
 
-    /// Every 20 ms: the receivers' NACK/PLI/RR; every second: an SR per sender.
-    private func rtcpLoop(_ transport: RTCDtlsTransport) async {
-        var tick = 0
-        while !Task.isCancelled, !state.withLock({ $0.closed }) {
-            try? await Task.sleep(for: .milliseconds(20))
-            let (receivers, senders) = state.withLock { s in (s.activeReceivers, s.activeSenders) }
+    /// Every 20 ms: the receivers' NACK/PLI/RR; every second: an SR per sender and REMB.
+    /// On the event loop.
+    private func rtcpTick(_ transport: RTCDtlsTransport) {
+        let (receivers, senders, tick) = state.withLock { s in
+            s.rtcpTicks += 1
+            return (s.activeReceivers, s.activeSenders, s.rtcpTicks)
+        }
+        for r in receivers {
+            for packet in r.poll() { transport.send(packet, isRTCP: true) }
+        }
+        if tick % 50 == 1 {
+            for s in senders { s.sendReport() }
             for r in receivers {
-                for packet in r.poll() { await transport.send(packet, isRTCP: true) }
-            }
-            tick += 1
-            if tick % 50 == 1 {
-                for s in senders { await s.sendReport() }
-                for r in receivers {
-                    if let remb = r.estimatedMaximumBitrate(configuration.receiveBitrate) { await transport.send(remb, isRTCP: true) }
-                }
+                if let remb = r.estimatedMaximumBitrate(configuration.receiveBitrate) { transport.send(remb, isRTCP: true) }
             }
         }
     }
 
     private func route(rtp packet: [UInt8]) {
-        guard packet.count >= 12 else { return }
-        let pt = packet[1] & 0x7F
-        let ssrc = UInt32(packet[8]) << 24 | UInt32(packet[9]) << 16 | UInt32(packet[10]) << 8 | UInt32(packet[11])
+        guard let header = try? RTPHeader.parse(packet) else {
+            state.withLock { $0.undecodableRTP += 1 }
+            return
+        }
+        let pt = header.payloadType, ssrc = header.ssrc
         let receivers = state.withLock { $0.activeReceivers }
-        if let r = receivers.first(where: { $0.accepts(ssrc: ssrc, payloadType: pt) }) { r.receive(packet) }
+        if let r = receivers.first(where: { $0.accepts(ssrc: ssrc, payloadType: pt) }) { r.receive(packet) } else {
+            state.withLock { $0.unroutableRTP += 1 }
+        }
     }
 
     private func route(rtcp packet: [UInt8]) {
-        guard let packets = try? RTCPPacket.parseCompound(packet) else { return }
+        guard let packets = try? RTCPPacket.parseCompound(packet) else {
+            state.withLock { $0.undecodableRTCP += 1 }
+            return
+        }
         let (senders, receivers) = state.withLock { s in (s.activeSenders, s.activeReceivers) }
         for r in receivers { r.handleRTCP(packets) }
         for case .goodbye(let bye) in packets {
@@ -436,8 +493,7 @@ public final class RTCPeerConnection: Sendable {
                 eventSink.yield(.remoteEnded(r))
             }
         }
-        guard !senders.isEmpty else { return }
-        Task { for s in senders { await s.handleRTCP(packets) } }
+        for s in senders { s.handleRTCP(packets) }
     }
 
     private func updateConnectionState() {
@@ -454,43 +510,69 @@ public final class RTCPeerConnection: Sendable {
             defer { s.connectionState = new }
             return (new != s.connectionState, new)
         }
-        if changed { eventSink.yield(.connectionStateChange(new)) }
+        guard changed else { return }
+        eventSink.yield(.connectionStateChange(new))
+        resumeConnectionWaiters()
     }
 
-    /// Waits for `connected`; throws on failure, closure or timeout.
-    public func waitUntilConnected(timeout: Duration = .seconds(15)) async throws {
-        let start = ContinuousClock.now
-        while ContinuousClock.now - start < timeout {
-            switch connectionState {
-            case .connected: return
-            case .failed: throw RTCError(.operationError, "the connection failed: \(failureReason ?? "ICE or DTLS")")
-            case .closed: throw RTCError(.invalidStateError, "the connection was closed")
-            default: try await Task.sleep(for: .milliseconds(5))
+    private func resumeConnectionWaiters() {
+        let (waiters, result) = state.withLock { s -> ([CheckedContinuation<Void, any Error>], Result<Void, any Error>?) in
+            let result: Result<Void, any Error>?
+            switch s.connectionState {
+            case .connected: result = .success(())
+            case .failed: result = .failure(RTCError(.operationError, "the connection failed: \(s.failure ?? "ICE or DTLS")"))
+            case .closed: result = .failure(RTCError(.invalidStateError, "the connection was closed"))
+            default: result = nil
             }
+            guard result != nil else { return ([], nil) }
+            defer { s.connectionWaiters = [] }
+            return (s.connectionWaiters, result)
         }
-        throw RTCError(.operationError, "not connected after \(timeout)")
+        guard let result else { return }
+        for w in waiters { w.resume(with: result) }
+    }
+
+    /// Waits for `connected`; throws on failure, closure or timeout (on the real clock: a
+    /// simulated call advances its loop instead and reads `connectionState`).
+    public func waitUntilConnected(timeout: Duration = .seconds(15)) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [self] in
+                try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+                    state.withLock { $0.connectionWaiters.append(c) }
+                    resumeConnectionWaiters()
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw RTCError(.operationError, "not connected after \(timeout)")
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
     }
 
     /// Ends the call: RTCP BYE for our streams, DTLS close_notify, ICE closed, encoders stopped.
     public func close() async {
-        let (already, transceivers, transport, agent, tasks) = state.withLock { s in
-            defer { s.closed = true; s.tasks = [] }
-            return (s.closed, s.transceivers, s.transport, s.agent, s.tasks)
+        let (already, transceivers, transport, agent, timer) = state.withLock { s in
+            defer { s.closed = true; s.rtcpTimer = nil }
+            return (s.closed, s.transceivers, s.transport, s.agent, s.rtcpTimer)
         }
         guard !already else { return }
-        if let transport, transport.state == .connected {
-            for t in transceivers {
-                if let bye = t.sender?.goodbye() { await transport.send(bye, isRTCP: true) }
-            }
+        timer?.cancel()
+        if let transport {
+            let byes = transceivers.compactMap { $0.sender?.goodbye() }
+            try? await settings.eventLoop.submit {
+                if transport.state == .connected { for bye in byes { transport.send(bye, isRTCP: true) } }
+            }.get()
         }
         for t in transceivers {
             await t.sender?.stop()
             t.receiver?.stop()
         }
-        await transport?.close()
-        for t in tasks { t.cancel() }
+        if let transport { try? await settings.eventLoop.submit { transport.close() }.get() }
         try? await agent?.close()
         updateConnectionState()
+        resumeConnectionWaiters()
         eventSink.finish()
     }
 

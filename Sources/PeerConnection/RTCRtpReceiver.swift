@@ -51,9 +51,12 @@ public final class RTCRtpReceiver: Sendable {
 
     private let state: Mutex<State>
 
-    init(parameters: RTPStreamParameters, localSSRC: UInt32, trackId: String?) {
+    private let clock: MediaClock
+
+    init(parameters: RTPStreamParameters, localSSRC: UInt32, trackId: String?, clock: MediaClock) {
         kind = parameters.kind
         self.trackId = trackId
+        self.clock = clock
         state = Mutex(State(parameters: parameters, localSSRC: localSSRC))
         if parameters.ssrc != 0 { state.withLock { Self.makeBuffer(&$0, ssrc: parameters.ssrc) } }
     }
@@ -71,7 +74,7 @@ public final class RTCRtpReceiver: Sendable {
         s.buffer = p.kind == .video ? .video(RTPReceiver(configuration: config)) : .audio(RTPReceiver(configuration: config))
     }
 
-    /// Decoded pictures, on the network task: keep the sink short.
+    /// Decoded pictures, on the connection's event loop: keep the sink short.
     public func addVideoSink(_ sink: @escaping @Sendable (VideoFrame) -> Void) { state.withLock { $0.videoSinks.append(sink) } }
     /// The frames as received (VP8 as sent, after each decodes), to record without
     /// re-encoding; timestamps are nanoseconds of media time from the first frame.
@@ -127,24 +130,24 @@ public final class RTCRtpReceiver: Sendable {
     func receive(_ packet: [UInt8]) {
         state.withLock { s in
             guard !s.ended else { return }
-            let now = MediaClock.now()
+            let now = clock.now()
             var decoded: [(RTPAssembledFrame, [UInt8])] = []
             packet.withUnsafeBytes { raw in
                 Self.withBuffer(&s,
                     video: { r in try? r.receive(raw, at: now) { frame, bytes in decoded.append((frame, Array(bytes))) } },
                     audio: { r in try? r.receive(raw, at: now) { frame, bytes in decoded.append((frame, Array(bytes))) } })
             }
-            for (frame, bytes) in decoded { Self.decode(&s, frame, bytes) }
+            for (frame, bytes) in decoded { Self.decode(&s, frame, bytes, clock: clock) }
         }
     }
 
-    private static func decode(_ s: inout State, _ frame: RTPAssembledFrame, _ bytes: [UInt8]) {
-        let arrival = MonotonicClock.now()
+    private static func decode(_ s: inout State, _ frame: RTPAssembledFrame, _ bytes: [UInt8], clock: MediaClock) {
+        let arrival = clock.captureNanoseconds()
         if let sr = s.senderReport {
             // The SR maps the sender's RTP clock to its wall clock; both hosts' wall clocks
             // agree on one machine (and roughly, with NTP, across two).
             let elapsed = Double(Int32(bitPattern: frame.timestamp &- sr.rtp)) / Double(s.parameters.clockRate)
-            let latency = Self.ntpSeconds(MediaClock.ntpNow()) - (sr.ntp + elapsed)
+            let latency = Self.ntpSeconds(clock.ntpNow()) - (sr.ntp + elapsed)
             s.latencies.append(latency)
             if s.latencies.count > 100 { s.latencies.removeFirst() }
         }
@@ -193,7 +196,7 @@ public final class RTCRtpReceiver: Sendable {
 
     func handleRTCP(_ packets: [RTCPPacket]) {
         state.withLock { s in
-            let now = MediaClock.now()
+            let now = clock.now()
             for case .senderReport(let sr) in packets where sr.ssrc == s.parameters.ssrc {
                 s.senderReport = (Self.ntpSeconds(sr.ntpTimestamp), sr.rtpTimestamp)
             }
@@ -204,13 +207,13 @@ public final class RTCRtpReceiver: Sendable {
     /// Gives up late frames and returns the RTCP due now (NACK, PLI, RR), clear.
     func poll() -> [[UInt8]] {
         state.withLock { s in
-            let now = MediaClock.now()
+            let now = clock.now()
             var rtcp: [[UInt8]] = []
             var decoded: [(RTPAssembledFrame, [UInt8])] = []
             Self.withBuffer(&s,
                 video: { $0.poll(at: now, onFrame: { f, b in decoded.append((f, Array(b))) }, sendRTCP: { rtcp.append(Array($0)) }) },
                 audio: { $0.poll(at: now, onFrame: { f, b in decoded.append((f, Array(b))) }, sendRTCP: { rtcp.append(Array($0)) }) })
-            for (frame, bytes) in decoded { Self.decode(&s, frame, bytes) }
+            for (frame, bytes) in decoded { Self.decode(&s, frame, bytes, clock: clock) }
             return rtcp
         }
     }
@@ -250,7 +253,7 @@ public final class RTCRtpReceiver: Sendable {
             case .audio(let r): rtp = r.statistics
             case nil: break
             }
-            let now = MonotonicClock.now()
+            let now = clock.captureNanoseconds()
             return Statistics(rtp: rtp, framesDecoded: s.framesDecoded, keyFramesDecoded: s.keyFramesDecoded,
                               decodeErrors: s.decodeErrors, frameWidth: s.frameWidth, frameHeight: s.frameHeight,
                               framesPerSecond: s.recentFrames.filter { now &- $0 <= 1_000_000_000 }.count,

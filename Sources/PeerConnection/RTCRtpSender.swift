@@ -1,5 +1,6 @@
 import MediaCapture
 import MediaCodecs
+import NIOCore
 import RTP
 import Synchronization
 
@@ -8,6 +9,9 @@ import Synchronization
 /// numbered by an `RTPSender` that keeps the history for NACK/RTX, and leave through the
 /// DTLS-SRTP transport. RTCP from the peer raises keyframes (PLI/FIR), answers NACKs and
 /// follows REMB within the user's cap.
+///
+/// Everything after the encoder runs on the connection's event loop; the encoder runs on a
+/// worker thread of its own, or inline on the loop when the settings say so (simulated time).
 public final class RTCRtpSender: Sendable {
     public let track: MediaStreamTrack
     public var kind: String { track.kind }
@@ -15,9 +19,13 @@ public final class RTCRtpSender: Sendable {
     private struct Running: Sendable {
         var parameters: RTPStreamParameters
         var transport: RTCDtlsTransport
-        var sinkToken: FrameSinkToken
-        var pump: Task<Void, Never>
+        var clock: MediaClock
+        var sinkToken: FrameSinkToken?
+        var pump: Task<Void, Never>?
         var videoWorker: VP8EncoderWorker?
+        /// The encoder when it runs inline on the event loop (only touched there).
+        var inlineVideo: InlineEncoder<VP8Encoder>?
+        var inlineAudio: InlineEncoder<OpusEncoder>?
         var audioWorker: OpusEncoderWorker?
         /// The encoder's bitrate without feedback: by size and frame rate, within the cap.
         var baseBitrate = 0
@@ -66,7 +74,8 @@ public final class RTCRtpSender: Sendable {
     }
 
     /// Opens the encoder for the track's current settings and starts sending.
-    func start(parameters: RTPStreamParameters, transport: RTCDtlsTransport) throws {
+    func start(parameters: RTPStreamParameters, transport: RTCDtlsTransport, clock: MediaClock, inline: Bool) throws {
+        let loop = transport.eventLoop
         let settings = track.getSettings()
         let maxBitrate = state.withLock { $0.maxBitrate }
         var config = RTPSenderConfiguration(
@@ -80,44 +89,85 @@ public final class RTCRtpSender: Sendable {
             var vc = VP8EncoderConfiguration(width: settings.width ?? 640, height: settings.height ?? 480,
                                              frameRate: settings.frameRate ?? 30)
             if let maxBitrate { vc.maxBitrate = maxBitrate }
-            let worker = VP8EncoderWorker(encoder: try VP8Encoder(configuration: vc), capacity: 2, label: "tincan.vp8")
-            if let first = endWarmup(), MonotonicClock.now() &- first.timestamp < 500_000_000 { worker.submit(first) }
-            let token = track.addVideoSink { worker.submit($0) }
-            let pump = Task { [self] in
-                for await frame in worker.frames { await send(video: frame) }
-            }
+            let encoder = try VP8Encoder(configuration: vc)
             let base = min(VP8Encoder.defaultBitrate(width: vc.width, height: vc.height, frameRate: vc.frameRate), vc.maxBitrate)
-            state.withLock {
-                $0.rtp = rtp
-                $0.running = Running(parameters: parameters, transport: transport, sinkToken: token, pump: pump, videoWorker: worker,
-                                     baseBitrate: base, currentTarget: base)
+            var running = Running(parameters: parameters, transport: transport, clock: clock,
+                                  baseBitrate: base, currentTarget: base)
+            let first = endWarmup().flatMap { clock.captureNanoseconds() &- $0.timestamp < 500_000_000 ? $0 : nil }
+            if inline {
+                let inlineEncoder = InlineEncoder(encoder)
+                running.inlineVideo = inlineEncoder
+                running.sinkToken = track.addVideoSink { [weak self] frame in
+                    guard let self else { return }
+                    loop.execute { self.encodeInline(frame, with: inlineEncoder) }
+                }
+                state.withLock { $0.rtp = rtp; $0.running = running }
+                if let first { loop.execute { self.encodeInline(first, with: inlineEncoder) } }
+            } else {
+                let worker = VP8EncoderWorker(encoder: encoder, capacity: 2, label: "tincan.vp8")
+                if let first { worker.submit(first) }
+                running.videoWorker = worker
+                running.sinkToken = track.addVideoSink { worker.submit($0) }
+                running.pump = Task { [weak self] in
+                    for await frame in worker.frames {
+                        guard let self else { return }
+                        loop.execute { self.send(video: frame) }
+                    }
+                }
+                state.withLock { $0.rtp = rtp; $0.running = running }
             }
         } else {
             guard settings.sampleRate == nil || settings.sampleRate == OpusEncoder.sampleRate else {
                 throw CodecError(codec: "Opus", "the audio track runs at \(settings.sampleRate ?? 0) Hz; Opus over RTP needs 48000 Hz (ask for {\"sampleRate\": 48000})")
             }
             let channels = settings.channelCount ?? 1
-            let worker = OpusEncoderWorker(
-                encoder: try OpusEncoder(configuration: OpusEncoderConfiguration(channelCount: channels)),
-                capacity: 25, label: "tincan.opus")
-            let token = track.addAudioSink { worker.submit($0) }
-            let pump = Task { [self] in
-                for await packet in worker.frames { await send(audio: packet) }
+            let encoder = try OpusEncoder(configuration: OpusEncoderConfiguration(channelCount: channels))
+            var running = Running(parameters: parameters, transport: transport, clock: clock)
+            if inline {
+                let inlineEncoder = InlineEncoder(encoder)
+                running.inlineAudio = inlineEncoder
+                running.sinkToken = track.addAudioSink { [weak self] frame in
+                    guard let self else { return }
+                    loop.execute { self.encodeInline(frame, with: inlineEncoder) }
+                }
+            } else {
+                let worker = OpusEncoderWorker(encoder: encoder, capacity: 25, label: "tincan.opus")
+                running.audioWorker = worker
+                running.sinkToken = track.addAudioSink { worker.submit($0) }
+                running.pump = Task { [weak self] in
+                    for await packet in worker.frames {
+                        guard let self else { return }
+                        loop.execute { self.send(audio: packet) }
+                    }
+                }
             }
             state.withLock {
                 $0.rtp = rtp
-                $0.running = Running(parameters: parameters, transport: transport, sinkToken: token, pump: pump, audioWorker: worker)
+                $0.running = running
             }
         }
     }
 
-    private func send(video frame: EncodedVideoFrame) async {
+    /// Encodes on the event loop (simulated runs): the pending bitrate and keyframe request
+    /// apply to this frame, as the worker would apply them.
+    private func encodeInline(_ frame: VideoFrame, with encoder: InlineEncoder<VP8Encoder>) {
+        guard state.withLock({ $0.running != nil }) else { return }
+        for output in encoder.encode(frame) { send(video: output) }
+    }
+
+    private func encodeInline(_ frame: AudioFrame, with encoder: InlineEncoder<OpusEncoder>) {
+        guard state.withLock({ $0.running != nil }) else { return }
+        for output in encoder.encode(frame) { send(audio: output) }
+    }
+
+    /// On the event loop: packetize, number, send.
+    private func send(video frame: EncodedVideoFrame) {
         var packets: [[UInt8]] = []
         let transport: RTCDtlsTransport? = state.withLock { s in
             guard let running = s.running, var rtp = s.rtp else { return nil }
             s.rtp = nil  // the only reference while it mutates: its history is not copied
             defer { s.rtp = rtp }
-            let now = MediaClock.now()
+            let now = running.clock.now()
             let timestamp = frame.rtpTimestamp(offset: s.timestampOffset)
             guard var packetizer = s.packetizer else { return nil }
             s.packetizer = nil
@@ -138,10 +188,10 @@ public final class RTCRtpSender: Sendable {
             return running.transport
         }
         guard let transport else { return }
-        for packet in packets { await transport.send(packet, isRTCP: false) }
+        for packet in packets { transport.send(packet, isRTCP: false) }
     }
 
-    private func send(audio packet: EncodedAudioFrame) async {
+    private func send(audio packet: EncodedAudioFrame) {
         var packets: [[UInt8]] = []
         let transport: RTCDtlsTransport? = state.withLock { s in
             guard let running = s.running, var rtp = s.rtp else { return nil }
@@ -150,7 +200,7 @@ public final class RTCRtpSender: Sendable {
             let timestamp = packet.rtpTimestamp(offset: s.timestampOffset)
             do {
                 try packet.data.withUnsafeBytes { payload in
-                    try rtp.send(payload: payload, timestamp: timestamp, marker: false, at: MediaClock.now()) { packets.append(Array($0)) }
+                    try rtp.send(payload: payload, timestamp: timestamp, marker: false, at: running.clock.now()) { packets.append(Array($0)) }
                 }
             } catch {
                 return nil
@@ -159,17 +209,17 @@ public final class RTCRtpSender: Sendable {
             return running.transport
         }
         guard let transport else { return }
-        for p in packets { await transport.send(p, isRTCP: false) }
+        for p in packets { transport.send(p, isRTCP: false) }
     }
 
     /// RTCP from the peer (already parsed): NACK -> RTX, PLI/FIR -> keyframe, REMB -> bitrate.
-    func handleRTCP(_ packets: [RTCPPacket]) async {
+    func handleRTCP(_ packets: [RTCPPacket]) {
         var retransmissions: [[UInt8]] = []
         let outcome: (RTCDtlsTransport, RTPSenderFeedback, Running, Int?)? = state.withLock { s in
             guard var running = s.running, var rtp = s.rtp else { return nil }
             s.rtp = nil
             defer { s.rtp = rtp }
-            guard let feedback = try? rtp.handleRTCP(packets, at: MediaClock.now(), emit: { retransmissions.append(Array($0)) }) else { return nil }
+            guard let feedback = try? rtp.handleRTCP(packets, at: running.clock.now(), emit: { retransmissions.append(Array($0)) }) else { return nil }
             var newTarget: Int?
             if let remb = feedback.estimatedMaximumBitrate {
                 s.remb = remb
@@ -185,26 +235,32 @@ public final class RTCRtpSender: Sendable {
             return (running.transport, feedback, running, newTarget)
         }
         guard let (transport, feedback, running, newTarget) = outcome else { return }
-        for p in retransmissions { await transport.send(p, isRTCP: false) }
-        if feedback.keyframeRequest != nil { running.videoWorker?.requestKeyframe() }
-        if let newTarget { running.videoWorker?.setTargetBitrate(newTarget) }
+        for p in retransmissions { transport.send(p, isRTCP: false) }
+        if feedback.keyframeRequest != nil {
+            running.videoWorker?.requestKeyframe()
+            running.inlineVideo?.requestKeyframe()
+        }
+        if let newTarget {
+            running.videoWorker?.setTargetBitrate(newTarget)
+            running.inlineVideo?.setTargetBitrate(newTarget)
+        }
     }
 
     /// An SR + SDES CNAME (RFC 3550 §6.4.1), sent about once a second per stream.
-    func sendReport() async {
+    func sendReport() {
         var reports: [[UInt8]] = []
         let transport: RTCDtlsTransport? = state.withLock { s in
             guard let running = s.running, var rtp = s.rtp, rtp.statistics.packetsSent > 0 else { return nil }
             s.rtp = nil
             defer { s.rtp = rtp }
-            let now = MediaClock.now()
+            let now = running.clock.now()
             let rtpTime = MediaTimestamp.rtpTimestamp(
-                captureNanoseconds: MonotonicClock.now(), clockRate: Int(running.parameters.clockRate), offset: s.timestampOffset)
-            try? rtp.makeSenderReport(ntpTime: MediaClock.ntpNow(), rtpTimestamp: rtpTime, at: now) { reports.append(Array($0)) }
+                captureNanoseconds: running.clock.captureNanoseconds(), clockRate: Int(running.parameters.clockRate), offset: s.timestampOffset)
+            try? rtp.makeSenderReport(ntpTime: running.clock.ntpNow(), rtpTimestamp: rtpTime, at: now) { reports.append(Array($0)) }
             return running.transport
         }
         guard let transport else { return }
-        for r in reports { await transport.send(r, isRTCP: true) }
+        for r in reports { transport.send(r, isRTCP: true) }
     }
 
     /// RTCP BYE for this stream (RFC 3550 §6.6), sent when the call ends.
@@ -219,17 +275,18 @@ public final class RTCRtpSender: Sendable {
     func stop() async {
         _ = endWarmup()
         guard let running = state.withLock({ s -> Running? in defer { s.running = nil }; return s.running }) else { return }
-        track.removeSink(running.sinkToken)
+        if let token = running.sinkToken { track.removeSink(token) }
         await running.videoWorker?.finish()
         await running.audioWorker?.finish()
-        running.pump.cancel()
+        running.pump?.cancel()
     }
 
     /// Outbound-rtp and remote-inbound-rtp figures of this stream.
     var statistics: (outbound: RTCOutboundRtpStreamStats, remote: RTCRemoteInboundRtpStreamStats, framesSent: Int64, keyFramesSent: Int64, width: Int, height: Int, framesPerSecond: Int, encoderDrops: Int)? {
         state.withLock { s in
             guard let rtp = s.rtp else { return nil }
-            let drops = s.running?.videoWorker?.statistics.dropped ?? s.running?.audioWorker?.statistics.dropped ?? 0
+            let drops = s.running?.videoWorker?.statistics.dropped ?? s.running?.audioWorker?.statistics.dropped
+                ?? s.running?.inlineVideo?.statistics.dropped ?? 0
             return (rtp.statistics, rtp.remoteStatistics, s.framesSent, s.keyFramesSent, s.frameWidth, s.frameHeight, s.recentFrames.count, drops)
         }
     }

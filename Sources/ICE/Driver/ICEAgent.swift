@@ -154,6 +154,9 @@ public final class ICEAgent: Sendable {
         try driver.value.send(payload)
     }
 
+    /// The nominated pair, if any. Call on the loop.
+    public var selectedPairOnEventLoop: ICECandidatePair? { driver.value.core.selectedPair }
+
     /// The agent's clock (the event loop's, from the agent's creation): what `ICEAgentCore`
     /// and everything on this loop measure time with.
     public var now: Duration {

@@ -3,7 +3,7 @@ import Synchronization
 /// A running fake capture: a paced thread plus the end handler, so a test can make the
 /// device "unplug" (`onEnd`).
 final class PacedSession: CaptureSession {
-    private let thread: Mutex<PacedThread?> = Mutex(nil)
+    private let thread: Mutex<(any CapturePacing)?> = Mutex(nil)
     private let onEnd: CaptureEndHandler
     private let onStop: @Sendable () -> Void
     private let stopped = Atomic<Bool>(false)
@@ -13,7 +13,7 @@ final class PacedSession: CaptureSession {
         self.onStop = onStop
     }
 
-    func attach(_ t: PacedThread) { thread.withLock { $0 = t } }
+    func attach(_ t: any CapturePacing) { thread.withLock { $0 = t } }
 
     func stop() {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
@@ -54,6 +54,8 @@ public final class SyntheticCamera: VideoCaptureDevice {
     public let resizeModes: [String]
     /// When set, start() fails with it (a busy or broken camera, for tests).
     public let startError: MediaStreamError?
+    /// Real time by default; a simulated call passes its loop's clock.
+    public let pacer: any CapturePacer
     private let registry = SessionRegistry()
 
     public static let defaultModes: [VideoMode] = [
@@ -65,7 +67,9 @@ public final class SyntheticCamera: VideoCaptureDevice {
 
     public init(deviceId: String = "fake-camera", groupId: String = "fake-group", label: String = "Tincan synthetic camera",
                 facingMode: String? = "user", modes: [VideoMode] = SyntheticCamera.defaultModes,
-                resizeModes: [String] = ["none", "crop-and-scale"], startError: MediaStreamError? = nil) {
+                resizeModes: [String] = ["none", "crop-and-scale"], startError: MediaStreamError? = nil,
+                pacer: any CapturePacer = RealTimePacer()) {
+        self.pacer = pacer
         self.deviceId = deviceId
         self.groupId = groupId
         self.label = label
@@ -93,7 +97,7 @@ public final class SyntheticCamera: VideoCaptureDevice {
         let background = SyntheticPattern.background(width: w, height: h)
         let interval = UInt64((1e9 / mode.frameRate).rounded())
         registry.add(session)
-        let thread = PacedThread(interval: interval) { n, deadline in
+        let thread = pacer.start(interval: interval) { n, deadline in
             onFrame(SyntheticPattern.frame(width: w, height: h, frameNumber: n, timestamp: deadline, background: background))
             return true
         }

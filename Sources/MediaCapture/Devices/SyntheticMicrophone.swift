@@ -14,11 +14,15 @@ public final class SyntheticMicrophone: AudioCaptureDevice {
     public let defaultMode: AudioMode
     public let frequency: Double
     public let startError: MediaStreamError?
+    /// Real time by default; a simulated call passes its loop's clock.
+    public let pacer: any CapturePacer
     private let registry = SessionRegistry()
 
     public init(deviceId: String = "fake-microphone", groupId: String = "fake-group", label: String = "Tincan synthetic microphone (440 Hz)",
                 capabilities: AudioDeviceCapabilities = AudioDeviceCapabilities(sampleRates: [48000, 44100, 16000]),
-                defaultMode: AudioMode? = nil, frequency: Double = 440, startError: MediaStreamError? = nil) {
+                defaultMode: AudioMode? = nil, frequency: Double = 440, startError: MediaStreamError? = nil,
+                pacer: any CapturePacer = RealTimePacer()) {
+        self.pacer = pacer
         self.deviceId = deviceId
         self.groupId = groupId
         self.label = label
@@ -44,7 +48,7 @@ public final class SyntheticMicrophone: AudioCaptureDevice {
         registry.add(session)
         let rate = mode.sampleRate, channels = mode.channelCount, f = frequency
         let perFrame = rate / 100
-        let thread = PacedThread(interval: 10_000_000) { n, deadline in
+        let thread = pacer.start(interval: 10_000_000) { n, deadline in
             var samples = [Int16](repeating: 0, count: perFrame * channels)
             let base = n * perFrame
             for i in 0..<perFrame {
