@@ -1,0 +1,210 @@
+import ICE
+import MediaCapture
+import NIOCore
+import NIOEmbedded
+import PeerConnection
+import Synchronization
+import VirtualNetwork
+
+/// A whole call in simulated time: a synthetic camera and microphone paced by a test event
+/// loop, a sending `RTCPeerConnection` and a receiving one on a `SimulatedNetwork` whose
+/// forward link follows a scenario, ICE, DTLS-SRTP, the encoders and the decoders, all on one
+/// `NIOAsyncTestingEventLoop`. 40 simulated seconds of 720p take a few seconds of real
+/// time (the encoder's), and the same seed gives the same call.
+public enum SimulatedCall {
+    public struct Configuration: Sendable {
+        public var seed: UInt64 = 1
+        /// The sender's getUserMedia constraints (the camera offers 1280x720@30 and 640x480@30).
+        public var constraints = #"{"video": {"width": 1280, "height": 720}, "audio": true}"#
+        /// Sender → receiver.
+        public var forward: LinkScenario
+        /// Receiver → sender (feedback): the forward delay, no cap and no loss unless set.
+        public var reverse: LinkScenario?
+        public var duration: Duration = .seconds(40)
+        public var sampleInterval: Duration = .milliseconds(250)
+        public var maxBitrate: Int?
+
+        public init(forward: LinkScenario, duration: Duration = .seconds(40)) {
+            self.forward = forward
+            self.duration = duration
+        }
+    }
+
+    /// What a person would look at: how much arrived, how smoothly, and over time.
+    public struct Report: Sendable, Codable {
+        public struct Sample: Sendable, Codable {
+            public var t: Double
+            public var capacityBps: Int?
+            public var targetBitrate: Double?
+            public var availableOutgoingBitrate: Double?
+            public var mediaBps: Double
+            public var retransmissionBps: Double
+            public var paddingBps: Double
+            public var framesDecodedPerSecond: Double
+            public var frameWidth: Int?
+            public var frameHeight: Int?
+            public var framesPerSecondSent: Double?
+            public var meanFrameBytes: Double?
+            public var queueingDelayMaxMs: Double?
+            public var linkLossRatio: Double
+            public var qualityLimitationReason: String?
+        }
+
+        public var framesCaptured: Int = 0
+        public var framesSent: Int = 0
+        public var framesDecoded: Int = 0
+        public var decodedRatio: Double = 0
+        public var longestFreezeMs: Double = 0
+        public var maxDecodedFramesInOneSecond: Int = 0
+        public var meanDecodedFps: Double = 0
+        public var linkDropRatio: Double = 0
+        public var queueingDelayP95Ms: Double = 0
+        public var meanSendBitrate: Double = 0
+        public var keyFramesSent: Int = 0
+        public var pliCount: Int = 0
+        public var connectedAfterMs: Double = 0
+        public var samples: [Sample] = []
+    }
+
+    static let senderIP = ICE.IPAddress("10.0.0.1")!
+    static let receiverIP = ICE.IPAddress("10.0.0.2")!
+
+    /// Runs the call; throws when it does not connect within 10 simulated seconds.
+    public static func run(_ c: Configuration) async throws -> Report {
+        let loop = NIOAsyncTestingEventLoop()
+        defer { Task { await loop.shutdownGracefully() } }
+        // Frame timestamps of 0 read as "no time" in places: start the clock at 1 s.
+        await loop.advanceTime(by: .seconds(1))
+        let network = SimulatedNetwork(eventLoop: loop, seed: c.seed)
+        network.setLink(from: senderIP, to: receiverIP, scenario: c.forward, sampleInterval: c.sampleInterval)
+        let reverseDelay = c.forward.steps.first?.conditions.delay ?? .zero
+        network.setLink(from: receiverIP, to: senderIP,
+                        scenario: c.reverse ?? LinkScenario(steps: [.init(at: .zero, conditions: LinkConditions(delay: reverseDelay))]))
+
+        let pacer = LoopCapturePacer(eventLoop: loop)
+        let devices = MediaDevices(
+            videoDevices: [SyntheticCamera(modes: [VideoMode(width: 1280, height: 720, frameRate: 30),
+                                                    VideoMode(width: 640, height: 480, frameRate: 30)], pacer: pacer)],
+            audioDevices: [SyntheticMicrophone(pacer: pacer)],
+            permissions: StaticPermissions(granted: [.camera, .microphone]), indicator: SilentCaptureIndicator())
+        let stream = try await devices.getUserMedia(jsonText: c.constraints)
+
+        var configuration = RTCConfiguration()
+        configuration.maxBitrate = c.maxBitrate
+        let sender = try RTCPeerConnection(configuration: configuration, settings: RTCSettingEngine(
+            eventLoop: loop, network: network.host(senderIP), encodesOnEventLoop: true, simulatedTime: true))
+        let receiver = try RTCPeerConnection(configuration: RTCConfiguration(), settings: RTCSettingEngine(
+            eventLoop: loop, network: network.host(receiverIP), encodesOnEventLoop: true, simulatedTime: true))
+        for track in stream.getTracks() { try sender.addTransceiver(track, direction: .sendonly) }
+
+        let offer = try await sender.createOffer()
+        try await sender.setLocalDescription(offer)
+        try await receiver.setRemoteDescription(offer)
+        let answer = try await receiver.createAnswer()
+        try await receiver.setLocalDescription(answer)
+        try await sender.setRemoteDescription(answer)
+
+        let decoded = Mutex<[(at: UInt64, frame: Int?)]>([])
+        for r in receiver.getReceivers() where r.kind == .video {
+            r.addVideoSink { picture in
+                let at = loop.now.uptimeNanoseconds
+                let n = SyntheticPattern.readFrameNumber(from: picture)
+                decoded.withLock { $0.append((at, n)) }
+            }
+        }
+
+        let start = loop.now
+        while sender.connectionState != .connected || receiver.connectionState != .connected {
+            if sender.connectionState == .failed || receiver.connectionState == .failed {
+                throw RTCError(.operationError, "the simulated call failed: \(sender.failureReason ?? receiver.failureReason ?? "?")")
+            }
+            guard loop.now - start < .seconds(10) else { throw RTCError(.operationError, "the simulated call did not connect in 10 s") }
+            await loop.advanceTime(by: .milliseconds(5))
+        }
+        var report = Report()
+        report.connectedAfterMs = Double((loop.now - start).nanoseconds) / 1e6
+        let mediaStart = loop.now
+
+        // Run, sampling getStats at every interval.
+        let interval = TimeAmount.nanoseconds(c.sampleInterval.nanosecondsRounded)
+        var previous: (bytes: Double, rtx: Double, padding: Double, frames: Int, encodedBytes: Double, framesSent: Double)?
+        var elapsed: TimeAmount = .zero
+        let total = TimeAmount.nanoseconds(c.duration.nanosecondsRounded)
+        while elapsed < total {
+            await loop.advanceTime(by: interval)
+            elapsed = elapsed + interval
+            let t = Double(elapsed.nanoseconds) / 1e9
+            let stats = sender.getStats()
+            let out = stats.first(type: "outbound-rtp", kind: "video")
+            let pair = stats.first(type: "candidate-pair")
+            let bytes = out?.number("bytesSent") ?? 0, rtx = out?.number("retransmittedBytesSent") ?? 0
+            let padding = stats.first(type: "transport")?.number("paddingBytesSent") ?? 0
+            let framesSent = out?.number("framesSent") ?? 0
+            let frames = decoded.withLock { $0.count }
+            let seconds = Double(interval.nanoseconds) / 1e9
+            let link = network.statistics(from: senderIP, to: receiverIP)?.intervals.last
+            var sample = Report.Sample(
+                t: t, capacityBps: network.capacity(from: senderIP, to: receiverIP),
+                targetBitrate: out?.number("targetBitrate"), availableOutgoingBitrate: pair?.number("availableOutgoingBitrate"),
+                mediaBps: 0, retransmissionBps: 0, paddingBps: 0, framesDecodedPerSecond: 0,
+                frameWidth: (out?.number("frameWidth")).map { Int($0) }, frameHeight: (out?.number("frameHeight")).map { Int($0) },
+                framesPerSecondSent: out?.number("framesPerSecond"), meanFrameBytes: nil,
+                queueingDelayMaxMs: link?.queueingDelayMaxMs,
+                linkLossRatio: link.map { $0.offeredPackets == 0 ? 0 : Double($0.droppedPackets) / Double($0.offeredPackets) } ?? 0,
+                qualityLimitationReason: out?.string("qualityLimitationReason"))
+            if let p = previous {
+                sample.mediaBps = (bytes - p.bytes - (rtx - p.rtx)) * 8 / seconds
+                sample.retransmissionBps = (rtx - p.rtx) * 8 / seconds
+                sample.paddingBps = (padding - p.padding) * 8 / seconds
+                sample.framesDecodedPerSecond = Double(frames - p.frames) / seconds
+                let sent = framesSent - p.framesSent
+                sample.meanFrameBytes = sent > 0 ? (bytes - p.bytes - (rtx - p.rtx)) / sent : nil
+            }
+            previous = (bytes, rtx, padding, frames, 0, framesSent)
+            report.samples.append(sample)
+        }
+
+        // Summary.
+        let stats = sender.getStats()
+        let out = stats.first(type: "outbound-rtp", kind: "video")
+        report.framesSent = Int(out?.number("framesSent") ?? 0)
+        report.keyFramesSent = Int(out?.number("keyFramesEncoded") ?? 0)
+        report.pliCount = Int(out?.number("pliCount") ?? 0)
+        report.framesCaptured = Int(stats.first(type: "media-source", kind: "video")?.number("frames") ?? 0)
+        let arrivals = decoded.withLock { $0 }
+        report.framesDecoded = arrivals.count
+        report.decodedRatio = report.framesSent == 0 ? 0 : Double(report.framesDecoded) / Double(report.framesSent)
+        var longest: UInt64 = 0
+        for i in arrivals.indices.dropFirst() { longest = max(longest, arrivals[i].at - arrivals[i - 1].at) }
+        if let last = arrivals.last { longest = max(longest, loop.now.uptimeNanoseconds - last.at) }
+        report.longestFreezeMs = Double(longest) / 1e6
+        var perSecond: [Int: Int] = [:]
+        for a in arrivals { perSecond[Int((a.at - mediaStart.uptimeNanoseconds) / 1_000_000_000), default: 0] += 1 }
+        report.maxDecodedFramesInOneSecond = perSecond.values.max() ?? 0
+        report.meanDecodedFps = Double(arrivals.count) / max(0.001, Double(c.duration.nanosecondsRounded) / 1e9)
+        if let link = network.statistics(from: senderIP, to: receiverIP) {
+            report.linkDropRatio = link.total.datagramsSent == 0 ? 0 : Double(link.total.lossCount) / Double(link.total.datagramsSent)
+            let delays = link.intervals.compactMap(\.queueingDelayMaxMs).sorted()
+            report.queueingDelayP95Ms = delays.isEmpty ? 0 : delays[min(delays.count - 1, Int(Double(delays.count) * 0.95))]
+        }
+        report.meanSendBitrate = (out?.number("bytesSent") ?? 0) * 8 / max(0.001, Double(c.duration.nanosecondsRounded) / 1e9)
+
+        await sender.close()
+        await receiver.close()
+        for track in stream.getTracks() { track.stop() }
+        return report
+    }
+}
+
+extension RTCStatsReport.Entry {
+    /// A numeric member by its webrtc-stats name.
+    public func number(_ name: String) -> Double? {
+        for (key, value) in members where key == name { if case .number(let v) = value { return v } }
+        return nil
+    }
+
+    public func string(_ name: String) -> String? {
+        for (key, value) in members where key == name { if case .string(let v) = value { return v } }
+        return nil
+    }
+}

@@ -1,0 +1,31 @@
+import CallSimulation
+import Testing
+import VirtualNetwork
+
+/// Whole calls (fake camera and microphone, VP8/Opus, ICE, DTLS-SRTP, RTP/RTCP) over the
+/// simulated network in simulated time.
+@Suite struct SimulatedCallTests {
+    static func link(_ spec: String) throws -> LinkScenario {
+        LinkScenario(steps: [.init(at: .zero, conditions: try LinkSpec(parsing: spec).conditions)])
+    }
+
+    @Test func aGenerousLinkDeliversEveryFrame() async throws {
+        var c = SimulatedCall.Configuration(forward: try Self.link("10mbit,40ms"), duration: .seconds(6))
+        c.constraints = #"{"video": {"width": 640, "height": 480}, "audio": true}"#
+        let report = try await SimulatedCall.run(c)
+        #expect(report.framesSent >= 170, "30 fps for 6 s")
+        #expect(report.decodedRatio >= 0.98, "\(report.framesDecoded) of \(report.framesSent) decoded")
+        #expect(report.longestFreezeMs < 150)
+        #expect(report.linkDropRatio == 0)
+    }
+
+    @Test func theSameSeedGivesTheSameCall() async throws {
+        var c = SimulatedCall.Configuration(forward: try Self.link("2mbit,60ms,2%"), duration: .seconds(4))
+        c.constraints = #"{"video": {"width": 640, "height": 480}, "audio": true}"#
+        let a = try await SimulatedCall.run(c)
+        let b = try await SimulatedCall.run(c)
+        #expect(a.framesDecoded == b.framesDecoded)
+        #expect(a.meanSendBitrate == b.meanSendBitrate)
+        #expect(a.connectedAfterMs == b.connectedAfterMs)
+    }
+}
