@@ -72,7 +72,17 @@ public enum SimulatedCall {
     /// Runs the call; throws when it does not connect within 10 simulated seconds.
     public static func run(_ c: Configuration) async throws -> Report {
         let loop = NIOAsyncTestingEventLoop()
-        defer { Task { await loop.shutdownGracefully() } }
+        do {
+            let report = try await run(c, on: loop)
+            await loop.shutdownGracefully()
+            return report
+        } catch {
+            await loop.shutdownGracefully()
+            throw error
+        }
+    }
+
+    private static func run(_ c: Configuration, on loop: NIOAsyncTestingEventLoop) async throws -> Report {
         // Frame timestamps of 0 read as "no time" in places: start the clock at 1 s.
         await loop.advanceTime(by: .seconds(1))
         let network = SimulatedNetwork(eventLoop: loop, seed: c.seed)
@@ -189,9 +199,10 @@ public enum SimulatedCall {
         }
         report.meanSendBitrate = (out?.number("bytesSent") ?? 0) * 8 / max(0.001, Double(c.duration.nanosecondsRounded) / 1e9)
 
+        for track in stream.getTracks() { track.stop() }
         await sender.close()
         await receiver.close()
-        for track in stream.getTracks() { track.stop() }
+        await loop.advanceTime(by: .milliseconds(100))
         return report
     }
 }

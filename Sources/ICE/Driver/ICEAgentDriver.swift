@@ -122,7 +122,10 @@ final class ICEAgentDriver {
         timer = nil
         timerDeadline = deadline
         guard let deadline, let box else { return }
-        let nanoseconds = deadline.components.seconds * 1_000_000_000 + deadline.components.attoseconds / 1_000_000_000
+        // Rounded up: a timer that fires a fraction of a nanosecond early finds nothing due and
+        // re-arms at the same instant, forever, on a simulated clock.
+        let (seconds, attoseconds) = deadline.components
+        let nanoseconds = seconds * 1_000_000_000 + (attoseconds + 999_999_999) / 1_000_000_000
         timer = eventLoop.scheduleTask(deadline: origin + .nanoseconds(nanoseconds)) {
             let driver = box.value
             driver.timerDeadline = nil
