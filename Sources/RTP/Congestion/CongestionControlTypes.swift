@@ -89,6 +89,8 @@ public struct TargetTransferRate: Sendable, Equatable {
     public var at: Duration
     /// The estimate the encoders (and the RTX budget) share.
     public var targetBitrate: Int
+    /// The path's estimate before congestion-window pushback (`targetBitrate` is at most this).
+    public var bandwidthEstimate: Int
     /// Pacer drain rate: a multiple of the target (libwebrtc's pacing factor 2.5), so that a
     /// keyframe leaves in a few frame intervals instead of one burst.
     public var pacingRate: Int
@@ -104,6 +106,7 @@ public struct TargetTransferRate: Sendable, Equatable {
                 roundTripTime: Duration? = nil, limitedBy: BandwidthLimit = .delay) {
         self.at = at
         self.targetBitrate = targetBitrate
+        bandwidthEstimate = targetBitrate
         self.pacingRate = pacingRate
         self.paddingRate = paddingRate
         self.lossRate = lossRate
