@@ -26,7 +26,7 @@ struct CongestionLoop {
         var targets: [(time: Duration, bitrate: Int)] = []
         /// Every 100 ms: the delay-based estimate, the acknowledged rate and the detector state.
         var internals: [(time: Duration, delayBased: Int, acknowledged: Int, state: BandwidthUsage,
-                         trend: Double, threshold: Double, target: Int)] = []
+                         trend: Double, threshold: Double, target: Int, capacity: Int?)] = []
         var link = LinkStatistics()
         var controller: GoogleCongestionController
 
@@ -160,7 +160,8 @@ func runLoop(_ configuration: CongestionLoop.Configuration) -> CongestionLoop.Re
                                              controller.acknowledgedBitrate ?? 0, controller.delayState,
                                              controller.delayBasedEstimator.trendline.modifiedTrend,
                                              controller.delayBasedEstimator.trendline.detector.threshold,
-                                             target.targetBitrate))
+                                             target.targetBitrate,
+                                             controller.delayBasedEstimator.rateControl.linkCapacity.estimate))
                 }
                 let start = probes.isEmpty
                 probes.append(contentsOf: controller.takeProbeClusters().map { ($0, 0, 0) })

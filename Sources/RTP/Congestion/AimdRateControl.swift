@@ -20,6 +20,7 @@ public struct AimdRateControl: Sendable {
     public static let capacityHeadroom = 0.95
     static let minIncreaseRatePerSecond = 4_000
     static let initializationTime: Duration = .seconds(5)
+    static let capacityResetTime: Duration = .seconds(1)
 
     public var minimumBitrate: Int
     public var maximumBitrate: Int
@@ -35,6 +36,7 @@ public struct AimdRateControl: Sendable {
     private var latestThroughput: Int?
     private var timeLastChange: Duration?
     private var timeFirstThroughput: Duration?
+    private var throughputAboveCapacitySince: Duration?
 
     public init(minimumBitrate: Int = 5_000, maximumBitrate: Int = 30_000_000) {
         self.minimumBitrate = minimumBitrate
@@ -134,7 +136,18 @@ public struct AimdRateControl: Sendable {
         case .hold:
             break
         case .increase:
-            if throughput > linkCapacity.upperBound { linkCapacity.reset() }
+            if throughput > linkCapacity.upperBound {
+                // The link carries more than the estimate allows: forget it, once that held
+                // for a while (one 150 ms window of a 30 fps stream reads ±15 %).
+                let since = throughputAboveCapacitySince ?? now
+                throughputAboveCapacitySince = since
+                if now - since >= Self.capacityResetTime {
+                    linkCapacity.reset()
+                    throughputAboveCapacitySince = nil
+                }
+            } else {
+                throughputAboveCapacitySince = nil
+            }
             let limit = throughput * 3 / 2 + 10_000
             if currentBitrate < limit {
                 var increased: Int
