@@ -77,4 +77,14 @@ import VirtualNetwork
         #expect(estimator.delayState == .normal)
         #expect((estimator.estimate ?? 0) > 900_000)
     }
+
+    @Test func aTwelveHourCallDoesNotOverflowTheSendClock() {
+        var estimator = RemoteBitrateEstimator()
+        // One packet every 20 s for 12 hours: the unwrapped abs-send-time passes 2^33 ticks.
+        for i in 0..<2160 {
+            let t = Duration.seconds(20 * Int64(i))
+            estimator.onPacketReceived(absSendTime: AbsSendTime.from(t), size: 100, ssrc: 1, at: t)
+        }
+        #expect(estimator.delayState == .normal)
+    }
 }

@@ -45,7 +45,9 @@ public struct RemoteBitrateEstimator: Sendable {
             lastAbsSendTime = value
             newestSendTicks = ticks
         }
-        ingest(sendTime: .nanoseconds(ticks * 1_000_000_000 >> 18), size: size, ssrc: ssrc, at: now)
+        // Seconds and fraction apart: ticks × 10^9 would overflow after ten hours.
+        let sendTime = Duration.seconds(ticks >> 18) + .nanoseconds((ticks & 0x3_FFFF) * 1_000_000_000 >> 18)
+        ingest(sendTime: sendTime, size: size, ssrc: ssrc, at: now)
     }
 
     private mutating func ingest(sendTime: Duration, size: Int, ssrc: UInt32, at now: Duration) {
