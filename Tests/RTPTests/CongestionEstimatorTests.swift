@@ -26,7 +26,7 @@ import Testing
             t += 9600 / rate
             if t > nextFeedback {
                 _ = estimator.incomingPacketFeedback(batch, acknowledgedBitrate: Int(min(rate, capacity)),
-                                                     probeBitrate: nil, at: .microseconds(Int64(t * 1e6)))
+                                                     probe: nil, at: .microseconds(Int64(t * 1e6)))
                 batch.removeAll()
                 nextFeedback += 0.05
                 if estimator.state == .overusing && overuseAt == nil { overuseAt = t }

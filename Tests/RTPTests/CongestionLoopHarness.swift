@@ -11,6 +11,8 @@ struct CongestionLoop {
         var capacity: [(from: Duration, bitrate: Int?)]
         var oneWayDelay: Duration
         var lossRate: Double = 0
+        var burstLoss: GilbertElliott? = nil
+        var jitter: Duration = .zero
         var queueLimitBytes = 64 * 1024
         var duration: Duration
         var constraints = BitrateConstraints()
@@ -66,8 +68,8 @@ func runLoop(_ configuration: CongestionLoop.Configuration) -> CongestionLoop.Re
     typealias Loop = CongestionLoop
     let net = VirtualNetwork(seed: configuration.seed)
     func forward(_ bitrate: Int?) -> LinkConditions {
-        LinkConditions(delay: configuration.oneWayDelay, lossRate: configuration.lossRate, bandwidth: bitrate,
-                       queueLimitBytes: configuration.queueLimitBytes)
+        LinkConditions(delay: configuration.oneWayDelay, jitter: configuration.jitter, lossRate: configuration.lossRate,
+                       burstLoss: configuration.burstLoss, bandwidth: bitrate, queueLimitBytes: configuration.queueLimitBytes)
     }
     net.setConditions(forward(configuration.capacity.first?.bitrate), from: Loop.sender.ip, to: Loop.receiver.ip)
     net.setConditions(LinkConditions(delay: configuration.oneWayDelay), from: Loop.receiver.ip, to: Loop.sender.ip)

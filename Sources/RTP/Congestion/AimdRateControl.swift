@@ -57,13 +57,13 @@ public struct AimdRateControl: Sendable {
         timeLastChange = now
     }
 
-    /// A probe found the path carries `bitrate`: the new rate, and a capacity sample (one
-    /// above what the estimate allowed replaces it: the link changed).
-    public mutating func onProbeResult(_ bitrate: Int, at now: Duration) {
-        if bitrate > linkCapacity.upperBound || !linkCapacity.hasEstimate {
-            linkCapacity.reset()
-        }
-        linkCapacity.onProbeRate(bitrate)
+    /// A probe found the path carries `bitrate`: the new rate. A saturated probe measured
+    /// the capacity (one above what the estimate allowed replaces it: the link changed); an
+    /// unsaturated one only says the capacity is higher, so the estimate is forgotten and
+    /// the rate may grow multiplicatively again.
+    public mutating func onProbeResult(_ bitrate: Int, linkSaturated: Bool, at now: Duration) {
+        if !linkSaturated || bitrate > linkCapacity.upperBound { linkCapacity.reset() }
+        if linkSaturated { linkCapacity.onProbeRate(bitrate) }
         setEstimate(bitrate, at: now)
     }
 

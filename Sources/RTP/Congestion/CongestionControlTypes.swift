@@ -57,11 +57,15 @@ public struct TransportPacketsFeedback: Sendable, Equatable {
     public var packets: [PacketResult]
     /// Bytes sent but not yet acknowledged or reported lost, after this feedback.
     public var dataInFlight: Int
+    /// Received packets among `packets` that an earlier feedback reported lost (they came
+    /// later than the next feedback): the loss they were counted as is taken back.
+    public var lateArrivals: Int
 
-    public init(feedbackTime: Duration, packets: [PacketResult], dataInFlight: Int) {
+    public init(feedbackTime: Duration, packets: [PacketResult], dataInFlight: Int, lateArrivals: Int = 0) {
         self.feedbackTime = feedbackTime
         self.packets = packets
         self.dataInFlight = dataInFlight
+        self.lateArrivals = lateArrivals
     }
 }
 

@@ -48,7 +48,7 @@ public struct DelayBasedBandwidthEstimator: Sendable {
 
     /// Received packets of one feedback, in arrival order, then the estimate update.
     public mutating func incomingPacketFeedback(_ received: [PacketResult], acknowledgedBitrate: Int?,
-                                                probeBitrate: Int?, at now: Duration) -> Result {
+                                                probe: ProbeBitrateEstimator.Result?, at now: Duration) -> Result {
         var recovered = false
         var previousState = state
         for p in received {
@@ -57,11 +57,11 @@ public struct DelayBasedBandwidthEstimator: Sendable {
             if previousState == .underusing && state == .normal { recovered = true }
             previousState = state
         }
-        return maybeUpdateEstimate(acknowledgedBitrate: acknowledgedBitrate, probeBitrate: probeBitrate,
+        return maybeUpdateEstimate(acknowledgedBitrate: acknowledgedBitrate, probe: probe,
                                    recoveredFromOveruse: recovered, at: now)
     }
 
-    public mutating func maybeUpdateEstimate(acknowledgedBitrate: Int?, probeBitrate: Int?,
+    public mutating func maybeUpdateEstimate(acknowledgedBitrate: Int?, probe: ProbeBitrateEstimator.Result?,
                                              recoveredFromOveruse: Bool, at now: Duration) -> Result {
         var result = Result()
         if state == .overusing {
@@ -74,8 +74,8 @@ public struct DelayBasedBandwidthEstimator: Sendable {
                 rateControl.setEstimate(rateControl.currentBitrate / 2, at: now)
                 result.updated = true
             }
-        } else if let probe = probeBitrate {
-            rateControl.onProbeResult(probe, at: now)
+        } else if let probe {
+            rateControl.onProbeResult(probe.bitrate, linkSaturated: probe.linkSaturated, at: now)
             result.updated = true
             result.probe = true
         } else {

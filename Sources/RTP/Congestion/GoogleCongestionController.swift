@@ -102,7 +102,9 @@ public struct GoogleCongestionController: Sendable {
             if feedbackRTTs.count > Self.feedbackRTTWindow { feedbackRTTs.removeFirst() }
             updateRoundTripTime()
         }
-        lossBasedEstimator.updatePacketsLost(lost, of: report.packets.count, at: now)
+        // A late arrival was counted lost (and expected) before: take both back.
+        lossBasedEstimator.updatePacketsLost(lost - report.lateArrivals, of: report.packets.count - report.lateArrivals,
+                                             at: now)
         guard !received.isEmpty else { return }
 
         // Arrival order: the delay filter and the rate windows read the receiver's clock.
@@ -112,12 +114,12 @@ public struct GoogleCongestionController: Sendable {
             guard let id = p.sent.probeClusterID, let cluster = probeController.cluster(id: id) else { continue }
             _ = probeBitrateEstimator.handleProbe(p, cluster: cluster, at: now)
         }
-        var probe = probeBitrateEstimator.fetchAndResetLastEstimate()
+        var probe = probeBitrateEstimator.fetchAndResetLastResult()
         // A probe only raises the estimate: a failed one is what AIMD already knows.
-        if let p = probe, p <= delayBasedEstimator.estimate { probe = nil }
+        if let p = probe, p.bitrate <= delayBasedEstimator.estimate { probe = nil }
 
         let result = delayBasedEstimator.incomingPacketFeedback(
-            received, acknowledgedBitrate: acknowledgedBitrateEstimator.bitrate, probeBitrate: probe, at: now)
+            received, acknowledgedBitrate: acknowledgedBitrateEstimator.bitrate, probe: probe, at: now)
         if result.updated {
             lossBasedEstimator.updateDelayBasedEstimate(result.targetBitrate, at: now)
             if result.probe {

@@ -77,14 +77,15 @@ public struct LossBasedBandwidthEstimator: Sendable {
         setTarget(bitrate, at: now)
     }
 
-    /// Losses counted from transport feedback, or from an RR (`lost` of `expected`).
+    /// Losses counted from transport feedback (`lost` of `expected`). Either may be
+    /// negative: a packet reported lost that arrived after all is taken back.
     public mutating func updatePacketsLost(_ lost: Int, of expected: Int, at now: Duration) {
-        guard expected > 0 else { return }
+        guard expected != 0 || lost != 0 else { return }
         if firstReport == nil { firstReport = now }
         lostInWindow += lost
         expectedInWindow += expected
         guard expectedInWindow >= Self.minimumPacketsPerWindow else { return }
-        let fraction = Double(lostInWindow) / Double(expectedInWindow)
+        let fraction = Double(max(lostInWindow, 0)) / Double(expectedInWindow)
         lostInWindow = 0
         expectedInWindow = 0
         addLossSample(fraction, at: now)

@@ -3,6 +3,13 @@
 /// clearly slower than it was sent, the link is saturated and the estimate is 95 % of the
 /// receive rate; otherwise the lesser of the two.
 public struct ProbeBitrateEstimator: Sendable {
+    /// A cluster's estimate, and whether the path was saturated (received clearly slower
+    /// than sent): only then is it a measure of the capacity rather than a lower bound.
+    public struct Result: Sendable, Equatable {
+        public var bitrate: Int
+        public var linkSaturated: Bool
+    }
+
     static let minReceivedProbesRatio = 0.8
     static let minReceivedBytesRatio = 0.8
     static let maxProbeInterval: Duration = .seconds(1)
@@ -24,7 +31,7 @@ public struct ProbeBitrateEstimator: Sendable {
     }
 
     private var clusters: [Int: Aggregate] = [:]
-    private var lastEstimate: Int?
+    private var lastResult: Result?
     /// Probe results rejected as implausible (receive rate over twice the send rate).
     public private(set) var invalidResults = 0
 
@@ -66,16 +73,15 @@ public struct ProbeBitrateEstimator: Sendable {
             return nil
         }
         var result = min(sendRate, receiveRate)
-        if receiveRate < Self.minRatioForUnsaturatedLink * sendRate {
-            result = Self.targetUtilizationFraction * receiveRate
-        }
-        lastEstimate = Int(result)
-        return lastEstimate
+        let saturated = receiveRate < Self.minRatioForUnsaturatedLink * sendRate
+        if saturated { result = Self.targetUtilizationFraction * receiveRate }
+        lastResult = Result(bitrate: Int(result), linkSaturated: saturated)
+        return Int(result)
     }
 
     /// The latest cluster estimate, taken once.
-    public mutating func fetchAndResetLastEstimate() -> Int? {
-        defer { lastEstimate = nil }
-        return lastEstimate
+    public mutating func fetchAndResetLastResult() -> Result? {
+        defer { lastResult = nil }
+        return lastResult
     }
 }

@@ -68,7 +68,7 @@ public struct RemoteBitrateEstimator: Sendable {
             due = true
         }
         guard due else { return }
-        _ = detector.maybeUpdateEstimate(acknowledgedBitrate: incoming, probeBitrate: nil,
+        _ = detector.maybeUpdateEstimate(acknowledgedBitrate: incoming, probe: nil,
                                          recoveredFromOveruse: false, at: now)
         if detector.rateControl.isInitialized && incoming != nil {
             hasEstimate = true

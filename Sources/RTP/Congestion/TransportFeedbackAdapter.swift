@@ -153,6 +153,7 @@ public struct TransportFeedbackAdapter: Sendable {
         var packets: [PacketResult] = []
         packets.reserveCapacity(feedback.packetStatuses.count)
         var arrival = referenceOffset
+        var lateArrivals = 0
         for (i, status) in feedback.packetStatuses.enumerated() {
             var receiveTime: Duration?
             if case .received(let delta) = status {
@@ -170,12 +171,13 @@ public struct TransportFeedbackAdapter: Sendable {
             case (.none, _):
                 dataInFlight -= entry.packet.size
             case (.lost, .some):
-                break
+                lateArrivals += 1
             }
             history[index]?.report = receiveTime == nil ? .lost : .received
             packets.append(PacketResult(sent: entry.packet, receiveTime: receiveTime))
         }
         guard !packets.isEmpty else { return nil }
-        return TransportPacketsFeedback(feedbackTime: now, packets: packets, dataInFlight: dataInFlight)
+        return TransportPacketsFeedback(feedbackTime: now, packets: packets, dataInFlight: dataInFlight,
+                                        lateArrivals: lateArrivals)
     }
 }
