@@ -16,7 +16,7 @@ import VirtualNetwork
     /// arrivals as they really were.
     func roundTrip(first: Int64, count: Int, lossEvery: Int, lateEvery: Int, lateBy: Duration,
                    maximumMessageSize: Int = 1200)
-        -> (reported: [Int64: Duration?], actual: [Int64: Duration], messages: Int,
+        -> (reported: [Int64: Duration?], actual: [Int64: Duration], messages: Int, lateArrivals: Int,
             adapter: TransportFeedbackAdapter, generator: TransportFeedbackGenerator)
     {
         var adapter = TransportFeedbackAdapter()
@@ -38,6 +38,7 @@ import VirtualNetwork
 
         var reported: [Int64: Duration?] = [:]
         var messages = 0
+        var lateArrivals = 0
         func deliver(_ feedback: [RTCPTransportFeedback], at now: Duration) {
             for message in feedback {
                 messages += 1
@@ -51,6 +52,7 @@ import VirtualNetwork
                 }
                 #expect(parsed == message)
                 guard let result = adapter.process(parsed, at: now) else { continue }
+                lateArrivals += result.lateArrivals
                 for p in result.packets {
                     if let old = reported[p.sent.transportSequenceNumber], old != nil {
                         Issue.record("packet \(p.sent.transportSequenceNumber) reported twice")
@@ -70,10 +72,10 @@ import VirtualNetwork
         deliver(generator.flush(at: end), at: end + .milliseconds(20))
         var actual: [Int64: Duration] = [:]
         for a in arrivals { actual[a.sequenceNumber] = a.time }
-        return (reported, actual, messages, adapter, generator)
+        return (reported, actual, messages, lateArrivals, adapter, generator)
     }
 
-    func check(_ r: (reported: [Int64: Duration?], actual: [Int64: Duration], messages: Int,
+    func check(_ r: (reported: [Int64: Duration?], actual: [Int64: Duration], messages: Int, lateArrivals: Int,
                      adapter: TransportFeedbackAdapter, generator: TransportFeedbackGenerator),
                first: Int64, count: Int) {
         var lost = 0
@@ -114,6 +116,8 @@ import VirtualNetwork
         let r = roundTrip(first: 10, count: 2000, lossEvery: 17, lateEvery: 11, lateBy: .milliseconds(80))
         check(r, first: 10, count: 2000)
         #expect(r.adapter.statistics.duplicateReports > 0)
+        // Each late packet was first reported lost, then received: the loss is taken back.
+        #expect(r.lateArrivals > 100)
     }
 
     @Test func oneLongIntervalIsSplitIntoMessagesThatFit() {

@@ -97,4 +97,17 @@ import VirtualNetwork
         #expect(reached.map { $0 <= .seconds(10) } ?? false)
         #expect(lowest >= 1_500_000)
     }
+
+    @Test func reorderingIsNotLoss() {
+        // 30 ms of per-packet jitter (packets overtake each other), no bottleneck: reports of
+        // "lost" that a later feedback corrects must not cut the rate.
+        var configuration = CongestionLoop.Configuration(capacity: [(.zero, nil)], oneWayDelay: .milliseconds(40),
+                                                         duration: .seconds(20))
+        configuration.jitter = .milliseconds(30)
+        let r = runLoop(configuration)
+        let final = r.targets.last?.bitrate ?? 0
+        print("30 ms jitter, no cap: final target \(Self.kbps(Double(final))), loss \(r.controller.current.lossRate)")
+        #expect(final >= 3_000_000)
+        #expect(r.controller.current.lossRate < 0.01)
+    }
 }

@@ -86,7 +86,9 @@ public struct LossBasedBandwidthEstimator: Sendable {
         expectedInWindow += expected
         guard expectedInWindow >= Self.minimumPacketsPerWindow else { return }
         let fraction = Double(max(lostInWindow, 0)) / Double(expectedInWindow)
-        lostInWindow = 0
+        // More taken back than lost in this window: the rest belongs to the last one,
+        // already counted; carry it so the count over time stays right.
+        lostInWindow = min(lostInWindow, 0)
         expectedInWindow = 0
         addLossSample(fraction, at: now)
     }

@@ -6,7 +6,8 @@
 ///
 /// A packet is reported once: feedback that repeats it (the receiver re-reports a window
 /// after a reordered arrival, or the RTCP was duplicated) is counted, not reported again,
-/// except that a packet first reported lost and later received is reported received.
+/// except that a packet first reported lost and later received is reported received (and
+/// counted in `lateArrivals`, so the loss-based side takes the loss back).
 public struct TransportFeedbackAdapter: Sendable {
     /// What became of packets the feedback named, for stats: nothing is dropped silently.
     public struct Statistics: Sendable, Equatable {
@@ -56,7 +57,7 @@ public struct TransportFeedbackAdapter: Sendable {
         self.maximumCount = maximumCount
     }
 
-    /// The send time of the packet with this sequence number, if still in the history.
+    /// The packet with this sequence number, if still in the history.
     public func sentPacket(_ sequenceNumber: Int64) -> SentPacket? {
         guard let index = index(of: sequenceNumber) else { return nil }
         return history[index]?.packet
