@@ -57,11 +57,15 @@ public struct TransportPacketsFeedback: Sendable, Equatable {
     public var packets: [PacketResult]
     /// Bytes sent but not yet acknowledged or reported lost, after this feedback.
     public var dataInFlight: Int
+    /// Received packets among `packets` that an earlier feedback reported lost (they came
+    /// later than the next feedback): the loss they were counted as is taken back.
+    public var lateArrivals: Int
 
-    public init(feedbackTime: Duration, packets: [PacketResult], dataInFlight: Int) {
+    public init(feedbackTime: Duration, packets: [PacketResult], dataInFlight: Int, lateArrivals: Int = 0) {
         self.feedbackTime = feedbackTime
         self.packets = packets
         self.dataInFlight = dataInFlight
+        self.lateArrivals = lateArrivals
     }
 }
 
@@ -89,6 +93,8 @@ public struct TargetTransferRate: Sendable, Equatable {
     public var at: Duration
     /// The estimate the encoders (and the RTX budget) share.
     public var targetBitrate: Int
+    /// The path's estimate before congestion-window pushback (`targetBitrate` is at most this).
+    public var bandwidthEstimate: Int
     /// Pacer drain rate: a multiple of the target (libwebrtc's pacing factor 2.5), so that a
     /// keyframe leaves in a few frame intervals instead of one burst.
     public var pacingRate: Int
@@ -104,6 +110,7 @@ public struct TargetTransferRate: Sendable, Equatable {
                 roundTripTime: Duration? = nil, limitedBy: BandwidthLimit = .delay) {
         self.at = at
         self.targetBitrate = targetBitrate
+        bandwidthEstimate = targetBitrate
         self.pacingRate = pacingRate
         self.paddingRate = paddingRate
         self.lossRate = lossRate
