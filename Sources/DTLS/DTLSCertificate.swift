@@ -75,3 +75,17 @@ public struct DTLSCertificate: Sendable {
         return (certificate, key)
     }
 }
+
+extension DTLSCertificate {
+    /// A certificate and private key from elsewhere (DER: X.509, and PKCS#8 or the key type's
+    /// own encoding), e.g. an RSA one like GStreamer webrtcbin's to test against. Throws
+    /// unless both parse and the key is the certificate's.
+    public init(certificateDER: [UInt8], privateKeyDER: [UInt8]) throws(DTLSError) {
+        let fingerprint = try DTLSFingerprint(certificateDER: certificateDER)
+        self.init(certificateDER: certificateDER, privateKeyDER: privateKeyDER, fingerprint: fingerprint)
+        let (certificate, key) = try parse()
+        guard X509_check_private_key(certificate.pointer, key.pointer) == 1 else {
+            throw .setupFailed(OpenSSLErrors.drain("the private key is not the certificate's"))
+        }
+    }
+}

@@ -77,6 +77,23 @@ public final class DTLSTransport: Sendable {
         }
     }
 
+    /// ECDHE suites for both certificate types, AEAD first. The suite's authentication is the
+    /// *server's* certificate: our own is always ECDSA P-256, but as the DTLS client (when we
+    /// answer `active`) the server is the offerer, and GStreamer webrtcbin, many gateways and
+    /// older browsers present RSA certificates; offering only ECDHE-ECDSA made them answer
+    /// handshake_failure (issue #11, item 4). As the server, OpenSSL picks from this list only
+    /// suites our ECDSA certificate can sign, so the RSA entries change nothing there; a
+    /// client's RSA certificate is accepted either way (CertificateVerify uses the
+    /// signature_algorithms, not the suite; RFC 5246 §7.4.8). The RFC 8827 §6.5 floor is
+    /// TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, first here.
+    static let cipherList = [
+        "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
+        "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
+        "ECDHE-ECDSA-AES256-SHA", "ECDHE-RSA-AES256-SHA",
+        "ECDHE-ECDSA-AES128-SHA", "ECDHE-RSA-AES128-SHA",
+    ].joined(separator: ":")
+
     private static func makeContext(
         certificate: DTLSCertificate, profiles: [SRTPProtectionProfile]
     ) throws(DTLSError) -> OpenSSLHandle {
@@ -94,10 +111,7 @@ public final class DTLSTransport: Sendable {
             && SSL_CTX_use_certificate(ctx, x509.pointer) == 1
             && SSL_CTX_use_PrivateKey(ctx, key.pointer) == 1
             && SSL_CTX_check_private_key(ctx) == 1
-            // ECDHE-ECDSA only: the certificate is P-256 (aiortc offers nothing else).
-            && SSL_CTX_set_cipher_list(
-                ctx, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
-                    + "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES256-SHA:ECDHE-ECDSA-AES128-SHA") == 1
+            && SSL_CTX_set_cipher_list(ctx, cipherList) == 1
             && SSL_CTX_set_tlsext_use_srtp(ctx, profileList) == 0  // 0 is success here
         guard ok else { throw .setupFailed(OpenSSLErrors.drain("SSL_CTX setup")) }
         // Both sides must present a certificate; the verify callback checks it against SDP.
@@ -171,6 +185,17 @@ public final class DTLSTransport: Sendable {
             }
             _ = BIO_write(readBIO, datagram.baseAddress, Int32(datagram.count))
             return advance()
+        }
+    }
+
+    /// The negotiated cipher suite by its IANA name (`TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256`),
+    /// as W3C webrtc-stats `RTCTransportStats.dtlsCipher` reports it; nil before the handshake.
+    public var dtlsCipher: String? {
+        lock.withLock { _ in
+            guard isConnected, let cipher = SSL_get_current_cipher(ssl.pointer),
+                  let name = SSL_CIPHER_standard_name(cipher)
+            else { return nil }
+            return String(cString: name)
         }
     }
 

@@ -123,19 +123,21 @@ func hexString(_ bytes: [UInt8]) -> String { bytes.map { String(format2: $0) }.j
 }
 
 /// Our client role against `openssl s_server -dtls1_2 -use_srtp` (the role Tincan takes
-/// when it answers an actpass offer with `active`).
+/// when it answers an actpass offer with `active`), with an ECDSA and with an RSA server
+/// certificate (webrtcbin's default is RSA: issue #11 item 4).
 @Suite(.serialized) struct OpenSSLServerInteropTests {
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: OpenSSLClientInteropTests.openssl)),
-          arguments: [SRTPProtectionProfile.aeadAES256GCM, .aes128CMSHA1_80])
-    func ourClientHandshakesWithOpenSSLServer(_ profile: SRTPProtectionProfile) throws {
+          arguments: [SRTPProtectionProfile.aeadAES256GCM, .aes128CMSHA1_80], ["ec", "rsa"])
+    func ourClientHandshakesWithOpenSSLServer(_ profile: SRTPProtectionProfile, _ keyType: String) throws {
         let openssl = OpenSSLClientInteropTests.openssl
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tincan-dtls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let certPath = directory.appendingPathComponent("server.pem").path
         let keyPath = directory.appendingPathComponent("server.key").path
-        try run(openssl, ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                          "-nodes", "-keyout", keyPath, "-out", certPath, "-subj", "/CN=s_server", "-days", "1"])
+        let key = keyType == "rsa" ? ["rsa:2048"] : ["ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
+        try run(openssl, ["req", "-x509", "-newkey"] + key + [
+            "-nodes", "-keyout", keyPath, "-out", certPath, "-subj", "/CN=s_server", "-days", "1"])
         let fingerprintLine = try run(openssl, ["x509", "-in", certPath, "-noout", "-fingerprint", "-sha256"])
         let hexPart = try #require(fingerprintLine.split(separator: "=").last).trimmingCharacters(in: .whitespacesAndNewlines)
         let serverFingerprint = try DTLSFingerprint(sdp: "sha-256 \(hexPart)")
@@ -166,10 +168,12 @@ func hexString(_ bytes: [UInt8]) -> String { bytes.map { String(format2: $0) }.j
         let clock = ContinuousClock()
         let started = clock.now
         var keys: SRTPKeyingMaterial?
+        var cipher: String?
         while clock.now - started < .seconds(10) {
             events += try turn(client, socket, peerPort: port, waitMilliseconds: 10)
             if keys == nil, case .connected = client.state {
                 keys = try client.exportSRTPKeyingMaterial()
+                cipher = client.dtlsCipher
                 client.close()  // our close_notify: s_server reads it and ends the connection
             }
             if !server.isRunning { break }
@@ -181,6 +185,8 @@ func hexString(_ bytes: [UInt8]) -> String { bytes.map { String(format2: $0) }.j
 
         #expect(events.first == .connected(profile))
         #expect(text.contains("SRTP Extension negotiated, profile=\(profile.openSSLName)"))
+        #expect(cipher?.hasPrefix(keyType == "rsa" ? "TLS_ECDHE_RSA_" : "TLS_ECDHE_ECDSA_") == true,
+                "cipher \(cipher ?? "none")")
         let k = try #require(keys)
         let ours = hexString(k.clientMasterKey + k.serverMasterKey + k.clientMasterSalt + k.serverMasterSalt)
         #expect(text.uppercased().contains("KEYING MATERIAL: \(ours)"))
@@ -190,6 +196,6 @@ func hexString(_ bytes: [UInt8]) -> String { bytes.map { String(format2: $0) }.j
         #expect(text.contains("DONE") && text.contains("CONNECTION CLOSED"))
         #expect(client.state == .closed)
         try? input.fileHandleForWriting.close()
-        print("s_server \(profile): \(clock.now - started) until s_server exited")
+        print("s_server \(profile) \(keyType): \(clock.now - started) until s_server exited")
     }
 }
