@@ -157,15 +157,17 @@ public struct RTPSender: Sendable {
     ) throws -> RTPSenderFeedback {
         var feedback = RTPSenderFeedback()
         let ssrc = configuration.ssrc
-        for packet in packets {
-            switch packet {
+        // Index loops: unoptimized builds allocate in IndexingIterator over these enums.
+        for i in packets.indices {
+            switch packets[i] {
             case .receiverReport(let rr):
                 handleReportBlocks(rr.reportBlocks, at: now)
             case .senderReport(let sr):
                 handleReportBlocks(sr.reportBlocks, at: now)
             case .genericNACK(let nack) where nack.mediaSSRC == ssrc:
                 statistics.nackCount += 1
-                for entry in nack.entries {
+                for e in nack.entries.indices {
+                    let entry = nack.entries[e]
                     try retransmit(entry.packetID, at: now, feedback: &feedback, shouldRetransmit: shouldRetransmit, emit: emit)
                     for bit in 0..<16 where entry.bitmaskOfLostPackets & (1 << bit) != 0 {
                         try retransmit(
@@ -262,14 +264,21 @@ public struct RTPSender: Sendable {
         let built: Bool = try history.withPacket(seq, at: now) { raw throws -> Bool in
             guard let header = try? RTPHeader.parse(raw) else { return false }
             let e = configuration.extensions
-            try w.begin(
-                marker: header.marker, payloadType: rtxPT, sequenceNumber: rtxSequenceNumber,
-                timestamp: header.timestamp, ssrc: rtxSSRC,
-                csrcs: (0..<header.csrcCount).lazy.map { i in
-                    let o = header.csrcOffset(i)
-                    return UInt32(raw[o]) << 24 | UInt32(raw[o + 1]) << 16 | UInt32(raw[o + 2]) << 8 | UInt32(raw[o + 3])
-                },
-                extensionForm: header.extensionForm)
+            if header.csrcCount == 0 {
+                // The usual case, without the mapping closure's context allocation.
+                try w.begin(
+                    marker: header.marker, payloadType: rtxPT, sequenceNumber: rtxSequenceNumber,
+                    timestamp: header.timestamp, ssrc: rtxSSRC, extensionForm: header.extensionForm)
+            } else {
+                try w.begin(
+                    marker: header.marker, payloadType: rtxPT, sequenceNumber: rtxSequenceNumber,
+                    timestamp: header.timestamp, ssrc: rtxSSRC,
+                    csrcs: (0..<header.csrcCount).lazy.map { i in
+                        let o = header.csrcOffset(i)
+                        return UInt32(raw[o]) << 24 | UInt32(raw[o + 1]) << 16 | UInt32(raw[o + 2]) << 8 | UInt32(raw[o + 3])
+                    },
+                    extensionForm: header.extensionForm)
+            }
             // Carry the original extensions over; send time and transport sequence number are
             // fresh slots for egress to fill (RTX packets are new packets on the wire).
             var it = RTPHeaderExtensionIterator(buffer: raw, header: header)

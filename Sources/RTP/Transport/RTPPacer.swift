@@ -136,16 +136,16 @@ public struct RTPPacer: Sendable {
 
     /// When `poll` next has something to do; nil while idle.
     public var nextSendTime: Duration? {
+        // (No local function capturing `next`: unoptimized builds would box it per call.)
         var next: Duration?
-        func consider(_ t: Duration) { next = min(next ?? t, t) }
-        if let t = prober.nextProbeTime { consider(max(t, lastProcess)) }
         if queue.count(of: .audio) > 0 {
-            consider(lastProcess)
+            next = lastProcess
         } else if !queue.isEmpty {
-            consider(mediaBudget.bytesRemaining > 0 ? lastProcess : lastProcess + configuration.processInterval)
+            next = mediaBudget.bytesRemaining > 0 ? lastProcess : lastProcess + configuration.processInterval
         } else if paddingRate > 0 && mediaSent {
-            consider(lastProcess + configuration.processInterval)
+            next = lastProcess + configuration.processInterval
         }
+        if let t = prober.nextProbeTime { next = min(next ?? .seconds(Int64.max), max(t, lastProcess)) }
         return next
     }
 

@@ -53,6 +53,9 @@ public struct RTPTransportController: Sendable {
     /// The stream that makes padding: the first active one with RTX, video first.
     private var paddingStream: Int?
     private var lastNow: Duration
+    /// The estimator's output last applied: a change of it (not a difference from an
+    /// override) retargets.
+    private var lastEstimate: TargetTransferRate?
 
     public init(configuration: RTPTransportConfiguration, at now: Duration) {
         self.configuration = configuration
@@ -63,6 +66,7 @@ public struct RTPTransportController: Sendable {
         let fixed = configuration.fixedTargetBitrate
         target = bwe?.estimator.current
             ?? TargetTransferRate(at: now, targetBitrate: fixed, pacingRate: fixed * 5 / 2, limitedBy: .configuration)
+        lastEstimate = bwe?.estimator.current
         pacer = RTPPacer(configuration: configuration.pacer, pacingRate: target.pacingRate, paddingRate: target.paddingRate, at: now)
         nackResponder = configuration.nackResponder.map {
             NACKResponderStage(configuration: $0, targetBitrate: target.targetBitrate, at: now)
@@ -162,7 +166,12 @@ public struct RTPTransportController: Sendable {
     private mutating func updateTarget(at now: Duration) {
         guard let bwe = bandwidthEstimation else { return }
         let t = bwe.estimator.current
-        if t.targetBitrate != target.targetBitrate || t.pacingRate != target.pacingRate || t.paddingRate != target.paddingRate {
+        if let last = lastEstimate, t.targetBitrate == last.targetBitrate, t.pacingRate == last.pacingRate,
+            t.paddingRate == last.paddingRate
+        {
+            // unchanged
+        } else {
+            lastEstimate = t
             apply(t)
         }
         for cluster in bandwidthEstimation?.takeProbeClusters() ?? [] { pacer.addProbeCluster(cluster, at: now) }
@@ -174,8 +183,8 @@ public struct RTPTransportController: Sendable {
     /// the next `poll`); keyframe requests and target changes become events.
     public mutating func handleRTCP(_ packets: [RTCPPacket], at now: Duration) throws {
         lastNow = max(lastNow, now)
-        for packet in packets {
-            switch packet {
+        for i in packets.indices {
+            switch packets[i] {
             case .transportFeedback(let feedback):
                 guard transportFeedback != nil else { continue }
                 transportFeedback?.countReceived()
@@ -235,9 +244,9 @@ public struct RTPTransportController: Sendable {
     /// Receiver-report loss on our streams, and their RTT, to the estimator (RFC 3550 §6.4.1).
     private mutating func reportLoss(_ packets: [RTCPPacket], at now: Duration) {
         guard bandwidthEstimation != nil else { return }
-        for packet in packets {
+        for i in packets.indices {
             let blocks: [RTCPReportBlock]
-            switch packet {
+            switch packets[i] {
             case .receiverReport(let rr): blocks = rr.reportBlocks
             case .senderReport(let sr): blocks = sr.reportBlocks
             default: continue
@@ -245,11 +254,11 @@ public struct RTPTransportController: Sendable {
             var lost = 0.0
             var matched = 0
             var rtt: Duration?
-            for block in blocks {
-                guard let s = streams.first(where: { $0.active && $0.ssrc == block.ssrc }) else { continue }
-                lost += Double(block.fractionLost) / 256
+            for b in blocks.indices {
+                guard let s = streams.firstIndex(where: { $0.active && $0.ssrc == blocks[b].ssrc }) else { continue }
+                lost += Double(blocks[b].fractionLost) / 256
                 matched += 1
-                if let r = s.sender.roundTripTime { rtt = max(rtt ?? r, r) }
+                if let r = streams[s].sender.roundTripTime { rtt = max(rtt ?? r, r) }
             }
             guard matched > 0 else { continue }
             bandwidthEstimation?.receiverReport(fractionLost: lost / Double(matched), roundTripTime: rtt, at: now)
@@ -284,15 +293,15 @@ public struct RTPTransportController: Sendable {
 
     /// The earliest time `poll` has work: a paced packet, RTCP waiting, or a timer.
     public var nextDeadline: Duration? {
-        var next: Duration?
-        func consider(_ t: Duration?) { if let t { next = min(next ?? t, t) } }
-        if !outbox.isEmpty { consider(lastNow) }
-        consider(pacer.nextSendTime)
-        consider(bandwidthEstimation?.nextProcess)
-        consider(transportFeedback?.nextFeedbackTime)
-        consider(remb?.nextProcess)
-        for s in streams where s.active { consider(s.nextReportAt) }
-        return next
+        // Index loops and no capturing local function: unoptimized builds would allocate.
+        let never = Duration.seconds(Int64.max)
+        var next = outbox.isEmpty ? never : lastNow
+        next = min(next, pacer.nextSendTime ?? never)
+        next = min(next, bandwidthEstimation?.nextProcess ?? never)
+        next = min(next, transportFeedback?.nextFeedbackTime ?? never)
+        next = min(next, remb?.nextProcess ?? never)
+        for i in streams.indices where streams[i].active { next = min(next, streams[i].nextReportAt ?? never) }
+        return next == never ? nil : next
     }
 
     /// Runs the timers due at `now`: the estimator's periodic work, transport-cc feedback,
