@@ -270,3 +270,44 @@ import Testing
         #expect(c.statistics.packetsForRemovedStreams == 1)
     }
 }
+
+extension TransportControllerTests {
+    @Test func probeClusterLeavesAtItsRateWithRTXOfTheNewestPacketAsPadding() throws {
+        // 300 kbit/s target (750 kbit/s pacing); at 500 ms a 2 Mbit/s cluster of 5 probes and
+        // 3750 bytes. Video sends one 800-byte packet every 33 ms, so most of each 1000-byte
+        // probe is the newest video packet again, as RTX (RFC 4588), the rest padding-only.
+        var c = RTPTransportController(configuration: Self.configuration(target: 300_000), at: .zero)
+        let video = c.addStream(Self.videoSender(), kind: .video)
+        var probing = false
+        let out = try Self.run(&c, until: .seconds(1), tick: .milliseconds(33)) { c, now in
+            try Self.send(&c, video, size: 800, timestamp: 0, at: now)
+            if now >= .milliseconds(500) && !probing {
+                probing = true
+                c.addProbeCluster(ProbeCluster(id: 1, bitrate: 2_000_000, minimumProbes: 5, minimumBytes: 3750, createdAt: now),
+                                  at: now)
+            }
+        }
+        let stats = c.statistics.pacer
+        #expect(stats.probeClustersCompleted == 1)
+        let rtp = out.filter { $0.kind == .rtp }
+        #expect(rtp.map { $0.values.transportSequenceNumber } == (0..<rtp.count).map { UInt16($0) })
+        // The probe's packets: RTX-SSRC packets (no NACKs here, so all of them are padding).
+        let probe = rtp.filter { $0.header?.ssrc == Self.rtxSSRC }
+        let asRTX = probe.filter { !$0.header!.payloadRange.isEmpty }
+        #expect(!asRTX.isEmpty && asRTX.count < probe.count)
+        for p in asRTX {  // the OSN is a video packet sent before the probe
+            let h = p.header!
+            let osn = UInt16(p.bytes[h.payloadRange.lowerBound]) << 8 | UInt16(p.bytes[h.payloadRange.lowerBound + 1])
+            #expect(rtp.contains { $0.header?.ssrc == Self.videoSSRC && $0.header?.sequenceNumber == osn && $0.at <= p.at })
+        }
+        // Media queued at a probe's time is part of it: rate over every packet in the window.
+        let times = Array(Set(probe.map(\.at))).sorted()
+        let window = rtp.filter { $0.at >= times.first! && $0.at <= times.last! }
+        let bytes = window.reduce(0) { $0 + $1.bytes.count + 10 }
+        let last = window.filter { $0.at == times.last! }.reduce(0) { $0 + $1.bytes.count + 10 }
+        let rate = Double(bytes - last) * 8 / (times.last! - times.first!).seconds
+        print("controller: probe at 2000000 bit/s left at \(Int(rate)) bit/s in \(times.count) probes: \(window.count) packets (\(asRTX.count) RTX of the newest packet, \(probe.count - asRTX.count) padding-only), \(bytes) bytes")
+        #expect(times.count >= 5)
+        #expect(abs(rate - 2_000_000) / 2_000_000 < 0.1)
+    }
+}

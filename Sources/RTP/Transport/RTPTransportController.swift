@@ -150,6 +150,12 @@ public struct RTPTransportController: Sendable {
         apply(rate)
     }
 
+    /// A probe the estimator did not ask for (an application raising its cap, tests); the
+    /// estimator's own clusters reach the pacer by themselves.
+    public mutating func addProbeCluster(_ cluster: ProbeCluster, at now: Duration) {
+        pacer.addProbeCluster(cluster, at: now)
+    }
+
     /// New bounds for the estimator (renegotiated `b=AS`, the user's cap).
     public mutating func setConstraints(_ constraints: BitrateConstraints, at now: Duration) {
         bandwidthEstimation?.setConstraints(constraints, at: now)
@@ -366,16 +372,10 @@ public struct RTPTransportController: Sendable {
         try pacer.poll(at: now) { output in
             switch output {
             case .packet(let bytes, let kind, _, let stream, let cluster):
-                let e = streams[stream].extensions
-                let size = bytes.count + overhead
-                if let seq = stamper.stamp(
-                    bytes, transportSequenceNumberID: e.transportSequenceNumber, absSendTimeID: e.absSendTime, at: now)
-                {
-                    bandwidthEstimation?.packetSent(SentPacket(
-                        transportSequenceNumber: seq, sendTime: now, size: size, probeClusterID: cluster, kind: kind))
-                }
+                egress(bytes, extensions: streams[stream].extensions, kind: kind, probeClusterID: cluster, overhead: overhead,
+                       stamper: &stamper, bandwidthEstimation: &bandwidthEstimation, at: now)
                 try emit(UnsafeRawBufferPointer(bytes), .rtp)
-                return size
+                return bytes.count + overhead
             case .padding(let size, let cluster):
                 guard let index = paddingStream else {
                     counters.paddingUnavailable += 1
@@ -387,14 +387,8 @@ public struct RTPTransportController: Sendable {
                     scratch.removeAll(keepingCapacity: true)
                     scratch.append(contentsOf: raw)
                     try scratch.withUnsafeMutableBytes { bytes in
-                        if let seq = stamper.stamp(
-                            bytes, transportSequenceNumberID: e.transportSequenceNumber, absSendTimeID: e.absSendTime,
-                            at: now)
-                        {
-                            bandwidthEstimation?.packetSent(SentPacket(
-                                transportSequenceNumber: seq, sendTime: now, size: bytes.count + overhead,
-                                probeClusterID: cluster, kind: .padding))
-                        }
+                        egress(bytes, extensions: e, kind: .padding, probeClusterID: cluster, overhead: overhead,
+                               stamper: &stamper, bandwidthEstimation: &bandwidthEstimation, at: now)
                         try emit(UnsafeRawBufferPointer(bytes), .rtp)
                     }
                     sent = raw.count + overhead
@@ -403,6 +397,20 @@ public struct RTPTransportController: Sendable {
                 return sent
             }
         }
+    }
+
+    /// Stamps a packet leaving now and tells the estimator when it left.
+    private static func egress(
+        _ bytes: UnsafeMutableRawBufferPointer, extensions e: RTPHeaderExtensionMap, kind: PacedPacketKind,
+        probeClusterID: Int?, overhead: Int, stamper: inout RTPEgressStamper,
+        bandwidthEstimation: inout BandwidthEstimationStage?, at now: Duration
+    ) {
+        guard let seq = stamper.stamp(
+            bytes, transportSequenceNumberID: e.transportSequenceNumber, absSendTimeID: e.absSendTime, at: now)
+        else { return }
+        bandwidthEstimation?.packetSent(SentPacket(
+            transportSequenceNumber: seq, sendTime: now, size: bytes.count + overhead, probeClusterID: probeClusterID,
+            kind: kind))
     }
 
     /// The next event, oldest first.
