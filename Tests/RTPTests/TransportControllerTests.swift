@@ -311,3 +311,22 @@ extension TransportControllerTests {
         #expect(abs(rate - 2_000_000) / 2_000_000 < 0.1)
     }
 }
+
+extension TransportControllerTests {
+    @Test func withoutAnRTXStreamThereIsNoPaddingAndProbesAreAbandoned() throws {
+        var c = RTPTransportController(configuration: Self.configuration(), at: .zero)
+        c.setTargetTransferRate(TargetTransferRate(at: .zero, targetBitrate: 500_000, pacingRate: 1_250_000, paddingRate: 500_000))
+        let audio = c.addStream(Self.audioSender(), kind: .audio)
+        c.addProbeCluster(ProbeCluster(id: 3, bitrate: 1_000_000, minimumBytes: 2000, createdAt: .milliseconds(100)),
+                          at: .milliseconds(100))
+        let out = try Self.run(&c, until: .seconds(1), tick: .milliseconds(20)) { c, now in
+            try Self.send(&c, audio, size: 100, timestamp: 0, at: now)
+        }
+        #expect(out.filter { $0.kind == .rtp }.count == 51)  // audio only
+        #expect(c.statistics.pacer.paddingPacketsSent == 0)
+        #expect(c.statistics.pacer.probeClustersAbandoned == 1)
+        // The first probe (at 100 ms, with an audio packet queued) sent that packet and asked for
+        // padding for the rest; the second found nothing to send and gave the cluster up.
+        #expect(c.statistics.paddingUnavailable == 2)
+    }
+}

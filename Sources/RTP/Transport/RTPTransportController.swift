@@ -111,6 +111,12 @@ public struct RTPTransportController: Sendable {
     private mutating func choosePaddingStream() {
         let candidates = streams.indices.filter { streams[$0].active && streams[$0].rtxSSRC != nil }
         paddingStream = candidates.first { streams[$0].kind == .video } ?? candidates.first
+        setPacerRates()
+    }
+
+    /// No padding rate without a stream to make padding (the pacer would wake for nothing).
+    private mutating func setPacerRates() {
+        pacer.setRates(pacingRate: target.pacingRate, paddingRate: paddingStream == nil ? 0 : target.paddingRate)
     }
 
     // MARK: Send side
@@ -164,7 +170,7 @@ public struct RTPTransportController: Sendable {
 
     private mutating func apply(_ rate: TargetTransferRate) {
         target = rate
-        pacer.setRates(pacingRate: rate.pacingRate, paddingRate: rate.paddingRate)
+        setPacerRates()
         nackResponder?.setTargetBitrate(rate.targetBitrate)
         events.append(.targetChanged(rate))
     }
