@@ -25,7 +25,7 @@ public struct RTPTransportConfiguration: Sendable, Equatable {
     /// transport-cc (send and receive); `transportFeedbackInterval` is the feedback cadence.
     public var transportWideCongestionControl: Bool
     public var transportFeedbackInterval: Duration
-    /// The send-side estimator; nil: a fixed target at `fixedTarget`.
+    /// The send-side estimator; nil: a fixed target at `fixedTargetBitrate`.
     public var bandwidthEstimation: BandwidthEstimationStage.Configuration?
     /// The target when no estimator is installed (bit/s; the pacer drains at 2.5×).
     public var fixedTargetBitrate: Int
