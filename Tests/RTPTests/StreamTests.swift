@@ -26,7 +26,14 @@ import Testing
         try ([0x51, 0xAA, 0xBB] as [UInt8]).withUnsafeBytes { payload in
             try sender.send(payload: payload, timestamp: 9000, marker: true, at: .milliseconds(1500)) { sent.append(Array($0)) }
         }
-        // mid "v" (ID 1), abs-send-time 1.5 s = 0x060000 (ID 2), transport seq 0 (ID 3).
+        // mid "v" (ID 1), abs-send-time (ID 2) and transport seq (ID 3) reserved as zeros:
+        // the transport writes them at egress.
+        #expect(hexString(sent[0]) == hexString(hex("""
+            90 e0 ff ff 00 00 23 28 11 11 11 11 be de 00 03 10 76 22 00 00 00 31 00 00 00 00 00 51 aa bb
+            """)))
+        // Egress at 1.5 s: abs-send-time 0x060000, transport seq 0.
+        var stamper = RTPEgressStamper()
+        sent[0].withUnsafeMutableBytes { _ = stamper.stamp($0, transportSequenceNumberID: 3, absSendTimeID: 2, at: .milliseconds(1500)) }
         #expect(hexString(sent[0]) == hexString(hex("""
             90 e0 ff ff 00 00 23 28 11 11 11 11 be de 00 03 10 76 22 06 00 00 31 00 00 00 00 00 51 aa bb
             """)))
@@ -38,7 +45,12 @@ import Testing
         }
         #expect(feedback.retransmittedPackets == 1)
         // RFC 4588: RTX SSRC and PT, own sequence number 500, same timestamp and marker,
-        // OSN 0xFFFF before the original payload; fresh abs-send-time and transport seq.
+        // OSN 0xFFFF before the original payload; fresh abs-send-time and transport seq
+        // slots, filled at egress (1.75 s = 0x070000, the transport's next seq 1).
+        #expect(hexString(rtx[0]) == hexString(hex("""
+            90 e1 01 f4 00 00 23 28 22 22 22 22 be de 00 03 10 76 22 00 00 00 31 00 00 00 00 00 ff ff 51 aa bb
+            """)))
+        rtx[0].withUnsafeMutableBytes { _ = stamper.stamp($0, transportSequenceNumberID: 3, absSendTimeID: 2, at: .milliseconds(1750)) }
         #expect(hexString(rtx[0]) == hexString(hex("""
             90 e1 01 f4 00 00 23 28 22 22 22 22 be de 00 03 10 76 22 07 00 00 31 00 01 00 00 00 ff ff 51 aa bb
             """)))

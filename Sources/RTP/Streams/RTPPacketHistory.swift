@@ -43,6 +43,17 @@ public struct RTPPacketHistory: Sendable {
         return s.valid && s.sequenceNumber == sequenceNumber && now - s.sentAt <= maxAge
     }
 
+    /// When the packet was first sent (its age bounds whether a retransmission is still of use).
+    public func sendTime(of sequenceNumber: UInt16) -> Duration? {
+        let s = slots[index(sequenceNumber)]
+        return s.valid && s.sequenceNumber == sequenceNumber ? s.sentAt : nil
+    }
+
+    /// The stored packet's size in bytes, if held and young enough to resend.
+    public func size(of sequenceNumber: UInt16, at now: Duration) -> Int? {
+        contains(sequenceNumber, at: now) ? slots[index(sequenceNumber)].bytes.count : nil
+    }
+
     /// When the packet was last retransmitted, if ever.
     public func lastRetransmission(of sequenceNumber: UInt16) -> Duration? {
         let s = slots[index(sequenceNumber)]

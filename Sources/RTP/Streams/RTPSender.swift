@@ -63,8 +63,6 @@ public struct RTPSender: Sendable {
     /// The sequence number of the next media packet.
     public private(set) var sequenceNumber: UInt16
     public private(set) var rtxSequenceNumber: UInt16
-    /// The next transport-wide sequence number (shared by media and RTX packets).
-    public private(set) var transportSequenceNumber: UInt16 = 0
     public private(set) var statistics = RTCOutboundRtpStreamStats()
     public private(set) var remoteStatistics = RTCRemoteInboundRtpStreamStats()
     /// Smoothed RTT from receiver reports; retransmissions of one packet are spaced by it.
@@ -98,14 +96,13 @@ public struct RTPSender: Sendable {
         return (e.mid != nil && configuration.mid != nil) || e.absSendTime != nil || e.transportSequenceNumber != nil
     }
 
-    private mutating func writeExtensions(_ w: inout RTPPacketWriter, at now: Duration) throws(RTPError) {
+    /// abs-send-time and the transport-wide sequence number belong to the transport: they are
+    /// written at egress, after pacing (`RTPEgressStamper`), into the slots reserved here.
+    private func writeExtensions(_ w: inout RTPPacketWriter) throws(RTPError) {
         let e = configuration.extensions
         if let id = e.mid, let mid = configuration.mid { try w.appendExtension(id: id, mid.utf8) }
-        if let id = e.absSendTime { try w.appendExtension(id: id, uint24: AbsSendTime.from(now)) }
-        if let id = e.transportSequenceNumber {
-            try w.appendExtension(id: id, uint16: transportSequenceNumber)
-            transportSequenceNumber &+= 1
-        }
+        if let id = e.absSendTime { try w.appendExtension(id: id, uint24: 0) }
+        if let id = e.transportSequenceNumber { try w.appendExtension(id: id, uint16: 0) }
     }
 
     /// Builds, records and emits one media packet.
@@ -119,7 +116,7 @@ public struct RTPSender: Sendable {
             timestamp: timestamp, ssrc: c.ssrc, extensionForm: usesExtensions ? .oneByte : nil)
         var w = writer
         writer = RTPPacketWriter(capacity: 0)  // keep one owner of the buffer while mutating
-        try writeExtensions(&w, at: now)
+        try writeExtensions(&w)
         w.appendPayload(payload)
         try w.finish()
         writer = w
@@ -147,20 +144,35 @@ public struct RTPSender: Sendable {
     public mutating func handleRTCP(
         _ packets: [RTCPPacket], at now: Duration, emit: (UnsafeRawBufferPointer) throws -> Void
     ) throws -> RTPSenderFeedback {
+        try handleRTCP(packets, at: now, shouldRetransmit: { _, _ in true }, emit: emit)
+    }
+
+    /// As above; `shouldRetransmit(sequenceNumber, age)` is asked before each retransmission
+    /// (after the history and RTT-spacing checks), so the transport can hold NACK answers to
+    /// its RTX budget and age limit (`RTPNACKResponder`). `age` is the time since the
+    /// packet was first sent.
+    public mutating func handleRTCP(
+        _ packets: [RTCPPacket], at now: Duration, shouldRetransmit: (UInt16, Duration) -> Bool,
+        emit: (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> RTPSenderFeedback {
         var feedback = RTPSenderFeedback()
         let ssrc = configuration.ssrc
-        for packet in packets {
-            switch packet {
+        // Index loops: unoptimized builds allocate in IndexingIterator over these enums.
+        for i in packets.indices {
+            switch packets[i] {
             case .receiverReport(let rr):
                 handleReportBlocks(rr.reportBlocks, at: now)
             case .senderReport(let sr):
                 handleReportBlocks(sr.reportBlocks, at: now)
             case .genericNACK(let nack) where nack.mediaSSRC == ssrc:
                 statistics.nackCount += 1
-                for entry in nack.entries {
-                    try retransmit(entry.packetID, at: now, feedback: &feedback, emit: emit)
+                for e in nack.entries.indices {
+                    let entry = nack.entries[e]
+                    try retransmit(entry.packetID, at: now, feedback: &feedback, shouldRetransmit: shouldRetransmit, emit: emit)
                     for bit in 0..<16 where entry.bitmaskOfLostPackets & (1 << bit) != 0 {
-                        try retransmit(entry.packetID &+ UInt16(bit + 1), at: now, feedback: &feedback, emit: emit)
+                        try retransmit(
+                            entry.packetID &+ UInt16(bit + 1), at: now, feedback: &feedback,
+                            shouldRetransmit: shouldRetransmit, emit: emit)
                     }
                 }
             case .pictureLossIndication(let pli) where pli.mediaSSRC == ssrc:
@@ -209,9 +221,9 @@ public struct RTPSender: Sendable {
 
     private mutating func retransmit(
         _ seq: UInt16, at now: Duration, feedback: inout RTPSenderFeedback,
-        emit: (UnsafeRawBufferPointer) throws -> Void
+        shouldRetransmit: (UInt16, Duration) -> Bool, emit: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
-        guard history.contains(seq, at: now) else {
+        guard history.contains(seq, at: now), let sentAt = history.sendTime(of: seq) else {
             feedback.unavailablePackets += 1
             return
         }
@@ -220,7 +232,8 @@ public struct RTPSender: Sendable {
         if let last = history.lastRetransmission(of: seq), let rtt = roundTripTime, now - last < rtt * 0.8 {
             return
         }
-        guard let rtxSSRC = configuration.rtxSSRC, let rtxPT = configuration.rtxPayloadType else {
+        guard shouldRetransmit(seq, now - sentAt) else { return }
+        guard configuration.rtxSSRC != nil, configuration.rtxPayloadType != nil else {
             // Without RTX, resend the original packet unchanged (RFC 4588 §1 discourages
             // this for RTP, but it keeps NACK useful when RTX was not negotiated).
             try history.withPacket(seq, at: now) { raw in try emit(raw) }
@@ -229,6 +242,21 @@ public struct RTPSender: Sendable {
             feedback.retransmittedPackets += 1
             return
         }
+        guard let payloadBytes = try emitRTX(of: seq, at: now, emit: emit) else { return }
+        history.markRetransmitted(seq, at: now)
+        statistics.retransmittedPacketsSent += 1
+        statistics.retransmittedBytesSent += Int64(payloadBytes)
+        statistics.packetsSent += 1
+        statistics.bytesSent += Int64(payloadBytes)
+        feedback.retransmittedPackets += 1
+    }
+
+    /// Builds the RFC 4588 §4 retransmission of `seq` and emits it; returns the original
+    /// payload size, nil when the packet is not held or RTX is not configured.
+    private mutating func emitRTX(
+        of seq: UInt16, at now: Duration, emit: (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> Int? {
+        guard let rtxSSRC = configuration.rtxSSRC, let rtxPT = configuration.rtxPayloadType else { return nil }
         var w = rtxWriter
         rtxWriter = RTPPacketWriter(capacity: 0)
         defer { rtxWriter = w }
@@ -236,23 +264,29 @@ public struct RTPSender: Sendable {
         let built: Bool = try history.withPacket(seq, at: now) { raw throws -> Bool in
             guard let header = try? RTPHeader.parse(raw) else { return false }
             let e = configuration.extensions
-            try w.begin(
-                marker: header.marker, payloadType: rtxPT, sequenceNumber: rtxSequenceNumber,
-                timestamp: header.timestamp, ssrc: rtxSSRC,
-                csrcs: (0..<header.csrcCount).lazy.map { i in
-                    let o = header.csrcOffset(i)
-                    return UInt32(raw[o]) << 24 | UInt32(raw[o + 1]) << 16 | UInt32(raw[o + 2]) << 8 | UInt32(raw[o + 3])
-                },
-                extensionForm: header.extensionForm)
-            // Carry the original extensions over, with a fresh send time and transport
-            // sequence number (RTX packets are new packets on the wire).
+            if header.csrcCount == 0 {
+                // The usual case, without the mapping closure's context allocation.
+                try w.begin(
+                    marker: header.marker, payloadType: rtxPT, sequenceNumber: rtxSequenceNumber,
+                    timestamp: header.timestamp, ssrc: rtxSSRC, extensionForm: header.extensionForm)
+            } else {
+                try w.begin(
+                    marker: header.marker, payloadType: rtxPT, sequenceNumber: rtxSequenceNumber,
+                    timestamp: header.timestamp, ssrc: rtxSSRC,
+                    csrcs: (0..<header.csrcCount).lazy.map { i in
+                        let o = header.csrcOffset(i)
+                        return UInt32(raw[o]) << 24 | UInt32(raw[o + 1]) << 16 | UInt32(raw[o + 2]) << 8 | UInt32(raw[o + 3])
+                    },
+                    extensionForm: header.extensionForm)
+            }
+            // Carry the original extensions over; send time and transport sequence number are
+            // fresh slots for egress to fill (RTX packets are new packets on the wire).
             var it = RTPHeaderExtensionIterator(buffer: raw, header: header)
             while let element = it.next() {
                 if element.id == e.absSendTime {
-                    try w.appendExtension(id: element.id, uint24: AbsSendTime.from(now))
+                    try w.appendExtension(id: element.id, uint24: 0)
                 } else if element.id == e.transportSequenceNumber {
-                    try w.appendExtension(id: element.id, uint16: transportSequenceNumber)
-                    transportSequenceNumber &+= 1
+                    try w.appendExtension(id: element.id, uint16: 0)
                 } else {
                     try w.appendExtension(id: element.id, UnsafeRawBufferPointer(rebasing: raw[element.range]))
                 }
@@ -264,15 +298,41 @@ public struct RTPSender: Sendable {
             payloadBytes = header.payloadRange.count
             return true
         } ?? false
-        guard built else { return }
+        guard built else { return nil }
         try w.bytes.withUnsafeBytes { try emit($0) }
         rtxSequenceNumber &+= 1
-        history.markRetransmitted(seq, at: now)
-        statistics.retransmittedPacketsSent += 1
-        statistics.retransmittedBytesSent += Int64(payloadBytes)
-        statistics.packetsSent += 1
-        statistics.bytesSent += Int64(payloadBytes)
-        feedback.retransmittedPackets += 1
+        return payloadBytes
+    }
+
+    /// Padding for the pacer (probes, or a padding rate the media does not fill), sent on the
+    /// RTX stream so the media stream's sequence numbers and statistics stay untouched
+    /// (libwebrtc's choice; RFC 4588 §4 lets the RTX stream carry what the receiver drops).
+    /// The newest media packet is resent as RTX when it fits in `maximumSize` (useful bytes
+    /// if it was lost); otherwise a padding-only packet (RFC 3550 §5.1: no payload, P set, at
+    /// most 255 bytes of padding). Returns the bytes emitted, 0 when RTX is not configured.
+    public mutating func sendPadding(
+        maximumSize: Int, at now: Duration, emit: (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> Int {
+        guard let rtxSSRC = configuration.rtxSSRC, let rtxPT = configuration.rtxPayloadType else { return 0 }
+        let newest = sequenceNumber &- 1
+        if statistics.packetsSent > 0, let size = history.size(of: newest, at: now), size + 2 <= maximumSize {
+            var emitted = 0
+            if try emitRTX(of: newest, at: now, emit: { raw in emitted = raw.count; try emit(raw) }) != nil {
+                return emitted
+            }
+        }
+        var w = rtxWriter
+        rtxWriter = RTPPacketWriter(capacity: 0)
+        defer { rtxWriter = w }
+        try w.begin(
+            marker: false, payloadType: rtxPT, sequenceNumber: rtxSequenceNumber, timestamp: lastRTPTimestamp,
+            ssrc: rtxSSRC, extensionForm: usesExtensions ? .oneByte : nil)
+        try writeExtensions(&w)
+        let headerSize = (w.bytes.count + 3) & ~3  // the extension block closes on a word boundary
+        try w.finish(paddingLength: min(255, max(1, maximumSize - headerSize)))
+        try w.bytes.withUnsafeBytes { try emit($0) }
+        rtxSequenceNumber &+= 1
+        return w.bytes.count
     }
 
     /// A sender report for now, with `ntpTime` the wallclock and the RTP timestamp

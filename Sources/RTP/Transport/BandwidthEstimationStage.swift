@@ -1,0 +1,51 @@
+/// The send-side bandwidth estimator as a stage (pion's gcc interceptor): it hears every
+/// packet sent, the transport feedback, REMB and receiver-report loss and RTT, and its
+/// `TargetTransferRate` sets the pacer, the RTX budget and the encoders. What it listens to
+/// is negotiated by the other stages (transport-cc, goog-remb), so it adds nothing itself.
+public struct BandwidthEstimationStage: Sendable {
+    public struct Configuration: Sendable, Equatable {
+        public var constraints: BitrateConstraints
+        /// libwebrtc processes the estimator every 25 ms.
+        public var processInterval: Duration
+
+        public init(constraints: BitrateConstraints = BitrateConstraints(), processInterval: Duration = .milliseconds(25)) {
+            self.constraints = constraints
+            self.processInterval = processInterval
+        }
+    }
+
+    public let configuration: Configuration
+    public private(set) var estimator: GoogleCongestionController
+    private(set) var nextProcess: Duration
+
+    public init(configuration: Configuration = Configuration(), at now: Duration) {
+        self.configuration = configuration
+        estimator = GoogleCongestionController(constraints: configuration.constraints, at: now)
+        nextProcess = now + configuration.processInterval
+    }
+
+    public func features(for kind: RTPMediaKind) -> RTPStageFeatures { Self.features(configuration, for: kind) }
+
+    public static func features(_ configuration: Configuration, for kind: RTPMediaKind) -> RTPStageFeatures { .none }
+
+    mutating func packetSent(_ packet: SentPacket) { estimator.onPacketSent(packet) }
+    mutating func transportFeedback(_ feedback: RTCPTransportFeedback, at now: Duration) {
+        estimator.onTransportFeedback(feedback, at: now)
+    }
+    mutating func remb(bitrate: Int, at now: Duration) { estimator.onREMB(bitrate: bitrate, at: now) }
+    mutating func receiverReport(fractionLost: Double, roundTripTime: Duration?, at now: Duration) {
+        estimator.onReceiverReport(fractionLost: fractionLost, roundTripTime: roundTripTime, at: now)
+    }
+    mutating func setConstraints(_ constraints: BitrateConstraints, at now: Duration) {
+        estimator.setConstraints(constraints, at: now)
+    }
+
+    /// Runs the periodic work when due.
+    mutating func process(at now: Duration) {
+        guard now >= nextProcess else { return }
+        nextProcess = now + configuration.processInterval
+        _ = estimator.process(at: now)  // the change is read from `estimator.current`
+    }
+
+    mutating func takeProbeClusters() -> [ProbeCluster] { estimator.takeProbeClusters() }
+}
