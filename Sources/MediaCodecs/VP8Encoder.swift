@@ -12,7 +12,7 @@ public final class VP8Encoder {
     private var context = vpx_codec_ctx_t()
     private var config = vpx_codec_enc_cfg_t()
     private var image = vpx_image_t()
-    private var firstTimestamp: UInt64?
+    private var lastTimestamp: UInt64?
     private var lastPTS: Int64 = -1
     private var keyframeRequested = false
     /// Capture timestamps of frames inside libvpx, by pts (lag is 0, so at most a couple).
@@ -20,8 +20,15 @@ public final class VP8Encoder {
     /// Frames libvpx's rate control chose to skip (only with frameDropThreshold > 0).
     public private(set) var rateControlDrops = 0
     public private(set) var framesEncoded = 0
+    /// Keyframe requests folded into one already waiting (PLI storms; see `keyframeAllowed`).
+    public private(set) var keyframeRequestsCoalesced = 0
+    private var lastKeyframeTimestamp: UInt64?
 
-    /// The encoder's time base: the 90 kHz video clock, so pts are the capture clock.
+    /// The frames really encoded per second (fewer than the track's when frames are dropped
+    /// before the encoder).
+    private var inputRate: FrameRateEstimator
+    /// The encoder's time base: the 90 kHz video clock (pts run evenly at the measured input
+    /// rate; the capture timestamps travel beside them, see `encode`).
     public static let timebase = (numerator: 1, denominator: MediaTimestamp.videoClockRate)
     public static let defaultMaxBitrate = 4_000_000
 
@@ -61,6 +68,7 @@ public final class VP8Encoder {
         }
         guard c.frameRate > 0, c.frameRate <= 1000 else { throw CodecError(codec: "VP8", "bad frame rate \(c.frameRate)") }
         self.configuration = c
+        inputRate = FrameRateEstimator(initial: c.frameRate)
         guard vpx_codec_enc_config_default(vpx_codec_vp8_cx(), &config, 0) == VPX_CODEC_OK else {
             throw CodecError(codec: "VP8", "no default configuration")
         }
@@ -132,30 +140,36 @@ public final class VP8Encoder {
         configuration.targetBitrate = kbps * 1000
     }
 
-    /// The next frame becomes a keyframe (PLI/FIR from the receiver).
-    public func requestKeyframe() { keyframeRequested = true }
+    /// The next frame becomes a keyframe (PLI/FIR from the receiver), or the first one
+    /// `minKeyframeInterval` after the previous keyframe.
+    public func requestKeyframe() {
+        if keyframeRequested { keyframeRequestsCoalesced += 1 }
+        keyframeRequested = true
+    }
 
     /// Encodes one I420 picture. Usually one frame comes out; none when rate control drops
-    /// it. The pts is the capture time on the 90 kHz clock, counted from the first frame, and
-    /// the duration is the real gap to the previous frame, so rate control follows the
-    /// track's true frame rate.
+    /// it. Rate control follows the frames' true rate (measured from their capture times),
+    /// and each output frame carries its input's capture timestamp.
     public func encode(_ frame: VideoFrame) throws(CodecError) -> [EncodedVideoFrame] {
         guard frame.width == configuration.width, frame.height == configuration.height,
               frame.data.count == VideoFrame.byteCount(width: frame.width, height: frame.height) else {
             throw CodecError(codec: "VP8", "frame is \(frame.width)x\(frame.height), the encoder \(configuration.width)x\(configuration.height)")
         }
-        let first = firstTimestamp ?? frame.timestamp
-        firstTimestamp = first
-        let relative = frame.timestamp >= first ? frame.timestamp - first : 0
-        var pts = Int64(MediaTimestamp.units(fromNanoseconds: relative, clockRate: MediaTimestamp.videoClockRate))
-        if pts <= lastPTS { pts = lastPTS + 1 }  // a clock that stood still must not stall libvpx
-        let nominal = UInt(max(1, (Double(MediaTimestamp.videoClockRate) / configuration.frameRate).rounded()))
-        let duration = lastPTS < 0 ? nominal : UInt(pts - lastPTS)
+        // libvpx sees an even timeline at the measured input rate: pts advances by one
+        // nominal duration per frame (what libwebrtc's LibvpxVp8Encoder does: timestamp_ +=
+        // duration). libvpx VP8 takes the frame interval from successive end times (pts +
+        // duration) and re-derives the per-frame budget from every interval that differs by
+        // 10 % (onyx_if.c, vp8_get_compressed_data): fed the real, uneven gaps of a worker
+        // that drops frames, its rate control overshoots the target by 30-130 %.
+        let fps = inputRate.add(max(frame.timestamp, lastTimestamp ?? 0))
+        lastTimestamp = max(frame.timestamp, lastTimestamp ?? 0)
+        let duration = Int64(max(1, (Double(MediaTimestamp.videoClockRate) / max(1, min(fps, 240))).rounded()))
+        let pts = lastPTS < 0 ? 0 : lastPTS + duration
         lastPTS = pts
         pending[pts] = frame.timestamp
 
         var flags: vpx_enc_frame_flags_t = 0
-        if keyframeRequested {
+        if keyframeRequested, keyframeAllowed(at: frame.timestamp) {
             flags |= tincan_vpx_eflag_force_kf()
             keyframeRequested = false
         }
@@ -174,12 +188,26 @@ public final class VP8Encoder {
             image.stride.0 = Int32(width)
             image.stride.1 = Int32(chromaWidth)
             image.stride.2 = Int32(chromaWidth)
-            return vpx_codec_encode(&context, &image, pts, duration, flags, tincan_vpx_dl_realtime())
+            return vpx_codec_encode(&context, &image, pts, UInt(duration), flags, tincan_vpx_dl_realtime())
         }
         guard status == VPX_CODEC_OK else { throw error("vpx_codec_encode", status) }
         let out = collect()
         if out.isEmpty { rateControlDrops += 1 }
+        for e in out where e.isKeyframe { lastKeyframeTimestamp = e.timestamp }
         return out
+    }
+
+    /// Whether a requested keyframe may be forced now: at most one per
+    /// `minKeyframeInterval` of capture time, like libwebrtc's EncoderRtcpFeedback
+    /// (kMinKeyframeSendIntervalMs = 300). Each forced keyframe over the average frame size
+    /// adds to libvpx VP8's `kf_overspend_bits`, which later inter frames repay down to a
+    /// quarter of their share (ratectrl.c, calc_pframe_target_size / vp8_adjust_key_frame_
+    /// context); a PLI storm that makes every frame a keyframe piles up a debt that holds the
+    /// output far below the target for tens of seconds after the storm. A request that comes
+    /// too soon is kept (and counted), not lost: it is served once the interval has passed.
+    private func keyframeAllowed(at timestamp: UInt64) -> Bool {
+        guard let last = lastKeyframeTimestamp, timestamp > last else { return true }
+        return timestamp - last >= configuration.minKeyframeInterval
     }
 
     /// Drains the encoder at the end of a stream (nothing is held back with lag 0, but libvpx
@@ -197,8 +225,7 @@ public final class VP8Encoder {
             guard packet.pointee.kind == VPX_CODEC_CX_FRAME_PKT else { continue }
             let f = packet.pointee.data.frame
             let bytes = Array(UnsafeRawBufferPointer(start: f.buf, count: f.sz))
-            let timestamp = pending.removeValue(forKey: f.pts) ?? (firstTimestamp ?? 0)
-                + MediaTimestamp.nanoseconds(fromUnits: UInt64(max(0, f.pts)), clockRate: MediaTimestamp.videoClockRate)
+            let timestamp = pending.removeValue(forKey: f.pts) ?? lastTimestamp ?? 0
             out.append(EncodedVideoFrame(data: bytes, timestamp: timestamp,
                                          isKeyframe: f.flags & vpx_codec_frame_flags_t(VPX_FRAME_IS_KEY) != 0,
                                          width: configuration.width, height: configuration.height))
