@@ -23,6 +23,13 @@ public final class VP8Encoder {
     /// Keyframe requests folded into one already waiting (PLI storms; see `keyframeAllowed`).
     public private(set) var keyframeRequestsCoalesced = 0
     private var lastKeyframeTimestamp: UInt64?
+    /// The size libvpx was opened with: smaller sizes need no new encoder.
+    private var initialWidth = 0
+    private var initialHeight = 0
+    /// The size changed: the next frame must be a keyframe, whatever the throttle says.
+    private var sizeChanged = false
+    /// Picture size changes followed (`setSize`, or frames of a new size).
+    public private(set) var resizes = 0
 
     /// The frames really encoded per second (fewer than the track's when frames are dropped
     /// before the encoder).
@@ -97,6 +104,14 @@ public final class VP8Encoder {
         } else {
             config.kf_mode = VPX_KF_DISABLED
         }
+        initialWidth = c.width
+        initialHeight = c.height
+        try open()
+    }
+
+    /// vpx_codec_enc_init with `config`, then the controls; nothing left open on failure.
+    private func open() throws(CodecError) {
+        let c = configuration
         let status = tincan_vpx_codec_enc_init(&context, vpx_codec_vp8_cx(), &config, 0)
         guard status == VPX_CODEC_OK else {
             throw CodecError(codec: "VP8", "vpx_codec_enc_init: \(String(cString: vpx_codec_err_to_string(status)))")
@@ -109,8 +124,60 @@ public final class VP8Encoder {
             try control(VP8E_SET_MAX_INTRA_BITRATE_PCT.rawValue, c.maxIntraBitratePercent)
         } catch {
             vpx_codec_destroy(&context)
+            context = vpx_codec_ctx_t()
             throw error
         }
+    }
+
+    /// Follows a new picture size (adaptation's crop-and-scale) without a new encoder when it
+    /// fits in the size libvpx was opened with: VP8 takes a smaller g_w/g_h through
+    /// vpx_codec_enc_config_set (vp8_cx_iface.c refuses only sizes above the initial one) and
+    /// keeps its rate control. A larger one re-creates the encoder. Either way the next
+    /// frame is a keyframe: a VP8 picture size travels only in keyframes (RFC 6386 §9.1).
+    public func setSize(width: Int, height: Int) throws(CodecError) {
+        guard width != configuration.width || height != configuration.height else { return }
+        guard width > 0, height > 0, width <= 16383, height <= 16383 else {
+            throw CodecError(codec: "VP8", "bad size \(width)x\(height)")
+        }
+        let previous = configuration
+        configuration.width = width
+        configuration.height = height
+        config.g_w = UInt32(width)
+        config.g_h = UInt32(height)
+        do throws(CodecError) {
+            if width <= initialWidth && height <= initialHeight {
+                let status = vpx_codec_enc_config_set(&context, &config)
+                guard status == VPX_CODEC_OK else { throw error("vpx_codec_enc_config_set \(width)x\(height)", status) }
+                if previous.cpuUsed == nil, previous.effectiveCPUUsed != configuration.effectiveCPUUsed {
+                    try control(VP8E_SET_CPUUSED.rawValue, configuration.effectiveCPUUsed)
+                }
+            } else {
+                vpx_codec_destroy(&context)
+                context = vpx_codec_ctx_t()
+                config.g_threads = UInt32(configuration.effectiveThreads)
+                try open()
+                initialWidth = width
+                initialHeight = height
+            }
+        } catch {
+            configuration = previous
+            config.g_w = UInt32(previous.width)
+            config.g_h = UInt32(previous.height)
+            throw error
+        }
+        sizeChanged = true
+        resizes += 1
+    }
+
+    /// Lets libvpx drop frames itself when its buffer runs low (rc_dropframe_thresh, percent
+    /// of the buffer; 0 never): adaptation's last rung.
+    public func setFrameDropThreshold(_ percent: Int) throws(CodecError) {
+        let value = UInt32(max(0, min(100, percent)))
+        guard value != config.rc_dropframe_thresh else { return }
+        config.rc_dropframe_thresh = value
+        let status = vpx_codec_enc_config_set(&context, &config)
+        guard status == VPX_CODEC_OK else { throw error("vpx_codec_enc_config_set", status) }
+        configuration.frameDropThreshold = Int(value)
     }
 
     deinit { vpx_codec_destroy(&context) }
@@ -148,12 +215,14 @@ public final class VP8Encoder {
     }
 
     /// Encodes one I420 picture. Usually one frame comes out; none when rate control drops
-    /// it. Rate control follows the frames' true rate (measured from their capture times),
+    /// it. A picture of another size than the last changes the encoder's size (`setSize`). Rate control follows the frames' true rate (measured from their capture times),
     /// and each output frame carries its input's capture timestamp.
     public func encode(_ frame: VideoFrame) throws(CodecError) -> [EncodedVideoFrame] {
-        guard frame.width == configuration.width, frame.height == configuration.height,
-              frame.data.count == VideoFrame.byteCount(width: frame.width, height: frame.height) else {
-            throw CodecError(codec: "VP8", "frame is \(frame.width)x\(frame.height), the encoder \(configuration.width)x\(configuration.height)")
+        guard frame.data.count == VideoFrame.byteCount(width: frame.width, height: frame.height) else {
+            throw CodecError(codec: "VP8", "a \(frame.width)x\(frame.height) frame of \(frame.data.count) bytes")
+        }
+        if frame.width != configuration.width || frame.height != configuration.height {
+            try setSize(width: frame.width, height: frame.height)
         }
         // libvpx sees an even timeline at the measured input rate: pts advances by one
         // nominal duration per frame (what libwebrtc's LibvpxVp8Encoder does: timestamp_ +=
@@ -169,9 +238,10 @@ public final class VP8Encoder {
         pending[pts] = frame.timestamp
 
         var flags: vpx_enc_frame_flags_t = 0
-        if keyframeRequested, keyframeAllowed(at: frame.timestamp) {
+        if sizeChanged || (keyframeRequested && keyframeAllowed(at: frame.timestamp)) {
             flags |= tincan_vpx_eflag_force_kf()
             keyframeRequested = false
+            sizeChanged = false
         }
         let width = frame.width, height = frame.height
         let chromaWidth = frame.chromaWidth, chromaHeight = frame.chromaHeight
