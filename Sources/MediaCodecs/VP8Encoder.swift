@@ -12,7 +12,7 @@ public final class VP8Encoder {
     private var context = vpx_codec_ctx_t()
     private var config = vpx_codec_enc_cfg_t()
     private var image = vpx_image_t()
-    private var firstTimestamp: UInt64?
+    private var lastTimestamp: UInt64?
     private var lastPTS: Int64 = -1
     private var keyframeRequested = false
     /// Capture timestamps of frames inside libvpx, by pts (lag is 0, so at most a couple).
@@ -20,8 +20,22 @@ public final class VP8Encoder {
     /// Frames libvpx's rate control chose to skip (only with frameDropThreshold > 0).
     public private(set) var rateControlDrops = 0
     public private(set) var framesEncoded = 0
+    /// Keyframe requests folded into one already waiting (PLI storms; see `keyframeAllowed`).
+    public private(set) var keyframeRequestsCoalesced = 0
+    private var lastKeyframeTimestamp: UInt64?
+    /// The size libvpx was opened with: smaller sizes need no new encoder.
+    private var initialWidth = 0
+    private var initialHeight = 0
+    /// The size changed: the next frame must be a keyframe, whatever the throttle says.
+    private var sizeChanged = false
+    /// Picture size changes followed (`setSize`, or frames of a new size).
+    public private(set) var resizes = 0
 
-    /// The encoder's time base: the 90 kHz video clock, so pts are the capture clock.
+    /// The frames really encoded per second (fewer than the track's when frames are dropped
+    /// before the encoder).
+    private var inputRate: FrameRateEstimator
+    /// The encoder's time base: the 90 kHz video clock (pts run evenly at the measured input
+    /// rate; the capture timestamps travel beside them, see `encode`).
     public static let timebase = (numerator: 1, denominator: MediaTimestamp.videoClockRate)
     public static let defaultMaxBitrate = 4_000_000
 
@@ -61,6 +75,7 @@ public final class VP8Encoder {
         }
         guard c.frameRate > 0, c.frameRate <= 1000 else { throw CodecError(codec: "VP8", "bad frame rate \(c.frameRate)") }
         self.configuration = c
+        inputRate = FrameRateEstimator(initial: c.frameRate)
         guard vpx_codec_enc_config_default(vpx_codec_vp8_cx(), &config, 0) == VPX_CODEC_OK else {
             throw CodecError(codec: "VP8", "no default configuration")
         }
@@ -89,6 +104,14 @@ public final class VP8Encoder {
         } else {
             config.kf_mode = VPX_KF_DISABLED
         }
+        initialWidth = c.width
+        initialHeight = c.height
+        try open()
+    }
+
+    /// vpx_codec_enc_init with `config`, then the controls; nothing left open on failure.
+    private func open() throws(CodecError) {
+        let c = configuration
         let status = tincan_vpx_codec_enc_init(&context, vpx_codec_vp8_cx(), &config, 0)
         guard status == VPX_CODEC_OK else {
             throw CodecError(codec: "VP8", "vpx_codec_enc_init: \(String(cString: vpx_codec_err_to_string(status)))")
@@ -101,8 +124,60 @@ public final class VP8Encoder {
             try control(VP8E_SET_MAX_INTRA_BITRATE_PCT.rawValue, c.maxIntraBitratePercent)
         } catch {
             vpx_codec_destroy(&context)
+            context = vpx_codec_ctx_t()
             throw error
         }
+    }
+
+    /// Follows a new picture size (adaptation's crop-and-scale) without a new encoder when it
+    /// fits in the size libvpx was opened with: VP8 takes a smaller g_w/g_h through
+    /// vpx_codec_enc_config_set (vp8_cx_iface.c refuses only sizes above the initial one) and
+    /// keeps its rate control. A larger one re-creates the encoder. Either way the next
+    /// frame is a keyframe: a VP8 picture size travels only in keyframes (RFC 6386 §9.1).
+    public func setSize(width: Int, height: Int) throws(CodecError) {
+        guard width != configuration.width || height != configuration.height else { return }
+        guard width > 0, height > 0, width <= 16383, height <= 16383 else {
+            throw CodecError(codec: "VP8", "bad size \(width)x\(height)")
+        }
+        let previous = configuration
+        configuration.width = width
+        configuration.height = height
+        config.g_w = UInt32(width)
+        config.g_h = UInt32(height)
+        do throws(CodecError) {
+            if width <= initialWidth && height <= initialHeight {
+                let status = vpx_codec_enc_config_set(&context, &config)
+                guard status == VPX_CODEC_OK else { throw error("vpx_codec_enc_config_set \(width)x\(height)", status) }
+                if previous.cpuUsed == nil, previous.effectiveCPUUsed != configuration.effectiveCPUUsed {
+                    try control(VP8E_SET_CPUUSED.rawValue, configuration.effectiveCPUUsed)
+                }
+            } else {
+                vpx_codec_destroy(&context)
+                context = vpx_codec_ctx_t()
+                config.g_threads = UInt32(configuration.effectiveThreads)
+                try open()
+                initialWidth = width
+                initialHeight = height
+            }
+        } catch {
+            configuration = previous
+            config.g_w = UInt32(previous.width)
+            config.g_h = UInt32(previous.height)
+            throw error
+        }
+        sizeChanged = true
+        resizes += 1
+    }
+
+    /// Lets libvpx drop frames itself when its buffer runs low (rc_dropframe_thresh, percent
+    /// of the buffer; 0 never): adaptation's last rung.
+    public func setFrameDropThreshold(_ percent: Int) throws(CodecError) {
+        let value = UInt32(max(0, min(100, percent)))
+        guard value != config.rc_dropframe_thresh else { return }
+        config.rc_dropframe_thresh = value
+        let status = vpx_codec_enc_config_set(&context, &config)
+        guard status == VPX_CODEC_OK else { throw error("vpx_codec_enc_config_set", status) }
+        configuration.frameDropThreshold = Int(value)
     }
 
     deinit { vpx_codec_destroy(&context) }
@@ -132,32 +207,41 @@ public final class VP8Encoder {
         configuration.targetBitrate = kbps * 1000
     }
 
-    /// The next frame becomes a keyframe (PLI/FIR from the receiver).
-    public func requestKeyframe() { keyframeRequested = true }
+    /// The next frame becomes a keyframe (PLI/FIR from the receiver), or the first one
+    /// `minKeyframeInterval` after the previous keyframe.
+    public func requestKeyframe() {
+        if keyframeRequested { keyframeRequestsCoalesced += 1 }
+        keyframeRequested = true
+    }
 
     /// Encodes one I420 picture. Usually one frame comes out; none when rate control drops
-    /// it. The pts is the capture time on the 90 kHz clock, counted from the first frame, and
-    /// the duration is the real gap to the previous frame, so rate control follows the
-    /// track's true frame rate.
+    /// it. A picture of another size than the last changes the encoder's size (`setSize`). Rate control follows the frames' true rate (measured from their capture times),
+    /// and each output frame carries its input's capture timestamp.
     public func encode(_ frame: VideoFrame) throws(CodecError) -> [EncodedVideoFrame] {
-        guard frame.width == configuration.width, frame.height == configuration.height,
-              frame.data.count == VideoFrame.byteCount(width: frame.width, height: frame.height) else {
-            throw CodecError(codec: "VP8", "frame is \(frame.width)x\(frame.height), the encoder \(configuration.width)x\(configuration.height)")
+        guard frame.data.count == VideoFrame.byteCount(width: frame.width, height: frame.height) else {
+            throw CodecError(codec: "VP8", "a \(frame.width)x\(frame.height) frame of \(frame.data.count) bytes")
         }
-        let first = firstTimestamp ?? frame.timestamp
-        firstTimestamp = first
-        let relative = frame.timestamp >= first ? frame.timestamp - first : 0
-        var pts = Int64(MediaTimestamp.units(fromNanoseconds: relative, clockRate: MediaTimestamp.videoClockRate))
-        if pts <= lastPTS { pts = lastPTS + 1 }  // a clock that stood still must not stall libvpx
-        let nominal = UInt(max(1, (Double(MediaTimestamp.videoClockRate) / configuration.frameRate).rounded()))
-        let duration = lastPTS < 0 ? nominal : UInt(pts - lastPTS)
+        if frame.width != configuration.width || frame.height != configuration.height {
+            try setSize(width: frame.width, height: frame.height)
+        }
+        // libvpx sees an even timeline at the measured input rate: pts advances by one
+        // nominal duration per frame (what libwebrtc's LibvpxVp8Encoder does: timestamp_ +=
+        // duration). libvpx VP8 takes the frame interval from successive end times (pts +
+        // duration) and re-derives the per-frame budget from every interval that differs by
+        // 10 % (onyx_if.c, vp8_get_compressed_data): fed the real, uneven gaps of a worker
+        // that drops frames, its rate control overshoots the target by 30-130 %.
+        let fps = inputRate.add(max(frame.timestamp, lastTimestamp ?? 0))
+        lastTimestamp = max(frame.timestamp, lastTimestamp ?? 0)
+        let duration = Int64(max(1, (Double(MediaTimestamp.videoClockRate) / max(1, min(fps, 240))).rounded()))
+        let pts = lastPTS < 0 ? 0 : lastPTS + duration
         lastPTS = pts
         pending[pts] = frame.timestamp
 
         var flags: vpx_enc_frame_flags_t = 0
-        if keyframeRequested {
+        if sizeChanged || (keyframeRequested && keyframeAllowed(at: frame.timestamp)) {
             flags |= tincan_vpx_eflag_force_kf()
             keyframeRequested = false
+            sizeChanged = false
         }
         let width = frame.width, height = frame.height
         let chromaWidth = frame.chromaWidth, chromaHeight = frame.chromaHeight
@@ -174,12 +258,26 @@ public final class VP8Encoder {
             image.stride.0 = Int32(width)
             image.stride.1 = Int32(chromaWidth)
             image.stride.2 = Int32(chromaWidth)
-            return vpx_codec_encode(&context, &image, pts, duration, flags, tincan_vpx_dl_realtime())
+            return vpx_codec_encode(&context, &image, pts, UInt(duration), flags, tincan_vpx_dl_realtime())
         }
         guard status == VPX_CODEC_OK else { throw error("vpx_codec_encode", status) }
         let out = collect()
         if out.isEmpty { rateControlDrops += 1 }
+        for e in out where e.isKeyframe { lastKeyframeTimestamp = e.timestamp }
         return out
+    }
+
+    /// Whether a requested keyframe may be forced now: at most one per
+    /// `minKeyframeInterval` of capture time, like libwebrtc's EncoderRtcpFeedback
+    /// (kMinKeyframeSendIntervalMs = 300). Each forced keyframe over the average frame size
+    /// adds to libvpx VP8's `kf_overspend_bits`, which later inter frames repay down to a
+    /// quarter of their share (ratectrl.c, calc_pframe_target_size / vp8_adjust_key_frame_
+    /// context); a PLI storm that makes every frame a keyframe piles up a debt that holds the
+    /// output far below the target for tens of seconds after the storm. A request that comes
+    /// too soon is kept (and counted), not lost: it is served once the interval has passed.
+    private func keyframeAllowed(at timestamp: UInt64) -> Bool {
+        guard let last = lastKeyframeTimestamp, timestamp > last else { return true }
+        return timestamp - last >= configuration.minKeyframeInterval
     }
 
     /// Drains the encoder at the end of a stream (nothing is held back with lag 0, but libvpx
@@ -197,8 +295,7 @@ public final class VP8Encoder {
             guard packet.pointee.kind == VPX_CODEC_CX_FRAME_PKT else { continue }
             let f = packet.pointee.data.frame
             let bytes = Array(UnsafeRawBufferPointer(start: f.buf, count: f.sz))
-            let timestamp = pending.removeValue(forKey: f.pts) ?? (firstTimestamp ?? 0)
-                + MediaTimestamp.nanoseconds(fromUnits: UInt64(max(0, f.pts)), clockRate: MediaTimestamp.videoClockRate)
+            let timestamp = pending.removeValue(forKey: f.pts) ?? lastTimestamp ?? 0
             out.append(EncodedVideoFrame(data: bytes, timestamp: timestamp,
                                          isKeyframe: f.flags & vpx_codec_frame_flags_t(VPX_FRAME_IS_KEY) != 0,
                                          width: configuration.width, height: configuration.height))

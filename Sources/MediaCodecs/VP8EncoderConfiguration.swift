@@ -34,6 +34,9 @@ public struct VP8EncoderConfiguration: Sendable, Equatable {
     public var bufferInitialSize: Int
     public var bufferOptimalSize: Int
     public var staticThreshold: Int
+    /// The shortest capture-time gap between two forced keyframes, in nanoseconds (requests
+    /// in between wait; see `VP8Encoder.requestKeyframe`). 0 forces every request at once.
+    public var minKeyframeInterval: UInt64
 
     public init(width: Int, height: Int, frameRate: Double = 30, targetBitrate: Int? = nil,
                 maxBitrate: Int = VP8Encoder.defaultMaxBitrate, cpuUsed: Int? = nil, threads: Int? = nil,
@@ -60,6 +63,7 @@ public struct VP8EncoderConfiguration: Sendable, Equatable {
         bufferInitialSize = 500
         bufferOptimalSize = 600
         staticThreshold = 1
+        minKeyframeInterval = 300_000_000
     }
 
     /// The target actually used: the explicit target or the default, under the cap.

@@ -159,9 +159,9 @@ import Testing
         #expect(VP8Encoder.defaultCPUUsed(width: 1280, height: 720) <= -6)
     }
 
-    @Test func rejectsWrongFrameSize() throws {
+    @Test func rejectsFramesWhoseBytesDoNotMatchTheirSize() throws {
         let encoder = try VP8Encoder(configuration: VP8EncoderConfiguration(width: 160, height: 120))
-        #expect(throws: CodecError.self) { try encoder.encode(VideoFrame.black(width: 320, height: 240, timestamp: 0)) }
+        #expect(throws: CodecError.self) { try encoder.encode(VideoFrame(width: 160, height: 120, data: [1, 2, 3], timestamp: 0)) }
         let decoder = try VP8Decoder()
         #expect(throws: CodecError.self) { try decoder.decode([0x12, 0x34, 0x56, 0x78, 0x9a]) }
         #expect(throws: CodecError.self) { try decoder.decode([]) }

@@ -3,13 +3,13 @@ import CYUV
 /// Turns the device's native frames into what the track's settings promise
 /// (resizeMode "crop-and-scale", §"VideoResizeModeEnum"): a centred crop to the target aspect
 /// ratio, then a downscale with libyuv. Never upscales: SelectSettings never picks a size
-/// above the native one.
-struct VideoShaper: Sendable {
-    let nativeWidth: Int, nativeHeight: Int
-    let width: Int, height: Int
+/// above the native one. Public for the sender's adaptation, which scales the same way.
+public struct VideoShaper: Sendable {
+    public let nativeWidth: Int, nativeHeight: Int
+    public let width: Int, height: Int
     let cropX: Int, cropY: Int, cropWidth: Int, cropHeight: Int
 
-    init(nativeWidth W: Int, nativeHeight H: Int, width: Int, height: Int) {
+    public init(nativeWidth W: Int, nativeHeight H: Int, width: Int, height: Int) {
         nativeWidth = W; nativeHeight = H
         self.width = min(width, W); self.height = min(height, H)
         // Crop the native picture to the target aspect ratio, centred, on even offsets so the
@@ -25,28 +25,42 @@ struct VideoShaper: Sendable {
         cropY = ((H - ch) / 2) & ~1
     }
 
-    var isIdentity: Bool { width == nativeWidth && height == nativeHeight }
+    public var isIdentity: Bool { width == nativeWidth && height == nativeHeight }
 
-    func shape(_ frame: VideoFrame) -> VideoFrame {
+    public func shape(_ frame: VideoFrame) -> VideoFrame {
         if isIdentity && frame.width == width && frame.height == height { return frame }
+        var out = VideoFrame(width: width, height: height, data: [], timestamp: frame.timestamp)
+        shape(frame, into: &out)
+        return out
+    }
+
+    /// Shapes into `out`, reusing its storage when it has the right size and nobody else
+    /// holds it (a pool of these costs no allocation per frame).
+    public func shape(_ frame: VideoFrame, into out: inout VideoFrame) {
         guard frame.width == nativeWidth, frame.height == nativeHeight,
               frame.data.count >= VideoFrame.byteCount(width: frame.width, height: frame.height) else {
             // A frame of an unexpected size: scale the whole picture rather than fail.
-            return VideoShaper(nativeWidth: frame.width, nativeHeight: frame.height, width: width, height: height).shapeChecked(frame)
+            VideoShaper(nativeWidth: frame.width, nativeHeight: frame.height, width: width, height: height).shapeChecked(frame, into: &out)
+            return
         }
-        return shapeChecked(frame)
+        shapeChecked(frame, into: &out)
     }
 
-    private func shapeChecked(_ frame: VideoFrame) -> VideoFrame {
+    private func shapeChecked(_ frame: VideoFrame, into out: inout VideoFrame) {
+        out.width = width
+        out.height = height
+        out.timestamp = frame.timestamp
+        let count = VideoFrame.byteCount(width: width, height: height)
+        if out.data.count != count { out.data = [UInt8](repeating: 0, count: count) }
         guard frame.data.count >= VideoFrame.byteCount(width: frame.width, height: frame.height) else {
-            return VideoFrame.black(width: width, height: height, timestamp: frame.timestamp)
+            out = VideoFrame.black(width: width, height: height, timestamp: frame.timestamp)
+            return
         }
         let srcW = frame.width, srcH = frame.height
         let srcCW = (srcW + 1) / 2, srcCH = (srcH + 1) / 2
         let dstCW = (width + 1) / 2, dstCH = (height + 1) / 2
-        var out = [UInt8](repeating: 0, count: VideoFrame.byteCount(width: width, height: height))
         frame.data.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
+            out.data.withUnsafeMutableBufferPointer { dst in
                 guard let s = src.baseAddress, let d = dst.baseAddress else { return }
                 let sy = s + cropY * srcW + cropX
                 let su = s + srcW * srcH + (cropY / 2) * srcCW + cropX / 2
@@ -58,26 +72,26 @@ struct VideoShaper: Sendable {
                               Int32(width), Int32(height), kFilterBox)
             }
         }
-        return VideoFrame(width: width, height: height, data: out, timestamp: frame.timestamp)
     }
 }
 
 /// Frame-rate decimation by timestamps (§"frameRate": integral decimation of the native rate
 /// MUST be supported): a frame is passed when it is due, with half a source interval of
 /// tolerance, so 30 fps under a 10 fps setting passes every third frame, evenly spaced.
-struct FrameDecimator: Sendable {
-    let sourceRate: Double
-    let targetRate: Double
+/// Public for the sender's adaptation, which decimates the same way.
+public struct FrameDecimator: Sendable {
+    public let sourceRate: Double
+    public let targetRate: Double
     private var next: UInt64?
 
-    init(sourceRate: Double, targetRate: Double) {
+    public init(sourceRate: Double, targetRate: Double) {
         self.sourceRate = sourceRate
         self.targetRate = targetRate
     }
 
-    var passesAll: Bool { targetRate >= sourceRate * 0.999 }
+    public var passesAll: Bool { targetRate >= sourceRate * 0.999 }
 
-    mutating func admit(_ timestamp: UInt64) -> Bool {
+    public mutating func admit(_ timestamp: UInt64) -> Bool {
         if passesAll { return true }
         let interval = UInt64(1e9 / targetRate)
         let slack = UInt64(0.5e9 / sourceRate)
