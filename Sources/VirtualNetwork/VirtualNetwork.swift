@@ -42,25 +42,12 @@ public final class VirtualNetwork {
         var to: IPAddress
     }
 
-    /// The state of one directed link: its conditions, PRNG, Gilbert-Elliott state, queue.
-    private struct LinkState {
-        var conditions: LinkConditions
-        var random: SeededGenerator
-        var inBadState = false
-        /// Transmissions still in the bottleneck queue: (finish time, bytes); FIFO.
-        var queue: [(finish: Duration, bytes: Int)] = []
-        var queueHead = 0
-        var queuedBytes = 0
-        var lastFinish: Duration = .zero
-        var statistics = LinkStatistics()
-    }
-
     public private(set) var now: Duration = .zero
     public let seed: UInt64
     public var defaultConditions: LinkConditions
 
     private var events = EventQueue<Scheduled>()
-    private var links: [LinkKey: LinkState] = [:]
+    private var links: [LinkKey: EmulatedLink] = [:]
     private var cancelled: Set<TimerID> = []
     private var nextTimerID: UInt64 = 1
     private var handlers: [NetworkAddress: (NetworkEvent) -> Void] = [:]
@@ -91,12 +78,23 @@ public final class VirtualNetwork {
         setConditions(conditions, from: b, to: a)
     }
 
+    /// Makes the conditions of `from` → `to` follow a scenario, from simulated time zero
+    /// (a fresh link: its queue, counters and PRNG start over).
+    public func setScenario(_ scenario: LinkScenario, from: IPAddress, to: IPAddress) {
+        let key = LinkKey(from: from, to: to)
+        links[key] = EmulatedLink(scenario: scenario, seed: linkSeed(key))
+    }
+
     /// What the link `from` → `to` has done so far.
     public func statistics(from: IPAddress, to: IPAddress) -> LinkStatistics {
         links[LinkKey(from: from, to: to)]?.statistics ?? LinkStatistics()
     }
 
-    private func makeLink(_ key: LinkKey, _ conditions: LinkConditions) -> LinkState {
+    private func makeLink(_ key: LinkKey, _ conditions: LinkConditions) -> EmulatedLink {
+        EmulatedLink(conditions: conditions, seed: linkSeed(key))
+    }
+
+    private func linkSeed(_ key: LinkKey) -> UInt64 {
         // A deterministic per-link seed (Swift's Hasher is randomly seeded per process).
         var mix = seed ^ 0x5851_F42D_4C95_7F2D
         for ip in [key.from, key.to] {
@@ -107,88 +105,28 @@ public final class VirtualNetwork {
                 mix = mix &* 6_364_136_223_846_793_005 &+ l
             }
         }
-        return LinkState(conditions: conditions, random: SeededGenerator(seed: mix))
+        return mix
     }
 
     // MARK: Sending
 
-    /// Sends a datagram. Loss, queueing and delay are decided now; delivery is scheduled.
+    /// Sends a datagram. Its link (an `EmulatedLink`) decides loss, queueing and delay now;
+    /// delivery is scheduled.
     public func send(_ payload: [UInt8], from source: NetworkAddress, to destination: NetworkAddress) {
         let key = LinkKey(from: source.ip, to: destination.ip)
-        var link = links[key] ?? makeLink(key, defaultConditions)
-        defer { links[key] = link }
-        let c = link.conditions
-        link.statistics.datagramsSent += 1
-        link.statistics.bytesSent += payload.count
-
-        if let model = c.burstLoss {
-            if link.inBadState {
-                if link.random.chance(model.badToGood) { link.inBadState = false }
-            } else if link.random.chance(model.goodToBad) {
-                link.inBadState = true
-            }
-            if link.random.chance(link.inBadState ? model.lossInBad : model.lossInGood) {
-                link.statistics.burstLosses += 1
-                return
-            }
-        }
-        if link.random.chance(c.lossRate) {
-            link.statistics.randomLosses += 1
-            return
-        }
-
-        var departure = now
-        if let rate = c.bandwidth, rate > 0 {
-            while link.queueHead < link.queue.count && link.queue[link.queueHead].finish <= now {
-                link.queuedBytes -= link.queue[link.queueHead].bytes
-                link.queueHead += 1
-            }
-            if link.queueHead > 256 && link.queueHead * 2 > link.queue.count {
-                link.queue.removeFirst(link.queueHead)
-                link.queueHead = 0
-            }
-            // IP + UDP headers count against the link rate.
-            let wireBytes = payload.count + (destination.ip.isIPv6 ? 48 : 28)
-            if link.queuedBytes + wireBytes > c.queueLimitBytes {
-                link.statistics.tailDrops += 1
-                return
-            }
-            let start = max(now, link.lastFinish)
-            let transmission = Duration.nanoseconds(Int64(wireBytes) * 8 * 1_000_000_000 / Int64(rate))
-            let finish = start + transmission
-            link.queue.append((finish, wireBytes))
-            link.queuedBytes += wireBytes
-            link.lastFinish = finish
-            let waited = start - now
-            link.statistics.queuedDatagrams += 1
-            link.statistics.totalQueueingDelay += waited
-            link.statistics.maxQueueingDelay = max(link.statistics.maxQueueingDelay, waited)
-            departure = finish
-        }
-
-        func arrivalTime(_ link: inout LinkState) -> Duration {
-            var t = departure + c.delay
-            if c.jitter > .zero {
-                t += c.jitter * link.random.nextUnit()
-            }
-            return t
-        }
-        var arrival = arrivalTime(&link)
-        if link.random.chance(c.reorderRate) {
-            arrival += c.reorderDelay
-            link.statistics.reordered += 1
-        }
+        let overhead = destination.ip.isIPv6 ? EmulatedLink.udpOverIPv6Overhead : EmulatedLink.udpOverIPv4Overhead
+        // Mutated in place (the subscript's modify accessor): no copy of the link's queue.
+        let outcome = links[key, default: makeLink(key, defaultConditions)]
+            .transmit(size: payload.count, overhead: overhead, at: now)
+        guard let arrival = outcome.arrival else { return }
         let datagram = Datagram(
             payload: payload, source: source, destination: destination,
             sentAt: now, deliveredAt: arrival)
         events.insert(.delivery(datagram), at: arrival)
-        link.statistics.datagramsDelivered += 1
-        if link.random.chance(c.duplicateRate) {
+        if let second = outcome.duplicateArrival {
             var copy = datagram
-            copy.deliveredAt = arrivalTime(&link)
-            events.insert(.delivery(copy), at: copy.deliveredAt)
-            link.statistics.duplicates += 1
-            link.statistics.datagramsDelivered += 1
+            copy.deliveredAt = second
+            events.insert(.delivery(copy), at: second)
         }
     }
 
