@@ -12,7 +12,7 @@ struct CallChart {
     static let plotWidth = width - left - legendWidth - 16
     static let panelHeight = 140.0
     static let panelGap = 46.0
-    static let top = 78.0
+    static let top = 96.0
 
     enum Color {
         static let capacity = "#b8b8b8"
@@ -37,6 +37,8 @@ struct CallChart {
         /// Filled band between `lower` and `upper` (stacked areas).
         case band(label: String, color: String, lower: [Double], upper: [Double])
         case line(label: String, color: String, values: [Double?], width: Double, dash: String?)
+        /// A line on times of its own (the link's 100 ms bins in a panel of 250 ms samples).
+        case timedLine(label: String, color: String, times: [Double], values: [Double?], width: Double, dash: String?)
         /// A step line (value holds until the next point): the capacity.
         case steps(label: String, color: String, points: [(t: Double, v: Double?)], width: Double)
         /// Bars of `width` seconds stacked from zero, one stack per time.
@@ -62,7 +64,8 @@ struct CallChart {
         var s = SVGWriter()
         s.raw(##"<svg xmlns="http://www.w3.org/2000/svg" width="\##(Self.width)" height="\##(height)" viewBox="0 0 \##(Self.width) \##(height)" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">"##)
         s.raw(##"<rect width="100%" height="100%" fill="white"/>"##)
-        s.text(Self.left, 24, timeline.title, size: 16, weight: "bold")
+        let title = timeline.title.count > 110 ? String(timeline.title.prefix(108)) + "…" : timeline.title
+        s.text(Self.left, 24, title, size: 15, weight: "bold")
         s.text(Self.left, 44, summaryLine(), size: 12, color: "#333")
         s.text(Self.left, 60, detailLine(), size: 12, color: "#333")
         for (i, panel) in panels.enumerated() {
@@ -118,7 +121,8 @@ struct CallChart {
         if let forward = timeline.link?.directions.first {
             let interval = timeline.link?.intervalSeconds ?? 0.1
             let delivered = smoothed(forward.intervals.map { Double($0.deliveredBytes) * 8 / interval / 1000 }, over: 3)
-            rateMarks.append(.line(label: "delivered by link", color: Color.delivered, values: delivered, width: 1, dash: "2,2"))
+            rateMarks.append(.timedLine(label: "delivered by link", color: Color.delivered, times: forward.intervals.map { $0.t + interval / 2 },
+                                        values: delivered, width: 1, dash: "2,2"))
             rateMax = max(rateMax, delivered.compactMap { $0 }.max() ?? 0)
         }
         if samples.contains(where: { $0.availableOutgoingBitrateKbps != nil }) {
@@ -195,7 +199,8 @@ struct CallChart {
             for start in stride(from: 0, to: forward.intervals.count, by: perSecond) {
                 let chunk = forward.intervals[start..<min(start + perSecond, forward.intervals.count)]
                 let offered = Double(chunk.map(\.offeredPackets).reduce(0, +))
-                guard offered > 0 else { continue }
+                // A last, partial second of a few packets would show as a tall bar.
+                guard offered >= 20 else { continue }
                 times.append(chunk.first!.t + Double(chunk.count) * interval / 2)
                 random.append(Double(chunk.map(\.droppedRandom).reduce(0, +)) / offered * 100)
                 burst.append(Double(chunk.map(\.droppedBurst).reduce(0, +)) / offered * 100)
@@ -273,9 +278,11 @@ struct CallChart {
                 for (i, t) in p.times.enumerated() { d += (i == 0 ? "M" : "L") + "\(r(x(t))),\(r(y(upper[i]))) " }
                 for (i, t) in p.times.enumerated().reversed() { d += "L\(r(x(t))),\(r(y(lower[i]))) " }
                 s.raw(##"<path d="\##(d)Z" fill="\##(color)" fill-opacity="0.85" stroke="none"/>"##)
-            case .line(_, let color, let values, let width, let dash):
+            case .line(_, let color, let values, let width, let dash), .timedLine(_, let color, _, let values, let width, let dash):
                 var d = "", pen = false
-                for (i, t) in p.times.enumerated() where i < values.count {
+                var times = p.times
+                if case .timedLine(_, _, let own, _, _, _) = mark { times = own }
+                for (i, t) in times.enumerated() where i < values.count {
                     guard let v = values[i] else { pen = false; continue }
                     d += (pen ? "L" : "M") + "\(r(x(t))),\(r(y(v))) "
                     pen = true
@@ -309,7 +316,7 @@ struct CallChart {
         var entries: [(String, String, Bool)] = p.marks.map { mark in
             switch mark {
             case .band(let l, let c, _, _), .bars(let l, let c, _, _, _, _): (l, c, true)
-            case .line(let l, let c, _, _, _), .steps(let l, let c, _, _): (l, c, false)
+            case .line(let l, let c, _, _, _), .timedLine(let l, let c, _, _, _, _), .steps(let l, let c, _, _): (l, c, false)
             }
         }
         if !timeline.freezes.isEmpty && p.unit == "fps" { entries.append(("freeze", Color.freeze, true)) }

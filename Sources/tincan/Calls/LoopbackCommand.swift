@@ -218,7 +218,8 @@ struct LoopbackCommand: AsyncParsableCommand {
     /// The chart's title: the link and the constraints.
     static func title(_ plan: LinkScenarioFile?, constraints: String) -> String {
         let link = plan.map { p in p.description ?? p.steps.map { "\($0.spec)" + ($0.at > 0 ? " from \(fmt($0.at)) s" : "") }.joined(separator: " → ") } ?? "no link emulation"
-        return "tincan loopback · \(link) · \(constraints)"
+        let compact = constraints.filter { !$0.isWhitespace }
+        return "tincan loopback · \(link) · \(compact)"
     }
 
     /// Moves `description`'s candidate to peer `peer`'s stand-in on the relay, after telling
