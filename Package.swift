@@ -57,6 +57,12 @@ let package = Package(
         // RTP/RTCP packets, payload formats, NACK/RTX, jitter buffer; the virtual network.
         .target(name: "RTP"),
         .target(name: "VirtualNetwork"),
+        // The emulated link on the real clock: a UDP relay (SwiftNIO) and scenario files.
+        .target(name: "LinkEmulator", dependencies: [
+            "VirtualNetwork",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         // STUN and the ICE agent (sans-I/O core), UDP sockets on SwiftNIO.
         .target(name: "ICE", dependencies: [
             "COpenSSL",
@@ -85,6 +91,7 @@ let package = Package(
 
         .executableTarget(name: "tincan", dependencies: [
             "MediaCapture", "LinuxCapture", "MediaCodecs", "PeerConnection", "ICE", "Signaling",
+            "LinkEmulator", "VirtualNetwork",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -122,6 +129,11 @@ let package = Package(
         .testTarget(name: "LinuxCaptureTests", dependencies: ["LinuxCapture", "MediaCapture"]),
         .testTarget(name: "MediaCodecsTests", dependencies: ["MediaCodecs", "MediaCapture"]),
         .testTarget(name: "RTPTests", dependencies: ["RTP", "VirtualNetwork"]),
+        .testTarget(name: "LinkEmulatorTests", dependencies: [
+            "LinkEmulator", "VirtualNetwork",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .testTarget(name: "ICETests", dependencies: ["ICE", "VirtualNetwork"]),
         .testTarget(name: "DTLSTests", dependencies: ["DTLS", "SRTP"]),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"]),

@@ -1,6 +1,7 @@
 /// A binary min-heap of scheduled events, ordered by time and then by insertion order, so
-/// that events at the same instant fire in the order they were scheduled (determinism).
-struct EventQueue<Payload> {
+/// that events at the same instant fire in the order they were scheduled (determinism). Public
+/// for the real-clock link relay, which keeps its pending deliveries in one.
+public struct EventQueue<Payload> {
     private struct Entry {
         var time: Duration
         var order: UInt64
@@ -10,11 +11,13 @@ struct EventQueue<Payload> {
     private var heap: [Entry] = []
     private var nextOrder: UInt64 = 0
 
-    var isEmpty: Bool { heap.isEmpty }
-    var count: Int { heap.count }
-    var nextTime: Duration? { heap.first?.time }
+    public init() {}
 
-    mutating func insert(_ payload: Payload, at time: Duration) {
+    public var isEmpty: Bool { heap.isEmpty }
+    public var count: Int { heap.count }
+    public var nextTime: Duration? { heap.first?.time }
+
+    public mutating func insert(_ payload: Payload, at time: Duration) {
         heap.append(Entry(time: time, order: nextOrder, payload: payload))
         nextOrder += 1
         var child = heap.count - 1
@@ -26,7 +29,7 @@ struct EventQueue<Payload> {
         }
     }
 
-    mutating func popFirst() -> (time: Duration, payload: Payload)? {
+    public mutating func popFirst() -> (time: Duration, payload: Payload)? {
         guard !heap.isEmpty else { return nil }
         heap.swapAt(0, heap.count - 1)
         let entry = heap.removeLast()

@@ -33,6 +33,9 @@ public struct LinkTimeSeries: Sendable {
     /// Queueing delays of the interval datagrams are being offered in (offers come in time order).
     private var openDelays: [Duration] = []
     private var openIndex = 0
+    /// Queueing delays of the whole run in 1 ms buckets (the last bucket takes everything
+    /// longer), for percentiles without keeping every datagram.
+    private var delayHistogram = [Int](repeating: 0, count: 4001)
 
     public init(interval: Duration = .milliseconds(100)) {
         self.interval = interval
@@ -52,7 +55,12 @@ public struct LinkTimeSeries: Sendable {
         case .random?: intervals[i].droppedRandom += 1
         case .burst?: intervals[i].droppedBurst += 1
         case .queueOverflow?: intervals[i].droppedQueue += 1
-        case nil: if capacity != nil { openDelays.append(outcome.queueingDelay) }
+        case nil:
+            if capacity != nil {
+                openDelays.append(outcome.queueingDelay)
+                let ms = Int(LinkSpec.seconds(outcome.queueingDelay) * 1000)
+                delayHistogram[min(ms, delayHistogram.count - 1)] += 1
+            }
         }
     }
 
@@ -74,6 +82,20 @@ public struct LinkTimeSeries: Sendable {
             capacity = copy.intervals[i].capacityBps
         }
         return copy.intervals
+    }
+
+    /// The queueing delay (ms, 1 ms resolution: the upper edge of its bucket) below which a
+    /// fraction `p` of the queued datagrams stayed; nil when nothing was queued.
+    public func queueingDelayPercentile(_ p: Double) -> Double? {
+        let total = delayHistogram.reduce(0, +)
+        guard total > 0 else { return nil }
+        let rank = max(1, Int((p * Double(total)).rounded(.up)))
+        var seen = 0
+        for (ms, n) in delayHistogram.enumerated() {
+            seen += n
+            if seen >= rank { return Double(ms + 1) }
+        }
+        return Double(delayHistogram.count)
     }
 
     private mutating func index(_ time: Duration) -> Int {

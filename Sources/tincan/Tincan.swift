@@ -32,7 +32,7 @@ struct Tincan: AsyncParsableCommand {
         Exit status: 0 success, 1 when getUserMedia rejected (the DOM error is printed), 2 for usage errors.
         """,
         subcommands: [DevicesCommand.self, SelectCommand.self, CaptureCommand.self, PermissionsCommand.self,
-                      BenchCommand.self, LoopbackCommand.self, SendCommand.self, RecvCommand.self, CallCommand.self]
+                      BenchCommand.self, LoopbackCommand.self, LinkCommand.self, SendCommand.self, RecvCommand.self, CallCommand.self]
     )
 
     /// Runs the command; usage errors exit with 2 (ArgumentParser's default is 64).

@@ -62,5 +62,7 @@ import VirtualNetwork
         #expect(bins[0].offeredPackets == 4 && bins[0].droppedQueue == 1 && bins[0].deliveredPackets == 3)
         #expect(bins[0].queueingDelayP50Ms == 8.224 && bins[0].queueingDelayMaxMs == 16.448)
         #expect(bins[1].offeredPackets == 1 && bins[1].queueingDelayMaxMs == 0 && bins[1].capacityBps == 1_000_000)
+        // Delays 0, 8.2, 16.4 and 0 ms: the median is in the first 1 ms bucket, the max in the 17th.
+        #expect(series.queueingDelayPercentile(0.5) == 1 && series.queueingDelayPercentile(1) == 17)
     }
 }

@@ -20,6 +20,7 @@ final class CallMonitor: Sendable {
         var lastArrival: UInt64?
         /// Pictures as sent, by burned-in frame number (loopback only), a few seconds' worth.
         var sent: [Int: VideoFrame] = [:]
+        var freezes = FreezeDetector()
     }
 
     private let state = Mutex(State())
@@ -45,6 +46,7 @@ final class CallMonitor: Sendable {
                 if s.firstFrameAt == nil { s.firstFrameAt = now }
                 s.firstArrival = s.firstArrival ?? now
                 s.lastArrival = now
+                s.freezes.frameDecoded(at: now)
                 s.width = frame.width
                 s.height = frame.height
                 if let number {
@@ -57,6 +59,9 @@ final class CallMonitor: Sendable {
     }
 
     var decodedFrames: Int { state.withLock { $0.decodedFrames } }
+
+    /// The freezes so far (CLOCK_MONOTONIC ns).
+    var freezes: [FreezeDetector.Freeze] { state.withLock { $0.freezes.freezes } }
 
     /// Frames decoded per second over the whole run after the first frame.
     private static func rate(_ s: State) -> Double {
