@@ -79,6 +79,7 @@ let package = Package(
             "MediaCapture", "MediaCodecs", "RTP", "ICE", "DTLS", "SRTP", "SDP",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         // A whole call in simulated time: a simulated network for ICE, loop-paced fake

@@ -48,9 +48,17 @@ public enum SimulatedCall {
             public var queueingDelayMaxMs: Double?
             public var linkLossRatio: Double
             public var qualityLimitationReason: String?
+            /// What holds the transport's target (the estimator's `BandwidthLimit`).
+            public var bandwidthLimitedBy: String?
+            /// Packets waiting in the pacer.
+            public var pacerQueuedPackets: Double?
+            /// What the sender put on the link over the sample interval (all packets), bit/s.
+            public var offeredBps: Double?
         }
 
         public var framesCaptured: Int = 0
+        /// The sender's `transport` stats at the end (the pipeline's counters).
+        public var senderTransport: [String: Double] = [:]
         public var framesSent: Int = 0
         public var framesDecoded: Int = 0
         public var decodedRatio: Double = 0
@@ -139,6 +147,7 @@ public enum SimulatedCall {
         let interval = TimeAmount.nanoseconds(c.sampleInterval.nanosecondsRounded)
         var previous: (bytes: Double, rtx: Double, padding: Double, frames: Int, encodedBytes: Double, framesSent: Double)?
         var elapsed: TimeAmount = .zero
+        var linkBytes = network.statistics(from: senderIP, to: receiverIP)?.total.bytesSent ?? 0
         let total = TimeAmount.nanoseconds(c.duration.nanosecondsRounded)
         while elapsed < total {
             await loop.advanceTime(by: interval)
@@ -161,7 +170,13 @@ public enum SimulatedCall {
                 framesPerSecondSent: out?.number("framesPerSecond"), meanFrameBytes: nil,
                 queueingDelayMaxMs: link?.queueingDelayMaxMs,
                 linkLossRatio: link.map { $0.offeredPackets == 0 ? 0 : Double($0.droppedPackets) / Double($0.offeredPackets) } ?? 0,
-                qualityLimitationReason: out?.string("qualityLimitationReason"))
+                qualityLimitationReason: out?.string("qualityLimitationReason"),
+                bandwidthLimitedBy: stats.first(type: "transport")?.string("bandwidthLimitedBy"),
+                pacerQueuedPackets: stats.first(type: "transport")?.number("pacerQueuedPackets"))
+            if let total = network.statistics(from: senderIP, to: receiverIP)?.total.bytesSent {
+                sample.offeredBps = Double(total - linkBytes) * 8 / seconds
+                linkBytes = total
+            }
             if let p = previous {
                 sample.mediaBps = (bytes - p.bytes - (rtx - p.rtx)) * 8 / seconds
                 sample.retransmissionBps = (rtx - p.rtx) * 8 / seconds
@@ -178,6 +193,9 @@ public enum SimulatedCall {
         let stats = sender.getStats()
         let out = stats.first(type: "outbound-rtp", kind: "video")
         report.framesSent = Int(out?.number("framesSent") ?? 0)
+        for (key, value) in stats.first(type: "transport")?.members ?? [] {
+            if case .number(let v) = value { report.senderTransport[key] = v }
+        }
         report.keyFramesSent = Int(out?.number("keyFramesEncoded") ?? 0)
         report.pliCount = Int(out?.number("pliCount") ?? 0)
         report.framesCaptured = Int(stats.first(type: "media-source", kind: "video")?.number("frames") ?? 0)
@@ -189,7 +207,8 @@ public enum SimulatedCall {
         if let last = arrivals.last { longest = max(longest, loop.now.uptimeNanoseconds - last.at) }
         report.longestFreezeMs = Double(longest) / 1e6
         var perSecond: [Int: Int] = [:]
-        for a in arrivals { perSecond[Int((a.at - mediaStart.uptimeNanoseconds) / 1_000_000_000), default: 0] += 1 }
+        // A frame can decode before both sides report `connected`: it counts in the first second.
+        for a in arrivals { perSecond[Int(a.at.subtractingReportingOverflow(mediaStart.uptimeNanoseconds).overflow ? 0 : (a.at - mediaStart.uptimeNanoseconds) / 1_000_000_000), default: 0] += 1 }
         report.maxDecodedFramesInOneSecond = perSecond.values.max() ?? 0
         report.meanDecodedFps = Double(arrivals.count) / max(0.001, Double(c.duration.nanosecondsRounded) / 1e9)
         if let link = network.statistics(from: senderIP, to: receiverIP) {

@@ -5,7 +5,7 @@
 ///
 /// Two pressures, each a position on the same ladder; the lower rung wins:
 /// - bandwidth: a rung is carried when the target gives it at least `minBitsPerPixel` bits
-///   per pixel per frame; one rung down when not (after `cooldown`), one up when the rung
+///   per pixel per frame; down to the first carried rung when not (after `cooldown`), one up when the rung
 ///   above gets `recoverBitsPerPixel` for `stableDuration`;
 /// - cpu, like libwebrtc's OveruseFrameDetector: the encode time as a share of the frame
 ///   interval, smoothed; above `overuse` on two checks in a row is overuse (one rung down),
@@ -126,7 +126,15 @@ public struct VideoAdaptation: Sendable {
             func carried(_ i: Int, _ bpp: Double) -> Bool { bits >= bpp * ladder[i].pixelsPerSecond }
             if !carried(bandwidthRung, configuration.minBitsPerPixel) {
                 bandwidthRecoverSince = nil
-                if cooled && bandwidthRung < last { bandwidthRung += 1; return apply(now: now) }
+                if cooled && bandwidthRung < last {
+                    // Straight to the first rung the target carries (libwebrtc's initial frame
+                    // dropper does the same at the start): one rung a second from 720p to 180p
+                    // is five keyframes the link cannot carry either.
+                    var rung = bandwidthRung + 1
+                    while rung < last && !carried(rung, configuration.minBitsPerPixel) { rung += 1 }
+                    bandwidthRung = rung
+                    return apply(now: now)
+                }
             } else if bandwidthRung > 0 && carried(bandwidthRung - 1, configuration.recoverBitsPerPixel) {
                 let since = bandwidthRecoverSince ?? now
                 bandwidthRecoverSince = since

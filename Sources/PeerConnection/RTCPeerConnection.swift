@@ -41,11 +41,15 @@ public final class RTCPeerConnection: Sendable {
         var sessionId = UInt64.random(in: 1 ... UInt64(Int64.max))
         var version = 1
         var transport: RTCDtlsTransport?
+        /// The RTP pipeline of the transport (pacer, feedback, the bandwidth estimator).
+        var media: MediaTransport?
+        /// The pipeline's latest target, split among the senders.
+        var target: TargetTransferRate?
         var connectionState = RTCPeerConnectionState.new
         var closed = false
-        /// The RTCP tick (receivers' NACK/PLI/RR every 20 ms, SR and REMB every second).
+        /// The receivers' RTCP tick (NACK, PLI, RR every 20 ms; the pipeline times SR, REMB
+        /// and transport-cc itself).
         var rtcpTimer: RepeatedTask?
-        var rtcpTicks = 0
         /// Waiting in `waitUntilConnected`.
         var connectionWaiters: [CheckedContinuation<Void, any Error>] = []
         var iceState = ICEConnectionState.new
@@ -351,16 +355,26 @@ public final class RTCPeerConnection: Sendable {
 
     /// DTLS is connected: the senders start and the RTCP tick begins. On the event loop.
     private func startMedia(_ transport: RTCDtlsTransport) {
-        let senders = state.withLock { s in
+        let (senders, media) = state.withLock { s in
             let started = s.transceivers.compactMap { t in t.sender.flatMap { snd in t.sendParameters.map { (snd, $0) } } }
             s.activeSenders = started.map(\.0)
-            return started
+            return (started, s.media)
         }
+        guard let media else { return }
         for (sender, parameters) in senders {
-            do { try sender.start(parameters: parameters, transport: transport, clock: clock, inline: settings.encodesOnEventLoop) } catch {
+            do { try sender.start(parameters: parameters, media: media, clock: clock, inline: settings.encodesOnEventLoop) } catch {
                 FileHandle.standardError.write(Data("tincan: cannot send the \(sender.kind) track: \(error)\n".utf8))
             }
         }
+        // The estimator never aims above what the streams can use (libwebrtc's max from
+        // the encoders), nor below what keeps a picture.
+        let maximum = senders.compactMap { $0.0.wireMaximum }.reduce(0, +)
+        if maximum > 0 {
+            let c = BitrateConstraints()
+            media.setConstraints(BitrateConstraints(minimum: c.minimum, start: min(c.start, maximum), maximum: max(maximum, c.minimum)))
+        }
+        allocate(media.statistics.target)
+        media.flush()
         let timer = settings.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(20), delay: .milliseconds(20)) { [weak self] _ in
             self?.rtcpTick(transport)
         }
@@ -401,6 +415,7 @@ public final class RTCPeerConnection: Sendable {
         var newReceivers: [(RTCRtpReceiver, String?)] = []
         state.withLock { s in
             s.transport = transport
+            defer { s.media = makeMediaTransport(s.transceivers, dtls: transport) }
             for i in s.transceivers.indices where i < negotiated.count {
                 let n = negotiated[i], t = s.transceivers[i]
                 guard !t.stopped, !n.isRejected else { continue }
@@ -450,21 +465,45 @@ public final class RTCPeerConnection: Sendable {
         updateConnectionState()
     }
 
-    /// Every 20 ms: the receivers' NACK/PLI/RR; every second: an SR per sender and REMB.
-    /// On the event loop.
-    private func rtcpTick(_ transport: RTCDtlsTransport) {
-        let (receivers, senders, tick) = state.withLock { s in
-            s.rtcpTicks += 1
-            return (s.activeReceivers, s.activeSenders, s.rtcpTicks)
+    /// The pipeline of the negotiated streams (both directions share the one transport).
+    private func makeMediaTransport(_ transceivers: [Transceiver], dtls: RTCDtlsTransport) -> MediaTransport {
+        let streams = transceivers.flatMap { [$0.sendParameters, $0.receiveParameters].compactMap { $0 } }
+        let rtcpSSRC = transceivers.first?.ssrc ?? .random(in: 1 ... .max)
+        let config = SessionNegotiation.pipeline(
+            streams: streams, receiving: transceivers.lazy.compactMap(\.receiveParameters).first, rtcpSSRC: rtcpSSRC,
+            receiveBitrate: configuration.receiveBitrate, ntpTimeAtZero: clock.ntpNow() &- NTPTime.timestamp(clock.now()))
+        return MediaTransport(configuration: config, dtls: dtls, clock: clock) { [weak self] event in
+            self?.handle(event)
         }
+    }
+
+    /// The pipeline's events, on the event loop: a new target is split among the senders;
+    /// a keyframe request (already rate-limited) goes to the stream's encoder.
+    private func handle(_ event: RTPTransportEvent) {
+        switch event {
+        case .targetChanged(let target):
+            allocate(target)
+        case .keyframeRequested(let ssrc, _):
+            let senders = state.withLock { $0.activeSenders }
+            senders.first { $0.ssrc == ssrc }?.requestKeyframe()
+        }
+    }
+
+    private func allocate(_ target: TargetTransferRate) {
+        let senders = state.withLock { s in
+            s.target = target
+            return s.activeSenders
+        }
+        let streams = senders.map { BitrateAllocation.Stream(isAudio: $0.isAudio, maximum: $0.wireMaximum ?? 0) }
+        let shares = BitrateAllocation.allocate(target.targetBitrate, to: streams)
+        for (sender, share) in zip(senders, shares) { sender.setTargetBitrate(wire: share) }
+    }
+
+    /// Every 20 ms: the receivers' NACK, PLI and RR. On the event loop.
+    private func rtcpTick(_ transport: RTCDtlsTransport) {
+        let receivers = state.withLock { $0.activeReceivers }
         for r in receivers {
             for packet in r.poll() { transport.send(packet, isRTCP: true) }
-        }
-        if tick % 50 == 1 {
-            for s in senders { s.sendReport() }
-            for r in receivers {
-                if let remb = r.estimatedMaximumBitrate(configuration.receiveBitrate) { transport.send(remb, isRTCP: true) }
-            }
         }
     }
 
@@ -474,7 +513,8 @@ public final class RTCPeerConnection: Sendable {
             return
         }
         let pt = header.payloadType, ssrc = header.ssrc
-        let receivers = state.withLock { $0.activeReceivers }
+        let (receivers, media) = state.withLock { ($0.activeReceivers, $0.media) }
+        media?.receivedRTP(packet, header: header)
         if let r = receivers.first(where: { $0.accepts(ssrc: ssrc, payloadType: pt) }) { r.receive(packet) } else {
             state.withLock { $0.unroutableRTP += 1 }
         }
@@ -485,7 +525,7 @@ public final class RTCPeerConnection: Sendable {
             state.withLock { $0.undecodableRTCP += 1 }
             return
         }
-        let (senders, receivers) = state.withLock { s in (s.activeSenders, s.activeReceivers) }
+        let (media, receivers) = state.withLock { s in (s.media, s.activeReceivers) }
         for r in receivers { r.handleRTCP(packets) }
         for case .goodbye(let bye) in packets {
             for r in receivers where bye.ssrcs.contains(r.ssrc) {
@@ -493,7 +533,7 @@ public final class RTCPeerConnection: Sendable {
                 eventSink.yield(.remoteEnded(r))
             }
         }
-        for s in senders { s.handleRTCP(packets) }
+        media?.handleRTCP(packets)
     }
 
     private func updateConnectionState() {
@@ -553,9 +593,9 @@ public final class RTCPeerConnection: Sendable {
 
     /// Ends the call: RTCP BYE for our streams, DTLS close_notify, ICE closed, encoders stopped.
     public func close() async {
-        let (already, transceivers, transport, agent, timer) = state.withLock { s in
+        let (already, transceivers, transport, agent, timer, media) = state.withLock { s in
             defer { s.closed = true; s.rtcpTimer = nil }
-            return (s.closed, s.transceivers, s.transport, s.agent, s.rtcpTimer)
+            return (s.closed, s.transceivers, s.transport, s.agent, s.rtcpTimer, s.media)
         }
         guard !already else { return }
         timer?.cancel()
@@ -569,6 +609,7 @@ public final class RTCPeerConnection: Sendable {
             await t.sender?.stop()
             t.receiver?.stop()
         }
+        if let media { try? await settings.eventLoop.submit { media.close() }.get() }
         if let transport { try? await settings.eventLoop.submit { transport.close() }.get() }
         try? await agent?.close()
         updateConnectionState()
@@ -581,11 +622,17 @@ public final class RTCPeerConnection: Sendable {
     struct Snapshot {
         var transceivers: [Transceiver]
         var transport: RTCDtlsTransport?
+        var media: MediaTransport.Statistics?
         var selectedPair: String?
         var iceState: ICEConnectionState
     }
 
     var snapshot: Snapshot {
-        state.withLock { s in Snapshot(transceivers: s.transceivers, transport: s.transport, selectedPair: s.selectedPair, iceState: s.iceState) }
+        let (snapshot, media) = state.withLock { s in
+            (Snapshot(transceivers: s.transceivers, transport: s.transport, selectedPair: s.selectedPair, iceState: s.iceState), s.media)
+        }
+        var result = snapshot
+        result.media = media?.statistics
+        return result
     }
 }

@@ -4,11 +4,13 @@ import NIOCore
 import RTP
 import Synchronization
 
-/// Sends one track (WebRTC 1.0 §5.2): capture frames go to an encoder worker (VP8 or Opus,
-/// drop-oldest when it falls behind), encoded frames are packetized (RFC 7741 / RFC 7587),
-/// numbered by an `RTPSender` that keeps the history for NACK/RTX, and leave through the
-/// DTLS-SRTP transport. RTCP from the peer raises keyframes (PLI/FIR), answers NACKs and
-/// follows REMB within the user's cap.
+/// Sends one track (WebRTC 1.0 §5.2): capture frames are adapted to what the network
+/// carries (`VideoAdaptation`: size and frame rate within the track's constraints), go to an
+/// encoder worker (VP8 or Opus, drop-oldest when it falls behind), are packetized (RFC 7741 /
+/// RFC 7587) and handed to the transport's pipeline (`MediaTransport`): its `RTPSender`
+/// numbers them and keeps the history for NACK/RTX, the pacer sends them. The pipeline
+/// answers NACK and PLI/FIR and sets the target; this sender follows it (`setTargetBitrate`)
+/// within the user's cap.
 ///
 /// Everything after the encoder runs on the connection's event loop; the encoder runs on a
 /// worker thread of its own, or inline on the loop when the settings say so (simulated time).
@@ -18,7 +20,8 @@ public final class RTCRtpSender: Sendable {
 
     private struct Running: Sendable {
         var parameters: RTPStreamParameters
-        var transport: RTCDtlsTransport
+        var media: MediaTransport
+        var stream: RTPTransportStreamID
         var clock: MediaClock
         var sinkToken: FrameSinkToken?
         var pump: Task<Void, Never>?
@@ -27,14 +30,14 @@ public final class RTCRtpSender: Sendable {
         var inlineVideo: InlineEncoder<VP8Encoder>?
         var inlineAudio: InlineEncoder<OpusEncoder>?
         var audioWorker: OpusEncoderWorker?
-        /// The encoder's bitrate without feedback: by size and frame rate, within the cap.
-        var baseBitrate = 0
+        /// The most this stream sends on the wire: the user's cap, or what the picture needs.
+        var wireMaximum = 0
+        /// The encoder's bitrate now.
         var currentTarget = 0
     }
 
     private struct State: Sendable {
         var running: Running?
-        var rtp: RTPSender?
         var maxBitrate: Int?
         var framesSent: Int64 = 0
         var keyFramesSent: Int64 = 0
@@ -43,12 +46,34 @@ public final class RTCRtpSender: Sendable {
         /// Capture times of recent frames, for framesPerSecond (the last second's count).
         var recentFrames: [UInt64] = []
         var timestampOffset = UInt32.random(in: .min ... .max)
-        var remb: UInt64?
+        /// The stream's last wire allocation from the transport's target.
+        var allocatedBitrate: Int?
         /// One packetizer for the stream: its picture ID runs on and its buffer is reused.
         var packetizer: VP8Packetizer? = VP8Packetizer(maxPayloadSize: 1100, initialPictureID: .random(in: 0...0x7FFF))
     }
 
+    /// The size and rate to send, and the frames shaped to it (touched per captured frame on
+    /// the capture thread, and by a new target on the loop).
+    private struct Adaptation: Sendable {
+        var adaptation: VideoAdaptation
+        var adapter: VideoFrameAdapter
+        /// The first frames are held back until this capture time (or a target that carries
+        /// the full size), and lower targets that come meanwhile only remembered: the start rate is a guess the first probes replace
+        /// within a few round trips, their first answers undershoot, and a first keyframe at
+        /// the wrong size (720p into 300 kbit/s) is a second-long freeze, while a size chosen
+        /// too small takes seconds of hysteresis to come back (libwebrtc's initial frame
+        /// dropper waits for the probes the same way).
+        var holdUntil: UInt64
+        var framesHeld = 0
+        /// A start-rate target that came during the hold: applied when the hold ends.
+        var pendingTarget: Int?
+    }
+
+    /// How long the first frames wait for the probes' answer.
+    static let initialHold: UInt64 = 300_000_000
+
     private let state: Mutex<State>
+    private let adaptation = Mutex<Adaptation?>(nil)
     /// The track's newest picture before sending starts: encoded at once when the transport
     /// connects, so the first frame does not wait a frame interval (100 ms at 10 fps).
     private let latestPicture = Mutex<VideoFrame?>(nil)
@@ -73,9 +98,10 @@ public final class RTCRtpSender: Sendable {
         return latestPicture.withLock { p in defer { p = nil }; return p }
     }
 
-    /// Opens the encoder for the track's current settings and starts sending.
-    func start(parameters: RTPStreamParameters, transport: RTCDtlsTransport, clock: MediaClock, inline: Bool) throws {
-        let loop = transport.eventLoop
+    /// Opens the encoder for the track's current settings, registers the stream with the
+    /// transport's pipeline and starts sending.
+    func start(parameters: RTPStreamParameters, media: MediaTransport, clock: MediaClock, inline: Bool) throws {
+        let loop = clock.eventLoop
         let settings = track.getSettings()
         let maxBitrate = state.withLock { $0.maxBitrate }
         var config = RTPSenderConfiguration(
@@ -89,40 +115,60 @@ public final class RTCRtpSender: Sendable {
             var vc = VP8EncoderConfiguration(width: settings.width ?? 640, height: settings.height ?? 480,
                                              frameRate: settings.frameRate ?? 30)
             if let maxBitrate { vc.maxBitrate = maxBitrate }
+            let need = min(VP8Encoder.defaultBitrate(width: vc.width, height: vc.height, frameRate: vc.frameRate), vc.maxBitrate)
+            // Until the pipeline's first target: its start rate, as libwebrtc starts.
+            let start = min(need, BitrateConstraints().start)
+            vc.targetBitrate = start
             let encoder = try VP8Encoder(configuration: vc)
-            let base = min(VP8Encoder.defaultBitrate(width: vc.width, height: vc.height, frameRate: vc.frameRate), vc.maxBitrate)
-            var running = Running(parameters: parameters, transport: transport, clock: clock,
-                                  baseBitrate: base, currentTarget: base)
-            let first = endWarmup().flatMap { clock.captureNanoseconds() &- $0.timestamp < 500_000_000 ? $0 : nil }
+            let stream = media.addStream(rtp, kind: .video)
+            var running = Running(parameters: parameters, media: media, stream: stream, clock: clock,
+                                  wireMaximum: need * 21 / 20, currentTarget: start)
+            let now = clock.captureNanoseconds()
+            let bounds = VideoAdaptationBounds(settings: settings, constraints: track.getConstraints())
+            adaptation.withLock {
+                $0 = Adaptation(adaptation: VideoAdaptation(bounds: bounds, now: now),
+                                adapter: VideoFrameAdapter(width: vc.width, height: vc.height, sourceFrameRate: vc.frameRate),
+                                holdUntil: now + Self.initialHold)
+            }
+            let first = endWarmup().flatMap { now &- $0.timestamp < 500_000_000 ? $0 : nil }
             if inline {
                 let inlineEncoder = InlineEncoder(encoder)
                 running.inlineVideo = inlineEncoder
                 running.sinkToken = track.addVideoSink { [weak self] frame in
-                    guard let self else { return }
+                    guard let self, let frame = self.adapt(frame) else { return }
                     loop.execute { self.encodeInline(frame, with: inlineEncoder) }
                 }
-                state.withLock { $0.rtp = rtp; $0.running = running }
-                if let first { loop.execute { self.encodeInline(first, with: inlineEncoder) } }
+                state.withLock { $0.running = running }
+                if let first = first.flatMap(adapt) { loop.execute { self.encodeInline(first, with: inlineEncoder) } }
             } else {
                 let worker = VP8EncoderWorker(encoder: encoder, capacity: 2, label: "tincan.vp8")
-                if let first { worker.submit(first) }
+                if let first = first.flatMap(adapt) { worker.submit(first) }
                 running.videoWorker = worker
-                running.sinkToken = track.addVideoSink { worker.submit($0) }
+                running.sinkToken = track.addVideoSink { [weak self] frame in
+                    guard let frame = self?.adapt(frame) else { return }
+                    worker.submit(frame)
+                }
                 running.pump = Task { [weak self] in
                     for await frame in worker.frames {
                         guard let self else { return }
                         loop.execute { self.send(video: frame) }
                     }
                 }
-                state.withLock { $0.rtp = rtp; $0.running = running }
+                state.withLock { $0.running = running }
             }
         } else {
             guard settings.sampleRate == nil || settings.sampleRate == OpusEncoder.sampleRate else {
                 throw CodecError(codec: "Opus", "the audio track runs at \(settings.sampleRate ?? 0) Hz; Opus over RTP needs 48000 Hz (ask for {\"sampleRate\": 48000})")
             }
             let channels = settings.channelCount ?? 1
-            let encoder = try OpusEncoder(configuration: OpusEncoderConfiguration(channelCount: channels))
-            var running = Running(parameters: parameters, transport: transport, clock: clock)
+            let opus = OpusEncoderConfiguration(channelCount: channels)
+            let encoder = try OpusEncoder(configuration: opus)
+            let stream = media.addStream(rtp, kind: .audio)
+            // Opus's rate with its headers: one packet per frame duration.
+            let payload = max(1, opus.bitrate * opus.frameDuration / 8000)
+            let wire = opus.bitrate * (payload + BitrateAllocation.headerBytesPerPacket) / payload
+            var running = Running(parameters: parameters, media: media, stream: stream, clock: clock,
+                                  wireMaximum: wire, currentTarget: opus.bitrate)
             if inline {
                 let inlineEncoder = InlineEncoder(encoder)
                 running.inlineAudio = inlineEncoder
@@ -141,10 +187,27 @@ public final class RTCRtpSender: Sendable {
                     }
                 }
             }
-            state.withLock {
-                $0.rtp = rtp
-                $0.running = running
+            state.withLock { $0.running = running }
+        }
+    }
+
+    /// On the capture thread: the frame at the size and rate the adaptation chose, or nil
+    /// when the frame-rate decimation leaves it out.
+    private func adapt(_ frame: VideoFrame) -> VideoFrame? {
+        adaptation.withLock { a -> VideoFrame? in
+            guard var current = a else { return frame }
+            a = nil  // the only reference while it mutates: its pool is not copied
+            defer { a = current }
+            guard frame.timestamp >= current.holdUntil else {
+                current.framesHeld += 1
+                return nil
             }
+            if let target = current.pendingTarget {
+                current.pendingTarget = nil
+                if let decision = current.adaptation.setTargetBitrate(target, now: frame.timestamp) { current.adapter.apply(decision) }
+            }
+            if let decision = current.adaptation.update(now: frame.timestamp) { current.adapter.apply(decision) }
+            return current.adapter.adapt(frame)
         }
     }
 
@@ -160,107 +223,89 @@ public final class RTCRtpSender: Sendable {
         for output in encoder.encode(frame) { send(audio: output) }
     }
 
-    /// On the event loop: packetize, number, send.
+    /// On the event loop: packetize into the pipeline, which numbers and paces the packets.
     private func send(video frame: EncodedVideoFrame) {
-        var packets: [[UInt8]] = []
-        let transport: RTCDtlsTransport? = state.withLock { s in
-            guard let running = s.running, var rtp = s.rtp else { return nil }
-            s.rtp = nil  // the only reference while it mutates: its history is not copied
-            defer { s.rtp = rtp }
-            let now = running.clock.now()
-            let timestamp = frame.rtpTimestamp(offset: s.timestampOffset)
-            guard var packetizer = s.packetizer else { return nil }
-            s.packetizer = nil
-            defer { s.packetizer = packetizer }
-            do {
-                try packetizer.packetize(frame.data) { payload, isLast in
-                    try rtp.send(payload: payload, timestamp: timestamp, marker: isLast, at: now) { packets.append(Array($0)) }
-                }
-            } catch {
-                return nil
-            }
+        let taken = state.withLock { s -> (Running, VP8Packetizer, UInt32)? in
+            guard let running = s.running, let packetizer = s.packetizer else { return nil }
+            s.packetizer = nil  // the only reference while it works: its buffer is not copied
             s.framesSent += 1
             if frame.isKeyframe { s.keyFramesSent += 1 }
             s.frameWidth = frame.width
             s.frameHeight = frame.height
             s.recentFrames.append(frame.timestamp)
             s.recentFrames.removeAll { frame.timestamp &- $0 > 1_000_000_000 }
-            return running.transport
+            return (running, packetizer, frame.rtpTimestamp(offset: s.timestampOffset))
         }
-        guard let transport else { return }
-        for packet in packets { transport.send(packet, isRTCP: false) }
+        guard let (running, taken, timestamp) = taken else { return }
+        var packetizer = taken
+        packetizer.packetize(frame.data) { payload, isLast in
+            running.media.send(running.stream, payload: payload, timestamp: timestamp, marker: isLast)
+        }
+        state.withLock { $0.packetizer = packetizer }
+        running.media.flush()
     }
 
     private func send(audio packet: EncodedAudioFrame) {
-        var packets: [[UInt8]] = []
-        let transport: RTCDtlsTransport? = state.withLock { s in
-            guard let running = s.running, var rtp = s.rtp else { return nil }
-            s.rtp = nil  // the only reference while it mutates: its history is not copied
-            defer { s.rtp = rtp }
-            let timestamp = packet.rtpTimestamp(offset: s.timestampOffset)
-            do {
-                try packet.data.withUnsafeBytes { payload in
-                    try rtp.send(payload: payload, timestamp: timestamp, marker: false, at: running.clock.now()) { packets.append(Array($0)) }
-                }
-            } catch {
-                return nil
-            }
+        let taken = state.withLock { s -> (Running, UInt32)? in
+            guard let running = s.running else { return nil }
             s.framesSent += 1
-            return running.transport
+            return (running, packet.rtpTimestamp(offset: s.timestampOffset))
         }
-        guard let transport else { return }
-        for p in packets { transport.send(p, isRTCP: false) }
+        guard let (running, timestamp) = taken else { return }
+        packet.data.withUnsafeBytes { running.media.send(running.stream, payload: $0, timestamp: timestamp, marker: false) }
+        running.media.flush()
     }
 
-    /// RTCP from the peer (already parsed): NACK -> RTX, PLI/FIR -> keyframe, REMB -> bitrate.
-    func handleRTCP(_ packets: [RTCPPacket]) {
-        var retransmissions: [[UInt8]] = []
-        let outcome: (RTCDtlsTransport, RTPSenderFeedback, Running, Int?)? = state.withLock { s in
-            guard var running = s.running, var rtp = s.rtp else { return nil }
-            s.rtp = nil
-            defer { s.rtp = rtp }
-            guard let feedback = try? rtp.handleRTCP(packets, at: running.clock.now(), emit: { retransmissions.append(Array($0)) }) else { return nil }
-            var newTarget: Int?
-            if let remb = feedback.estimatedMaximumBitrate {
-                s.remb = remb
-                // REMB is the receiver's ceiling: it lowers the bitrate, never raises it above
-                // what the picture needs (or the user's --max-bitrate).
-                let target = max(50_000, min(running.baseBitrate, Int(clamping: remb)))
-                if target != running.currentTarget {
-                    running.currentTarget = target
-                    newTarget = target
-                    s.running = running
+    // MARK: Driven by the pipeline (on the event loop)
+
+    /// The most this stream sends on the wire, for the transport's allocation.
+    var wireMaximum: Int? { state.withLock { $0.running?.wireMaximum } }
+    var isAudio: Bool { track.kind == "audio" }
+    var ssrc: UInt32? { state.withLock { $0.running?.parameters.ssrc } }
+
+    /// This stream's share of the transport's target (on the wire): the encoder follows it,
+    /// and the adaptation picks the size and frame rate that share carries.
+    func setTargetBitrate(wire: Int) {
+        let update = state.withLock { s -> (Running, Int)? in
+            guard var running = s.running else { return nil }
+            s.allocatedBitrate = wire
+            guard running.parameters.kind == .video else { return nil }
+            let target = max(30_000, BitrateAllocation.encoderBitrate(wire: wire, payloadSize: 1100))
+            guard target != running.currentTarget else { return nil }
+            running.currentTarget = target
+            s.running = running
+            return (running, target)
+        }
+        guard let (running, target) = update else { return }
+        running.videoWorker?.setTargetBitrate(target)
+        running.inlineVideo?.setTargetBitrate(target)
+        let now = running.clock.captureNanoseconds()
+        adaptation.withLock { a in
+            guard var current = a else { return }
+            a = nil
+            defer { a = current }
+            if now < current.holdUntil {
+                var trial = current.adaptation
+                if trial.setTargetBitrate(target, now: now) == nil {
+                    // The target carries the top rung: nothing to wait for.
+                    current.adaptation = trial
+                    current.holdUntil = now
+                    current.pendingTarget = nil
+                } else {
+                    current.pendingTarget = target
                 }
+                return
             }
-            return (running.transport, feedback, running, newTarget)
-        }
-        guard let (transport, feedback, running, newTarget) = outcome else { return }
-        for p in retransmissions { transport.send(p, isRTCP: false) }
-        if feedback.keyframeRequest != nil {
-            running.videoWorker?.requestKeyframe()
-            running.inlineVideo?.requestKeyframe()
-        }
-        if let newTarget {
-            running.videoWorker?.setTargetBitrate(newTarget)
-            running.inlineVideo?.setTargetBitrate(newTarget)
+            current.pendingTarget = nil
+            if let decision = current.adaptation.setTargetBitrate(target, now: now) { current.adapter.apply(decision) }
         }
     }
 
-    /// An SR + SDES CNAME (RFC 3550 §6.4.1), sent about once a second per stream.
-    func sendReport() {
-        var reports: [[UInt8]] = []
-        let transport: RTCDtlsTransport? = state.withLock { s in
-            guard let running = s.running, var rtp = s.rtp, rtp.statistics.packetsSent > 0 else { return nil }
-            s.rtp = nil
-            defer { s.rtp = rtp }
-            let now = running.clock.now()
-            let rtpTime = MediaTimestamp.rtpTimestamp(
-                captureNanoseconds: running.clock.captureNanoseconds(), clockRate: Int(running.parameters.clockRate), offset: s.timestampOffset)
-            try? rtp.makeSenderReport(ntpTime: running.clock.ntpNow(), rtpTimestamp: rtpTime, at: now) { reports.append(Array($0)) }
-            return running.transport
-        }
-        guard let transport else { return }
-        for r in reports { transport.send(r, isRTCP: true) }
+    /// A rate-limited PLI/FIR from the pipeline.
+    func requestKeyframe() {
+        guard let running = state.withLock({ $0.running }) else { return }
+        running.videoWorker?.requestKeyframe()
+        running.inlineVideo?.requestKeyframe()
     }
 
     /// RTCP BYE for this stream (RFC 3550 §6.6), sent when the call ends.
@@ -271,7 +316,7 @@ public final class RTCRtpSender: Sendable {
         return bytes
     }
 
-    /// Detaches from the track and stops the encoder.
+    /// Detaches from the track, leaves the pipeline and stops the encoder.
     func stop() async {
         _ = endWarmup()
         guard let running = state.withLock({ s -> Running? in defer { s.running = nil }; return s.running }) else { return }
@@ -279,15 +324,46 @@ public final class RTCRtpSender: Sendable {
         await running.videoWorker?.finish()
         await running.audioWorker?.finish()
         running.pump?.cancel()
+        let media = running.media, stream = running.stream
+        try? await running.clock.eventLoop.submit { media.removeStream(stream) }.get()
     }
 
-    /// Outbound-rtp and remote-inbound-rtp figures of this stream.
-    var statistics: (outbound: RTCOutboundRtpStreamStats, remote: RTCRemoteInboundRtpStreamStats, framesSent: Int64, keyFramesSent: Int64, width: Int, height: Int, framesPerSecond: Int, encoderDrops: Int)? {
-        state.withLock { s in
-            guard let rtp = s.rtp else { return nil }
-            let drops = s.running?.videoWorker?.statistics.dropped ?? s.running?.audioWorker?.statistics.dropped
-                ?? s.running?.inlineVideo?.statistics.dropped ?? 0
-            return (rtp.statistics, rtp.remoteStatistics, s.framesSent, s.keyFramesSent, s.frameWidth, s.frameHeight, s.recentFrames.count, drops)
+    /// What getStats reports of this stream.
+    struct Statistics: Sendable {
+        var outbound: RTCOutboundRtpStreamStats
+        var remote: RTCRemoteInboundRtpStreamStats
+        var framesSent: Int64
+        var keyFramesSent: Int64
+        var width: Int
+        var height: Int
+        var framesPerSecond: Int
+        var encoderDrops: Int
+        /// Frames the adaptation left out (decimation, and the first frames held for the probes).
+        var framesDecimated: Int
+        var targetBitrate: Int
+        var qualityLimitationReason: QualityLimitationReason
+        var qualityLimitationDurations: [QualityLimitationReason: Double]
+        var qualityLimitationResolutionChanges: Int
+    }
+
+    var statistics: Statistics? {
+        let snapshot = state.withLock { s -> (Running, Int64, Int64, Int, Int, Int)? in
+            guard let r = s.running else { return nil }
+            return (r, s.framesSent, s.keyFramesSent, s.frameWidth, s.frameHeight, s.recentFrames.count)
         }
+        guard let (running, framesSent, keyFramesSent, width, height, fps) = snapshot else { return nil }
+        let rtp = running.media.sender(running.stream)
+        let drops = running.videoWorker?.statistics.dropped ?? running.audioWorker?.statistics.dropped
+            ?? running.inlineVideo?.statistics.dropped ?? 0
+        let now = running.clock.captureNanoseconds()
+        let a = adaptation.withLock { a in
+            a.map { ($0.adapter.framesDecimated + $0.framesHeld, $0.adaptation.decision.reason, $0.adaptation.qualityLimitationDurations(now: now),
+                     $0.adaptation.resolutionChanges) }
+        }
+        return Statistics(outbound: rtp.statistics, remote: rtp.remoteStatistics, framesSent: framesSent,
+                          keyFramesSent: keyFramesSent, width: width, height: height, framesPerSecond: fps,
+                          encoderDrops: drops, framesDecimated: a?.0 ?? 0, targetBitrate: running.currentTarget,
+                          qualityLimitationReason: a?.1 ?? .none, qualityLimitationDurations: a?.2 ?? [:],
+                          qualityLimitationResolutionChanges: a?.3 ?? 0)
     }
 }

@@ -1,3 +1,4 @@
+import MediaCodecs
 import Foundation
 import MediaCapture
 import RTP
@@ -60,8 +61,15 @@ extension RTCPeerConnection {
                             ("keyFramesEncoded", n(st.keyFramesSent)), ("frameWidth", n(st.width)),
                             ("frameHeight", n(st.height)), ("framesPerSecond", n(st.framesPerSecond)),
                             ("pliCount", n(st.outbound.pliCount)), ("firCount", n(st.outbound.firCount)),
-                            ("framesDropped", n(st.encoderDrops))]
+                            ("framesDropped", n(st.encoderDrops)),
+                            ("qualityLimitationReason", .string(st.qualityLimitationReason.rawValue)),
+                            ("qualityLimitationDurations", .object(QualityLimitationReason.allCases.map {
+                                ($0.rawValue, .number(st.qualityLimitationDurations[$0] ?? 0)) })),
+                            ("qualityLimitationResolutionChanges", n(st.qualityLimitationResolutionChanges)),
+                            // Not webrtc-stats members: frames the adaptation left out, the encoder's bitrate.
+                            ("framesDecimated", n(st.framesDecimated))]
                 }
+                out.append(("targetBitrate", n(st.targetBitrate)))
                 entries.append(.init(id: "OT_\(p.ssrc)", type: "outbound-rtp", timestamp: now, members: out))
                 var remote: [(String, JSONValue)] = [
                     ("ssrc", n(p.ssrc)), ("kind", .string(kind)), ("localId", .string("OT_\(p.ssrc)")),
@@ -113,14 +121,39 @@ extension RTCPeerConnection {
                 ("packetsSent", n(c.packetsSent)), ("packetsReceived", n(c.packetsReceived)),
                 ("srtpUnprotectFailures", n(c.unprotectFailures)),
                 ("dtlsRole", .string(transport.dtls.role == .client ? "client" : "server")),
-                ("selectedCandidatePairId", .string("CP01"))]))
+                ("selectedCandidatePairId", .string("CP01"))] + Self.pipelineMembers(snap.media)))
             var pair: [(String, JSONValue)] = [("transportId", .string("T01")), ("state", .string(snap.iceState == .connected ? "succeeded" : "in-progress")),
                                                ("nominated", .bool(snap.iceState == .connected))]
             if let p = snap.selectedPair { pair.append(("description", .string(p))) }
             let rtts = snap.transceivers.compactMap { $0.sender?.statistics?.remote.roundTripTime }
             if let rtt = rtts.first { pair.append(("currentRoundTripTime", .number(rtt))) }
+            if let m = snap.media {
+                // webrtc-stats §"RTCIceCandidatePairStats": the estimator's target for all streams.
+                pair.append(("availableOutgoingBitrate", n(m.target.targetBitrate)))
+                if let r = m.receiveEstimate { pair.append(("availableIncomingBitrate", n(r))) }
+            }
             entries.append(.init(id: "CP01", type: "candidate-pair", timestamp: now, members: pair))
         }
         return RTCStatsReport(entries: entries)
+    }
+
+    /// Not webrtc-stats members: what the transport's pipeline did (its drops included, so
+    /// nothing is dropped unseen).
+    static func pipelineMembers(_ m: MediaTransport.Statistics?) -> [(String, JSONValue)] {
+        guard let m else { return [] }
+        func n(_ v: some BinaryInteger) -> JSONValue { .number(Double(v)) }
+        let t = m.transport, p = t.pacer
+        return [
+            ("targetBitrate", n(m.target.targetBitrate)), ("pacingRate", n(m.target.pacingRate)),
+            ("bandwidthLimitedBy", .string("\(m.target.limitedBy)")),
+            ("pacerQueuedPackets", n(m.queuedPackets)),
+            ("pacerPacketsDroppedQueueFull", n(p.packetsDroppedQueueFull)),
+            ("pacerStaleRetransmissionsDropped", n(p.staleRetransmissionsDropped)),
+            ("paddingBytesSent", n(p.paddingBytesSent)), ("probePacketsSent", n(p.probePacketsSent)),
+            ("retransmissionsRefusedOverBudget", n(t.nack.refusedOverBudget)), ("retransmissionsRefusedTooOld", n(t.nack.refusedTooOld)),
+            ("transportFeedbackSent", n(t.transportFeedbackSent)), ("transportFeedbackReceived", n(t.transportFeedbackReceived)),
+            ("rembSent", n(t.rembSent)), ("rembReceived", n(t.rembReceived)),
+            ("senderReportsSent", n(t.senderReportsSent)), ("rtpSendErrors", n(m.sendErrors)),
+        ]
     }
 }

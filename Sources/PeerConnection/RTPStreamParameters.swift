@@ -21,6 +21,7 @@ public struct RTPStreamParameters: Sendable, Equatable {
     public var pli = false
     public var fir = false
     public var remb = false
+    public var transportCC = false
     public var reducedSizeRTCP = false
     public var extensions = RTPHeaderExtensionMap()
     public var cname = "tincan"

@@ -4,30 +4,42 @@ import SDP
 /// Where the peer connection meets the SDP module: what we offer and answer with, the
 /// sources we announce, and the stream parameters a negotiated m-section gives us.
 enum SessionNegotiation {
-    /// Feedback we act on: NACK -> RTX, PLI/FIR -> keyframe, REMB -> bitrate. transport-cc
-    /// is left out: with no congestion controller to feed, announcing it would leave a
-    /// Chromium sender without the feedback it then waits for.
-    static let videoFeedback: [RTCPFeedback] = [.remb, .fir, .nack, .pli]
+    /// The transport pipeline we run, before negotiation: what its stages implement is what
+    /// the offer and answer advertise (`RTPTransportConfiguration.features(for:)`), so the
+    /// SDP cannot announce feedback nothing answers. Negotiation then removes the stages the
+    /// peer did not accept (`pipeline(...)`).
+    static let stages = RTPTransportConfiguration(rtcpSSRC: 0)
 
-    /// Header extensions we write and read (ids 1-14, the one-byte form).
-    static let headerExtensions = [
-        RTPHeaderExtensionMap(id: 1, uri: RTPHeaderExtensionMap.sdesMid),
-        RTPHeaderExtensionMap(id: 2, uri: RTPHeaderExtensionMap.absSendTime),
+    /// Our `a=extmap` ids (the one-byte form, 1-14): mid for BUNDLE, then the stages' URIs.
+    static let extensionIDs: [(uri: String, id: Int)] = [
+        (RTPHeaderExtensionURI.mid, 1),
+        (RTPHeaderExtensionURI.absSendTime, 2),
+        (RTPHeaderExtensionURI.transportSequenceNumber, 3),
     ]
+
+    static func feedback(for kind: RTPMediaKind) -> [RTCPFeedback] {
+        stages.features(for: kind).rtcpFeedback.compactMap { try? RTCPFeedback(parsing: $0) }
+    }
+
+    static func headerExtensions(for kind: RTPMediaKind) -> [SDP.RTPHeaderExtensionMap] {
+        let uris = [RTPHeaderExtensionURI.mid] + stages.features(for: kind).headerExtensions
+        return extensionIDs.filter { uris.contains($0.uri) }.map { SDP.RTPHeaderExtensionMap(id: $0.id, uri: $0.uri) }
+    }
 
     static func capabilities(for kind: RTPStreamParameters.Kind, direction: RTCRtpTransceiverDirection) -> MediaCapabilities {
         switch kind {
         case .video:
             return MediaCapabilities(kind: .video, codecs: [
-                RTPCodec(payloadType: 96, name: "VP8", clockRate: 90000, feedback: videoFeedback),
+                RTPCodec(payloadType: 96, name: "VP8", clockRate: 90000, feedback: feedback(for: .video)),
                 .rtx(payloadType: 97, for: 96),
-            ], headerExtensions: headerExtensions, direction: direction)
+            ], headerExtensions: headerExtensions(for: .video), direction: direction)
         case .audio:
             // Chromium accepts Opus only written exactly `opus/48000/2` (notes/interop.md).
             return MediaCapabilities(kind: .audio, codecs: [
                 RTPCodec(payloadType: 111, name: "opus", clockRate: 48000, channels: 2,
-                         parameters: FormatParameters([("minptime", "10"), ("useinbandfec", "1")])),
-            ], headerExtensions: headerExtensions, direction: direction)
+                         parameters: FormatParameters([("minptime", "10"), ("useinbandfec", "1")]),
+                         feedback: feedback(for: .audio)),
+            ], headerExtensions: headerExtensions(for: .audio), direction: direction)
         }
     }
 
@@ -92,6 +104,7 @@ enum SessionNegotiation {
         p.pli = codec.feedback.contains(.pli)
         p.fir = codec.feedback.contains(.fir)
         p.remb = codec.feedback.contains(.remb)
+        p.transportCC = codec.feedback.contains(.transportCC)
         if p.nack, let rtx = n.retransmissionPayloadType(for: codec.payloadType), let rtxPT = UInt8(exactly: rtx) {
             p.rtxPayloadType = rtxPT
             p.rtxSSRC = rtxSSRC
@@ -112,5 +125,27 @@ enum SessionNegotiation {
             return (fid.ssrcs[0], fid.ssrcs[1])
         }
         return (n.remoteSSRCs.first?.ssrc, nil)
+    }
+
+    /// The pipeline for the negotiated streams: the stages the peer accepted, the extension
+    /// ids it agreed to, our REMB capped at `receiveBitrate`.
+    static func pipeline(streams: [RTPStreamParameters], receiving: RTPStreamParameters?, rtcpSSRC: UInt32,
+                         receiveBitrate: UInt64, ntpTimeAtZero: UInt64) -> RTPTransportConfiguration {
+        var c = stages
+        c.rtcpSSRC = rtcpSSRC
+        c.ntpTimeAtZero = ntpTimeAtZero
+        c.receiveExtensions = receiving?.extensions ?? streams.first?.extensions ?? RTP.RTPHeaderExtensionMap()
+        c.initialTransportSequenceNumber = .random(in: 0 ... .max)
+        if !streams.contains(where: \.nack) { c.nackResponder = nil }
+        if !streams.contains(where: { $0.pli || $0.fir }) { c.keyframeRequests = nil }
+        c.remb = streams.contains(where: \.remb)
+            ? REMBStage.Configuration(maximumBitrate: Int(clamping: receiveBitrate)) : nil
+        c.transportWideCongestionControl = streams.contains { $0.transportCC && $0.extensions.transportSequenceNumber != nil }
+        if c.transportWideCongestionControl {
+            // The sender estimates from our transport-cc feedback; a receive-side REMB beside
+            // it would only cap that with a coarser guess (libwebrtc sends none then either).
+            c.receiveExtensions.absSendTime = nil
+        }
+        return c
     }
 }

@@ -41,8 +41,8 @@ import VirtualNetwork
     static func send(from channel: any Channel, to destination: SocketAddress, count: Int, size: Int,
                      every: TimeAmount, burst: Int = 1) async throws {
         let done = channel.eventLoop.makePromise(of: Void.self)
-        let sent = NIOLoopBoundBox(0, eventLoop: channel.eventLoop)
         try await channel.eventLoop.submit {
+            let sent = NIOLoopBoundBox(0, eventLoop: channel.eventLoop)
             channel.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: every) { task in
                 for _ in 0..<burst where sent.value < count {
                     var buffer = channel.allocator.buffer(capacity: size)
@@ -139,7 +139,10 @@ import VirtualNetwork
         print("relay loss: \(atB) of 2000 at b, \(atA) back at a")
         #expect(abs(Double(atB) / 2000 - 0.9) < 0.025)
         #expect(abs(Double(atA) / Double(atB) - 0.9) < 0.03)
-        #expect(report.directions[0].droppedRandom == 2000 - atB && report.directions[1].droppedRandom == atB - atA)
+        #expect(report.directions[0].droppedRandom == 2000 - atB)
+        // The echo direction's report is read while the last echoes may still be on their way
+        // (or in a's socket): a few either way.
+        #expect(abs(report.directions[1].droppedRandom - (atB - atA)) <= 10)
         #expect(report.directions[0].name == "a→b")
         try await aChannel.close(); try await bChannel.close()
         try await group.shutdownGracefully()

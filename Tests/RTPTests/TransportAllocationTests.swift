@@ -12,6 +12,7 @@ import Testing
         let counter = AllocationTests.counter
         var config = RTPTransportConfiguration(rtcpSSRC: 9, receiveExtensions: TransportControllerTests.extensions)
         config.reports = nil  // SR/SDES building is per second, not per packet
+        config.bandwidthEstimation = nil  // the fixed target below holds
         var c = RTPTransportController(configuration: config, at: .zero)
         c.setTargetTransferRate(TargetTransferRate(at: .zero, targetBitrate: 1_000_000, pacingRate: 2_500_000, paddingRate: 1_500_000))
         let video = c.addStream(TransportControllerTests.videoSender(), kind: .video)
@@ -53,6 +54,7 @@ import Testing
         let after = counter?()
         let s = c.statistics
         let packets = s.pacer.packetsSent - packetsBefore
+        print("pipeline: \(s.pacer.retransmissionPacketsSent) RTX, \(s.pacer.paddingPacketsSent) padding packets")
         #expect(s.pacer.retransmissionPacketsSent == 149 && s.pacer.paddingPacketsSent > 1000)  // the first NACK names a packet never sent
         #expect(emitted + 10 * s.pacer.packetsSent == s.pacer.bytesSent)  // the pacer counts the SRTP tag
         #expect(packets > 1500)

@@ -6,12 +6,16 @@ public struct REMBStage: Sendable {
     public struct Configuration: Sendable, Equatable {
         /// How often the receive-side estimator is asked whether a REMB is due.
         public var processInterval: Duration = .milliseconds(50)
+        /// The most the REMB ever says (a receiver's cap on what it wants, bit/s).
+        public var maximumBitrate: Int
 
-        public init() {}
+        public init(maximumBitrate: Int = 30_000_000) {
+            self.maximumBitrate = maximumBitrate
+        }
     }
 
     public let configuration: Configuration
-    public private(set) var estimator = RemoteBitrateEstimator()
+    public private(set) var estimator: RemoteBitrateEstimator
     public private(set) var rembSent = 0
     public private(set) var rembReceived = 0
     /// Arrivals given to the estimator, and the last abs-send-time seen.
@@ -21,6 +25,7 @@ public struct REMBStage: Sendable {
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
+        estimator = RemoteBitrateEstimator(maximumBitrate: configuration.maximumBitrate)
     }
 
     /// goog-remb on video (as libwebrtc offers it); abs-send-time on both, since every packet

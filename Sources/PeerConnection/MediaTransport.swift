@@ -1,0 +1,198 @@
+import Logging
+import NIOCore
+import RTP
+import Synchronization
+
+/// The RTP side of the one BUNDLE transport: the glue between the sans-I/O
+/// `RTPTransportController` (pacer, egress stamping, NACK/RTX budget, SR, REMB,
+/// transport-cc, the bandwidth estimator) and the event loop, the clock and DTLS-SRTP.
+///
+/// Every call comes on the connection's event loop. The controller's next deadline is
+/// kept armed as one loop timer; what the controller emits is protected and sent after its
+/// lock is released, and its events (a new target, a keyframe request) go to `onEvent`, also
+/// outside the lock.
+final class MediaTransport: Sendable {
+    private let dtls: RTCDtlsTransport
+    private let eventLoop: any EventLoop
+    private let clock: MediaClock
+    private let onEvent: @Sendable (RTPTransportEvent) -> Void
+    private static let logger = Logger(label: "tincan.rtp.transport")
+
+    private struct State: Sendable {
+        var controller: RTPTransportController
+        var timer: Scheduled<Void>?
+        var timerDeadline: Duration?
+        var events: [RTPTransportEvent] = []
+        var closed = false
+        /// Packets the controller refused (a full history, an unparsable payload), counted.
+        var sendErrors = 0
+    }
+
+    private let state: Mutex<State>
+
+    init(configuration: RTPTransportConfiguration, dtls: RTCDtlsTransport, clock: MediaClock,
+         onEvent: @escaping @Sendable (RTPTransportEvent) -> Void) {
+        self.dtls = dtls
+        eventLoop = dtls.eventLoop
+        self.clock = clock
+        self.onEvent = onEvent
+        state = Mutex(State(controller: RTPTransportController(configuration: configuration, at: clock.now())))
+    }
+
+    var configuration: RTPTransportConfiguration { state.withLock { $0.controller.configuration } }
+
+    // MARK: Streams
+
+    func addStream(_ sender: RTPSender, kind: RTPMediaKind) -> RTPTransportStreamID {
+        state.withLock { $0.controller.addStream(sender, kind: kind) }
+    }
+
+    func removeStream(_ id: RTPTransportStreamID) {
+        state.withLock { $0.controller.removeStream(id) }
+    }
+
+    /// The stream's `RTPSender` as it is now (its statistics and RTT, for getStats).
+    func sender(_ id: RTPTransportStreamID) -> RTPSender { state.withLock { $0.controller.sender(id) } }
+
+    // MARK: Send side
+
+    /// One packet's payload of a stream; it leaves when the pacer lets it (call `flush` after
+    /// the frame's last packet).
+    func send(_ id: RTPTransportStreamID, payload: UnsafeRawBufferPointer, timestamp: UInt32, marker: Bool) {
+        let now = clock.now()
+        state.withLock { s in
+            guard !s.closed else { return }
+            do { try s.controller.send(id, payload: payload, timestamp: timestamp, marker: marker, at: now) } catch {
+                s.sendErrors += 1
+                Self.logger.warning("RTP packet not sent: \(error)")
+            }
+        }
+    }
+
+    /// Sends what is due now and re-arms the timer.
+    func flush() {
+        let now = clock.now()
+        run(now) { _, _ in }
+    }
+
+    /// New bounds for the estimator (the user's cap).
+    func setConstraints(_ constraints: BitrateConstraints) {
+        let now = clock.now()
+        run(now) { c, now in c.setConstraints(constraints, at: now) }
+    }
+
+    // MARK: Receive side
+
+    /// An incoming RTCP compound, parsed: NACK, PLI/FIR, REMB, transport-cc and reports.
+    func handleRTCP(_ packets: [RTCPPacket]) {
+        let now = clock.now()
+        run(now) { c, now in
+            do { try c.handleRTCP(packets, at: now) } catch {
+                Self.logger.debug("RTCP not handled: \(error)")
+            }
+        }
+    }
+
+    /// An incoming RTP packet (clear), for transport-cc feedback and the REMB estimator.
+    func receivedRTP(_ packet: [UInt8], header: RTPHeader) {
+        let now = clock.now()
+        let rearm = state.withLock { s -> Bool in
+            guard !s.closed else { return false }
+            packet.withUnsafeBytes { s.controller.receivedRTP($0, header: header, at: now) }
+            guard let next = s.controller.nextDeadline else { return false }
+            return s.timerDeadline.map { next < $0 } ?? true
+        }
+        if rearm { flush() }
+    }
+
+    // MARK: The loop
+
+    /// Runs `body` on the controller, then polls it (a few times while work is due at once),
+    /// arms the timer for the next deadline, and sends and dispatches outside the lock.
+    private func run(_ now: Duration, _ body: (inout RTPTransportController, Duration) -> Void) {
+        let (packets, events) = state.withLock { s -> ([([UInt8], Bool)], [RTPTransportEvent]) in
+            guard !s.closed else { return ([], []) }
+            body(&s.controller, now)
+            var outgoing: [([UInt8], Bool)] = []
+            var rounds = 0
+            repeat {
+                do {
+                    try s.controller.poll(at: now) { bytes, kind in outgoing.append((Array(bytes), kind == .rtcp)) }
+                } catch {
+                    s.sendErrors += 1
+                    Self.logger.warning("RTP output failed: \(error)")
+                }
+                rounds += 1
+            } while rounds < 4 && (s.controller.nextDeadline.map { $0 <= now } ?? false)
+            while let e = s.controller.pollEvent() { s.events.append(e) }
+            let events = s.events
+            s.events.removeAll(keepingCapacity: true)
+            arm(&s, now: now)
+            return (outgoing, events)
+        }
+        for (bytes, isRTCP) in packets { dtls.send(bytes, isRTCP: isRTCP) }
+        for e in events { onEvent(e) }
+    }
+
+    /// One timer at the controller's next deadline. An earlier deadline replaces the armed
+    /// one; a later one waits for the armed timer to fire (a pacer deadline moves with every
+    /// packet: re-arming each time would cost more than an early wakeup). Never at `now` or
+    /// before: work due now was just polled, and a timer at the same instant would spin a
+    /// simulated clock.
+    private func arm(_ s: inout State, now: Duration) {
+        guard let next = s.controller.nextDeadline else { return }
+        if let armed = s.timerDeadline, armed <= next { return }
+        s.timer?.cancel()
+        let at = max(next, now + .milliseconds(1))
+        s.timerDeadline = at
+        s.timer = eventLoop.scheduleTask(deadline: NIODeadline.uptimeNanoseconds(Self.nanosecondsRoundedUp(at))) { [weak self] in
+            self?.timerFired(at)
+        }
+    }
+
+    private func timerFired(_ deadline: Duration) {
+        state.withLock { s in
+            if s.timerDeadline == deadline {
+                s.timerDeadline = nil
+                s.timer = nil
+            }
+        }
+        flush()
+    }
+
+    /// A deadline as loop nanoseconds, rounded up so the timer never fires before it.
+    static func nanosecondsRoundedUp(_ d: Duration) -> UInt64 {
+        let (seconds, attoseconds) = d.components
+        let ns = seconds * 1_000_000_000 + (attoseconds + 999_999_999) / 1_000_000_000
+        return UInt64(max(0, ns))
+    }
+
+    /// Stops the timer; nothing is sent after this.
+    func close() {
+        state.withLock { s in
+            s.closed = true
+            s.timer?.cancel()
+            s.timer = nil
+            s.timerDeadline = nil
+        }
+    }
+
+    // MARK: Stats
+
+    struct Statistics: Sendable {
+        var transport: RTPTransportStatistics
+        var target: TargetTransferRate
+        var queuedPackets: Int
+        var sendErrors: Int
+        /// The newest estimate the REMB stage sent (receive side), bit/s.
+        var receiveEstimate: Int?
+    }
+
+    var statistics: Statistics {
+        state.withLock { s in
+            Statistics(transport: s.controller.statistics, target: s.controller.target,
+                       queuedPackets: s.controller.queuedPackets, sendErrors: s.sendErrors,
+                       receiveEstimate: s.controller.remb?.estimator.estimate)
+        }
+    }
+}
