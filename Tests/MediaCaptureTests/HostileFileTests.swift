@@ -89,6 +89,9 @@ import Glibc
         #expect(r.samples.capacity < 1 << 20)
         let streaming = try write(wavBytes(channels: 1, dataSize: 0xFFFF_FFFF, samples: 5), "stream.wav")
         #expect(try WAVReader(path: streaming).samples.count == 5)
+        // scripts/fuzz wav: a stereo data chunk cut after 5 samples keeps its 2 whole frames.
+        let cut = try write(wavBytes(channels: 2, dataSize: 16, samples: 5), "cut.wav")
+        #expect(try WAVReader(path: cut).samples.count == 4)
     }
 
     @Test("Devices file: a 1e6 Hz x 1e6-channel microphone is refused naming the field and the limit, before anything is allocated")

@@ -58,6 +58,8 @@ public final class WAVReader {
         guard let data else { throw MediaFileError(path: path, "no data chunk") }
         sampleRate = format.rate
         channelCount = format.channels
-        samples = data
+        // A file cut short (a recording that was killed) may end inside a sample frame: only
+        // whole frames are audio. Found by scripts/fuzz wav.
+        samples = data.count % format.channels == 0 ? data : Array(data.prefix(data.count - data.count % format.channels))
     }
 }
