@@ -1,0 +1,104 @@
+import NIOWebSocket
+import Synchronization
+
+/// What one room connection still has to send, bounded in bytes. A peer that stops reading
+/// blocks the writer on its full socket; what the room keeps sending it piles up here until
+/// the bound, and then the connection is ended (`overflow`) instead of the server's memory
+/// growing without limit.
+final class OutboundQueue: Sendable {
+    enum Item: Sendable {
+        case text(String)
+        /// The last item: a close frame.
+        case close(WebSocketErrorCode, String)
+    }
+
+    let limitBytes: Int
+    private struct State {
+        var items: [Item] = []
+        var head = 0
+        var bytes = 0
+        /// A close is queued (or the writer is gone): nothing more is taken.
+        var finished = false
+        var waiter: CheckedContinuation<Item?, Never>?
+        /// Messages refused because the queue was full or finished, for the log.
+        var dropped = 0
+    }
+    private let state = Mutex(State())
+
+    init(limitBytes: Int) {
+        self.limitBytes = limitBytes
+    }
+
+    enum PushResult { case queued, full, finished }
+
+    /// Queues a text message; `.full` when it does not fit (the caller ends the connection).
+    func push(_ text: String) -> PushResult {
+        let (result, waiter) = state.withLock { s -> (PushResult, CheckedContinuation<Item?, Never>?) in
+            if s.finished { s.dropped += 1; return (.finished, nil) }
+            if let w = s.waiter {
+                s.waiter = nil
+                return (.queued, w)
+            }
+            let size = text.utf8.count
+            if s.bytes + size > limitBytes { s.dropped += 1; return (.full, nil) }
+            s.items.append(.text(text))
+            s.bytes += size
+            return (.queued, nil)
+        }
+        waiter?.resume(returning: .text(text))
+        return result
+    }
+
+    /// Queues the close frame after what is queued (`dropQueued`: instead of it), and takes
+    /// nothing more.
+    func close(_ code: WebSocketErrorCode, _ reason: String, dropQueued: Bool = false) {
+        let waiter = state.withLock { s -> CheckedContinuation<Item?, Never>? in
+            if s.finished { return nil }
+            s.finished = true
+            if dropQueued {
+                s.dropped += s.items.count - s.head
+                s.items = []
+                s.head = 0
+                s.bytes = 0
+            }
+            if let w = s.waiter {
+                s.waiter = nil
+                return w
+            }
+            s.items.append(.close(code, reason))
+            return nil
+        }
+        waiter?.resume(returning: .close(code, reason))
+    }
+
+    /// Ends the queue without a close frame (the connection is already going).
+    func finish() {
+        let waiter = state.withLock { s -> CheckedContinuation<Item?, Never>? in
+            s.finished = true
+            defer { s.waiter = nil }
+            return s.waiter
+        }
+        waiter?.resume(returning: nil)
+    }
+
+    var droppedCount: Int { state.withLock { $0.dropped } }
+
+    /// The next item for the writer, waiting for one; nil once finished and empty.
+    func next() async -> Item? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Item?, Never>) in
+            let item: Item?? = state.withLock { s in
+                if s.head < s.items.count {
+                    let item = s.items[s.head]
+                    s.head += 1
+                    if case .text(let t) = item { s.bytes -= t.utf8.count }
+                    if s.head == s.items.count { s.items.removeAll(keepingCapacity: true); s.head = 0 }
+                    return .some(item)
+                }
+                if s.finished { return .some(nil) }
+                s.waiter = continuation
+                return nil
+            }
+            if let item { continuation.resume(returning: item) }
+        }
+    }
+}
