@@ -7,16 +7,20 @@ import Glibc
 /// read, send half a request, pick the source address (127.0.0.N), speak WebSocket by hand.
 final class RawSocket: @unchecked Sendable {
     let fd: Int32
+    let timeout: Double
     private var pending: [UInt8] = []
 
-    /// Connects to 127.0.0.1:`port` from `source` (any 127.0.0.0/8 address on Linux).
-    init(port: Int, source: String? = nil, timeout: Double = 5) throws {
+    /// Connects to 127.0.0.1:`port` from `source` (any 127.0.0.0/8 address on Linux);
+    /// `receiveBuffer` shrinks SO_RCVBUF (a peer that never reads then stops taking bytes soon).
+    init(port: Int, source: String? = nil, timeout: Double = 5, receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw CLIFailure("socket: \(errno)") }
-        var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1e6))
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        self.timeout = timeout
+        setReceiveTimeout(timeout)
+        var tv = Self.timeval(timeout)
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         var one: Int32 = 1
+        if var size = receiveBuffer { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) }
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         if let source {
             var local = Self.address(source, port: 0)
@@ -29,6 +33,15 @@ final class RawSocket: @unchecked Sendable {
     }
 
     deinit { Glibc.close(fd) }
+
+    static func timeval(_ seconds: Double) -> Glibc.timeval {
+        Glibc.timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1e6))
+    }
+
+    func setReceiveTimeout(_ seconds: Double) {
+        var tv = Self.timeval(seconds)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<Glibc.timeval>.size))
+    }
 
     static func address(_ ip: String, port: Int) -> sockaddr_in {
         var a = sockaddr_in()
@@ -135,9 +148,17 @@ final class RawSocket: @unchecked Sendable {
                     continue  // ping, pong: skipped
                 }
             }
-            guard let more = receive() else { return nil }
+            // A frame cut by the timeout stays for the next call.
+            guard let more = receive() else { pending = data; return nil }
             data += more
         }
+    }
+
+    /// `receiveText` waiting at most `seconds` for this call.
+    func receiveText(within seconds: Double) -> String? {
+        setReceiveTimeout(seconds)
+        defer { setReceiveTimeout(timeout) }
+        return receiveText()
     }
 }
 

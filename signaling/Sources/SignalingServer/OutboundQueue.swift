@@ -13,6 +13,7 @@ final class OutboundQueue: Sendable {
     }
 
     let limitBytes: Int
+    private let counters: SignalServerCounters
     private struct State {
         var items: [Item] = []
         var head = 0
@@ -25,37 +26,44 @@ final class OutboundQueue: Sendable {
     }
     private let state = Mutex(State())
 
-    init(limitBytes: Int) {
+    init(limitBytes: Int, counters: SignalServerCounters = SignalServerCounters()) {
         self.limitBytes = limitBytes
+        self.counters = counters
     }
 
     enum PushResult { case queued, full, finished }
 
     /// Queues a text message; `.full` when it does not fit (the caller ends the connection).
     func push(_ text: String) -> PushResult {
-        let (result, waiter) = state.withLock { s -> (PushResult, CheckedContinuation<Item?, Never>?) in
-            if s.finished { s.dropped += 1; return (.finished, nil) }
+        let (result, waiter, queued) = state.withLock { s -> (PushResult, CheckedContinuation<Item?, Never>?, Int) in
+            if s.finished { s.dropped += 1; return (.finished, nil, 0) }
             if let w = s.waiter {
                 s.waiter = nil
-                return (.queued, w)
+                return (.queued, w, 0)
             }
             let size = text.utf8.count
-            if s.bytes + size > limitBytes { s.dropped += 1; return (.full, nil) }
+            if s.bytes + size > limitBytes { s.dropped += 1; return (.full, nil, 0) }
             s.items.append(.text(text))
             s.bytes += size
-            return (.queued, nil)
+            return (.queued, nil, s.bytes)
         }
         waiter?.resume(returning: .text(text))
+        switch result {
+        case .queued: counters.noteQueued(queued)
+        case .full, .finished: counters.countDropped()
+        }
         return result
     }
 
     /// Queues the close frame after what is queued (`dropQueued`: instead of it), and takes
-    /// nothing more.
-    func close(_ code: WebSocketErrorCode, _ reason: String, dropQueued: Bool = false) {
-        let waiter = state.withLock { s -> CheckedContinuation<Item?, Never>? in
-            if s.finished { return nil }
+    /// nothing more. False when the queue was already closed or finished.
+    @discardableResult
+    func close(_ code: WebSocketErrorCode, _ reason: String, dropQueued: Bool = false) -> Bool {
+        let (closed, waiter) = state.withLock { s -> (Bool, CheckedContinuation<Item?, Never>?) in
+            if s.finished { return (false, nil) }
             s.finished = true
             if dropQueued {
+                for _ in s.head..<s.items.count { counters.countDropped() }
                 s.dropped += s.items.count - s.head
                 s.items = []
                 s.head = 0
@@ -63,12 +71,13 @@ final class OutboundQueue: Sendable {
             }
             if let w = s.waiter {
                 s.waiter = nil
-                return w
+                return (true, w)
             }
             s.items.append(.close(code, reason))
-            return nil
+            return (true, nil)
         }
         waiter?.resume(returning: .close(code, reason))
+        return closed
     }
 
     /// Ends the queue without a close frame (the connection is already going).

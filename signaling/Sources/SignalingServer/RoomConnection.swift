@@ -29,16 +29,18 @@ struct RoomConnection: Sendable {
     static let closeGrace: TimeAmount = .seconds(1)
 
     /// Ends the connection: the error (when there is room for it), the close frame, then the
-    /// socket after `closeGrace`.
-    private func end(_ queue: OutboundQueue, code: String, _ text: String, close closeCode: WebSocketErrorCode, dropQueued: Bool = false) {
+    /// socket after `closeGrace`. False when the connection was already ending.
+    @discardableResult
+    private func end(_ queue: OutboundQueue, code: String, _ text: String, close closeCode: WebSocketErrorCode, dropQueued: Bool = false) -> Bool {
         if !dropQueued { _ = queue.push(SignalMessage.error(code: code, message: text).jsonText()) }
-        queue.close(closeCode, code, dropQueued: dropQueued)
+        guard queue.close(closeCode, code, dropQueued: dropQueued) else { return false }
         let channel = self.channel
         channel.eventLoop.scheduleTask(in: Self.closeGrace) { channel.close(promise: nil) }
+        return true
     }
 
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
-        let queue = OutboundQueue(limitBytes: server.configuration.maxQueuedBytes)
+        let queue = OutboundQueue(limitBytes: server.configuration.maxQueuedBytes, counters: server.counters)
         let joined = JoinedFlag()
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -121,8 +123,9 @@ struct RoomConnection: Sendable {
 
     /// The peer does not read what it is sent: drop what waits and end the connection.
     private func overflow(_ queue: OutboundQueue) {
-        logger.notice("closing a connection whose send queue is full (\(queue.limitBytes) bytes): the peer stopped reading")
-        end(queue, code: "send-queue-full", "", close: .policyViolation, dropQueued: true)
+        guard end(queue, code: "send-queue-full", "", close: .policyViolation, dropQueued: true) else { return }
+        server.counters.countOverflow()
+        logger.notice("closed a connection whose send queue is full (\(queue.limitBytes) bytes): the peer stopped reading")
     }
 
     private enum Next { case keepOpen, close }

@@ -64,6 +64,8 @@ public final class SignalServer: Sendable {
     let registry: RoomRegistry
     let whip: WHIPSessions
     let connections: ConnectionCounter
+    /// Send-queue overflows and drops, so a test (or a later stats page) can see the bounds work.
+    public let counters = SignalServerCounters()
 
     public init(configuration: SignalServerConfiguration,
                 logger: Logger = Logger(label: "tincan-signal", factory: { _ in SwiftLogNoOpLogHandler() })) {
