@@ -181,6 +181,8 @@ final class SignalServerProcess {
     func stopsReadingAfterTooLarge() async throws {
         try await blocking {
             let server = try SignalServerProcess(["--max-message-bytes", "4096"])
+            try server.warmUp()
+            let before = server.status("VmRSS")
             let s = try RawSocket(port: server.port, timeout: 2)
             #expect(s.upgrade())
             let chunk = [UInt8](repeating: 0x41, count: 8192)
@@ -193,7 +195,12 @@ final class SignalServerProcess {
                 sentBytes += fragment.count
             }
             let elapsed = Date().timeIntervalSince(start)
-            print("too-large: the server stopped taking fragments after \(sentBytes >> 20) MB, \(String(format: "%.1f", elapsed)) s")
+            let growth = (server.status("VmHWM") - before) / 1024
+            print("too-large: the server stopped taking fragments after \(sentBytes >> 20) MB, \(String(format: "%.1f", elapsed)) s; peak RSS growth \(growth) MB")
+            #expect(growth <= 30, "RSS grew by \(growth) MB")
+            // What the kernel's socket buffers hold, no more (it took 256 MB in the 1 s grace
+            // while the server went on reading).
+            #expect(sentBytes < 32 << 20, "the server took \(sentBytes >> 20) MB after refusing the message")
             #expect(elapsed < 4, "the server read fragments for \(elapsed) s")
         }
     }

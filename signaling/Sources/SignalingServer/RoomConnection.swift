@@ -28,13 +28,17 @@ struct RoomConnection: Sendable {
     /// How long a peer that was told to go has to read the close frame before the socket is cut.
     static let closeGrace: TimeAmount = .seconds(1)
 
-    /// Ends the connection: the error (when there is room for it), the close frame, then the
-    /// socket after `closeGrace`. False when the connection was already ending.
+    /// Ends the connection: reading stops, the error (when there is room for it) and the close
+    /// frame go out, then the socket is cut after `closeGrace`. False when the connection was already ending.
     @discardableResult
     private func end(_ queue: OutboundQueue, code: String, _ text: String, close closeCode: WebSocketErrorCode, dropQueued: Bool = false) -> Bool {
         if !dropQueued { _ = queue.push(SignalMessage.error(code: code, message: text).jsonText()) }
         guard queue.close(closeCode, code, dropQueued: dropQueued) else { return false }
         let channel = self.channel
+        // Not one more byte from a peer that was told to go (a too-large message may go on
+        // for hundreds of MB): the kernel's buffers fill and its sends stall. Writing the
+        // error and the close frame is not affected.
+        channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
         channel.eventLoop.scheduleTask(in: Self.closeGrace) { channel.close(promise: nil) }
         return true
     }
