@@ -16,7 +16,7 @@ struct SignalingOptions: ParsableArguments {
     var whipListen: String?
 
     @Option(name: .customLong("cors-origins"), help: ArgumentHelp(
-        "With --whip-listen: the origins whose web pages may POST an offer from a browser (CORS preflight answered, Location exposed): * (any page, the default), none, or a comma-separated list such as https://app.example.",
+        "With --whip-listen: the origins whose web pages may POST an offer from a browser (CORS preflight answered, Location exposed): * (any page), none, or a comma-separated list such as https://app.example. (default: *)",
         valueName: "origins"))
     var corsOrigins: String?
 
