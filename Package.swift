@@ -119,6 +119,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOWebSocket", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ], path: "signaling/Sources/SignalingServer"),
         .executableTarget(name: "tincan-signal", dependencies: [
             "Signaling", "SignalingServer",

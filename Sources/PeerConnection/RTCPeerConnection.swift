@@ -342,6 +342,9 @@ public final class RTCPeerConnection: Sendable {
                 return s.transport?.state == .new
             }
             if start { startDTLS() }
+        case .consentExpired:
+            // Before the `failed` state it causes, so the failure says why (RFC 7675).
+            state.withLock { s in if s.failure == nil { s.failure = event.failureReason } }
         default:
             break
         }

@@ -16,6 +16,14 @@ public protocol OfferAnswering: Sendable {
     func receiveOffer() async throws -> String
     /// Sends the answer to the offer `receiveOffer()` returned.
     func sendAnswer(_ sdp: String) async throws
+    /// Refuses the offer `receiveOffer()` returned, telling the other side why. Returns true
+    /// when another offer may come (`receiveOffer()` again), false when the exchange is over.
+    func rejectOffer(reason: String) async throws -> Bool
     /// Ends the exchange and releases what it holds (sockets, servers, rooms).
     func close() async throws
+}
+
+extension OfferAnswering {
+    /// Channels with a single offer (a room, a file, a paste) cannot take another one.
+    public func rejectOffer(reason: String) async throws -> Bool { false }
 }

@@ -162,7 +162,8 @@ extension SignalMessage {
                 throw SignalingError.missingField(type: type, field: key)
             }
             guard let role = PeerRole(rawValue: raw) else {
-                throw SignalingError.badJSON("\"\(key)\" must be one of \(PeerRole.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(raw)\"")
+                // Not quoting `raw`: a server must not echo what a client sent (it may be huge).
+                throw SignalingError.badJSON("\"\(key)\" must be one of \(PeerRole.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             return role
         }

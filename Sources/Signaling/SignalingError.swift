@@ -27,7 +27,9 @@ public enum SignalingError: Error, Sendable, Equatable, CustomStringConvertible 
     public var description: String {
         switch self {
         case .badJSON(let detail): return "bad JSON: \(detail)"
-        case .unknownMessageType(let type): return "unknown message type \"\(type)\" (expected one of: \(SignalMessage.knownTypes.joined(separator: ", ")))"
+        case .unknownMessageType(let type):
+            let shown = type.count <= 40 ? "\"\(type)\"" : "\"\(type.prefix(40))...\" (\(type.utf8.count) bytes)"
+            return "unknown message type \(shown) (expected one of: \(SignalMessage.knownTypes.joined(separator: ", ")))"
         case .missingField(let type, let field): return "message \"\(type)\" needs the field \"\(field)\""
         case .server(let code, let message): return "\(code): \(message)"
         case .http(let status, let body):

@@ -11,15 +11,19 @@ public final class WHIPClient: OfferExchange, Sendable {
     public let endpoint: URL
     public let bearerToken: String?
     public let timeout: Duration
+    /// How long `close()` waits for the DELETE: the call is over by then, and a vanished
+    /// endpoint must not keep the program (and its camera) waiting.
+    public let deleteTimeout: Duration
     private let session = Mutex<URL?>(nil)
 
     /// The session URL from `Location`, once `exchange` succeeded.
     public var sessionURL: URL? { session.withLock { $0 } }
 
-    public init(endpoint: URL, bearerToken: String? = nil, timeout: Duration = .seconds(30)) {
+    public init(endpoint: URL, bearerToken: String? = nil, timeout: Duration = .seconds(30), deleteTimeout: Duration = .seconds(3)) {
         self.endpoint = endpoint
         self.bearerToken = bearerToken
         self.timeout = timeout
+        self.deleteTimeout = deleteTimeout
     }
 
     public convenience init(endpoint: String, bearerToken: String? = nil, timeout: Duration = .seconds(30)) throws {
@@ -36,7 +40,7 @@ public final class WHIPClient: OfferExchange, Sendable {
         request.headers.add(name: "Accept", value: "application/sdp")
         if let bearerToken { request.headers.add(name: "Authorization", value: "Bearer \(bearerToken)") }
         request.body = .bytes(ByteBuffer(string: offer))
-        let (status, headers, body) = try await execute(request)
+        let (status, headers, body) = try await execute(request, timeout: timeout)
         guard status == 201 else { throw SignalingError.http(status: status, body: body) }
         guard let location = headers.first(name: "Location"), let url = URL(string: location, relativeTo: endpoint)?.absoluteURL else {
             throw SignalingError.http(status: status, body: "the 201 response has no Location header (RFC 9725 §4.2 requires one)")
@@ -56,11 +60,11 @@ public final class WHIPClient: OfferExchange, Sendable {
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = .DELETE
         if let bearerToken { request.headers.add(name: "Authorization", value: "Bearer \(bearerToken)") }
-        let (status, _, body) = try await execute(request)
+        let (status, _, body) = try await execute(request, timeout: deleteTimeout)
         guard (200..<300).contains(status) else { throw SignalingError.http(status: status, body: body) }
     }
 
-    private func execute(_ request: HTTPClientRequest) async throws -> (Int, HTTPHeaders, String) {
+    private func execute(_ request: HTTPClientRequest, timeout: Duration) async throws -> (Int, HTTPHeaders, String) {
         let response: HTTPClientResponse
         do {
             response = try await HTTPClient.shared.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))

@@ -7,40 +7,60 @@ import Synchronization
 /// A tiny WHIP endpoint (RFC 9725 §4.2) for a receiver: it listens, takes one offer by POST,
 /// hands it to `receiveOffer()`, answers the POST with the SDP given to `sendAnswer` as
 /// `201 Created` with a `Location`, and observes the DELETE of that session (`ended()`).
-/// One session at a time: a second POST gets 409.
+///
+/// One session at a time: a POST while an offer is being answered, or after one was, gets
+/// 409. A POST that is not an SDP offer gets 400 with the reason and leaves the endpoint
+/// waiting for the next one; so does an offer the receiver refuses (`rejectOffer`).
 public final class WHIPEndpoint: OfferAnswering, Sendable {
     public let listen: HostPort
     public let path: String
     public let bearerToken: String?
     public let answerTimeout: Duration
     public let maxOfferBytes: Int
+    /// Which pages may POST from a browser (preflight, exposed `Location`).
+    public let corsPolicy: CORSPolicy
+    /// How long a client may take to send its offer's body.
+    static let bodyTimeout: Duration = .seconds(10)
 
     private let logger: Logger
     private let offers = Mailbox<String>()
-    private let answers = Mailbox<String>()
     private let endedBox = Mailbox<Void>()
+    /// The receiver's verdict on one offer.
+    private enum Verdict: Sendable {
+        case answer(String)
+        case reject(String)
+    }
+    /// The offer being answered: its session id and where the verdict goes.
+    private struct Pending {
+        var session: String
+        var verdict: Mailbox<Verdict>
+    }
     private struct State {
         var server: BackgroundServer?
         var starting = false
+        var pending: Pending?
+        /// The session that was answered (201): the call. Later POSTs get 409.
         var session: String?
-        var answered = false
     }
     private let state = Mutex(State())
 
     public init(listen: HostPort, path: String = "/whip", bearerToken: String? = nil,
                 answerTimeout: Duration = .seconds(30), maxOfferBytes: Int = 64 * 1024,
+                corsPolicy: CORSPolicy = .anyOrigin,
                 logger: Logger = Logger(label: "tincan.whip", factory: { _ in SwiftLogNoOpLogHandler() })) {
         self.listen = listen
         self.path = path.hasPrefix("/") ? path : "/" + path
         self.bearerToken = bearerToken
         self.answerTimeout = answerTimeout
         self.maxOfferBytes = maxOfferBytes
+        self.corsPolicy = corsPolicy
         self.logger = logger
     }
 
     public convenience init(listen: String, path: String = "/whip", bearerToken: String? = nil,
-                            answerTimeout: Duration = .seconds(30)) throws {
-        self.init(listen: try HostPort(parsing: listen), path: path, bearerToken: bearerToken, answerTimeout: answerTimeout)
+                            answerTimeout: Duration = .seconds(30), corsPolicy: CORSPolicy = .anyOrigin) throws {
+        self.init(listen: try HostPort(parsing: listen), path: path, bearerToken: bearerToken, answerTimeout: answerTimeout,
+                  corsPolicy: corsPolicy)
     }
 
     /// The bound port, once started (the real one when port 0 was asked for).
@@ -64,12 +84,15 @@ public final class WHIPEndpoint: OfferAnswering, Sendable {
         }
         if !proceed { return port ?? 0 }
         let router = Router()
+        router.add(middleware: WHIPCORSMiddleware(policy: corsPolicy, pathPrefix: path))
         router.post(RouterPath(stringLiteral: path)) { [self] request, _ -> Response in
             try await post(request)
         }
         router.delete(RouterPath(stringLiteral: path + "/:session")) { [self] request, context -> Response in
             delete(request, session: context.parameters.get("session") ?? "")
         }
+        router.whipOptions(path, policy: corsPolicy)
+        router.whipOptions(path + "/:session", policy: corsPolicy)
         let listen = self.listen, logger = self.logger
         do {
             let server = try await BackgroundServer.start { onRunning in
@@ -90,13 +113,21 @@ public final class WHIPEndpoint: OfferAnswering, Sendable {
     }
 
     public func sendAnswer(_ sdp: String) async throws {
-        let ok = state.withLock { s -> Bool in
-            guard s.session != nil, !s.answered else { return false }
-            s.answered = true
-            return true
+        try verdictBox().put(.answer(sdp))
+    }
+
+    /// Answers the pending POST with 400 and `reason` (RFC 9725 §4.2: a malformed offer);
+    /// the endpoint then waits for the next offer.
+    public func rejectOffer(reason: String) async throws -> Bool {
+        try verdictBox().put(.reject(reason))
+        return true
+    }
+
+    private func verdictBox() throws -> Mailbox<Verdict> {
+        guard let box = state.withLock({ $0.pending?.verdict }) else {
+            throw SignalingError.misuse("sendAnswer or rejectOffer needs an offer from receiveOffer first")
         }
-        guard ok else { throw SignalingError.misuse("sendAnswer needs exactly one offer from receiveOffer first") }
-        answers.put(sdp)
+        return box
     }
 
     /// Returns when the WHIP client DELETEs its session (the end of the call), or throws
@@ -107,10 +138,14 @@ public final class WHIPEndpoint: OfferAnswering, Sendable {
 
     /// Stops the server.
     public func close() async throws {
-        let server = state.withLock { s -> BackgroundServer? in defer { s.server = nil }; return s.server }
-        answers.fail(SignalingError.connectionClosed("the WHIP endpoint was closed"))
-        offers.fail(SignalingError.connectionClosed("the WHIP endpoint was closed"))
-        endedBox.fail(SignalingError.connectionClosed("the WHIP endpoint was closed"))
+        let (server, pending) = state.withLock { s -> (BackgroundServer?, Pending?) in
+            defer { s.server = nil; s.pending = nil }
+            return (s.server, s.pending)
+        }
+        let closed = SignalingError.connectionClosed("the WHIP endpoint was closed")
+        pending?.verdict.fail(closed)
+        offers.fail(closed)
+        endedBox.fail(closed)
         await server?.stop()
     }
 
@@ -145,37 +180,59 @@ public final class WHIPEndpoint: OfferAnswering, Sendable {
         }
         let body: ByteBuffer
         do {
-            body = try await request.body.collect(upTo: maxOfferBytes)
+            body = try await request.body.collect(upTo: maxOfferBytes, within: Self.bodyTimeout)
+        } catch SignalingError.timeout {
+            return Self.text(.requestTimeout, "the offer did not arrive within \(Self.bodyTimeout)")
         } catch {
             return Self.text(.contentTooLarge, "an offer may have at most \(maxOfferBytes) bytes")
         }
+        let offer = String(buffer: body)
+        if let problem = SDPOfferShape.problem(offer) {
+            return Self.text(.badRequest, "not an SDP offer: \(problem)")
+        }
         let session = UUID().uuidString.lowercased()
+        let verdict = Mailbox<Verdict>()
         let taken = state.withLock { s -> Bool in
-            if s.session != nil { return false }
-            s.session = session
+            if s.pending != nil || s.session != nil { return false }
+            s.pending = Pending(session: session, verdict: verdict)
             return true
         }
         guard taken else { return Self.text(.conflict, "this endpoint takes one session, and it has one") }
-        offers.put(String(buffer: body))
-        let answer: String
+        offers.put(offer)
+        let outcome: Verdict
         do {
-            answer = try await answers.receive(timeout: answerTimeout, "the answer")
+            outcome = try await verdict.receive(timeout: answerTimeout, "the answer")
         } catch SignalingError.timeout {
+            release(session)
             return Self.text(.gatewayTimeout, "no answer within \(answerTimeout)")
         } catch {
+            release(session)
             return Self.text(.serviceUnavailable, "no answer: \(error)")
         }
-        return Response(status: .created,
-                        headers: [.contentType: "application/sdp", .location: "\(path)/\(session)"],
-                        body: .init(byteBuffer: ByteBuffer(string: answer)))
+        switch outcome {
+        case .reject(let reason):
+            release(session)
+            logger.info("refused a WHIP offer: \(reason)")
+            return Self.text(.badRequest, reason)
+        case .answer(let answer):
+            state.withLock { s in
+                if s.pending?.session == session { s.pending = nil }
+                s.session = session
+            }
+            return Response(status: .created,
+                            headers: [.contentType: "application/sdp", .location: "\(path)/\(session)"],
+                            body: .init(byteBuffer: ByteBuffer(string: answer)))
+        }
+    }
+
+    /// Frees the slot an offer took, so the next POST can have it.
+    private func release(_ session: String) {
+        state.withLock { s in if s.pending?.session == session { s.pending = nil } }
     }
 
     private func delete(_ request: Request, session: String) -> Response {
         guard authorized(request) else { return Self.text(.unauthorized, "this endpoint needs a bearer token") }
-        let matched = state.withLock { s -> Bool in
-            guard s.session == session else { return false }
-            return true
-        }
+        let matched = state.withLock { s -> Bool in s.session == session }
         guard matched else { return Self.text(.notFound, "no such session") }
         endedBox.put(())
         return Response(status: .ok)

@@ -23,6 +23,8 @@ struct CaptureCommand: AsyncParsableCommand {
             --video-out call.ivf --audio-out call.ogg --max-bitrate 300000
           tincan capture --audio-file voice.wav --allow microphone \\
             --constraints '{"audio": true}' --audio-out copy.wav
+
+        Exit status: 0 when every track captured until --duration (or Ctrl-C); 1 when getUserMedia rejected or a file could not be written; 2 for usage errors (a bad option, devices file or media file, named in the message); 3 when a track delivered no frames or ended before --duration (its device failed or its file ended: the message says which).
         """
     )
 
@@ -61,39 +63,42 @@ struct CaptureCommand: AsyncParsableCommand {
                                                  denied: try permissionOptions.denied())
         let media = MediaDevices(videoDevices: video, audioDevices: audio, permissions: permissions,
                                  options: .init(captureAllowedByPolicy: DeviceOptions.captureAllowedByPolicy))
-        let stream: MediaStream
-        do {
-            stream = try await media.getUserMedia(jsonText: constraints)
-        } catch {
-            if json { Output.print(Output.error(error)) }
-            Output.stderr("tincan: getUserMedia failed: \(error)")
-            throw ExitCode(1)
-        }
-
-        var recorders: [Recorder] = []
         do {
             for path in [videoOut, audioOut].compactMap({ $0 }) {
                 let dir = (path as NSString).deletingLastPathComponent
                 if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
             }
-            if let track = stream.getVideoTracks().first {
-                let s = track.getSettings()
-                let writer = try videoOut.map { try TrackFileSinks.video(path: $0, settings: s, maxBitrate: maxBitrate) }
-                let r = Recorder(track: track, videoWriter: writer, audioWriter: nil)
-                track.addVideoSink { r.write($0) }
-                recorders.append(r)
-            }
-            if let track = stream.getAudioTracks().first {
-                let s = track.getSettings()
-                let writer = try audioOut.map { try TrackFileSinks.audio(path: $0, settings: s) }
-                let r = Recorder(track: track, videoWriter: nil, audioWriter: writer)
-                track.addAudioSink { r.write($0) }
-                recorders.append(r)
-            }
         } catch {
-            for t in stream.getTracks() { t.stop() }
             Output.stderr("tincan: \(error)")
             throw ExitCode(1)
+        }
+        // Each track's recorder and sink are in place before its device opens, so the first
+        // frame is recorded too (a file at 0.1 fps may hold only that one in --duration).
+        let prepared = Mutex<[String: Result<Recorder, TrackFileSinkError>]>([:])
+        let (videoOut, audioOut, maxBitrate) = (self.videoOut, self.audioOut, self.maxBitrate)
+        let stream: MediaStream
+        do {
+            stream = try await media.getUserMedia(jsonText: constraints, beforeCapture: { track in
+                let recorder = Result { () throws(TrackFileSinkError) in
+                    try Recorder.make(for: track, videoOut: videoOut, audioOut: audioOut, maxBitrate: maxBitrate)
+                }
+                prepared.withLock { $0[track.kind] = recorder }
+            })
+        } catch {
+            if json { Output.print(Output.error(error)) }
+            Output.stderr("tincan: getUserMedia failed: \(error)")
+            throw ExitCode(1)
+        }
+        var recorders: [Recorder] = []
+        for track in stream.getTracks() {
+            switch prepared.withLock({ $0[track.kind] }) {
+            case .success(let r)?: recorders.append(r)
+            case .failure(let error)?:
+                for t in stream.getTracks() { t.stop() }
+                Output.stderr("tincan: \(error)")
+                throw ExitCode(1)
+            case nil: continue
+            }
         }
 
         // Capture for the duration, until every track has ended on its own, or until Ctrl-C
@@ -112,23 +117,39 @@ struct CaptureCommand: AsyncParsableCommand {
             }
         }
         if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
+        // A track that ended by itself before the deadline (its device failed, its file ended).
+        let endedEarly = recorders.filter { $0.track.readyState == .ended }.map { $0.track.kind }
         for t in stream.getTracks() { t.stop() }
 
-        var summary: [(String, JSONValue)] = [("ok", .bool(true))]
-        var failed = false
+        var entries: [(String, JSONValue)] = []
+        var failed = false, incomplete: [String] = []
         for r in recorders {
-            let (entry, error) = r.finish()
-            summary.append((r.track.kind, entry))
+            let (entry, error, frames) = r.finish()
+            entries.append((r.track.kind, entry))
             if let error { Output.stderr("tincan: \(error)"); failed = true }
-            if let e = r.track.endError { Output.stderr("tincan: the \(r.track.kind) track ended early: \(e)") }
+            if endedEarly.contains(r.track.kind) {
+                let why = r.track.endError.map { "\($0)" } ?? "its device stopped delivering"
+                Output.stderr("tincan: the \(r.track.kind) track ended early: \(why)")
+                incomplete.append("the \(r.track.kind) track ended early")
+            } else if frames == 0 {
+                Output.stderr("tincan: the \(r.track.kind) track delivered no frames")
+                incomplete.append("the \(r.track.kind) track delivered no frames")
+            }
         }
+        let ok = !failed && incomplete.isEmpty
         if json {
-            Output.print(.object(summary))
+            var summary: [(String, JSONValue)] = [("ok", .bool(ok))]
+            if !incomplete.isEmpty { summary.append(("error", .string(incomplete.joined(separator: "; ")))) }
+            Output.print(.object(summary + entries))
         } else {
-            for (kind, entry) in summary.dropFirst() { print(CaptureCommand.describe(kind, entry)) }
+            for (kind, entry) in entries { print(CaptureCommand.describe(kind, entry)) }
         }
         if failed { throw ExitCode(1) }
+        if !incomplete.isEmpty { throw ExitCode(CaptureCommand.incompleteStatus) }
     }
+
+    /// The exit status of a capture that delivered nothing or ended early.
+    static let incompleteStatus: Int32 = 3
 
     static func describe(_ kind: String, _ e: JSONValue) -> String {
         func n(_ k: String) -> String { e[k].map { $0.serialized } ?? "?" }
@@ -160,6 +181,27 @@ final class Recorder: Sendable {
     private let audio: Mutex<(any AudioFileSink)?>
     private let videoPath: String?
     private let audioPath: String?
+
+    /// The recorder of `track`, its file opened for the track's settings and its sink added.
+    static func make(for track: MediaStreamTrack, videoOut: String?, audioOut: String?,
+                     maxBitrate: Int?) throws(TrackFileSinkError) -> Recorder {
+        let s = track.getSettings()
+        do {
+            if track.deviceKind == .videoinput {
+                let r = Recorder(track: track, videoWriter: try videoOut.map { try TrackFileSinks.video(path: $0, settings: s, maxBitrate: maxBitrate) },
+                                 audioWriter: nil)
+                track.addVideoSink { r.write($0) }
+                return r
+            }
+            let r = Recorder(track: track, videoWriter: nil, audioWriter: try audioOut.map { try TrackFileSinks.audio(path: $0, settings: s) })
+            track.addAudioSink { r.write($0) }
+            return r
+        } catch let e as TrackFileSinkError {
+            throw e
+        } catch {
+            throw TrackFileSinkError("\(error)")
+        }
+    }
 
     init(track: MediaStreamTrack, videoWriter: sending (any VideoFileSink)?, audioWriter: sending (any AudioFileSink)?) {
         self.track = track
@@ -207,8 +249,9 @@ final class Recorder: Sendable {
         return String(format: "audio %.1f s", s.rate > 0 ? Double(s.samples) / Double(s.rate) : 0)
     }
 
-    /// Closes the file and returns the summary entry.
-    func finish() -> (JSONValue, String?) {
+    /// Closes the file and returns the summary entry, the first error, and how many frames
+    /// arrived.
+    func finish() -> (JSONValue, String?, Int) {
         var closeError: String?
         video.withLock { w in
             if let writer = w {
@@ -239,7 +282,7 @@ final class Recorder: Sendable {
                  ("sampleRate", .number(Double(rate))), ("channelCount", .number(Double(settings.channelCount ?? s.channels)))]
         }
         m.append(("settings", settings.json))
-        return (.object(m), closeError ?? s.error)
+        return (.object(m), closeError ?? s.error, s.frames)
     }
 }
 

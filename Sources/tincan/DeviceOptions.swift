@@ -81,11 +81,14 @@ enum Output {
         Swift.print(value.serialized)
     }
 
-    static func error(_ e: MediaStreamError) -> JSONValue {
+    static func error(_ e: MediaStreamError) -> JSONValue { .object(errorMembers(e)) }
+
+    /// {"ok": false, "error": name, "constraint": ..., "message": ...} as members, to add to.
+    static func errorMembers(_ e: MediaStreamError) -> [(String, JSONValue)] {
         var m: [(String, JSONValue)] = [("ok", .bool(false)), ("error", .string(e.name.rawValue))]
         if let c = e.constraint { m.append(("constraint", .string(c))) }
         m.append(("message", .string(e.message)))
-        return .object(m)
+        return m
     }
 
     static func stderr(_ text: String) {

@@ -8,7 +8,7 @@ struct SelectCommand: AsyncParsableCommand {
         commandName: "select",
         abstract: "Show the settings getUserMedia would choose, without opening any device.",
         discussion: """
-        Prints one JSON object: {"ok": true, "video": {settings}, "audio": {settings}, "apply": [...]} or {"ok": false, "error": "<DOM error name>", "constraint": ..., "message": ...}. A kind not in the stream is absent. Each --apply-video / --apply-audio runs applyConstraints on the track of that kind, in the order given; a failed one leaves the settings as they were. No device opens, so permission counts as granted unless --deny names the kind.
+        Prints one JSON object: {"ok": true, "video": {settings}, "audio": {settings}, "apply": [...]} or {"ok": false, "error": "<DOM error name>", "constraint": ..., "message": ...}. "video" and "audio" are the settings getUserMedia resolved with; a kind not in the stream is absent. Each --apply-video / --apply-audio runs applyConstraints on the track of that kind, in the order given, and its entry in "apply" carries the settings after that step; a failed one leaves the settings as they were. No device opens, so permission counts as granted unless --deny names the kind.
 
         Exit status: 0 when getUserMedia resolved, 1 when it rejected, 2 for usage errors.
 
@@ -55,6 +55,11 @@ struct SelectCommand: AsyncParsableCommand {
             Output.print(Output.error(error))
             throw ExitCode(1)
         }
+        // The settings getUserMedia resolved with, before any --apply-*: each apply entry
+        // carries the settings after its own step.
+        var out: [(String, JSONValue)] = [("ok", .bool(true))]
+        if let v = stream.getVideoTracks().first { out.append(("video", v.getSettings().json)) }
+        if let a = stream.getAudioTracks().first { out.append(("audio", a.getSettings().json)) }
         var applied: [JSONValue] = []
         for (kind, json) in SelectCommand.applyOrder(video: applyVideo, audio: applyAudio) {
             guard let track = (kind == "video" ? stream.getVideoTracks() : stream.getAudioTracks()).first else {
@@ -65,12 +70,13 @@ struct SelectCommand: AsyncParsableCommand {
                 try await track.applyConstraints(jsonText: json)
                 applied.append(.object([("ok", .bool(true)), ("kind", .string(kind)), ("settings", track.getSettings().json)]))
             } catch {
-                applied.append(Output.error(error))
+                // A failed step leaves the settings as they were: say what they still are.
+                var entry = Output.errorMembers(error)
+                entry.insert(("kind", .string(kind)), at: 1)
+                entry.append(("settings", track.getSettings().json))
+                applied.append(.object(entry))
             }
         }
-        var out: [(String, JSONValue)] = [("ok", .bool(true))]
-        if let v = stream.getVideoTracks().first { out.append(("video", v.getSettings().json)) }
-        if let a = stream.getAudioTracks().first { out.append(("audio", a.getSettings().json)) }
         out.append(("apply", .array(applied)))
         Output.print(.object(out))
         for t in stream.getTracks() { t.stop() }

@@ -159,7 +159,8 @@ func temporaryDirectory() throws -> URL {
         #expect((apply[1]["settings"] as? [String: Any])?["channelCount"] as? Int == 2)
         #expect(apply[2]["ok"] as? Bool == false)
         #expect(apply[2]["error"] as? String == "OverconstrainedError" && apply[2]["constraint"] as? String == "width")
-        #expect((j["video"] as? [String: Any])?["width"] as? Int == 320)
+        // The top level is what getUserMedia resolved with, before the applies.
+        #expect((j["video"] as? [String: Any])?["width"] as? Int == 640)
     }
 
     @Test("select: no devices at all is NotFoundError suggesting --fake-devices")

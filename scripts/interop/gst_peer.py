@@ -290,6 +290,28 @@ def use_certificate(webrtc: Gst.Element, pem: str) -> None:
     webrtc.connect("deep-element-added", added)
 
 
+def certificate_key_type(pem: str) -> str:
+    """'rsa', 'ec' or what openssl names the public key of a PEM certificate: the sender's
+    report says which certificate the receiver met (webrtcbin's default is RSA)."""
+    out = subprocess.run(["openssl", "x509", "-noout", "-text"], input=pem, check=True,
+                         capture_output=True, text=True, timeout=20).stdout
+    m = re.search(r"Public Key Algorithm: (\S+)", out)
+    name = m.group(1) if m else "unknown"
+    return {"rsaEncryption": "rsa", "id-ecPublicKey": "ec"}.get(name, name)
+
+
+def dtls_decoders(webrtc: Gst.Element) -> list[Gst.Element]:
+    """Every dtlssrtpdec webrtcbin makes, collected as they are added."""
+    found: list[Gst.Element] = []
+
+    def added(_bin: Gst.Bin, _sub: Gst.Bin, element: Gst.Element) -> None:  # noqa: ARG001
+        factory = element.get_factory()
+        if factory is not None and factory.get_name() == "dtlssrtpdec":
+            found.append(element)
+    webrtc.connect("deep-element-added", added)
+    return found
+
+
 def run_send(args: argparse.Namespace) -> int:
     """Offer sendonly VP8+Opus, POST, apply the answer, send --duration s, DELETE."""
     w, h = (int(x) for x in args.size.lower().split("x"))
@@ -300,6 +322,7 @@ def run_send(args: argparse.Namespace) -> int:
     if args.certificate == "ecdsa":
         pem, fingerprint = ecdsa_pem()
         use_certificate(webrtc, pem)
+    decoders = dtls_decoders(webrtc)
     counts = {"video": 0, "audio": 0}
     sending = threading.Event()
     connected = threading.Event()
@@ -364,6 +387,8 @@ def run_send(args: argparse.Namespace) -> int:
                 raise RuntimeError(err or f"not connected within {args.connect_timeout} s")
             connected.wait(0.02)
         report["offerToConnectedMs"] = round((time.monotonic() - offer_at) * 1000, 1)
+        if decoders and decoders[0].get_property("pem"):
+            report["certificateKeyType"] = certificate_key_type(decoders[0].get_property("pem"))
         ic.log(PEER, f"sending for {args.duration} s")
         ends = time.monotonic() + args.duration
         while time.monotonic() < ends:

@@ -104,13 +104,13 @@ extension ICEAgentCore {
         guard localCandidates.contains(where: { $0.type == .host && $0.address == base }) else { return }
         // RFC 8489 §9.1.3: missing USERNAME or MESSAGE-INTEGRITY is 400, a wrong one 401.
         guard let username = request.username, request.hasMessageIntegrity else {
-            sendError(400, "Bad Request", to: request, from: base, destination: source, signed: false)
+            sendUnauthenticatedError(400, "Bad Request", to: request, from: base, destination: source, now: now)
             return
         }
         let localKey = STUNCredentials.shortTermKey(password: localCredentials.pwd)
         guard username.split(separator: ":", maxSplits: 1).first.map(String.init) == localCredentials.ufrag,
               request.verifyMessageIntegrity(key: localKey) else {
-            sendError(401, "Unauthorized", to: request, from: base, destination: source, signed: false)
+            sendUnauthenticatedError(401, "Unauthorized", to: request, from: base, destination: source, now: now)
             return
         }
         // RFC 8489 §6.3.1: unknown comprehension-required attributes get 420.

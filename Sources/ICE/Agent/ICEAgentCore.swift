@@ -34,6 +34,8 @@ public struct ICEAgentCore {
     /// Last time a pair was added, a check sent or a request answered (see `checkingTimeout`).
     var lastCheckActivity: Duration = .zero
     var prflxCounter = 0
+    /// Bounds the unauthenticated 400/401 responses (see STUNErrorResponseLimiter).
+    var errorResponseLimiter = STUNErrorResponseLimiter()
     var transmits: [ICETransmit] = []
     var transmitHead = 0
     var events: [ICEEvent] = []

@@ -45,8 +45,11 @@ enum Candidates {
         for (di, device) in devices.enumerated() {
             let crop = device.resizeModes.contains("crop-and-scale")
             let allowNone = device.resizeModes.isEmpty || device.resizeModes.contains("none")
+            // backgroundBlur: each value the camera can produce, off first (the UA default).
+            let offered = [false, true].filter(device.backgroundBlur.contains)
+            let blurs = offered.isEmpty ? [false] : offered
             for (mi, mode) in device.modes.enumerated() where mode.width > 0 && mode.height > 0 && mode.frameRate > 0 {
-                func make(_ w: Int, _ h: Int, _ fps: Double, _ resize: String) -> SettingsCandidate {
+                func make(_ w: Int, _ h: Int, _ fps: Double, _ resize: String, _ blur: Bool) -> SettingsCandidate {
                     var s = MediaTrackSettings()
                     s[.deviceId] = .string(device.deviceId)
                     s[.groupId] = .string(device.groupId)
@@ -56,6 +59,7 @@ enum Candidates {
                     s[.frameRate] = .number(fps)
                     s[.resizeMode] = .string(resize)
                     if let f = device.facingMode { s[.facingMode] = .string(f) }
+                    s[.backgroundBlur] = .bool(blur)
                     // Preference among equally fit candidates: close to 640x480 at 30 fps
                     // where the constraints leave it open, the native aspect ratio, native
                     // over cropped, then the first device and mode (the default device).
@@ -63,10 +67,13 @@ enum Candidates {
                     if sizeFree { d += rel(Double(w), defaultWidth) + rel(Double(h), defaultHeight) }
                     if rateFree { d += rel(fps, defaultFrameRate) }
                     d += 0.5 * rel(SelectSettings.aspect(w, h), SelectSettings.aspect(mode.width, mode.height))
-                    let pref = [d, resize == "none" ? 0 : 1, Double(di), Double(mi), -Double(w * h)]
+                    let pref = [d, resize == "none" ? 0 : 1, blur ? 1 : 0, Double(di), Double(mi), -Double(w * h)]
                     return SettingsCandidate(settings: s, deviceIndex: di, videoMode: mode, audioMode: nil, preference: pref)
                 }
-                if allowNone { out.append(make(mode.width, mode.height, mode.frameRate, "none")) }
+                func add(_ w: Int, _ h: Int, _ fps: Double, _ resize: String) {
+                    for blur in blurs { out.append(make(w, h, fps, resize, blur)) }
+                }
+                if allowNone { add(mode.width, mode.height, mode.frameRate, "none") }
                 guard crop else { continue }
                 let W = mode.width, H = mode.height
                 let nativeRatio = Double(W) / Double(H)
@@ -84,7 +91,7 @@ enum Candidates {
                 for f in rates where f < mode.frameRate { fs.insert(f) }
                 for n in 2...6 { fs.insert(mode.frameRate / Double(n)) }
                 for p in pairs { for f in fs {
-                    out.append(make(p[0], p[1], f, "crop-and-scale"))
+                    add(p[0], p[1], f, "crop-and-scale")
                 } }
             }
         }

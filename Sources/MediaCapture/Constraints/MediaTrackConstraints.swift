@@ -1,10 +1,22 @@
 /// The constrainable properties of getusermedia.html §"Constrainable Properties", in the
 /// order of the MediaTrackConstraintSet IDL (which is also the order in which a failed
-/// required constraint is reported).
+/// required constraint is reported), then `backgroundBlur` from the partial dictionaries of
+/// mediacapture-extensions §"Exposing MediaStreamTrack source background blur support".
 public enum ConstrainableProperty: String, Sendable, CaseIterable, Hashable {
     case width, height, aspectRatio, frameRate, facingMode, resizeMode
     case sampleRate, sampleSize, echoCancellation, autoGainControl, noiseSuppression, latency, channelCount
     case deviceId, groupId
+    case backgroundBlur
+
+    /// getusermedia.html, "the allowed required constraints for device selection": a
+    /// required (exact/min/max) constraint on any other property makes getUserMedia reject
+    /// with a TypeError. Such properties (backgroundBlur) may still be asked for as ideal or
+    /// in `advanced`, and applyConstraints may require them.
+    public static let allowedRequiredForDeviceSelection: Set<ConstrainableProperty> = [
+        .width, .height, .aspectRatio, .frameRate, .facingMode, .resizeMode,
+        .sampleRate, .sampleSize, .echoCancellation, .autoGainControl, .noiseSuppression, .latency, .channelCount,
+        .deviceId, .groupId,
+    ]
 
     enum ValueType { case unsignedLong, double, string, boolean }
 
@@ -26,6 +38,7 @@ public enum ConstrainableProperty: String, Sendable, CaseIterable, Hashable {
         case .channelCount: return 12
         case .deviceId: return 13
         case .groupId: return 14
+        case .backgroundBlur: return 15
         }
     }
 
@@ -34,7 +47,7 @@ public enum ConstrainableProperty: String, Sendable, CaseIterable, Hashable {
         case .width, .height, .sampleRate, .sampleSize, .channelCount: return .unsignedLong
         case .aspectRatio, .frameRate, .latency: return .double
         case .facingMode, .resizeMode, .deviceId, .groupId: return .string
-        case .echoCancellation, .autoGainControl, .noiseSuppression: return .boolean
+        case .echoCancellation, .autoGainControl, .noiseSuppression, .backgroundBlur: return .boolean
         }
     }
 }

@@ -62,6 +62,7 @@ public struct MediaTrackSettings: Sendable, Equatable {
     public var noiseSuppression: Bool? { bool(.noiseSuppression) }
     public var deviceId: String? { string(.deviceId) }
     public var groupId: String? { string(.groupId) }
+    public var backgroundBlur: Bool? { bool(.backgroundBlur) }
 
     /// The JSON form a page would see from getSettings(), members in IDL order.
     public var json: JSONValue {
@@ -117,6 +118,7 @@ public struct MediaTrackCapabilities: Sendable, Equatable {
         c[.frameRate] = .range(min: crop ? 0 : (modes.map(\.frameRate).min() ?? 0), max: maxF)
         c[.facingMode] = .list(device.facingMode.map { [$0] } ?? [])
         c[.resizeMode] = .list(device.resizeModes)
+        c[.backgroundBlur] = .booleans(device.backgroundBlur)
         return MediaTrackCapabilities(c)
     }
 

@@ -27,7 +27,7 @@ enum SelectSettings {
         return (Double(w) / Double(h) * 1e10).rounded() / 1e10
     }
 
-    static let videoProperties: Set<ConstrainableProperty> = [.width, .height, .aspectRatio, .frameRate, .facingMode, .resizeMode]
+    static let videoProperties: Set<ConstrainableProperty> = [.width, .height, .aspectRatio, .frameRate, .facingMode, .resizeMode, .backgroundBlur]
     static let audioProperties: Set<ConstrainableProperty> = [.sampleRate, .sampleSize, .echoCancellation, .autoGainControl, .noiseSuppression, .latency, .channelCount]
 
     /// Equality for doubles, with room for the rounding of aspect ratios and frame rates.

@@ -84,6 +84,10 @@ public protocol VideoCaptureDevice: Sendable {
     var modes: [VideoMode] { get }
     /// Resize modes the device allows: "none" and usually "crop-and-scale".
     var resizeModes: [String] { get }
+    /// The backgroundBlur values the source can produce (mediacapture-extensions): [false]
+    /// for a camera that never blurs, [true] for one that always does, both when it can be
+    /// switched.
+    var backgroundBlur: [Bool] { get }
 
     /// Opens the device in `mode` and delivers I420 frames to `onFrame` from a thread of the
     /// device's own. Throws NotReadableError when busy or failing.
@@ -92,6 +96,11 @@ public protocol VideoCaptureDevice: Sendable {
         onFrame: @escaping @Sendable (VideoFrame) -> Void,
         onEnd: @escaping CaptureEndHandler
     ) throws(MediaStreamError) -> CaptureSession
+}
+
+extension VideoCaptureDevice {
+    /// No camera here blurs its background unless it says so.
+    public var backgroundBlur: [Bool] { [false] }
 }
 
 /// A microphone.

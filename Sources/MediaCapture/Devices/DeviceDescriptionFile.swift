@@ -10,14 +10,20 @@
 ///        "noiseSuppression": [true, false], "latency": [0.01], "defaults": {"channelCount": 1}}]}
 ///
 /// A bare array of devices is accepted too. Each described device captures synthetic content
-/// in the chosen mode. The first device of each kind is the default one.
+/// in the chosen mode. The first device of each kind is the default one. Sizes, rates,
+/// channel counts and the length of every list are held to `CaptureLimits`; an error names
+/// the field (`devices[1].sampleRate`) and the limit.
 public struct DeviceDescriptionFile: Sendable {
     public var videoDevices: [any VideoCaptureDevice]
     public var audioDevices: [any AudioCaptureDevice]
 
     public init(path: String) throws(MediaFileError) {
         let file = try BinaryFile(path: path, mode: "rb")
-        let bytes = try file.read(4 << 20)
+        let limit = CaptureLimits.devicesFileBytes
+        let bytes = try file.read(limit + 1)
+        guard bytes.count <= limit else {
+            throw MediaFileError(path: path, "is larger than \(limit >> 20) MiB, the limit for a devices file")
+        }
         do throws(MediaStreamError) {
             try self.init(jsonText: String(decoding: bytes, as: UTF8.self))
         } catch {
@@ -41,6 +47,9 @@ public struct DeviceDescriptionFile: Sendable {
         default:
             throw MediaStreamError(.typeError, "the devices file must be an object with \"devices\" or an array")
         }
+        guard list.count <= CaptureLimits.devices else {
+            throw MediaStreamError(.typeError, "devices holds \(list.count) devices, more than the limit of \(CaptureLimits.devices)")
+        }
         videoDevices = []
         audioDevices = []
         for (i, d) in list.enumerated() {
@@ -52,6 +61,9 @@ public struct DeviceDescriptionFile: Sendable {
                 switch v {
                 case .number(let n): return [n]
                 case .array(let items):
+                    guard items.count <= CaptureLimits.valuesPerList else {
+                        throw MediaStreamError(.typeError, "\(whereText).\(k) holds \(items.count) values, more than the limit of \(CaptureLimits.valuesPerList)")
+                    }
                     var out: [Double] = []
                     for item in items {
                         guard case .number(let n) = item else { throw MediaStreamError(.typeError, "\(whereText).\(k) must hold numbers") }
@@ -69,7 +81,7 @@ public struct DeviceDescriptionFile: Sendable {
                     var out: [Bool] = []
                     for item in items {
                         guard case .bool(let b) = item else { throw MediaStreamError(.typeError, "\(whereText).\(k) must hold true/false") }
-                        out.append(b)
+                        if !out.contains(b) { out.append(b) }
                     }
                     return out
                 default: throw MediaStreamError(.typeError, "\(whereText).\(k) must be a boolean or an array of booleans")
@@ -84,15 +96,21 @@ public struct DeviceDescriptionFile: Sendable {
                 guard case .array(let modeList)? = d["modes"], !modeList.isEmpty else {
                     throw MediaStreamError(.typeError, "\(whereText) (\(deviceId)) needs a non-empty \"modes\" array")
                 }
+                guard modeList.count <= CaptureLimits.modesPerCamera else {
+                    throw MediaStreamError(.typeError, "\(whereText).modes holds \(modeList.count) modes, more than the limit of \(CaptureLimits.modesPerCamera)")
+                }
                 var modes: [VideoMode] = []
                 for (j, m) in modeList.enumerated() {
+                    let field = "\(whereText).modes[\(j)]"
                     guard case .number(let w)? = m["width"], case .number(let h)? = m["height"], case .number(let f)? = m["frameRate"],
-                          w >= 1, h >= 1, w <= 16384, h <= 16384, w == w.rounded(), h == h.rounded(), f > 0, f <= 1000 else {
-                        throw MediaStreamError(.typeError, "\(whereText).modes[\(j)] needs integer width and height (1-16384) and a frameRate (0-1000]")
+                          w == w.rounded(), h == h.rounded(), abs(w) < 1e9, abs(h) < 1e9 else {
+                        throw MediaStreamError(.typeError, "\(field) needs integer width and height and a frameRate")
                     }
                     var format = "I420"
                     if case .string(let s)? = m["pixelFormat"] { format = s }
-                    modes.append(VideoMode(width: Int(w), height: Int(h), frameRate: f, pixelFormat: format))
+                    let mode = VideoMode(width: Int(w), height: Int(h), frameRate: f, pixelFormat: format)
+                    if let problem = CaptureLimits.check(mode, field) { throw MediaStreamError(.typeError, problem) }
+                    modes.append(mode)
                 }
                 var resize = ["none", "crop-and-scale"]
                 if case .array(let r)? = d["resizeModes"] {
@@ -103,27 +121,44 @@ public struct DeviceDescriptionFile: Sendable {
                 videoDevices.append(SyntheticCamera(deviceId: deviceId, groupId: groupId, label: label,
                                                     facingMode: string("facingMode"), modes: modes, resizeModes: resize))
             case "audioinput":
-                func ints(_ k: String, _ def: [Int]) throws(MediaStreamError) -> [Int] {
+                func ints(_ k: String, _ def: [Int], _ range: ClosedRange<Int>, _ unit: String) throws(MediaStreamError) -> [Int] {
                     guard let l = try numbers(k) else { return def }
-                    let out = l.filter { $0 >= 1 && $0 == $0.rounded() && $0 <= 1_000_000 }.map { Int($0) }
-                    guard !out.isEmpty, out.count == l.count else {
-                        throw MediaStreamError(.typeError, "\(whereText).\(k) must hold positive integers")
+                    var out: [Int] = []
+                    for n in l {
+                        guard n == n.rounded(), n >= Double(range.lowerBound), n <= Double(range.upperBound) else {
+                            throw MediaStreamError(.typeError, "\(whereText).\(k) \(JSONValue.format(n)) is not an integer in \(CaptureLimits.text(range))\(unit)")
+                        }
+                        if !out.contains(Int(n)) { out.append(Int(n)) }
                     }
+                    guard !out.isEmpty else { throw MediaStreamError(.typeError, "\(whereText).\(k) must hold at least one value") }
                     return out
                 }
+                var latencies = try numbers("latency") ?? [0.01]
+                if let bad = latencies.first(where: { !CaptureLimits.latencies.contains($0) }) {
+                    throw MediaStreamError(.typeError, "\(whereText).latency \(JSONValue.format(bad)) is outside \(CaptureLimits.text(CaptureLimits.latencies)) s")
+                }
+                if latencies.isEmpty { latencies = [0.01] }
                 let caps = AudioDeviceCapabilities(
-                    sampleRates: try ints("sampleRate", [48000]), sampleSizes: try ints("sampleSize", [16]),
-                    channelCounts: try ints("channelCount", [1, 2]),
+                    sampleRates: try ints("sampleRate", [48000], CaptureLimits.sampleRates, " Hz"),
+                    sampleSizes: try ints("sampleSize", [16], CaptureLimits.sampleSizes, " bits"),
+                    channelCounts: try ints("channelCount", [1, 2], CaptureLimits.channelCounts, ""),
                     echoCancellation: try bools("echoCancellation") ?? [true, false],
                     autoGainControl: try bools("autoGainControl") ?? [true, false],
                     noiseSuppression: try bools("noiseSuppression") ?? [true, false],
-                    latencies: try numbers("latency") ?? [0.01])
+                    latencies: latencies)
+                // SelectSettings looks at every combination: keep their number bounded.
+                let combinations = [caps.sampleRates.count, caps.sampleSizes.count, caps.channelCounts.count,
+                                    max(caps.echoCancellation.count, 1), max(caps.autoGainControl.count, 1),
+                                    max(caps.noiseSuppression.count, 1), caps.latencies.count].reduce(1, *)
+                guard combinations <= CaptureLimits.audioCombinations else {
+                    throw MediaStreamError(.typeError, "\(whereText) offers \(combinations) combinations of sampleRate, sampleSize, channelCount, echoCancellation, autoGainControl, noiseSuppression and latency, more than the limit of \(CaptureLimits.audioCombinations)")
+                }
                 var def = AudioMode(sampleRate: caps.sampleRates.contains(48000) ? 48000 : caps.sampleRates[0],
                                     sampleSize: caps.sampleSizes[0], channelCount: caps.channelCounts[0])
                 if let defaults = d["defaults"], defaults.isObject {
-                    if case .number(let n)? = defaults["sampleRate"], caps.sampleRates.contains(Int(n)) { def.sampleRate = Int(n) }
-                    if case .number(let n)? = defaults["sampleSize"], caps.sampleSizes.contains(Int(n)) { def.sampleSize = Int(n) }
-                    if case .number(let n)? = defaults["channelCount"], caps.channelCounts.contains(Int(n)) { def.channelCount = Int(n) }
+                    if case .number(let n)? = defaults["sampleRate"], let v = Int(exactly: n), caps.sampleRates.contains(v) { def.sampleRate = v }
+                    if case .number(let n)? = defaults["sampleSize"], let v = Int(exactly: n), caps.sampleSizes.contains(v) { def.sampleSize = v }
+                    if case .number(let n)? = defaults["channelCount"], let v = Int(exactly: n), caps.channelCounts.contains(v) { def.channelCount = v }
                 }
                 audioDevices.append(SyntheticMicrophone(deviceId: deviceId, groupId: groupId, label: label,
                                                         capabilities: caps, defaultMode: def))

@@ -8,21 +8,21 @@ import Synchronization
 /// A thread of its own that calls `tick` at a fixed interval on the monotonic clock, the way
 /// a real device delivers: fake devices pace themselves so a 30 fps camera gives one frame
 /// every 33.3 ms (absolute deadlines, so timing errors do not accumulate). The cooperative
-/// pool is never blocked.
+/// pool is never blocked. The wait between ticks ends at once on `stop()`, so a source whose
+/// next frame is far away (a Y4M file at 0.1 fps) still stops when asked.
 public final class PacedThread: Sendable {
-    private let running = RunFlag()
-        private let thread: Mutex<pthread_t?> = Mutex(nil)
+    private let sleeper = InterruptibleSleep()
+    private let thread: Mutex<pthread_t?> = Mutex(nil)
 
     /// Starts at once; `tick(n, deadline)` is called for n = 0, 1, 2, ... with the deadline
     /// (monotonic ns) it was due at. Return false from `tick` to end the thread.
     public init(interval nanoseconds: UInt64, tick: @escaping @Sendable (Int, UInt64) -> Bool) {
-        let box = ThreadBody { [running] in
+        let box = ThreadBody { [sleeper] in
             let start = MonotonicClock.now()
             var n = 0
-            while running.value.load(ordering: .acquiring) {
+            while true {
                 let deadline = start &+ UInt64(n) &* nanoseconds
-                PacedThread.sleep(until: deadline)
-                guard running.value.load(ordering: .acquiring) else { break }
+                guard sleeper.sleep(until: deadline) else { break }
                 if !tick(n, deadline) { break }
                 n += 1
             }
@@ -42,9 +42,10 @@ public final class PacedThread: Sendable {
         }
     }
 
-    /// Stops the thread and waits for it (unless called from the thread itself).
+    /// Stops the thread and waits for it (unless called from the thread itself): a wait for
+    /// the next deadline is cut short.
     public func stop() {
-        running.value.store(false, ordering: .releasing)
+        sleeper.wake()
         let tid: pthread_t? = thread.withLock { t in
             defer { t = nil }
             return t
@@ -58,16 +59,67 @@ public final class PacedThread: Sendable {
     }
 
     deinit { stop() }
+}
 
-    static func sleep(until deadline: UInt64) {
-        var ts = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
+/// A sleep until a deadline on the monotonic clock that `wake()` ends early, for good: once
+/// woken, every later `sleep` returns false at once. The one owner of its pthread mutex and
+/// condition variable (a condition variable is the primitive that is both timed and
+/// wakeable; Synchronization has none).
+final class InterruptibleSleep: @unchecked Sendable {
+    // @unchecked: `woken` is only read and written with `mutex` held.
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let condition: UnsafeMutablePointer<pthread_cond_t>
+    private var woken = false
+
+    init() {
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+        condition = .allocate(capacity: 1)
+        condition.initialize(to: pthread_cond_t())
+        var attributes = pthread_condattr_t()
+        pthread_condattr_init(&attributes)
         #if canImport(Glibc)
-        while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nil) == EINTR {}
-        #else
-        let now = MonotonicClock.now()
-        if deadline > now { usleep(useconds_t((deadline - now) / 1000)) }
-        _ = ts
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
         #endif
+        pthread_cond_init(condition, &attributes)
+        pthread_condattr_destroy(&attributes)
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
+    }
+
+    /// Waits until `deadline` (MonotonicClock ns); true when the deadline came, false when
+    /// woken.
+    func sleep(until deadline: UInt64) -> Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        #if canImport(Glibc)
+        var ts = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
+        #else
+        // Darwin's condition variables wait on the wall clock: move the deadline there.
+        let now = MonotonicClock.now()
+        var wall = timespec()
+        clock_gettime(CLOCK_REALTIME, &wall)
+        let at = UInt64(wall.tv_sec) * 1_000_000_000 + UInt64(wall.tv_nsec) + (deadline > now ? deadline - now : 0)
+        var ts = timespec(tv_sec: Int(at / 1_000_000_000), tv_nsec: Int(at % 1_000_000_000))
+        #endif
+        while !woken {
+            if pthread_cond_timedwait(condition, mutex, &ts) == ETIMEDOUT { return !woken }
+        }
+        return false
+    }
+
+    /// Ends the current and every later sleep.
+    func wake() {
+        pthread_mutex_lock(mutex)
+        woken = true
+        pthread_cond_broadcast(condition)
+        pthread_mutex_unlock(mutex)
     }
 }
 
@@ -75,11 +127,6 @@ public final class PacedThread: Sendable {
 private final class ThreadBody: Sendable {
     let run: @Sendable () -> Void
     init(_ run: @escaping @Sendable () -> Void) { self.run = run }
-}
-
-/// The shared "keep running" flag between a PacedThread and its owner.
-private final class RunFlag: Sendable {
-    let value = Atomic<Bool>(true)
 }
 
 /// Runs `body` once on a new detached thread (for blocking work such as a terminal prompt,

@@ -91,6 +91,9 @@ public final class SyntheticCamera: VideoCaptureDevice {
         guard modes.contains(mode) else {
             throw MediaStreamError(.notReadableError, "\(label) has no mode \(mode.width)x\(mode.height)@\(mode.frameRate)")
         }
+        if let problem = CaptureLimits.check(mode, "the mode") {
+            throw MediaStreamError(.notReadableError, "\(label) cannot open \(mode.width)x\(mode.height)@\(mode.frameRate): \(problem)")
+        }
         let registry = self.registry
         let session = PacedSession(onEnd: onEnd, onStop: {})
         let w = mode.width, h = mode.height

@@ -41,8 +41,8 @@ public final class SyntheticMicrophone: AudioCaptureDevice {
     public func start(mode: AudioMode, onFrame: @escaping @Sendable (AudioFrame) -> Void,
                       onEnd: @escaping CaptureEndHandler) throws(MediaStreamError) -> CaptureSession {
         if let startError { throw startError }
-        guard mode.sampleRate > 0, mode.channelCount > 0 else {
-            throw MediaStreamError(.notReadableError, "\(label) cannot open \(mode.sampleRate) Hz x\(mode.channelCount)")
+        if let problem = CaptureLimits.check(mode, "the mode") {
+            throw MediaStreamError(.notReadableError, "\(label) cannot open \(mode.sampleRate) Hz x\(mode.channelCount): \(problem)")
         }
         let session = PacedSession(onEnd: onEnd, onStop: {})
         registry.add(session)

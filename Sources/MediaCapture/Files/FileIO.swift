@@ -53,14 +53,66 @@ public final class BinaryFile {
 
     /// Reads up to `count` bytes; fewer only at end of file.
     public func read(_ count: Int) throws(MediaFileError) -> [UInt8] {
+        try read(count, of: UInt8.self)
+    }
+
+    /// Reads up to `count` little-endian integers (16-bit PCM samples); fewer only at end of
+    /// file, and never a part of one.
+    ///
+    /// Memory follows what the file holds, not what the caller asks for: a header may claim
+    /// gigabytes (a 10-byte Y4M declaring 16384x16384 frames) and a short file then costs
+    /// only its own size. A large read takes what a regular file has left, and grows in
+    /// chunks where the size is not known (a pipe) or the file grows meanwhile.
+    public func read<T: FixedWidthInteger>(_ count: Int, of _: T.Type) throws(MediaFileError) -> [T] {
         guard let handle else { throw MediaFileError(path: path, "file is closed") }
-        var out = [UInt8](repeating: 0, count: count)
-        let got = out.withUnsafeMutableBytes { fread($0.baseAddress, 1, count, handle) }
-        if got < count {
-            if ferror(handle) != 0 { throw MediaFileError(path: path, "read failed") }
-            out.removeLast(count - got)
+        guard count > 0 else { return [] }
+        let size = MemoryLayout<T>.size
+        var capacity = min(count, BinaryFile.chunkBytes / size)
+        if count > capacity, let left = remainingBytes() { capacity = min(count, max(left / size, 1)) }
+        var out = [T](repeating: 0, count: capacity)
+        var filled = 0
+        while true {
+            let got = out.withUnsafeMutableBufferPointer { b in
+                fread(b.baseAddress.map { $0 + filled }, size, b.count - filled, handle)
+            }
+            filled += got
+            if filled < out.count {
+                if ferror(handle) != 0 { throw MediaFileError(path: path, "read failed: \(String(cString: strerror(errno)))") }
+                out.removeLast(out.count - filled)
+                break
+            }
+            if filled == count { break }
+            // All that was expected is in: read on only if there is more (the file grew, or
+            // is a pipe whose size nobody knows).
+            let more = remainingBytes().map { $0 / size } ?? max(filled, BinaryFile.chunkBytes / size)
+            if more == 0 { break }
+            out.append(contentsOf: repeatElement(0, count: min(count - filled, more)))
         }
+        #if _endian(big)
+        for i in out.indices { out[i] = T(littleEndian: out[i]) }
+        #endif
         return out
+    }
+
+    /// Reads under 1 MiB allocate what they ask for; larger ones look at the file first.
+    static let chunkBytes = 1 << 20
+
+    /// Bytes between the read position and the end of a regular file; nil for pipes and
+    /// devices, whose size is unknown.
+    public func remainingBytes() -> Int? {
+        guard let handle else { return nil }
+        var st = stat()
+        guard fstat(fileno(handle), &st) == 0, (st.st_mode & mode_t(S_IFMT)) == mode_t(S_IFREG) else { return nil }
+        let at = ftello(handle)
+        guard at >= 0 else { return nil }
+        return max(0, Int(st.st_size) - Int(at))
+    }
+
+    /// Moves the read position `count` bytes on (skipping a chunk of no interest).
+    public func skip(_ count: Int) throws(MediaFileError) {
+        guard let handle, fseeko(handle, off_t(count), SEEK_CUR) == 0 else {
+            throw MediaFileError(path: path, "seek failed")
+        }
     }
 
     /// Reads one line up to "\n" (not included), at most `limit` bytes; nil at end of file.

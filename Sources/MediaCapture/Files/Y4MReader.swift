@@ -1,5 +1,7 @@
 /// Reads YUV4MPEG2 files with 4:2:0 chroma (the `--video-file` fake camera, test oracles).
-/// Bad headers and truncated frames are errors, never traps.
+/// Bad headers and truncated frames are errors, never traps; sizes and rates outside
+/// `CaptureLimits` are errors that name the header field, and a file too short to hold one
+/// frame is refused when it is opened (nothing is allocated for frames that are not there).
 public final class Y4MReader {
     public let width: Int
     public let height: Int
@@ -17,14 +19,21 @@ public final class Y4MReader {
             guard let tag = token.first else { continue }
             let value = String(decoding: token.dropFirst(), as: UTF8.self)
             switch tag {
-            case UInt8(ascii: "W"): width = Int(value) ?? 0
-            case UInt8(ascii: "H"): height = Int(value) ?? 0
+            case UInt8(ascii: "W"), UInt8(ascii: "H"):
+                let isWidth = tag == UInt8(ascii: "W")
+                guard let n = Int(value), CaptureLimits.pictureSides.contains(n) else {
+                    throw MediaFileError(path: path, "\(isWidth ? "width W" : "height H")\(value) is outside \(CaptureLimits.text(CaptureLimits.pictureSides))")
+                }
+                if isWidth { width = n } else { height = n }
             case UInt8(ascii: "F"):
                 let parts = value.split(separator: ":")
                 guard parts.count == 2, let n = Double(parts[0]), let d = Double(parts[1]), n > 0, d > 0 else {
-                    throw MediaFileError(path: path, "bad frame rate \(value)")
+                    throw MediaFileError(path: path, "bad frame rate F\(value)")
                 }
                 rate = n / d
+                guard CaptureLimits.frameRates.contains(rate) else {
+                    throw MediaFileError(path: path, "frame rate F\(value) (\(rate) fps) is outside \(CaptureLimits.text(CaptureLimits.frameRates)) fps")
+                }
             case UInt8(ascii: "C"):
                 guard value.hasPrefix("420") else {
                     throw MediaFileError(path: path, "chroma \(value) is not 4:2:0; convert with ffmpeg -pix_fmt yuv420p")
@@ -36,13 +45,17 @@ public final class Y4MReader {
             default: break
             }
         }
-        guard (1...16384).contains(width), (1...16384).contains(height) else {
-            throw MediaFileError(path: path, "bad size \(width)x\(height)")
+        guard width > 0, height > 0 else {
+            throw MediaFileError(path: path, "the header has no W (width) and H (height)")
         }
         self.width = width
         self.height = height
         self.frameRate = rate
         frameBytes = VideoFrame.byteCount(width: width, height: height)
+        let frameLine = "FRAME\n".utf8.count
+        if let left = file.remainingBytes(), left < frameLine + frameBytes {
+            throw MediaFileError(path: path, "holds no complete frame: a \(width)x\(height) frame takes \(frameLine + frameBytes) bytes, the file has \(left) after its header")
+        }
     }
 
     /// The next frame, or nil at the end of the file.
@@ -52,7 +65,9 @@ public final class Y4MReader {
             throw MediaFileError(path: file.path, "expected FRAME")
         }
         let data = try file.read(frameBytes)
-        guard data.count == frameBytes else { throw MediaFileError(path: file.path, "truncated frame") }
+        guard data.count == frameBytes else {
+            throw MediaFileError(path: file.path, "truncated frame: \(data.count) of \(frameBytes) bytes")
+        }
         return VideoFrame(width: width, height: height, data: data, timestamp: timestamp)
     }
 

@@ -300,7 +300,12 @@ struct JSONParser {
             guard digits(&self) > 0 else { throw fail("expected exponent digits") }
         }
         let text = String(decoding: bytes[start..<i], as: UTF8.self)
-        guard let value = Double(text) else { throw JSONParseError(offset: start, message: "bad number \(text)") }
+        guard let value = Double(text) else { throw JSONParseError(offset: start, message: "bad number \(text.prefix(40))") }
+        // 2e400 reads as infinity, which JSON cannot write back (RFC 8259 §6 lets a reader
+        // limit the range). Found by scripts/fuzz constraints.
+        guard value.isFinite else {
+            throw JSONParseError(offset: start, message: "the number \(text.prefix(40)) is too large (beyond ±1.8e308)")
+        }
         return value
     }
 }

@@ -20,10 +20,25 @@ public struct PermissionRequest: Sendable {
     public var deviceLabels: [PermissionName: String]
 }
 
+/// The Permissions API's PermissionState.
+public enum PermissionState: String, Sendable, Hashable {
+    case granted, denied, prompt
+}
+
 /// Decides whether devices may open (§"getUserMedia", "request permission to use"). It is
 /// asked before any device opens; throwing NotAllowedError rejects getUserMedia.
 public protocol PermissionBroker: Sendable {
     func request(_ request: PermissionRequest) async throws(MediaStreamError)
+    /// The current state, read without asking anyone (getUserMedia, "Read the current
+    /// permission state"). While a requested kind is "denied", getUserMedia reports a
+    /// missing device or an unsatisfiable constraint as NotAllowedError, so a denied caller
+    /// learns nothing about the devices.
+    func state(_ name: PermissionName) -> PermissionState
+}
+
+extension PermissionBroker {
+    /// A broker that cannot tell before it is asked.
+    public func state(_ name: PermissionName) -> PermissionState { .prompt }
 }
 
 /// Fixed answers: what `--allow` and `--deny` give, and what tests use.
@@ -40,6 +55,10 @@ public struct StaticPermissions: PermissionBroker {
     }
 
     public static let allowAll = StaticPermissions(granted: Set(PermissionName.allCases))
+
+    public func state(_ name: PermissionName) -> PermissionState {
+        denied.contains(name) ? .denied : granted.contains(name) ? .granted : .prompt
+    }
 
     public func request(_ request: PermissionRequest) async throws(MediaStreamError) {
         for name in request.names where !granted.contains(name) {
@@ -70,6 +89,12 @@ public final class InteractivePermissions: PermissionBroker {
         self.allowed = allowed
         self.denied = denied
         self.prompt = prompt
+    }
+
+    /// --deny is "denied"; --allow or a remembered "always" is "granted"; else the prompt.
+    public func state(_ name: PermissionName) -> PermissionState {
+        if denied.contains(name) { return .denied }
+        return allowed.contains(name) || store.granted().contains(name) ? .granted : .prompt
     }
 
     public func request(_ request: PermissionRequest) async throws(MediaStreamError) {

@@ -46,42 +46,55 @@ public final class MediaDevices: Sendable {
     public func getSupportedConstraints() -> MediaTrackSupportedConstraints { MediaTrackSupportedConstraints() }
 
     /// getUserMedia with the JSON text a page would pass.
-    public func getUserMedia(jsonText: String, startCapture: Bool = true) async throws(MediaStreamError) -> MediaStream {
-        try await getUserMedia(MediaStreamConstraints(jsonText: jsonText), startCapture: startCapture)
+    public func getUserMedia(jsonText: String, startCapture: Bool = true,
+                             beforeCapture: (@Sendable (MediaStreamTrack) -> Void)? = nil) async throws(MediaStreamError) -> MediaStream {
+        try await getUserMedia(MediaStreamConstraints(jsonText: jsonText), startCapture: startCapture, beforeCapture: beforeCapture)
     }
 
     /// getUserMedia (§"getUserMedia()"), in the specification's order: TypeError when no
-    /// media is requested; SecurityError when capture is disabled by policy; NotFoundError
-    /// when a requested kind has no device; OverconstrainedError (before any prompt) when no
-    /// device can satisfy the required constraints; NotAllowedError without permission;
-    /// NotReadableError when a device cannot be opened. With `startCapture: false` the
-    /// settings are chosen and permission checked, but no device is opened (`tincan select`).
-    public func getUserMedia(_ constraints: MediaStreamConstraints, startCapture: Bool = true) async throws(MediaStreamError) -> MediaStream {
+    /// media is requested; SecurityError when capture is disabled by policy; then per kind
+    /// NotFoundError when it has no device, TypeError for a required constraint outside the
+    /// allowed required constraints for device selection, OverconstrainedError (before any
+    /// prompt) when no device can satisfy the required constraints; NotAllowedError without
+    /// permission; NotReadableError when a device cannot be opened. While permission for a
+    /// requested kind is denied, NotFoundError and OverconstrainedError become NotAllowedError
+    /// (the NotFound and Constraint Failure steps: "getUserMedia specific failure" is not
+    /// allowed), so a denied caller learns nothing about the devices. With
+    /// `startCapture: false` the settings are chosen and permission checked, but no device is
+    /// opened (`tincan select`). `beforeCapture` sees each track just before its device opens
+    /// (again for the next device when one fails), so a recorder can add its sink before the
+    /// first frame: frames that reach a track without sinks go nowhere.
+    public func getUserMedia(_ constraints: MediaStreamConstraints, startCapture: Bool = true,
+                             beforeCapture: (@Sendable (MediaStreamTrack) -> Void)? = nil) async throws(MediaStreamError) -> MediaStream {
         guard constraints.video != nil || constraints.audio != nil else {
             throw MediaStreamError(.typeError, "no media requested: ask for {\"video\": true} and/or {\"audio\": true}")
         }
         guard options.captureAllowedByPolicy else {
             throw MediaStreamError(.securityError, "camera and microphone capture is disabled by policy on this system")
         }
-        // Device selection per kind (NotFoundError, then OverconstrainedError), before any
-        // permission prompt.
         var requests: [(MediaDeviceKind, MediaTrackConstraints)] = []
-        if let video = constraints.video?.applicable(to: .videoinput) {
-            guard !videoDevices.isEmpty else {
-                throw MediaStreamError(.notFoundError, "no camera found; try --fake-devices, --video-file F.y4m or --devices-file F.json")
-            }
-            requests.append((.videoinput, video))
+        if let video = constraints.video { requests.append((.videoinput, video.applicable(to: .videoinput))) }
+        if let audio = constraints.audio { requests.append((.audioinput, audio.applicable(to: .audioinput))) }
+        let denied = requests.map { PermissionName($0.0) }.filter { permissions.state($0) == .denied }
+        func specificFailure(_ error: MediaStreamError) -> MediaStreamError {
+            guard let name = denied.first else { return error }
+            return MediaStreamError(.notAllowedError, "permission to use the \(name.rawValue) was denied")
         }
-        if let audio = constraints.audio?.applicable(to: .audioinput) {
-            guard !audioDevices.isEmpty else {
-                throw MediaStreamError(.notFoundError, "no microphone found; try --fake-devices, --audio-file F.wav or --devices-file F.json")
-            }
-            requests.append((.audioinput, audio))
-        }
+        // Device selection per kind, before any permission prompt.
         var tracks: [MediaStreamTrack] = []
         for (kind, c) in requests {
+            if kind == .videoinput, videoDevices.isEmpty {
+                throw specificFailure(MediaStreamError(.notFoundError, "no camera found; try --fake-devices, --video-file F.y4m or --devices-file F.json"))
+            }
+            if kind == .audioinput, audioDevices.isEmpty {
+                throw specificFailure(MediaStreamError(.notFoundError, "no microphone found; try --fake-devices, --audio-file F.wav or --devices-file F.json"))
+            }
+            let allowed = ConstrainableProperty.allowedRequiredForDeviceSelection
+            if let p = c.basic.members.first(where: { !allowed.contains($0.0) && $0.1.isRequired(bareIsExact: false) })?.0 {
+                throw MediaStreamError(.typeError, "\(p.rawValue) cannot be a required constraint (exact, min or max) in getUserMedia: it is not one of the allowed required constraints for device selection; ask for it as ideal or in advanced, or require it afterwards with applyConstraints")
+            }
             switch select(kind, c, excluding: []) {
-            case .overconstrained(let name): throw overconstrained(name, kind: kind)
+            case .overconstrained(let name): throw specificFailure(overconstrained(name, kind: kind))
             case .selected(let candidate): tracks.append(makeTrack(kind, candidate, c))
             }
         }
@@ -100,6 +113,7 @@ public final class MediaDevices: Sendable {
             var failures: [MediaStreamError] = []
             while true {
                 do {
+                    beforeCapture?(track)
                     try track.startCapture()
                     started.append(track)
                     break

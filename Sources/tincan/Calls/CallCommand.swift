@@ -38,15 +38,15 @@ struct CallCommand: AsyncParsableCommand {
 
     func run() async throws {
         let stream = try await CallSetup.getUserMedia(deviceOptions: deviceOptions, permissionOptions: permissionOptions, constraints: sending.constraints)
-        let pc = try CallSetup.peerConnection(signaling, maxBitrate: sending.maxBitrate)
         let monitor = CallMonitor()
-        let (tracks, recorder) = recording.watchTracks(of: pc, monitor: monitor)
-        defer { tracks.cancel() }
-        let call = CallSession(pc: pc, stream: stream, duration: session.duration, monitor: monitor)
+        var watching: (task: Task<Void, Never>, recorder: ReceivedMediaRecorder)?
+        defer { watching?.task.cancel() }
+        let pc: RTCPeerConnection
         let channel: any Sendable
         let offerAt: UInt64
         var trickle: Task<Void, Never>?
         defer { trickle?.cancel() }
+        var made: RTCPeerConnection?
         do {
             if answer {
                 let answering = try signaling.offerAnswering()
@@ -55,15 +55,20 @@ struct CallCommand: AsyncParsableCommand {
                     try await endpoint.start()
                     Output.stderr("tincan: WHIP endpoint at \(endpoint.endpointURL ?? "?"), waiting for an offer")
                 }
-                let offer = try await answering.receiveOffer()
-                offerAt = MonotonicClock.now()
-                try await pc.setRemoteDescription(RTCSessionDescription(type: .offer, sdp: offer))
-                trickle = CallSetup.forwardTrickledCandidates(from: answering, to: pc)
-                for track in stream.getTracks() { try pc.addTrack(track) }
-                let description = try await pc.createAnswer()
-                try await pc.setLocalDescription(description)
-                try await answering.sendAnswer(description.sdp)
+                let answered = try await CallSetup.answer(answering, signaling: signaling, maxBitrate: sending.maxBitrate,
+                                                          tracks: stream.getTracks()) { pc in
+                    made = pc
+                    watching?.task.cancel()
+                    watching = recording.watchTracks(of: pc, monitor: monitor)
+                }
+                pc = answered.pc
+                offerAt = answered.offerAt
+                trickle = answered.trickle
             } else {
+                let offering = try CallSetup.peerConnection(signaling, maxBitrate: sending.maxBitrate)
+                made = offering
+                pc = offering
+                watching = recording.watchTracks(of: pc, monitor: monitor)
                 let exchange = try signaling.offerExchange()
                 channel = exchange
                 for track in stream.getTracks() { try pc.addTrack(track) }
@@ -82,18 +87,20 @@ struct CallCommand: AsyncParsableCommand {
             try await pc.waitUntilConnected(timeout: .seconds(20))
         } catch {
             Output.stderr("tincan: the call did not start: \(error)")
-            await pc.close()
             for t in stream.getTracks() { t.stop() }
+            await made?.close()
             throw ExitCode(1)
         }
+        let call = CallSession(pc: pc, stream: stream, duration: session.duration, monitor: monitor)
         Output.stderr("tincan: connected")
-        await call.run(hangups: CallSetup.hangups(of: channel))
+        let ending = await call.run(hangups: CallSetup.hangups(of: channel))
         let stats = pc.getStats()
         await call.end(exchange: channel)
-        for e in recorder.finish() { Output.stderr("tincan: recording: \(e)") }
+        for e in watching?.recorder.finish() ?? [] { Output.stderr("tincan: recording: \(e)") }
         let received = monitor.report(offerAt: offerAt, stats: stats)
         let summary = JSONValue.object([("sent", CallSetup.senderSummary(stats)), ("received", received)])
         print(summary.serialized)
         if let statsJSON = session.statsJSON { try CallSetup.write(.object([("stats", stats.json)]), to: statsJSON, flattening: summary) }
+        if ending.isFailure { throw ExitCode(1) }
     }
 }

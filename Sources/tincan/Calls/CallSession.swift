@@ -19,7 +19,17 @@ struct CallSession: Sendable {
         self.monitor = monitor
     }
 
-    func run(hangups: AsyncStream<Void>? = nil) async {
+    /// How a call that connected ended.
+    enum Ending: Sendable, Equatable {
+        case durationElapsed, interrupted, hungUp
+        /// The connection failed under the call (the peer vanished: RFC 7675 consent lost).
+        case failed(String)
+
+        var isFailure: Bool { if case .failed = self { true } else { false } }
+    }
+
+    @discardableResult
+    func run(hangups: AsyncStream<Void>? = nil) async -> Ending {
         let interrupted = Interrupt()
         let start = Date()
         let live = isatty(STDERR_FILENO) == 1
@@ -34,6 +44,7 @@ struct CallSession: Sendable {
             }
         }
         defer { watcher.cancel(); events.cancel() }
+        var ending = Ending.durationElapsed
         while !interrupted.happened, !hungUp.isSet {
             if let duration, Date().timeIntervalSince(start) >= duration { break }
             let state = pc.connectionState
@@ -42,7 +53,9 @@ struct CallSession: Sendable {
                 break
             }
             if state == .failed {
-                Output.stderr("tincan: the connection failed: \(pc.failureReason ?? "ICE or DTLS")")
+                let reason = pc.failureReason ?? "ICE or DTLS failed"
+                Output.stderr("tincan: the call failed: \(reason)")
+                ending = .failed(reason)
                 break
             }
             try? await Task.sleep(for: .milliseconds(100))
@@ -53,17 +66,19 @@ struct CallSession: Sendable {
             }
         }
         if live { FileHandle.standardError.write(Data("\n".utf8)) }
-        if hungUp.isSet { Output.stderr("tincan: the peer hung up") }
-        if interrupted.happened { Output.stderr("tincan: interrupted, ending the call") }
+        if hungUp.isSet { Output.stderr("tincan: the peer hung up"); ending = .hungUp }
+        if interrupted.happened { Output.stderr("tincan: interrupted, ending the call"); ending = .interrupted }
+        return ending
     }
 
+    /// The devices first (the camera goes off at once, whatever the network does), then
     /// RTCP BYE and DTLS close (pc.close), then the signaling's own goodbye (WHIP DELETE,
-    /// room bye), then the devices.
+    /// room bye), which may wait for a server that is gone (WHIPClient bounds it).
     func end(exchange: (any Sendable)?) async {
+        for t in stream?.getTracks() ?? [] { t.stop() }
         await pc.close()
         if let e = exchange as? any OfferExchange { try? await e.close() }
         else if let a = exchange as? any OfferAnswering { try? await a.close() }
-        for t in stream?.getTracks() ?? [] { t.stop() }
     }
 }
 

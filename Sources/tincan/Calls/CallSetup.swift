@@ -40,6 +40,44 @@ enum CallSetup {
         return nil
     }
 
+    /// An answered offer: the connection made for it, when the offer came, and the task that
+    /// forwards the candidates the other side trickles (rooms only).
+    struct Answered {
+        var pc: RTCPeerConnection
+        var offerAt: UInt64
+        var trickle: Task<Void, Never>?
+    }
+
+    /// Waits for an offer and answers it on a new connection (`prepare` hooks it first).
+    /// An offer the connection cannot take is refused on the channel with the reason (WHIP:
+    /// 400, RFC 9725 §4.2) and, where the channel takes another offer, the next one is
+    /// awaited on a fresh connection: one malformed POST does not end the receiver.
+    static func answer(_ answering: any OfferAnswering, signaling: SignalingOptions, maxBitrate: Int? = nil,
+                       tracks: [MediaStreamTrack] = [], prepare: (RTCPeerConnection) -> Void) async throws -> Answered {
+        while true {
+            let offer = try await answering.receiveOffer()
+            let offerAt = MonotonicClock.now()
+            let pc = try peerConnection(signaling, maxBitrate: maxBitrate)
+            prepare(pc)
+            let answer: RTCSessionDescription
+            do {
+                try await pc.setRemoteDescription(RTCSessionDescription(type: .offer, sdp: offer))
+                for track in tracks { try pc.addTrack(track) }
+                answer = try await pc.createAnswer()
+                try await pc.setLocalDescription(answer)
+            } catch {
+                await pc.close()
+                let reason = "the offer cannot be answered: \(error)"
+                guard try await answering.rejectOffer(reason: reason) else { throw error }
+                Output.stderr("tincan: refused an offer (\(error)); waiting for the next one")
+                continue
+            }
+            let trickle = forwardTrickledCandidates(from: answering, to: pc)
+            try await answering.sendAnswer(answer.sdp)
+            return Answered(pc: pc, offerAt: offerAt, trickle: trickle)
+        }
+    }
+
     /// Candidates the other side trickles through a room (browsers may), into the ICE agent.
     static func forwardTrickledCandidates(from exchange: any Sendable, to pc: RTCPeerConnection) -> Task<Void, Never>? {
         guard let room = exchange as? RoomClient else { return nil }

@@ -10,6 +10,8 @@ struct RecvCommand: AsyncParsableCommand {
         commandName: "recv",
         abstract: "Receive a WebRTC call: answer an offer (as a WHIP endpoint, in a tincan-signal room, by copy-and-paste or files), decode, record, report.",
         discussion: """
+        As a WHIP endpoint (--whip-listen) it answers one call: a POST that is not a usable SDP offer gets 400 with the reason and the endpoint waits for the next one; browsers on other origins may POST when --cors-origins allows them (default: any). A call whose peer stops answering consent checks ends with the reason and exit status 1.
+
         The report (stdout, JSON) gives videoFramesDecoded, width, height, fps (over the call), audioFramesDecoded, offerToFirstFrameMs (from the offer's arrival to the first decoded picture) and, when the sender sends RTCP sender reports, the audio/video offset.
 
         Examples:
@@ -33,27 +35,30 @@ struct RecvCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let pc = try CallSetup.peerConnection(signaling)
         let answering = try signaling.offerAnswering()
         if let endpoint = answering as? WHIPEndpoint {
             try await endpoint.start()
             Output.stderr("tincan: WHIP endpoint at \(endpoint.endpointURL ?? "?"), waiting for an offer")
         }
         let monitor = CallMonitor()
-        let (tracks, recorder) = recording.watchTracks(of: pc, monitor: monitor)
-        defer { tracks.cancel() }
-        let call = CallSession(pc: pc, stream: nil, duration: session.duration, monitor: monitor)
-        let offerAt: UInt64
-        var trickle: Task<Void, Never>?
-        defer { trickle?.cancel() }
+        // One connection per offer (a refused offer's is discarded): hooked as it is made.
+        var watching: (task: Task<Void, Never>, recorder: ReceivedMediaRecorder)?
+        defer { watching?.task.cancel() }
+        let answered: CallSetup.Answered
         do {
-            let offer = try await answering.receiveOffer()
-            offerAt = MonotonicClock.now()
-            try await pc.setRemoteDescription(RTCSessionDescription(type: .offer, sdp: offer))
-            trickle = CallSetup.forwardTrickledCandidates(from: answering, to: pc)
-            let answer = try await pc.createAnswer()
-            try await pc.setLocalDescription(answer)
-            try await answering.sendAnswer(answer.sdp)
+            answered = try await CallSetup.answer(answering, signaling: signaling) { pc in
+                watching?.task.cancel()
+                watching = recording.watchTracks(of: pc, monitor: monitor)
+            }
+        } catch {
+            Output.stderr("tincan: the call did not start: \(error)")
+            try? await answering.close()
+            throw ExitCode(1)
+        }
+        let pc = answered.pc, offerAt = answered.offerAt
+        defer { answered.trickle?.cancel() }
+        let call = CallSession(pc: pc, stream: nil, duration: session.duration, monitor: monitor)
+        do {
             try await pc.waitUntilConnected(timeout: .seconds(20))
         } catch {
             Output.stderr("tincan: the call did not start: \(error)")
@@ -61,10 +66,10 @@ struct RecvCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         Output.stderr("tincan: connected, receiving")
-        await call.run(hangups: CallSetup.hangups(of: answering))
+        let ending = await call.run(hangups: CallSetup.hangups(of: answering))
         let stats = pc.getStats()
         await call.end(exchange: answering)
-        let errors = recorder.finish()
+        let errors = watching?.recorder.finish() ?? []
         for e in errors { Output.stderr("tincan: recording: \(e)") }
         let result = monitor.report(offerAt: offerAt, stats: stats)
         print(result.serialized)
@@ -74,5 +79,6 @@ struct RecvCommand: AsyncParsableCommand {
             Output.stderr("tincan: no video frame was decoded")
             throw ExitCode(1)
         }
+        if ending.isFailure { throw ExitCode(1) }
     }
 }

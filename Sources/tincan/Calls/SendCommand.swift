@@ -11,7 +11,7 @@ struct SendCommand: AsyncParsableCommand {
         commandName: "send",
         abstract: "Send the camera and microphone to a WebRTC peer (WHIP, a tincan-signal room, copy-and-paste or files).",
         discussion: """
-        The offer carries every local candidate (no trickle), so one round trip is enough. Ctrl-C ends the call cleanly: RTCP BYE, WHIP DELETE, devices released.
+        The offer carries every local candidate (no trickle), so one round trip is enough. Ctrl-C ends the call cleanly: devices released, RTCP BYE, WHIP DELETE. When the peer stops answering consent checks (RFC 7675: it vanished, or the path broke) the call ends with the reason and exit status 1.
 
         Examples:
           tincan send --fake-devices --allow camera,microphone --whip http://127.0.0.1:8080/whip/room1
@@ -53,7 +53,7 @@ struct SendCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         Output.stderr("tincan: connected, sending")
-        await call.run(hangups: CallSetup.hangups(of: exchange))
+        let ending = await call.run(hangups: CallSetup.hangups(of: exchange))
         let stats = pc.getStats()
         await call.end(exchange: exchange)
         let summary = CallSetup.senderSummary(stats)
@@ -61,5 +61,6 @@ struct SendCommand: AsyncParsableCommand {
         if let statsJSON = session.statsJSON {
             try CallSetup.write(.object([("summary", summary), ("stats", stats.json)]), to: statsJSON, flattening: summary)
         }
+        if ending.isFailure { throw ExitCode(1) }
     }
 }

@@ -15,6 +15,11 @@ struct SignalingOptions: ParsableArguments {
     @Option(name: .customLong("whip-listen"), help: ArgumentHelp("Be a WHIP endpoint at HOST:PORT/whip and answer one offer (recv only).", valueName: "host:port"))
     var whipListen: String?
 
+    @Option(name: .customLong("cors-origins"), help: ArgumentHelp(
+        "With --whip-listen: the origins whose web pages may POST an offer from a browser (CORS preflight answered, Location exposed): * (any page), none, or a comma-separated list such as https://app.example. (default: *)",
+        valueName: "origins"))
+    var corsOrigins: String?
+
     @Option(help: ArgumentHelp("tincan-signal server (ws://HOST:PORT).", valueName: "url"))
     var signal: String?
 
@@ -69,6 +74,10 @@ struct SignalingOptions: ParsableArguments {
         if (offerIn == nil) != (answerOut == nil) { throw ValidationError("--offer-in and --answer-out go together") }
         if offering, offerIn != nil { throw ValidationError("--offer-in is for the answering side (tincan recv)") }
         if !offering, offerOut != nil { throw ValidationError("--offer-out is for the offering side (tincan send)") }
+        if corsOrigins != nil, whipListen == nil { throw ValidationError("--cors-origins goes with --whip-listen") }
+        if let corsOrigins {
+            do { _ = try CORSPolicy(parsing: corsOrigins) } catch { throw ValidationError(error.description) }
+        }
         if let l = loopbackCandidates, RTCConfiguration.LoopbackCandidates(rawValue: l) == nil {
             throw ValidationError("--loopback-candidates is automatic, always or never")
         }
@@ -103,7 +112,10 @@ struct SignalingOptions: ParsableArguments {
     }
 
     func offerAnswering() throws -> any OfferAnswering {
-        if let whipListen { return try WHIPEndpoint(listen: whipListen, bearerToken: bearer) }
+        if let whipListen {
+            let cors = try corsOrigins.map { try CORSPolicy(parsing: $0) } ?? .anyOrigin
+            return try WHIPEndpoint(listen: whipListen, bearerToken: bearer, corsPolicy: cors)
+        }
         if let signal, let room { return try RoomClient(url: signal, room: room, token: token, timeout: .seconds(300)) }
         if copyPaste { return CopyPasteExchange() }
         if let offerIn, let answerOut { return FileExchange(offerPath: offerIn, answerPath: answerOut, timeout: .seconds(300)) }

@@ -30,11 +30,14 @@ final class WHIPSessions: Sendable {
     func get(_ id: String) -> WHIPSession? { sessions.withLock { $0[id] } }
 }
 
+/// How long a WHIP client may take to send its offer's body.
+let whipBodyTimeout: Duration = .seconds(10)
+
 extension SignalServer {
     /// `POST /whip/{room}` relays an SDP offer to the peer waiting in the room and answers
     /// with its SDP answer (201 + Location); `DELETE /whip/{room}/{session}` ends the
     /// session and the room peer receives `bye`. Trickle (PATCH) is not offered: 405.
-    func addWHIPRoutes(to router: Router<BasicWebSocketRequestContext>) {
+    func addWHIPRoutes(to router: Router<SignalRequestContext>) {
         let base = SignalServerPaths.whip
         router.post(RouterPath(stringLiteral: "\(base)/:room")) { [self] request, context -> Response in
             try await whipPost(request: request, room: context.parameters.get("room") ?? "")
@@ -42,6 +45,8 @@ extension SignalServer {
         router.delete(RouterPath(stringLiteral: "\(base)/:room/:session")) { [self] request, context -> Response in
             whipDelete(request: request, room: context.parameters.get("room") ?? "", session: context.parameters.get("session") ?? "")
         }
+        router.whipOptions("\(base)/:room", policy: configuration.corsPolicy)
+        router.whipOptions("\(base)/:room/:session", policy: configuration.corsPolicy)
         router.patch(RouterPath(stringLiteral: "\(base)/:room/:session")) { _, _ -> Response in
             var r = textResponse(.methodNotAllowed, "this WHIP server does not take trickled candidates (PATCH): send a complete offer")
             r.headers[.allow] = "DELETE"
@@ -74,11 +79,16 @@ extension SignalServer {
         }
         let body: ByteBuffer
         do {
-            body = try await request.body.collect(upTo: configuration.maxMessageBytes)
+            body = try await request.body.collect(upTo: configuration.maxMessageBytes, within: whipBodyTimeout)
+        } catch SignalingError.timeout {
+            return textResponse(.requestTimeout, "the offer did not arrive within \(whipBodyTimeout)")
         } catch {
             return textResponse(.contentTooLarge, "an offer may have at most \(configuration.maxMessageBytes) bytes")
         }
         let offer = String(buffer: body)
+        if let problem = SDPOfferShape.problem(offer) {
+            return textResponse(.badRequest, "not an SDP offer: \(problem)")
+        }
         let present = registry.peers(in: room)
         guard let waiting = present.first else {
             return textResponse(.notFound, "no peer is waiting in room \(room): open the page with ?room=\(room), or run `tincan-signal answer --url ws://HOST:PORT --room \(room)`, first")

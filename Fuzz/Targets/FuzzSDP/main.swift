@@ -1,6 +1,8 @@
-// libFuzzer entry for the SDP parser (DESIGN.md, testing layer 6), built by scripts/sdp/fuzz.
+// The SDP parser (DESIGN.md, testing layer 6) and the answer built from what parses.
 // Whatever the bytes: parse returns or throws an SDPError (never traps), and what parses
 // writes back to text that parses to the same description.
+
+import SDP
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

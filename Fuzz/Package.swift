@@ -1,0 +1,63 @@
+// swift-tools-version: 6.1
+// libFuzzer targets for every parser of outside input (issue #11, item 7). Built only by
+// scripts/fuzz (`swift build -sanitize=fuzzer,address`, scratch path .build-fuzz):
+// a package of its own, so the main package's `swift build`/`swift test` never see these
+// targets, and neither SwiftNIO nor Hummingbird is built with the fuzzer. `Sources` is a
+// symlink to the main package's Sources: the parser modules are compiled from the same files.
+import PackageDescription
+
+func systemLibrary(_ name: String, pkgConfig: String?) -> Target {
+    .systemLibrary(name: name, path: "Sources/\(name)", pkgConfig: pkgConfig)
+}
+
+/// One libFuzzer executable: Targets/NAME/main.swift defines LLVMFuzzerTestOneInput; libFuzzer
+/// brings main, hence -parse-as-library.
+func fuzzTarget(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+    .executableTarget(name: name, dependencies: dependencies + ["FuzzSupport"], path: "Targets/\(name)",
+                      swiftSettings: [.unsafeFlags(["-parse-as-library"])],
+                      // lld: gold warns about every ASan symbol it cannot export.
+                      linkerSettings: [.unsafeFlags(["-use-ld=lld"])])
+}
+
+/// `scripts/fuzz` names each target by its key (`stun`, `rtp`, ...); the executable is Fuzz<Key>.
+let fuzzTargets: [Target] = [
+    fuzzTarget("FuzzSTUN", ["ICE"]),
+    fuzzTarget("FuzzRTP", ["RTP"]),
+    fuzzTarget("FuzzRTCP", ["RTP"]),
+    fuzzTarget("FuzzSDP", ["SDP"]),
+    fuzzTarget("FuzzDTLS", ["ICE", "DTLS"]),
+    fuzzTarget("FuzzSignalMessage", ["Signaling"]),
+    fuzzTarget("FuzzCopyPaste", ["Signaling"]),
+    fuzzTarget("FuzzY4M", ["MediaCapture"]),
+    fuzzTarget("FuzzWAV", ["MediaCapture"]),
+    fuzzTarget("FuzzIVF", ["MediaCodecs"]),
+    fuzzTarget("FuzzOgg", ["MediaCodecs"]),
+    fuzzTarget("FuzzDevices", ["MediaCapture"]),
+    fuzzTarget("FuzzConstraints", ["MediaCapture"]),
+]
+
+let package = Package(
+    name: "TincanFuzz",
+    products: fuzzTargets.map { .executable(name: $0.name, targets: [$0.name]) },
+    targets: [
+        systemLibrary("COpenSSL", pkgConfig: "openssl"),
+        systemLibrary("CSRTP", pkgConfig: "libsrtp2"),
+        systemLibrary("CVPX", pkgConfig: "vpx"),
+        systemLibrary("COpus", pkgConfig: "opus"),
+        systemLibrary("COgg", pkgConfig: "ogg"),
+        systemLibrary("CYUV", pkgConfig: nil),
+        .target(name: "MediaCapture", dependencies: ["CYUV"], path: "Sources/MediaCapture"),
+        .target(name: "MediaCodecs", dependencies: ["MediaCapture", "CVPX", "COpus", "COgg"], path: "Sources/MediaCodecs"),
+        .target(name: "RTP", path: "Sources/RTP"),
+        .target(name: "SDP", path: "Sources/SDP"),
+        .target(name: "SRTP", dependencies: ["CSRTP"], path: "Sources/SRTP"),
+        .target(name: "DTLS", dependencies: ["COpenSSL", "SRTP"], path: "Sources/DTLS"),
+        // ICE without its NIO driver (STUN and the RFC 7983 demultiplexer), Signaling without
+        // its HTTP/WebSocket clients (the messages, the copy-and-paste blob): Subsets/ holds
+        // symlinks to just those files.
+        .target(name: "ICE", dependencies: ["COpenSSL"], path: "Subsets/ICE"),
+        .target(name: "Signaling", path: "Subsets/Signaling"),
+        .target(name: "FuzzSupport", path: "Targets/FuzzSupport"),
+    ] + fuzzTargets,
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+../../../Sources/Signaling/Base64URL.swift

@@ -1,0 +1,1 @@
+../../../Sources/Signaling/CRC32.swift

@@ -1,0 +1,1 @@
+../../../Sources/Signaling/CopyPasteBlob.swift

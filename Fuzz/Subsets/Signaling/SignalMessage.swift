@@ -1,0 +1,1 @@
+../../../Sources/Signaling/SignalMessage.swift
