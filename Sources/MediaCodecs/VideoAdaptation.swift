@@ -5,8 +5,8 @@
 ///
 /// Two pressures, each a position on the same ladder; the lower rung wins:
 /// - bandwidth: a rung is carried when the target gives it at least `minBitsPerPixel` bits
-///   per pixel per frame; down to the first carried rung when not (after `cooldown`), one up when the rung
-///   above gets `recoverBitsPerPixel` for `stableDuration`;
+///   per pixel per frame; down to the first carried rung when not (after `cooldown`), up (to the
+///   highest rung so carried) when the rung above gets `recoverBitsPerPixel` for `stableDuration`;
 /// - cpu, like libwebrtc's OveruseFrameDetector: the encode time as a share of the frame
 ///   interval, smoothed; above `overuse` on two checks in a row is overuse (one rung down),
 ///   below `underuse` for `stableDuration` is underuse (one rung up).
@@ -16,8 +16,9 @@ public struct VideoAdaptation: Sendable {
         /// Below this a rung cannot be carried (about VP8's 720p/540p floor in libwebrtc's
         /// encoder bitrate limits: 1.5 Mbit/s at 1280x720@30 is 0.054).
         public var minBitsPerPixel = 0.05
-        /// The rung above must get this much to come back (hysteresis).
-        public var recoverBitsPerPixel = 0.07
+        /// The rung above must get this much to come back (hysteresis: about 10 % over
+        /// `minBitsPerPixel`, so a call whose capacity returns gets its old size back).
+        public var recoverBitsPerPixel = 0.056
         /// The shortest time between two changes.
         public var cooldown: UInt64 = 1_000_000_000
         /// How long a recovery condition must hold.
@@ -139,7 +140,12 @@ public struct VideoAdaptation: Sendable {
                 let since = bandwidthRecoverSince ?? now
                 bandwidthRecoverSince = since
                 if cooled && now - since >= configuration.stableDuration {
-                    bandwidthRung -= 1
+                    // Up to the highest rung the target carries with the hysteresis margin:
+                    // after a capacity step back up, one rung per `stableDuration` would take
+                    // half a minute from 180p to 720p.
+                    var rung = bandwidthRung - 1
+                    while rung > 0 && carried(rung - 1, configuration.recoverBitsPerPixel) { rung -= 1 }
+                    bandwidthRung = rung
                     bandwidthRecoverSince = nil
                     return apply(now: now)
                 }
