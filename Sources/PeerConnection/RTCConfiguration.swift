@@ -19,9 +19,8 @@ public struct RTCConfiguration: Sendable {
     public var restrictToAddresses: [IPAddress]?
     /// A cap on the video bitrate in bit/s, above any REMB the peer sends.
     public var maxBitrate: Int?
-    /// What we tell a video sender it may use (REMB, when negotiated), in bit/s. Without
-    /// feedback Chromium starts low (480x360) and climbs for about 20 s; there is no receive
-    /// side bandwidth estimator yet, so this is a fixed ceiling, like a WHIP server's.
+    /// The most our REMB ever tells a sender (bit/s), when REMB is negotiated without
+    /// transport-cc; the REMB itself is the receive-side estimate (REMBStage).
     public var receiveBitrate: UInt64 = 2_500_000
     /// The ICE timers (tests shorten them). Checks are paced at 20 ms (RFC 8445 §14.2 allows
     /// down to 5 ms): a call has a handful of pairs, and the nominating check follows the

@@ -220,17 +220,6 @@ public final class RTCRtpReceiver: Sendable {
 
     func stop() { state.withLock { $0.ended = true } }
 
-    /// REMB (draft-alvestrand-rmcat-remb) for this stream's sender, when negotiated and the
-    /// SSRC is known.
-    func estimatedMaximumBitrate(_ bitrate: UInt64) -> [UInt8]? {
-        state.withLock { s in
-            guard s.parameters.remb, s.parameters.ssrc != 0, !s.ended else { return nil }
-            var bytes: [UInt8] = []
-            try? RTCPReceiverEstimatedMaximumBitrate(senderSSRC: s.localSSRC, bitrate: bitrate, ssrcs: [s.parameters.ssrc]).write(into: &bytes)
-            return bytes.isEmpty ? nil : bytes
-        }
-    }
-
     /// inbound-rtp figures of this stream.
     struct Statistics: Sendable {
         var rtp: RTCInboundRtpStreamStats
