@@ -208,7 +208,8 @@ public enum SimulatedCall {
         report.longestFreezeMs = Double(longest) / 1e6
         var perSecond: [Int: Int] = [:]
         // A frame can decode before both sides report `connected`: it counts in the first second.
-        for a in arrivals { perSecond[Int(a.at.subtractingReportingOverflow(mediaStart.uptimeNanoseconds).overflow ? 0 : (a.at - mediaStart.uptimeNanoseconds) / 1_000_000_000), default: 0] += 1 }
+        let startNs = mediaStart.uptimeNanoseconds
+        for a in arrivals { perSecond[Int((max(a.at, startNs) - startNs) / 1_000_000_000), default: 0] += 1 }
         report.maxDecodedFramesInOneSecond = perSecond.values.max() ?? 0
         report.meanDecodedFps = Double(arrivals.count) / max(0.001, Double(c.duration.nanosecondsRounded) / 1e9)
         if let link = network.statistics(from: senderIP, to: receiverIP) {

@@ -46,8 +46,6 @@ public final class RTCRtpSender: Sendable {
         /// Capture times of recent frames, for framesPerSecond (the last second's count).
         var recentFrames: [UInt64] = []
         var timestampOffset = UInt32.random(in: .min ... .max)
-        /// The stream's last wire allocation from the transport's target.
-        var allocatedBitrate: Int?
         /// One packetizer for the stream: its picture ID runs on and its buffer is reused.
         var packetizer: VP8Packetizer? = VP8Packetizer(maxPayloadSize: 1100, initialPictureID: .random(in: 0...0x7FFF))
     }
@@ -268,7 +266,6 @@ public final class RTCRtpSender: Sendable {
     func setTargetBitrate(wire: Int) {
         let update = state.withLock { s -> (Running, Int)? in
             guard var running = s.running else { return nil }
-            s.allocatedBitrate = wire
             guard running.parameters.kind == .video else { return nil }
             let target = max(30_000, BitrateAllocation.encoderBitrate(wire: wire, payloadSize: 1100))
             guard target != running.currentTarget else { return nil }
