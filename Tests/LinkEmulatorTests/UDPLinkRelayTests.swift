@@ -117,7 +117,9 @@ import VirtualNetwork
         // Datagram i left at about start + 10 ms·i and came back after the 80 ms round trip.
         let rtts = arrivals.map { a in Double(a.at - start) / 1e6 - 10 * Double(a.first) }
         print("relay rtt: \(rtts.min() ?? 0) ... \(rtts.max() ?? 0) ms")
-        #expect(rtts.allSatisfy { $0 > 79 && $0 < 95 })
+        // The lower bound is the delay itself; the upper one leaves room for a loaded CI machine's
+        // scheduling (one run there saw 97.6 ms), not for a missing or doubled delay.
+        #expect(rtts.allSatisfy { $0 > 79 && $0 < 130 })
         #expect(report.directions.map(\.datagramsDelivered) == [20, 20])
         try await clientChannel.close(); try await serverChannel.close()
         try await group.shutdownGracefully()
@@ -139,10 +141,15 @@ import VirtualNetwork
         print("relay loss: \(atB) of 2000 at b, \(atA) back at a")
         #expect(abs(Double(atB) / 2000 - 0.9) < 0.025)
         #expect(abs(Double(atA) / Double(atB) - 0.9) < 0.03)
-        #expect(report.directions[0].droppedRandom == 2000 - atB)
+        // The relay's own books balance exactly; the kernel's loopback may lose a few more on a
+        // loaded machine (a CI run lost 12 of 2000 in socket buffers), which the relay never saw.
+        let ab = report.directions[0]
+        #expect(ab.datagramsOffered == ab.datagramsDelivered + ab.droppedPackets)
+        #expect(abs(Double(ab.droppedRandom) / Double(ab.datagramsOffered) - 0.1) < 0.025)
+        #expect(atB <= ab.datagramsDelivered && ab.datagramsDelivered - atB <= 40)
         // The echo direction's report is read while the last echoes may still be on their way
-        // (or in a's socket): a few either way.
-        #expect(abs(report.directions[1].droppedRandom - (atB - atA)) <= 10)
+        // (or in a's socket), and the kernel may lose a few on either leg.
+        #expect(abs(report.directions[1].droppedRandom - (atB - atA)) <= 40)
         #expect(report.directions[0].name == "a→b")
         try await aChannel.close(); try await bChannel.close()
         try await group.shutdownGracefully()
