@@ -63,6 +63,8 @@ public enum SimulatedCall {
         public var framesDecoded: Int = 0
         public var decodedRatio: Double = 0
         public var longestFreezeMs: Double = 0
+        /// When the longest freeze began: seconds after the call connected (negative: before).
+        public var longestFreezeAtS: Double = 0
         public var maxDecodedFramesInOneSecond: Int = 0
         public var meanDecodedFps: Double = 0
         public var linkDropRatio: Double = 0
@@ -202,10 +204,17 @@ public enum SimulatedCall {
         let arrivals = decoded.withLock { $0 }
         report.framesDecoded = arrivals.count
         report.decodedRatio = report.framesSent == 0 ? 0 : Double(report.framesDecoded) / Double(report.framesSent)
-        var longest: UInt64 = 0
-        for i in arrivals.indices.dropFirst() { longest = max(longest, arrivals[i].at - arrivals[i - 1].at) }
-        if let last = arrivals.last { longest = max(longest, loop.now.uptimeNanoseconds - last.at) }
+        var longest: UInt64 = 0, longestFrom: UInt64 = mediaStart.uptimeNanoseconds
+        for i in arrivals.indices.dropFirst() where arrivals[i].at - arrivals[i - 1].at > longest {
+            longest = arrivals[i].at - arrivals[i - 1].at
+            longestFrom = arrivals[i - 1].at
+        }
+        if let last = arrivals.last, loop.now.uptimeNanoseconds - last.at > longest {
+            longest = loop.now.uptimeNanoseconds - last.at
+            longestFrom = last.at
+        }
         report.longestFreezeMs = Double(longest) / 1e6
+        report.longestFreezeAtS = (Double(longestFrom) - Double(mediaStart.uptimeNanoseconds)) / 1e9
         var perSecond: [Int: Int] = [:]
         // A frame can decode before both sides report `connected`: it counts in the first second.
         let startNs = mediaStart.uptimeNanoseconds

@@ -119,6 +119,9 @@ public struct VideoAdaptation: Sendable {
     /// Time passing (call it with each captured frame, or from a timer): recoveries need it.
     public mutating func update(now: UInt64) -> Decision? {
         account(now)
+        // Callers mix clocks that agree but lag each other (a frame's capture time on the
+        // capture thread, the loop's time for a new target): time never runs backwards here.
+        let now = max(now, accountedUntil)
         let last = ladder.count - 1
         let cooled = now >= lastChange &+ configuration.cooldown
         // Bandwidth.

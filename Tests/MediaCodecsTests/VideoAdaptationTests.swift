@@ -85,6 +85,21 @@ import Testing
         #expect((20...30).contains(d[.bandwidth] ?? 0), "\(d)")
     }
 
+    /// A real call's sender feeds the loop's time (new targets) and frames' capture times
+    /// (the capture thread, a little behind): an earlier time after a later one must neither
+    /// trap nor count backwards. (A `tincan loopback` over the emulated link crashed here.)
+    @Test func anEarlierTimeAfterALaterOneIsHarmless() {
+        var a = VideoAdaptation(bounds: Self.hd, now: 0)
+        var now = Self.run(&a, from: 0, seconds: 2, bitrate: 400_000)
+        #expect(a.decision.rung.description == "640x360@20")
+        _ = a.setTargetBitrate(2_200_000, now: now + 50_000_000)  // the recovery clock starts here
+        for _ in 0..<3 { _ = a.update(now: now) }  // frames captured before that
+        now = Self.run(&a, from: now, seconds: 6, bitrate: nil)
+        #expect(a.decision.rung.description == "1280x720@30")
+        let total = a.qualityLimitationDurations(now: now).values.reduce(0, +)
+        #expect(abs(total - Double(now) / 1e9) < 0.06)
+    }
+
     @Test func maintainResolutionOnlyLowersTheRateAndMaintainFramerateOnlyTheSize() {
         var r = VideoAdaptation(bounds: Self.hd, preference: .maintainResolution, now: 0)
         Self.run(&r, from: 0, seconds: 10, bitrate: 600_000)

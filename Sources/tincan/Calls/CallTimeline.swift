@@ -31,6 +31,9 @@ struct CallTimeline: Codable, Sendable {
         var roundTripTimeMs: Double?
         /// Packets the receiver counted lost since the previous sample, percent.
         var receiverLossPercent: Double?
+        /// What bounds the estimate now (delay, loss, remb, configuration, probing): which
+        /// part of congestion control to look at when the rate is low.
+        var bandwidthLimitedBy: String?
     }
 
     struct Freeze: Codable, Sendable {
@@ -148,7 +151,10 @@ struct CallTimelineRecorder {
             frameWidth: n(video, "frameWidth").map { Int($0) },
             frameHeight: n(video, "frameHeight").map { Int($0) },
             roundTripTimeMs: n(sender.first(type: "remote-inbound-rtp", kind: "video"), "roundTripTime").map { ($0 * 10000).rounded() / 10 },
-            receiverLossPercent: expected > 0 ? (max(totals.packetsLost - p.packetsLost, 0) / expected * 1000).rounded() / 10 : nil))
+            receiverLossPercent: expected > 0 ? (max(totals.packetsLost - p.packetsLost, 0) / expected * 1000).rounded() / 10 : nil,
+            bandwidthLimitedBy: sender.first(type: "transport").flatMap { e in
+                if case .string(let s)? = e["bandwidthLimitedBy"] { return s } else { return nil }
+            }))
     }
 
     /// The timeline of the whole call.
