@@ -18,11 +18,15 @@ public enum SimulatedCall {
         public var constraints = #"{"video": {"width": 1280, "height": 720}, "audio": true}"#
         /// Sender → receiver.
         public var forward: LinkScenario
-        /// Receiver → sender (feedback): the forward delay, no cap and no loss unless set.
+        /// Receiver → sender (feedback). Unset: the forward scenario, as `tincan link` and
+        /// `tincan loopback --link` apply one spec to both directions (feedback is lost too).
         public var reverse: LinkScenario?
         public var duration: Duration = .seconds(40)
         public var sampleInterval: Duration = .milliseconds(250)
         public var maxBitrate: Int?
+        /// The sender's modelled cost of encoding a frame of a size (a slower machine): the
+        /// CPU-overuse adaptation reads it. Nil: encoding is free, as simulated time sees it.
+        public var videoEncodeTime: (@Sendable (_ width: Int, _ height: Int) -> Duration)?
 
         public init(forward: LinkScenario, duration: Duration = .seconds(40)) {
             self.forward = forward
@@ -97,9 +101,7 @@ public enum SimulatedCall {
         await loop.advanceTime(by: .seconds(1))
         let network = SimulatedNetwork(eventLoop: loop, seed: c.seed)
         network.setLink(from: senderIP, to: receiverIP, scenario: c.forward, sampleInterval: c.sampleInterval)
-        let reverseDelay = c.forward.steps.first?.conditions.delay ?? .zero
-        network.setLink(from: receiverIP, to: senderIP,
-                        scenario: c.reverse ?? LinkScenario(steps: [.init(at: .zero, conditions: LinkConditions(delay: reverseDelay))]))
+        network.setLink(from: receiverIP, to: senderIP, scenario: c.reverse ?? c.forward)
 
         let pacer = LoopCapturePacer(eventLoop: loop)
         let devices = MediaDevices(
@@ -111,8 +113,9 @@ public enum SimulatedCall {
 
         var configuration = RTCConfiguration()
         configuration.maxBitrate = c.maxBitrate
-        let sender = try RTCPeerConnection(configuration: configuration, settings: RTCSettingEngine(
-            eventLoop: loop, network: network.host(senderIP), encodesOnEventLoop: true, simulatedTime: true))
+        var senderSettings = RTCSettingEngine(eventLoop: loop, network: network.host(senderIP), encodesOnEventLoop: true, simulatedTime: true)
+        senderSettings.simulatedVideoEncodeTime = c.videoEncodeTime
+        let sender = try RTCPeerConnection(configuration: configuration, settings: senderSettings)
         let receiver = try RTCPeerConnection(configuration: RTCConfiguration(), settings: RTCSettingEngine(
             eventLoop: loop, network: network.host(receiverIP), encodesOnEventLoop: true, simulatedTime: true))
         for track in stream.getTracks() { try sender.addTransceiver(track, direction: .sendonly) }

@@ -1,4 +1,5 @@
 import Dispatch
+import MediaCapture
 import Synchronization
 
 /// Runs an encoder on its own serial context with a queue of at most `capacity` waiting
@@ -21,6 +22,9 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
         public var lastError: CodecError?
         /// The longest the waiting queue ever got (never above `capacity`).
         public var maxQueueDepth = 0
+        /// Time spent inside the encoder, ns (webrtc-stats outbound-rtp `totalEncodeTime`):
+        /// what the CPU-overuse adaptation compares with the frame interval.
+        public var totalEncodeTime: UInt64 = 0
     }
 
     private struct State: Sendable {
@@ -110,6 +114,7 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
                 return job
             }
             guard let (input, bitrate, keyframe) = job else { return }
+            let started = MonotonicClock.now()
             let result: Result<[Encoder.Output], CodecError> = encoder.withLock { encoder in
                 do throws(CodecError) {
                     if let bitrate { try encoder.setTargetBitrate(bitrate) }
@@ -119,8 +124,10 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
                     return .failure(error)
                 }
             }
+            let took = MonotonicClock.now() &- started
             state.withLock { s in
                 s.statistics.encoded += 1
+                s.statistics.totalEncodeTime &+= took
                 switch result {
                 case .success(let out): s.statistics.produced += out.count
                 case .failure(let error):

@@ -186,13 +186,17 @@ final class MediaTransport: Sendable {
         var sendErrors: Int
         /// The newest estimate the REMB stage sent (receive side), bit/s.
         var receiveEstimate: Int?
+        /// The estimator's parts (pion's GCC stats have the same), to see which one holds the
+        /// rate down; nil without send-side estimation.
+        var estimator: GoogleCongestionController?
     }
 
     var statistics: Statistics {
         state.withLock { s in
             Statistics(transport: s.controller.statistics, target: s.controller.target,
                        queuedPackets: s.controller.queuedPackets, sendErrors: s.sendErrors,
-                       receiveEstimate: s.controller.remb?.estimator.estimate)
+                       receiveEstimate: s.controller.remb?.estimator.estimate,
+                       estimator: s.controller.bandwidthEstimation?.estimator)
         }
     }
 }

@@ -365,7 +365,8 @@ public final class RTCPeerConnection: Sendable {
         }
         guard let media else { return }
         for (sender, parameters) in senders {
-            do { try sender.start(parameters: parameters, media: media, clock: clock, inline: settings.encodesOnEventLoop) } catch {
+            do { try sender.start(parameters: parameters, media: media, clock: clock, inline: settings.encodesOnEventLoop,
+                                 encodeTimeModel: settings.simulatedVideoEncodeTime) } catch {
                 FileHandle.standardError.write(Data("tincan: cannot send the \(sender.kind) track: \(error)\n".utf8))
             }
         }
@@ -430,7 +431,8 @@ public final class RTCPeerConnection: Sendable {
                 if direction.receives {
                     let sources = SessionNegotiation.remoteSources(n)
                     if let p = SessionNegotiation.parameters(n, ssrc: sources.ssrc ?? 0, rtxSSRC: sources.rtx, cname: configuration.cname) {
-                        let receiver = RTCRtpReceiver(parameters: p, localSSRC: t.ssrc, trackId: n.remoteMsid?.trackID, clock: clock)
+                        let receiver = RTCRtpReceiver(parameters: p, localSSRC: t.ssrc, trackId: n.remoteMsid?.trackID, clock: clock,
+                                                      decodesInline: settings.encodesOnEventLoop)
                         s.transceivers[i].receiveParameters = p
                         s.transceivers[i].receiver = receiver
                         newReceivers.append((receiver, t.mid))

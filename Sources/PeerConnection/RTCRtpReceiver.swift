@@ -18,45 +18,28 @@ public final class RTCRtpReceiver: Sendable {
         case audio(RTPReceiver<OpusDepacketizer>)
     }
 
-    private final class Decoders {
-        var vp8: VP8Decoder?
-        var opus: OpusDecoder?
-    }
-
     private struct State {
         var parameters: RTPStreamParameters
         var localSSRC: UInt32
         var buffer: Buffer?
-        var decoders = Decoders()
-        var videoSinks: [@Sendable (VideoFrame) -> Void] = []
-        var encodedVideoSinks: [@Sendable (EncodedVideoFrame) -> Void] = []
-        var encodedAudioSinks: [@Sendable (EncodedAudioFrame) -> Void] = []
-        /// The RTP timestamp unwrapped from the first frame's, for media times in files.
-        var lastRTPTimestamp: UInt32?
-        var mediaTime: Int64 = 0
-        var audioSinks: [@Sendable (AudioFrame) -> Void] = []
-        var framesDecoded: Int64 = 0
-        var keyFramesDecoded: Int64 = 0
-        var decodeErrors: Int64 = 0
-        var frameWidth = 0
-        var frameHeight = 0
-        var recentFrames: [UInt64] = []
-        var audioSamples: Int64 = 0
         var ended = false
         /// The sender's last SR: its wall clock (NTP, seconds) at an RTP timestamp.
         var senderReport: (ntp: Double, rtp: UInt32)?
-        /// Capture-to-decode delay of recent frames, by the SR mapping (RFC 3550 §6.4.1).
-        var latencies: [Double] = []
     }
 
     private let state: Mutex<State>
 
     private let clock: MediaClock
+    private let decoder: ReceivedFrameDecoder
 
-    init(parameters: RTPStreamParameters, localSSRC: UInt32, trackId: String?, clock: MediaClock) {
+    /// `decodesInline`: decode on the caller (the loop, in simulated time) instead of a queue
+    /// of the receiver's own.
+    init(parameters: RTPStreamParameters, localSSRC: UInt32, trackId: String?, clock: MediaClock, decodesInline: Bool = false) {
         kind = parameters.kind
         self.trackId = trackId
         self.clock = clock
+        decoder = ReceivedFrameDecoder(kind: parameters.kind, clockRate: parameters.clockRate, channels: parameters.channels,
+                                       clock: clock, inline: decodesInline)
         state = Mutex(State(parameters: parameters, localSSRC: localSSRC))
         if parameters.ssrc != 0 { state.withLock { Self.makeBuffer(&$0, ssrc: parameters.ssrc) } }
     }
@@ -74,24 +57,17 @@ public final class RTCRtpReceiver: Sendable {
         s.buffer = p.kind == .video ? .video(RTPReceiver(configuration: config)) : .audio(RTPReceiver(configuration: config))
     }
 
-    /// Decoded pictures, on the connection's event loop: keep the sink short.
-    public func addVideoSink(_ sink: @escaping @Sendable (VideoFrame) -> Void) { state.withLock { $0.videoSinks.append(sink) } }
+    /// Decoded pictures, on the receiver's decoding thread (in order, one at a time): a slow
+    /// sink delays the next picture, not the network.
+    public func addVideoSink(_ sink: @escaping @Sendable (VideoFrame) -> Void) { decoder.addVideoSink(sink) }
     /// The frames as received (VP8 as sent, after each decodes), to record without
     /// re-encoding; timestamps are nanoseconds of media time from the first frame.
-    public func addEncodedVideoSink(_ sink: @escaping @Sendable (EncodedVideoFrame) -> Void) { state.withLock { $0.encodedVideoSinks.append(sink) } }
+    public func addEncodedVideoSink(_ sink: @escaping @Sendable (EncodedVideoFrame) -> Void) { decoder.addEncodedVideoSink(sink) }
     /// The Opus packets as received, with their media time.
-    public func addEncodedAudioSink(_ sink: @escaping @Sendable (EncodedAudioFrame) -> Void) { state.withLock { $0.encodedAudioSinks.append(sink) } }
-
-    /// Media time of an RTP timestamp, in ns since the first frame (RFC 3550 §5.1: the
-    /// timestamp wraps; consecutive frames are never half the range apart).
-    private static func mediaNanoseconds(_ s: inout State, _ rtp: UInt32) -> UInt64 {
-        if let last = s.lastRTPTimestamp { s.mediaTime += Int64(Int32(bitPattern: rtp &- last)) }
-        s.lastRTPTimestamp = rtp
-        return MediaTimestamp.nanoseconds(fromUnits: UInt64(max(0, s.mediaTime)), clockRate: Int(max(1, s.parameters.clockRate)))
-    }
+    public func addEncodedAudioSink(_ sink: @escaping @Sendable (EncodedAudioFrame) -> Void) { decoder.addEncodedAudioSink(sink) }
 
     /// Decoded 48 kHz audio, 20 ms at a time.
-    public func addAudioSink(_ sink: @escaping @Sendable (AudioFrame) -> Void) { state.withLock { $0.audioSinks.append(sink) } }
+    public func addAudioSink(_ sink: @escaping @Sendable (AudioFrame) -> Void) { decoder.addAudioSink(sink) }
 
     var ssrc: UInt32 { state.withLock { $0.parameters.ssrc } }
 
@@ -126,68 +102,33 @@ public final class RTCRtpReceiver: Sendable {
         }
     }
 
-    /// One clear RTP packet of this stream.
+    /// One clear RTP packet of this stream. Whole frames go to the decoder, outside the lock.
     func receive(_ packet: [UInt8]) {
-        state.withLock { s in
-            guard !s.ended else { return }
+        let frames = state.withLock { s -> [ReceivedFrameDecoder.Frame] in
+            guard !s.ended else { return [] }
             let now = clock.now()
-            var decoded: [(RTPAssembledFrame, [UInt8])] = []
+            var frames: [ReceivedFrameDecoder.Frame] = []
+            let sr = s.senderReport
             packet.withUnsafeBytes { raw in
                 Self.withBuffer(&s,
-                    video: { r in try? r.receive(raw, at: now) { frame, bytes in decoded.append((frame, Array(bytes))) } },
-                    audio: { r in try? r.receive(raw, at: now) { frame, bytes in decoded.append((frame, Array(bytes))) } })
+                    video: { r in try? r.receive(raw, at: now) { f, b in frames.append(Self.frame(f, b, sr)) } },
+                    audio: { r in try? r.receive(raw, at: now) { f, b in frames.append(Self.frame(f, b, sr)) } })
             }
-            for (frame, bytes) in decoded { Self.decode(&s, frame, bytes, clock: clock) }
+            return frames
         }
+        decode(frames)
     }
 
-    private static func decode(_ s: inout State, _ frame: RTPAssembledFrame, _ bytes: [UInt8], clock: MediaClock) {
-        let arrival = clock.captureNanoseconds()
-        if let sr = s.senderReport {
-            // The SR maps the sender's RTP clock to its wall clock; both hosts' wall clocks
-            // agree on one machine (and roughly, with NTP, across two).
-            let elapsed = Double(Int32(bitPattern: frame.timestamp &- sr.rtp)) / Double(s.parameters.clockRate)
-            let latency = Self.ntpSeconds(clock.ntpNow()) - (sr.ntp + elapsed)
-            s.latencies.append(latency)
-            if s.latencies.count > 100 { s.latencies.removeFirst() }
-        }
-        switch s.parameters.kind {
-        case .video:
-            guard frame.isDecodable else { return }
-            if s.decoders.vp8 == nil { s.decoders.vp8 = try? VP8Decoder(threads: 2) }
-            guard let decoder = s.decoders.vp8 else { return }
-            do {
-                for picture in try decoder.decode(bytes, timestamp: arrival) {
-                    s.framesDecoded += 1
-                    if frame.isKeyframe { s.keyFramesDecoded += 1 }
-                    s.frameWidth = picture.width
-                    s.frameHeight = picture.height
-                    s.recentFrames.append(arrival)
-                    s.recentFrames.removeAll { arrival &- $0 > 1_000_000_000 }
-                    for sink in s.videoSinks { sink(picture) }
-                    if !s.encodedVideoSinks.isEmpty {
-                        let encoded = EncodedVideoFrame(data: bytes, timestamp: mediaNanoseconds(&s, frame.timestamp),
-                                                        isKeyframe: frame.isKeyframe, width: picture.width, height: picture.height)
-                        for sink in s.encodedVideoSinks { sink(encoded) }
-                    }
-                }
-            } catch {
-                s.decodeErrors += 1
-            }
-        case .audio:
-            if s.decoders.opus == nil { s.decoders.opus = try? OpusDecoder(channelCount: max(1, min(2, s.parameters.channels))) }
-            guard let decoder = s.decoders.opus, let audio = try? decoder.decode(bytes, timestamp: arrival) else {
-                s.decodeErrors += 1
-                return
-            }
-            s.framesDecoded += 1
-            s.audioSamples += Int64(audio.frameCount)
-            for sink in s.audioSinks { sink(audio) }
-            if !s.encodedAudioSinks.isEmpty {
-                let encoded = EncodedAudioFrame(data: bytes, timestamp: mediaNanoseconds(&s, frame.timestamp),
-                                                sampleCount: audio.frameCount, channelCount: audio.channelCount)
-                for sink in s.encodedAudioSinks { sink(encoded) }
-            }
+    private static func frame(_ f: RTPAssembledFrame, _ bytes: UnsafeRawBufferPointer,
+                              _ sr: (ntp: Double, rtp: UInt32)?) -> ReceivedFrameDecoder.Frame {
+        ReceivedFrameDecoder.Frame(payload: Array(bytes), rtpTimestamp: f.timestamp, isKeyframe: f.isKeyframe, senderReport: sr)
+    }
+
+    /// A frame the decoder could not take is lost to it: the jitter buffer waits for a keyframe
+    /// and asks for one (the frames after it reference it).
+    private func decode(_ frames: [ReceivedFrameDecoder.Frame]) {
+        for frame in frames where !decoder.submit(frame) {
+            state.withLock { s in Self.withBuffer(&s, video: { $0.decoderLostFrame() }, audio: { $0.decoderLostFrame() }) }
         }
     }
 
@@ -206,19 +147,24 @@ public final class RTCRtpReceiver: Sendable {
 
     /// Gives up late frames and returns the RTCP due now (NACK, PLI, RR), clear.
     func poll() -> [[UInt8]] {
-        state.withLock { s in
+        let (rtcp, frames) = state.withLock { s -> ([[UInt8]], [ReceivedFrameDecoder.Frame]) in
             let now = clock.now()
             var rtcp: [[UInt8]] = []
-            var decoded: [(RTPAssembledFrame, [UInt8])] = []
+            var frames: [ReceivedFrameDecoder.Frame] = []
+            let sr = s.senderReport
             Self.withBuffer(&s,
-                video: { $0.poll(at: now, onFrame: { f, b in decoded.append((f, Array(b))) }, sendRTCP: { rtcp.append(Array($0)) }) },
-                audio: { $0.poll(at: now, onFrame: { f, b in decoded.append((f, Array(b))) }, sendRTCP: { rtcp.append(Array($0)) }) })
-            for (frame, bytes) in decoded { Self.decode(&s, frame, bytes, clock: clock) }
-            return rtcp
+                video: { $0.poll(at: now, onFrame: { f, b in frames.append(Self.frame(f, b, sr)) }, sendRTCP: { rtcp.append(Array($0)) }) },
+                audio: { $0.poll(at: now, onFrame: { f, b in frames.append(Self.frame(f, b, sr)) }, sendRTCP: { rtcp.append(Array($0)) }) })
+            return (rtcp, frames)
         }
+        decode(frames)
+        return rtcp
     }
 
-    func stop() { state.withLock { $0.ended = true } }
+    func stop() {
+        state.withLock { $0.ended = true }
+        decoder.stop()
+    }
 
     /// inbound-rtp figures of this stream.
     struct Statistics: Sendable {
@@ -235,19 +181,19 @@ public final class RTCRtpReceiver: Sendable {
     }
 
     var statistics: Statistics {
-        state.withLock { s in
-            var rtp = RTCInboundRtpStreamStats()
+        let rtp = state.withLock { s -> RTCInboundRtpStreamStats in
             switch s.buffer {
-            case .video(let r): rtp = r.statistics
-            case .audio(let r): rtp = r.statistics
-            case nil: break
+            case .video(let r): r.statistics
+            case .audio(let r): r.statistics
+            case nil: RTCInboundRtpStreamStats()
             }
-            let now = clock.captureNanoseconds()
-            return Statistics(rtp: rtp, framesDecoded: s.framesDecoded, keyFramesDecoded: s.keyFramesDecoded,
-                              decodeErrors: s.decodeErrors, frameWidth: s.frameWidth, frameHeight: s.frameHeight,
-                              framesPerSecond: s.recentFrames.filter { now &- $0 <= 1_000_000_000 }.count,
-                              audioSamples: s.audioSamples,
-                              latency: s.latencies.isEmpty ? nil : s.latencies.reduce(0, +) / Double(s.latencies.count))
         }
+        let c = decoder.counters
+        let now = clock.captureNanoseconds()
+        return Statistics(rtp: rtp, framesDecoded: c.framesDecoded, keyFramesDecoded: c.keyFramesDecoded,
+                          decodeErrors: c.decodeErrors, frameWidth: c.frameWidth, frameHeight: c.frameHeight,
+                          framesPerSecond: c.recentFrames.filter { now &- $0 <= 1_000_000_000 }.count,
+                          audioSamples: c.audioSamples,
+                          latency: c.latencies.isEmpty ? nil : c.latencies.reduce(0, +) / Double(c.latencies.count))
     }
 }

@@ -34,6 +34,11 @@ public final class RTCRtpSender: Sendable {
         var wireMaximum = 0
         /// The encoder's bitrate now.
         var currentTarget = 0
+        /// Inline encoding in simulated time: the modelled cost of a frame (RTCSettingEngine).
+        var encodeTimeModel: (@Sendable (_ width: Int, _ height: Int) -> Duration)?
+        /// The worker's encode time and frame count at the last frame sent: each frame's
+        /// share of the difference is its encode time.
+        var encodeTimeSeen: (total: UInt64, frames: Int) = (0, 0)
     }
 
     private struct State: Sendable {
@@ -98,7 +103,8 @@ public final class RTCRtpSender: Sendable {
 
     /// Opens the encoder for the track's current settings, registers the stream with the
     /// transport's pipeline and starts sending.
-    func start(parameters: RTPStreamParameters, media: MediaTransport, clock: MediaClock, inline: Bool) throws {
+    func start(parameters: RTPStreamParameters, media: MediaTransport, clock: MediaClock, inline: Bool,
+               encodeTimeModel: (@Sendable (_ width: Int, _ height: Int) -> Duration)? = nil) throws {
         let loop = clock.eventLoop
         let settings = track.getSettings()
         let maxBitrate = state.withLock { $0.maxBitrate }
@@ -120,7 +126,7 @@ public final class RTCRtpSender: Sendable {
             let encoder = try VP8Encoder(configuration: vc)
             let stream = media.addStream(rtp, kind: .video)
             var running = Running(parameters: parameters, media: media, stream: stream, clock: clock,
-                                  wireMaximum: need * 21 / 20, currentTarget: start)
+                                  wireMaximum: need * 21 / 20, currentTarget: start, encodeTimeModel: encodeTimeModel)
             let now = clock.captureNanoseconds()
             let bounds = VideoAdaptationBounds(settings: settings, constraints: track.getConstraints())
             adaptation.withLock {
@@ -241,6 +247,38 @@ public final class RTCRtpSender: Sendable {
         }
         state.withLock { $0.packetizer = packetizer }
         running.media.flush()
+        if let encodeTime = encodeTime(of: frame) { frameEncoded(encodeTime: encodeTime, now: running.clock.captureNanoseconds()) }
+    }
+
+    /// What encoding `frame` cost: the worker's measured time (its `totalEncodeTime` since the
+    /// last frame), or the settings' model when encoding inline in simulated time.
+    private func encodeTime(of frame: EncodedVideoFrame) -> UInt64? {
+        let worker = state.withLock { $0.running?.videoWorker }
+        let measured = worker?.statistics
+        return state.withLock { s -> UInt64? in
+            guard var running = s.running else { return nil }
+            if let model = running.encodeTimeModel {
+                let c = model(frame.width, frame.height).components
+                return UInt64(max(0, c.seconds * 1_000_000_000 + c.attoseconds / 1_000_000_000))
+            }
+            guard let measured else { return nil }
+            let (total, frames) = (measured.totalEncodeTime, measured.encoded)
+            defer { running.encodeTimeSeen = (total, frames); s.running = running }
+            guard frames > running.encodeTimeSeen.frames else { return nil }
+            return (total &- running.encodeTimeSeen.total) / UInt64(frames - running.encodeTimeSeen.frames)
+        }
+    }
+
+    /// CPU overuse (issue #10's ladder): an encoder over its time budget steps the same
+    /// ladder as bandwidth, so a loaded machine sends smaller pictures instead of dropping
+    /// frames in the worker's queue.
+    private func frameEncoded(encodeTime: UInt64, now: UInt64) {
+        adaptation.withLock { a in
+            guard var current = a else { return }
+            a = nil
+            defer { a = current }
+            if let decision = current.adaptation.frameEncoded(encodeTime: encodeTime, now: now) { current.adapter.apply(decision) }
+        }
     }
 
     private func send(audio packet: EncodedAudioFrame) {

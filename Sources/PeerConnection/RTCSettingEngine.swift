@@ -18,6 +18,11 @@ public struct RTCSettingEngine: Sendable {
     /// The clock is simulated: SR wall-clock times come from the loop, DTLS retransmission
     /// runs on the loop's timers (OpenSSL's own timer reads the real clock).
     public var simulatedTime: Bool
+    /// What encoding one video frame of a size costs, when the encoder runs on the loop:
+    /// simulated time sees no encode time, so this model is what the CPU-overuse adaptation
+    /// reads there (a slower machine, in a test). Nil: no CPU feedback in a simulated run.
+    /// A real call measures the encoder instead.
+    public var simulatedVideoEncodeTime: (@Sendable (_ width: Int, _ height: Int) -> Duration)?
 
     public init(eventLoop: (any EventLoop)? = nil, network: (any ICEDatagramNetwork)? = nil,
                 encodesOnEventLoop: Bool = false, simulatedTime: Bool = false) {

@@ -154,6 +154,25 @@ extension RTCPeerConnection {
             ("transportFeedbackSent", n(t.transportFeedbackSent)), ("transportFeedbackReceived", n(t.transportFeedbackReceived)),
             ("rembSent", n(t.rembSent)), ("rembReceived", n(t.rembReceived)),
             ("senderReportsSent", n(t.senderReportsSent)), ("rtpSendErrors", n(m.sendErrors)),
+        ] + estimatorMembers(m.estimator)
+    }
+
+    /// The GCC parts: delay-based and loss-based estimates, the acknowledged rate, the
+    /// detector's state against its adaptive threshold (draft-ietf-rmcat-gcc-02 §5).
+    static func estimatorMembers(_ e: GoogleCongestionController?) -> [(String, JSONValue)] {
+        guard let e else { return [] }
+        let d = e.delayBasedEstimator
+        var members: [(String, JSONValue)] = [
+            ("delayBasedBitrate", .number(Double(d.estimate))),
+            ("lossBasedBitrate", .number(Double(e.lossBasedEstimator.currentTarget))),
+            ("delayState", .string("\(d.state)")), ("rateControlState", .string("\(d.rateControl.state)")),
+            ("delayTrend", .number(d.trendline.modifiedTrend)), ("delayThreshold", .number(d.trendline.detector.threshold)),
+            ("lossFraction", .number(e.lossBasedEstimator.averageLoss)),
+            ("bytesInFlight", .number(Double(e.dataInFlight))),
+            ("packetsUnreported", .number(Double(e.feedbackAdapter.statistics.packetsUnreported))),
+            ("transportFeedbackLost", .number(Double(e.feedbackAdapter.statistics.feedbacksLost))),
         ]
+        if let acked = e.acknowledgedBitrate { members.append(("acknowledgedBitrate", .number(Double(acked)))) }
+        return members
     }
 }

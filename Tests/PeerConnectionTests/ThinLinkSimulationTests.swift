@@ -69,6 +69,19 @@ import VirtualNetwork
         #expect(r.maxDecodedFramesInOneSecond <= 16, "never above 15 fps (a frame of slack for the second's edges)")
     }
 
+    /// The same ladder under CPU overuse: an encoder that needs 45 ms for a 720p frame (over
+    /// 30 fps's 33 ms) gets smaller pictures, not a queue that drops frames.
+    @Test func cpuOveruseLowersTheResolution() async throws {
+        var c = SimulatedCall.Configuration(forward: try Self.scenario([(0, "50ms")]), duration: .seconds(12))
+        c.constraints = #"{"video": {"width": 1280, "height": 720}, "audio": true}"#
+        c.videoEncodeTime = { w, h in .nanoseconds(Int64(w * h) * 49) }  // 720p: 45 ms; 540p: 25 ms
+        let r = try await Self.run("720p-cpu-overuse", c)
+        let last = try #require(r.samples.last)
+        #expect(last.qualityLimitationReason == "cpu")
+        #expect((last.frameWidth ?? 1280) < 1280 && (last.frameWidth ?? 0) >= 640, "\(last.frameWidth ?? 0) wide")
+        #expect(r.decodedRatio >= 0.95)
+    }
+
     @Test func randomLossWithoutACap() async throws {
         var c = SimulatedCall.Configuration(forward: try Self.scenario([(0, "50ms,5%")]), duration: .seconds(12))
         c.constraints = #"{"video": {"width": 640, "height": 480, "frameRate": {"ideal": 10, "max": 15}}, "audio": true}"#

@@ -151,6 +151,32 @@ import VirtualNetwork
         #expect(adapter.dataInFlight == 0)
     }
 
+    /// A feedback lost on the way back: its packets leave flight when the next one begins past
+    /// them. (Kept in flight, they filled the congestion window over real UDP with 2 % loss
+    /// both ways, and the pushback held the target at its 30 kbit/s floor for good.)
+    @Test func packetsOfALostFeedbackLeaveFlight() {
+        var adapter = TransportFeedbackAdapter()
+        var generator = TransportFeedbackGenerator(senderSSRC: 1, interval: .milliseconds(50))
+        var delivered = 0, dropped = 0
+        for i in 0..<1000 {
+            let t = Duration.milliseconds(Int64(i))
+            adapter.onPacketSent(SentPacket(transportSequenceNumber: Int64(i), sendTime: t, size: 1000, kind: .video))
+            generator.onPacketReceived(transportSequenceNumber: UInt16(i), mediaSSRC: 2, at: t + .milliseconds(20))
+            guard let due = generator.nextFeedbackTime, due <= t + .milliseconds(20) else { continue }
+            for message in generator.poll(at: due) {
+                // Every fifth feedback is lost.
+                if (delivered + dropped) % 5 == 4 { dropped += 1; continue }
+                delivered += 1
+                _ = adapter.process(message, at: due + .milliseconds(20))
+            }
+        }
+        for message in generator.flush(at: .seconds(2)) { _ = adapter.process(message, at: .seconds(2)) }
+        #expect(dropped >= 3)
+        #expect(adapter.dataInFlight == 0)
+        #expect(adapter.statistics.packetsUnreported > 100)
+        #expect(adapter.statistics.feedbacksLost == dropped)
+    }
+
     @Test func duplicatedFeedbackIsCountedNotReported() {
         var adapter = TransportFeedbackAdapter()
         for i in 0..<10 {
@@ -172,5 +198,6 @@ import VirtualNetwork
                                             feedbackPacketCount: 1, packetStatuses: [.received(delta: 1)])
         #expect(adapter.process(unknown, at: .milliseconds(120)) == nil)
         #expect(adapter.statistics.packetsMissingFromHistory == 1)
+        #expect(adapter.dataInFlight == 7 * 500, "a base past what was sent moves nothing")
     }
 }

@@ -119,9 +119,10 @@ public struct TargetTransferRate: Sendable, Equatable {
     }
 }
 
-/// Which part of the estimator set the current target.
+/// Which part of the estimator set the current target. `congestionWindow`: the estimate is
+/// higher, but more is in flight than the window allows and the pushback cut the target.
 public enum BandwidthLimit: String, Sendable, Equatable {
-    case delay, loss, remb, configuration, probing
+    case delay, loss, remb, configuration, probing, congestionWindow
 }
 
 /// The estimator's bounds: the user's `--max-bitrate`, the remote's `b=AS`/`b=TIAS`, and a

@@ -180,7 +180,7 @@ public struct GoogleCongestionController: Sendable {
         next.paddingRate = probeController.isProbing ? estimate : 0
         next.lossRate = lossBasedEstimator.averageLoss
         next.roundTripTime = roundTripTime
-        next.limitedBy = limit(for: estimate)
+        next.limitedBy = target < estimate ? .congestionWindow : limit(for: estimate)
         let changed = !announced || next.targetBitrate != current.targetBitrate
             || next.paddingRate != current.paddingRate || next.limitedBy != current.limitedBy
         current = next

@@ -322,6 +322,11 @@ public struct RTPReceiver<Format: RTPDepacketizer>: Sendable {
         slots[i].payload.append(contentsOf: payload)
     }
 
+    /// A frame this buffer released never reached the decoder (it fell behind): the frames
+    /// after it reference it, so wait for a keyframe and ask for one (RFC 4585 §6.3.1), and
+    /// count it in `framesDropped`.
+    public mutating func decoderLostFrame() { frameLost() }
+
     private mutating func frameLost() {
         counters.framesDropped += 1
         if configuration.keyframeRequestsEnabled && !Format.everyPacketIsFrame { awaitingKeyframe = true }

@@ -34,6 +34,14 @@ struct CallTimeline: Codable, Sendable {
         /// What bounds the estimate now (delay, loss, remb, configuration, probing): which
         /// part of congestion control to look at when the rate is low.
         var bandwidthLimitedBy: String?
+        /// The estimator's parts (transport stats): delay-based and loss-based estimates, the
+        /// acknowledged rate, the detector's trend against its threshold.
+        var delayBasedKbps: Double?
+        var lossBasedKbps: Double?
+        var acknowledgedKbps: Double?
+        var delayState: String?
+        var delayTrend: Double?
+        var delayThreshold: Double?
     }
 
     struct Freeze: Codable, Sendable {
@@ -134,6 +142,7 @@ struct CallTimelineRecorder {
         let rtx = totals.rtxBytes - p.rtxBytes
         let t = Double(now - origin) / 1e9
         let pair = sender.entries.first { $0.type == "candidate-pair" && $0["availableOutgoingBitrate"] != nil }
+        let transport = sender.first(type: "transport")
         let frames = totals.framesSent - p.framesSent
         let expected = (totals.packetsReceived - p.packetsReceived) + (totals.packetsLost - p.packetsLost)
         samples.append(CallTimeline.Sample(
@@ -152,9 +161,17 @@ struct CallTimelineRecorder {
             frameHeight: n(video, "frameHeight").map { Int($0) },
             roundTripTimeMs: n(sender.first(type: "remote-inbound-rtp", kind: "video"), "roundTripTime").map { ($0 * 10000).rounded() / 10 },
             receiverLossPercent: expected > 0 ? (max(totals.packetsLost - p.packetsLost, 0) / expected * 1000).rounded() / 10 : nil,
-            bandwidthLimitedBy: sender.first(type: "transport").flatMap { e in
-                if case .string(let s)? = e["bandwidthLimitedBy"] { return s } else { return nil }
-            }))
+            bandwidthLimitedBy: Self.string(transport, "bandwidthLimitedBy"),
+            delayBasedKbps: n(transport, "delayBasedBitrate").map { ($0 / 100).rounded() / 10 },
+            lossBasedKbps: n(transport, "lossBasedBitrate").map { ($0 / 100).rounded() / 10 },
+            acknowledgedKbps: n(transport, "acknowledgedBitrate").map { ($0 / 100).rounded() / 10 },
+            delayState: Self.string(transport, "delayState"),
+            delayTrend: n(transport, "delayTrend").map { ($0 * 100).rounded() / 100 },
+            delayThreshold: n(transport, "delayThreshold").map { ($0 * 100).rounded() / 100 }))
+    }
+
+    private static func string(_ e: RTCStatsReport.Entry?, _ name: String) -> String? {
+        if case .string(let s)? = e?[name] { return s } else { return nil }
     }
 
     /// The timeline of the whole call.

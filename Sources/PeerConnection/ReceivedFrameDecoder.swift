@@ -1,0 +1,213 @@
+import Dispatch
+import Logging
+import MediaCapture
+import MediaCodecs
+import RTP
+import Synchronization
+
+/// Decodes the frames of one received stream off the network loop and hands them to the
+/// sinks, outside every lock.
+///
+/// Why off the loop: the loop stamps each packet's arrival for transport-cc feedback, and a
+/// 720p decode (plus whatever a sink does with the picture) holding it for milliseconds
+/// delays the stamps of the packets behind it: the sender's delay-based estimator reads the
+/// stall as queueing and lowers the rate (over real UDP the estimate sank to its 30 kbit/s
+/// floor on an idle 300 kbit/s link). In simulated time (`RTCSettingEngine.encodesOnEventLoop`)
+/// decoding runs inline, where it costs no time.
+///
+/// A frame that cannot wait (more than `maximumPending` queued) is dropped and counted; the
+/// receiver then waits for and asks for a keyframe, since the frames after it reference it.
+final class ReceivedFrameDecoder: Sendable {
+    /// One whole frame from the jitter buffer.
+    struct Frame: Sendable {
+        var payload: [UInt8]
+        var rtpTimestamp: UInt32
+        var isKeyframe: Bool
+        /// The sender's last SR (its NTP seconds at an RTP timestamp), for the
+        /// capture-to-decode delay (RFC 3550 §6.4.1).
+        var senderReport: (ntp: Double, rtp: UInt32)?
+    }
+
+    /// What getStats shows of the decoding.
+    struct Counters: Sendable {
+        var framesDecoded: Int64 = 0
+        var keyFramesDecoded: Int64 = 0
+        var decodeErrors: Int64 = 0
+        var frameWidth = 0
+        var frameHeight = 0
+        var recentFrames: [UInt64] = []
+        var audioSamples: Int64 = 0
+        /// Capture-to-decode delay of recent frames, seconds.
+        var latencies: [Double] = []
+    }
+
+    private struct Sinks: Sendable {
+        var video: [@Sendable (VideoFrame) -> Void] = []
+        var encodedVideo: [@Sendable (EncodedVideoFrame) -> Void] = []
+        var audio: [@Sendable (AudioFrame) -> Void] = []
+        var encodedAudio: [@Sendable (EncodedAudioFrame) -> Void] = []
+    }
+
+    private struct Shared: Sendable {
+        var sinks = Sinks()
+        var counters = Counters()
+        var pending = 0
+        var stopped = false
+    }
+
+    /// Touched only by the one decoding context (the queue, or the loop when inline).
+    private struct Codec: ~Copyable {
+        var vp8: VP8Decoder?
+        var opus: OpusDecoder?
+        var openFailed = false
+        /// The RTP timestamp unwrapped from the first frame's, for media times in files.
+        var lastRTPTimestamp: UInt32?
+        var mediaTime: Int64 = 0
+    }
+
+    static let maximumPending = 30
+    private static let logger = Logger(label: "tincan.peerconnection")
+
+    private let kind: RTPStreamParameters.Kind
+    private let clockRate: UInt32
+    private let channels: Int
+    private let clock: MediaClock
+    private let queue: DispatchQueue?
+    private let shared = Mutex(Shared())
+    private let codec = Mutex(Codec())
+
+    init(kind: RTPStreamParameters.Kind, clockRate: UInt32, channels: Int, clock: MediaClock, inline: Bool) {
+        self.kind = kind
+        self.clockRate = clockRate
+        self.channels = max(1, min(2, channels))
+        self.clock = clock
+        queue = inline ? nil : DispatchQueue(label: "tincan.decode.\(kind)")
+    }
+
+    func addVideoSink(_ sink: @escaping @Sendable (VideoFrame) -> Void) { shared.withLock { $0.sinks.video.append(sink) } }
+    func addEncodedVideoSink(_ sink: @escaping @Sendable (EncodedVideoFrame) -> Void) { shared.withLock { $0.sinks.encodedVideo.append(sink) } }
+    func addAudioSink(_ sink: @escaping @Sendable (AudioFrame) -> Void) { shared.withLock { $0.sinks.audio.append(sink) } }
+    func addEncodedAudioSink(_ sink: @escaping @Sendable (EncodedAudioFrame) -> Void) { shared.withLock { $0.sinks.encodedAudio.append(sink) } }
+
+    var counters: Counters { shared.withLock { $0.counters } }
+
+    /// No more decoding; frames already queued are let go.
+    func stop() { shared.withLock { $0.stopped = true } }
+
+    /// Queues a frame for decoding. False when it was dropped (the decoder is behind).
+    func submit(_ frame: Frame) -> Bool {
+        let accepted = shared.withLock { s -> Bool in
+            guard !s.stopped else { return true }
+            // Counted by the caller, in the jitter buffer's inbound-rtp `framesDropped`.
+            guard s.pending < Self.maximumPending else { return false }
+            s.pending += 1
+            return true
+        }
+        guard accepted else { return false }
+        if let queue { queue.async { self.decode(frame) } } else { decode(frame) }
+        return true
+    }
+
+    private func decode(_ frame: Frame) {
+        defer { shared.withLock { $0.pending -= 1 } }
+        guard let sinks = shared.withLock({ $0.stopped ? nil : $0.sinks }) else { return }
+        let arrival = clock.captureNanoseconds()
+        switch kind {
+        case .video: decodeVideo(frame, arrival: arrival, sinks: sinks)
+        case .audio: decodeAudio(frame, arrival: arrival, sinks: sinks)
+        }
+    }
+
+    private func decodeVideo(_ frame: Frame, arrival: UInt64, sinks: Sinks) {
+        let result = codec.withLock { c -> (pictures: [VideoFrame], mediaTime: UInt64)? in
+            if c.vp8 == nil && !c.openFailed {
+                do { c.vp8 = try VP8Decoder(threads: 2) } catch {
+                    c.openFailed = true
+                    Self.logger.error("the VP8 decoder did not open: \(error); video frames are counted as decode errors")
+                }
+            }
+            guard let decoder = c.vp8 else { return nil }
+            do {
+                let pictures = try decoder.decode(frame.payload, timestamp: arrival)
+                return (pictures, Self.mediaNanoseconds(&c, frame.rtpTimestamp, clockRate: clockRate))
+            } catch {
+                return nil
+            }
+        }
+        guard let (pictures, mediaTime) = result else {
+            shared.withLock { $0.counters.decodeErrors += 1 }
+            return
+        }
+        let latency = latency(of: frame)
+        shared.withLock { s in
+            for picture in pictures {
+                s.counters.framesDecoded += 1
+                if frame.isKeyframe { s.counters.keyFramesDecoded += 1 }
+                s.counters.frameWidth = picture.width
+                s.counters.frameHeight = picture.height
+                s.counters.recentFrames.append(arrival)
+            }
+            s.counters.recentFrames.removeAll { arrival &- $0 > 1_000_000_000 }
+            if let latency { Self.note(latency, in: &s.counters) }
+        }
+        for picture in pictures {
+            for sink in sinks.video { sink(picture) }
+            if !sinks.encodedVideo.isEmpty {
+                let encoded = EncodedVideoFrame(data: frame.payload, timestamp: mediaTime, isKeyframe: frame.isKeyframe,
+                                                width: picture.width, height: picture.height)
+                for sink in sinks.encodedVideo { sink(encoded) }
+            }
+        }
+    }
+
+    private func decodeAudio(_ frame: Frame, arrival: UInt64, sinks: Sinks) {
+        let channels = channels, clockRate = clockRate
+        let result = codec.withLock { c -> (AudioFrame, UInt64)? in
+            if c.opus == nil && !c.openFailed {
+                do { c.opus = try OpusDecoder(channelCount: channels) } catch {
+                    c.openFailed = true
+                    Self.logger.error("the Opus decoder did not open: \(error); audio frames are counted as decode errors")
+                }
+            }
+            guard let decoder = c.opus, let audio = try? decoder.decode(frame.payload, timestamp: arrival) else { return nil }
+            return (audio, Self.mediaNanoseconds(&c, frame.rtpTimestamp, clockRate: clockRate))
+        }
+        guard let (audio, mediaTime) = result else {
+            shared.withLock { $0.counters.decodeErrors += 1 }
+            return
+        }
+        let latency = latency(of: frame)
+        shared.withLock { s in
+            s.counters.framesDecoded += 1
+            s.counters.audioSamples += Int64(audio.frameCount)
+            if let latency { Self.note(latency, in: &s.counters) }
+        }
+        for sink in sinks.audio { sink(audio) }
+        if !sinks.encodedAudio.isEmpty {
+            let encoded = EncodedAudioFrame(data: frame.payload, timestamp: mediaTime,
+                                            sampleCount: audio.frameCount, channelCount: audio.channelCount)
+            for sink in sinks.encodedAudio { sink(encoded) }
+        }
+    }
+
+    /// Seconds from capture (the SR maps the sender's RTP clock to its wall clock; both hosts'
+    /// wall clocks agree on one machine, and roughly, with NTP, across two) to now.
+    private func latency(of frame: Frame) -> Double? {
+        guard let sr = frame.senderReport else { return nil }
+        let elapsed = Double(Int32(bitPattern: frame.rtpTimestamp &- sr.rtp)) / Double(max(1, clockRate))
+        return RTCRtpReceiver.ntpSeconds(clock.ntpNow()) - (sr.ntp + elapsed)
+    }
+
+    private static func note(_ latency: Double, in c: inout Counters) {
+        c.latencies.append(latency)
+        if c.latencies.count > 100 { c.latencies.removeFirst() }
+    }
+
+    /// Media time of an RTP timestamp, in ns since the first frame (RFC 3550 §5.1: the
+    /// timestamp wraps; consecutive frames are never half the range apart).
+    private static func mediaNanoseconds(_ c: inout Codec, _ rtp: UInt32, clockRate: UInt32) -> UInt64 {
+        if let last = c.lastRTPTimestamp { c.mediaTime += Int64(Int32(bitPattern: rtp &- last)) }
+        c.lastRTPTimestamp = rtp
+        return MediaTimestamp.nanoseconds(fromUnits: UInt64(max(0, c.mediaTime)), clockRate: Int(max(1, clockRate)))
+    }
+}
