@@ -30,15 +30,21 @@ import VirtualNetwork
     }
 
     @Test func hd720IntoThreeHundredKilobitsWithLoss() async throws {
-        var c = SimulatedCall.Configuration(forward: try Self.scenario([(0, "300kbit,100ms,2%")]), duration: .seconds(20))
+        var c = SimulatedCall.Configuration(forward: try Self.scenario([(0, "300kbit,100ms,2%")]), duration: .seconds(40))
         c.constraints = #"{"video": {"width": 1280, "height": 720}, "audio": true}"#
         let r = try await Self.run("720p-300kbit-100ms-2pct", c)
+        // The rate holds to the end: feedback is lost too (2 % both ways), and packets whose
+        // feedback was lost once stayed in flight until the congestion window pinned the
+        // target at its 30 kbit/s floor.
+        let late = Self.offered(r, from: 25, to: 40)
+        print("thin-link: 720p-300kbit offered 25-40 s: \(Int(late)) bit/s")
+        #expect(late >= 150_000, "still sending in the last 15 s (130 kbit/s when lost feedback stayed in flight)")
         #expect(r.decodedRatio >= 0.9, "\(r.framesDecoded) of \(r.framesSent) decoded")
         // The issue asks for 500 ms; the start (probing, then the size change's keyframe)
         // still freezes about 1.1 s. A regression guard until that is fixed.
         #expect(r.longestFreezeMs <= 1500)
         #expect(r.linkDropRatio <= 0.05, "loss plus queue overflow")
-        #expect(Self.offered(r, from: 5, to: 20) <= 310_000, "under the capacity once settled")
+        #expect(Self.offered(r, from: 5, to: 40) <= 310_000, "under the capacity once settled")
         #expect(r.samples.last?.frameWidth ?? 1280 < 1280, "the size came down")
     }
 
