@@ -9,10 +9,10 @@ import Testing
     static let audioSSRC: UInt32 = 0x3333_3333
     static let extensions = RTPHeaderExtensionMap(mid: 1, absSendTime: 2, transportSequenceNumber: 3)
 
-    static func videoSender() -> RTPSender {
+    static func videoSender(historyMaxAge: Duration = .seconds(1)) -> RTPSender {
         RTPSender(configuration: RTPSenderConfiguration(
             ssrc: videoSSRC, payloadType: 96, clockRate: 90_000, rtxSSRC: rtxSSRC, rtxPayloadType: 97,
-            extensions: extensions, mid: "v"), initialSequenceNumber: 65000, initialRTXSequenceNumber: 100)
+            extensions: extensions, mid: "v", historyMaxAge: historyMaxAge), initialSequenceNumber: 65000, initialRTXSequenceNumber: 100)
     }
 
     static func audioSender() -> RTPSender {
@@ -125,15 +125,16 @@ import Testing
 
     @Test func nacksForPacketsPastTheirUseAreNotAnswered() throws {
         var c = RTPTransportController(configuration: Self.configuration(), at: .zero)
-        let video = c.addStream(Self.videoSender(), kind: .video)
+        // A history that keeps more than the stage would resend: the stage's age limit decides.
+        let video = c.addStream(Self.videoSender(historyMaxAge: .seconds(5)), kind: .video)
         let first = c.sender(video).sequenceNumber
-        var out = try Self.run(&c, until: .milliseconds(700), tick: .milliseconds(100)) { c, now in
+        var out = try Self.run(&c, until: .milliseconds(1200), tick: .milliseconds(100)) { c, now in
             try Self.send(&c, video, size: 500, timestamp: 0, at: now)
         }
-        // At 700 ms: the packet from 0 ms (700 ms old) is past the 400 ms limit (no RTT known),
-        // the one from 600 ms is not; 1234 was never sent.
-        try c.handleRTCP(Self.nack([first, first &+ 6, 1234]), at: .milliseconds(700))
-        out = try Self.run(&c, from: .milliseconds(700), until: .milliseconds(800), tick: .seconds(1)) { _, _ in }
+        // At 1200 ms: the packet from 0 ms (1200 ms old) is past the 1 s limit (no RTT known),
+        // the one from 300 ms (900 ms old) is not; 1234 was never sent.
+        try c.handleRTCP(Self.nack([first, first &+ 3, 1234]), at: .milliseconds(1200))
+        out = try Self.run(&c, from: .milliseconds(1200), until: .milliseconds(1300), tick: .seconds(1)) { _, _ in }
         let rtx = out.compactMap(\.header).filter { $0.ssrc == Self.rtxSSRC }
         #expect(rtx.count == 1)
         #expect(c.statistics.nack.refusedTooOld == 1)

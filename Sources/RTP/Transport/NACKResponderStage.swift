@@ -13,10 +13,13 @@ public struct NACKResponderStage: Sendable {
         public var budgetWindow: Duration = .milliseconds(200)
         /// A packet is resent while younger than max(`minimumMaximumAge`,
         /// `roundTripTimeFactor` × RTT + `ageMargin`): past that, the answer arrives after the
-        /// receiver gave up on it.
-        public var minimumMaximumAge: Duration = .milliseconds(400)
-        public var roundTripTimeFactor: Double = 1.5
-        public var ageMargin: Duration = .milliseconds(100)
+        /// receiver gave up on it. libwebrtc keeps max(1 s, 3 × RTT) (`RtpPacketHistory`), and
+        /// jitter buffers wait about a second (Tincan's `maxWait`): a packet that sat 300 ms in a
+        /// thin link's queue is NACKed some 450 ms after it left, and refusing it then made
+        /// the receiver wait its whole second for nothing.
+        public var minimumMaximumAge: Duration = .seconds(1)
+        public var roundTripTimeFactor: Double = 3
+        public var ageMargin: Duration = .zero
 
         public init() {}
     }
