@@ -124,7 +124,7 @@ func hexString(_ bytes: [UInt8]) -> String { bytes.map { String(format2: $0) }.j
 
 /// Our client role against `openssl s_server -dtls1_2 -use_srtp` (the role Tincan takes
 /// when it answers an actpass offer with `active`), with an ECDSA and with an RSA server
-/// certificate (webrtcbin's default is RSA: issue #11 item 4).
+/// certificate (webrtcbin's default is RSA: docs/interop.md).
 @Suite(.serialized) struct OpenSSLServerInteropTests {
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: OpenSSLClientInteropTests.openssl)),
           arguments: [SRTPProtectionProfile.aeadAES256GCM, .aes128CMSHA1_80], ["ec", "rsa"])

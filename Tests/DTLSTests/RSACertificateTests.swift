@@ -33,7 +33,7 @@ struct RSACertificateFiles {
     }
 }
 
-/// Issue #11 item 4: peers whose DTLS certificate is RSA (webrtcbin, many gateways). As the
+/// Peers whose DTLS certificate is RSA (webrtcbin, many gateways). As the
 /// client (Tincan answering `active`) we must offer ECDHE-RSA suites; as the server we keep
 /// our ECDSA certificate and accept a client's RSA one.
 @Suite(.serialized, .enabled(if: FileManager.default.isExecutableFile(atPath: OpenSSLClientInteropTests.openssl),
