@@ -1,5 +1,5 @@
 // swift-tools-version: 6.1
-// libFuzzer targets for every parser of outside input (issue #11, item 7). Built only by
+// libFuzzer targets for every parser of outside input. Built only by
 // scripts/fuzz (`swift build -sanitize=fuzzer,address`, scratch path .build-fuzz):
 // a package of its own, so the main package's `swift build`/`swift test` never see these
 // targets, and neither SwiftNIO nor Hummingbird is built with the fuzzer. `Sources` is a

@@ -108,7 +108,8 @@ public enum SimulatedCall {
             videoDevices: [SyntheticCamera(modes: [VideoMode(width: 1280, height: 720, frameRate: 30),
                                                     VideoMode(width: 640, height: 480, frameRate: 30)], pacer: pacer)],
             audioDevices: [SyntheticMicrophone(pacer: pacer)],
-            permissions: StaticPermissions(granted: [.camera, .microphone]), indicator: SilentCaptureIndicator())
+            permissions: StaticPermissions(granted: [.camera, .microphone]), indicator: SilentCaptureIndicator(),
+            options: .init(pacer: pacer))  // a disabled track's timers on the simulated clock too
         let stream = try await devices.getUserMedia(jsonText: c.constraints)
 
         var configuration = RTCConfiguration()

@@ -81,7 +81,7 @@ public final class DTLSTransport: Sendable {
     /// *server's* certificate: our own is always ECDSA P-256, but as the DTLS client (when we
     /// answer `active`) the server is the offerer, and GStreamer webrtcbin, many gateways and
     /// older browsers present RSA certificates; offering only ECDHE-ECDSA made them answer
-    /// handshake_failure (issue #11, item 4). As the server, OpenSSL picks from this list only
+    /// handshake_failure (docs/interop.md, webrtcbin). As the server, OpenSSL picks from this list only
     /// suites our ECDSA certificate can sign, so the RSA entries change nothing there; a
     /// client's RSA certificate is accepted either way (CertificateVerify uses the
     /// signature_algorithms, not the suite; RFC 5246 §7.4.8). The RFC 8827 §6.5 floor is

@@ -74,7 +74,7 @@ final class ALSAPCM {
     /// hw_params: interleaved S16_LE (or S32_LE), `channels`, exactly `rate`, 10 ms periods
     /// and a ring of `periods` of them; then sw_params set here rather than by
     /// snd_pcm_set_params, whose capture start_threshold (the whole buffer) never starts a
-    /// real device for a reader of smaller chunks (notes/real-devices.md).
+    /// real device for a reader of smaller chunks (docs/real-devices.md).
     func configure(rate: Int, channels: Int, periods: Int = 8, label: String) throws(MediaStreamError) {
         var hw: OpaquePointer?
         guard snd_pcm_hw_params_malloc(&hw) == 0, let hw else {

@@ -4,8 +4,8 @@ import Synchronization
 import Glibc
 #endif
 
-/// A plain POSIX thread for a blocking device loop (DESIGN.md: capture never blocks the
-/// Swift cooperative pool). Foundation-free so the in-VM check binary stays small.
+/// A plain POSIX thread for a blocking device loop (docs/DESIGN.md, "Threads": capture never
+/// blocks the Swift cooperative pool). Foundation-free so the in-VM check binary stays small.
 enum CaptureThread {
     private final class Body {
         let run: @Sendable () -> Void

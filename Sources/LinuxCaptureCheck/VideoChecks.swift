@@ -7,7 +7,7 @@ import Glibc
 
 /// Checks against vivid (`modprobe vivid node_types=0x20101 num_inputs=1 input_types=0x0`:
 /// a webcam-like capture node plus a video output and a metadata capture node).
-/// Frame-rate caps vivid offers per size (notes/real-devices.md).
+/// Frame-rate caps vivid offers per size (docs/real-devices.md).
 let vividMaxRates: [(width: Int, height: Int, fps: Double)] = [
     (320, 180, 60), (640, 360, 40), (640, 480, 25), (1280, 720, 12.5), (1920, 1080, 5), (3840, 2160, 2),
 ]

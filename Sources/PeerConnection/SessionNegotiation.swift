@@ -34,7 +34,7 @@ enum SessionNegotiation {
                 .rtx(payloadType: 97, for: 96),
             ], headerExtensions: headerExtensions(for: .video), direction: direction)
         case .audio:
-            // Chromium accepts Opus only written exactly `opus/48000/2` (notes/interop.md).
+            // Chromium accepts Opus only written exactly `opus/48000/2` (docs/interop.md).
             return MediaCapabilities(kind: .audio, codecs: [
                 RTPCodec(payloadType: 111, name: "opus", clockRate: 48000, channels: 2,
                          parameters: FormatParameters([("minptime", "10"), ("useinbandfec", "1")]),

@@ -3,7 +3,7 @@ public enum SetupRole: String, Sendable, Equatable, CaseIterable {
     case actpass, active, passive, holdconn
 
     /// The answer to an offered role (RFC 5763 §5). An answerer to `actpass` picks `active`,
-    /// as every peer measured here does (notes/interop.md).
+    /// as every peer measured here does (docs/interop.md).
     public var answer: SetupRole {
         switch self {
         case .actpass, .passive: .active

@@ -93,7 +93,7 @@ struct BenchCommand: ParsableCommand {
             for s in sizeList { for r in rateList { pairs.append((s, r)) } }
         }
         guard FileManager.default.isExecutableFile(atPath: vpxenc) else {
-            throw ValidationError("\(vpxenc) not found: run scripts/install-deps (Debian vpx-tools)")
+            throw ValidationError("\(vpxenc) not found: install Debian's vpx-tools (scripts/install-deps --tests)")
         }
         let workDir = dir ?? (NSTemporaryDirectory() + "tincan-bench-\(getpid())")
         try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)

@@ -26,7 +26,7 @@ func hexString(_ bytes: [UInt8]) -> String { bytes.map { String(format2: $0) }.j
 @Suite(.serialized) struct OpenSSLClientInteropTests {
     static let openssl = "/usr/bin/openssl"
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: openssl), "run scripts/install-deps (openssl)"),
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: openssl), "run scripts/install-deps --tests (openssl)"),
           arguments: [SRTPProtectionProfile.aeadAES128GCM, .aes128CMSHA1_80, .aeadAES256GCM])
     func opensslClientHandshakesWithOurServer(_ profile: SRTPProtectionProfile) throws {
         try runSClient(profile: profile, expectMismatch: false)
@@ -34,7 +34,7 @@ func hexString(_ bytes: [UInt8]) -> String { bytes.map { String(format2: $0) }.j
 
     /// Our server expects another certificate than the one s_client presents: it refuses
     /// with bad_certificate, s_client sees the alert, and no SRTP key exists.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: openssl), "run scripts/install-deps (openssl)"))
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: openssl), "run scripts/install-deps --tests (openssl)"))
     func opensslClientWithWrongFingerprintIsRefused() throws {
         try runSClient(profile: .aeadAES128GCM, expectMismatch: true)
     }
@@ -124,7 +124,7 @@ func hexString(_ bytes: [UInt8]) -> String { bytes.map { String(format2: $0) }.j
 
 /// Our client role against `openssl s_server -dtls1_2 -use_srtp` (the role Tincan takes
 /// when it answers an actpass offer with `active`), with an ECDSA and with an RSA server
-/// certificate (webrtcbin's default is RSA: issue #11 item 4).
+/// certificate (webrtcbin's default is RSA: docs/interop.md).
 @Suite(.serialized) struct OpenSSLServerInteropTests {
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: OpenSSLClientInteropTests.openssl)),
           arguments: [SRTPProtectionProfile.aeadAES256GCM, .aes128CMSHA1_80], ["ec", "rsa"])

@@ -33,11 +33,11 @@ struct RSACertificateFiles {
     }
 }
 
-/// Issue #11 item 4: peers whose DTLS certificate is RSA (webrtcbin, many gateways). As the
+/// Peers whose DTLS certificate is RSA (webrtcbin, many gateways). As the
 /// client (Tincan answering `active`) we must offer ECDHE-RSA suites; as the server we keep
 /// our ECDSA certificate and accept a client's RSA one.
 @Suite(.serialized, .enabled(if: FileManager.default.isExecutableFile(atPath: OpenSSLClientInteropTests.openssl),
-                             "run scripts/install-deps (openssl)"))
+                             "run scripts/install-deps --tests (openssl)"))
 struct RSACertificateTests {
     /// The offerer (DTLS server) has an RSA certificate, we are the client with our ECDSA one:
     /// before the fix the server answered handshake_failure (no shared cipher).

@@ -35,7 +35,7 @@ import Testing
 
     @Test(arguments: [ICERole.controlling, ICERole.controlled])
     func connectsToAioice(ourRole: ICERole) async throws {
-        try PythonPeer.installAioiceIfMissing()
+        try PythonPeer.requireAioice()
         let peer = try PythonPeer(script: Self.script, arguments: [ourRole == .controlling ? "controlled" : "controlling"])
         defer { peer.stop() }
 
@@ -129,22 +129,19 @@ final class PythonPeer: Sendable {
         process.waitUntilExit()
     }
 
-    /// aioice from PyPI, when missing. Throws (the test fails) when it cannot be installed.
-    static func installAioiceIfMissing() throws {
-        func run(_ arguments: [String]) throws -> Int32 {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = arguments
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            p.waitUntilExit()
-            return p.terminationStatus
-        }
-        if try run(["python3", "-c", "import aioice"]) == 0 { return }
-        _ = try run(["python3", "-m", "pip", "install", "-q", "aioice"])
-        guard try run(["python3", "-c", "import aioice"]) == 0 else {
-            throw ICEError.failed("aioice could not be installed")
+    /// aioice (PyPI; aiortc depends on it) comes with the interop peers that
+    /// scripts/interop/install sets up (scripts/test runs it); without it the test fails,
+    /// naming the step to run.
+    static func requireAioice() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import aioice"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw ICEError.failed("aioice is not installed for python3: run scripts/interop/install")
         }
     }
 }

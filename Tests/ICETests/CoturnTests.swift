@@ -8,7 +8,7 @@ import NIOPosix
 /// 127.0.0.1 by the test and killed by its PID.
 @Suite struct CoturnTests {
     @Test func serverReflexiveCandidateFromCoturn() async throws {
-        let turnserver = try CoturnServer.installIfMissing()
+        let turnserver = try CoturnServer.installed()
         let port = try await CoturnServer.freeUDPPort()
         let server = try CoturnServer(executable: turnserver, port: port)
         defer { server.stop() }
@@ -75,23 +75,12 @@ final class CoturnServer: Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// The turnserver path; installs Debian's coturn when it is missing. Throws (the test
-    /// fails, never skips) when it cannot be installed.
-    static func installIfMissing() throws -> String {
+    /// The turnserver path. The test setup installs Debian's coturn (scripts/install-deps
+    /// --tests, run by scripts/test); without it the test fails, naming the step to run.
+    static func installed() throws -> String {
         let path = "/usr/bin/turnserver"
-        if FileManager.default.isExecutableFile(atPath: path) { return path }
-        let install = Process()
-        install.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        let asRoot = getuid() == 0
-        install.arguments = (asRoot ? [] : ["sudo", "-n"]) + ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "coturn"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["DEBIAN_FRONTEND"] = "noninteractive"
-        install.environment = environment
-        install.standardOutput = FileHandle.nullDevice
-        try install.run()
-        install.waitUntilExit()
         guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw ICEError.failed("coturn could not be installed (apt-get exit \(install.terminationStatus))")
+            throw ICEError.failed("coturn is not installed (no \(path)): run scripts/install-deps --tests")
         }
         return path
     }

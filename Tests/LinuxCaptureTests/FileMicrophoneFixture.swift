@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// A user-space virtual microphone: alsa-lib's `file` plugin over `null` returns the bytes
-/// of a raw infile exactly (notes/real-devices.md). One asoundrc for the whole test process,
+/// of a raw infile exactly (docs/real-devices.md). One asoundrc for the whole test process,
 /// since ALSA_CONFIG_PATH is process-wide.
 enum FileMicrophoneFixture {
     static let rampSeconds = 0.5

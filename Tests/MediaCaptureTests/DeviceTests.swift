@@ -52,7 +52,7 @@ func temporaryDirectory() -> String {
         #expect(cam.openSessionCount == 0)
     }
 
-    @Test("Devices file: the issue's example, with modes, facingMode, resizeModes and audio defaults")
+    @Test("Devices file: a full example, with modes, facingMode, resizeModes and audio defaults")
     func devicesFile() throws {
         let text = #"{"devices": [ {"deviceId": "cam0", "kind": "videoinput", "label": "Front", "groupId": "g0", "facingMode": "user", "modes": [{"width": 1280, "height": 720, "frameRate": 30, "pixelFormat": "NV12"}], "resizeModes": ["none", "crop-and-scale"]}, {"deviceId": "mic0", "kind": "audioinput", "label": "Mic", "groupId": "g0", "sampleRate": [48000], "sampleSize": [16], "channelCount": [1, 2], "echoCancellation": [true, false], "autoGainControl": [true, false], "noiseSuppression": [true, false], "latency": [0.01], "defaults": {"channelCount": 1}} ]}"#
         let d = try DeviceDescriptionFile(jsonText: text)

@@ -4,7 +4,7 @@ import Glibc
 #endif
 @testable import MediaCapture
 
-/// Hostile and broken input files (issue 11, item 5): limits whose errors name the field,
+/// Hostile and broken input files: limits whose errors name the field,
 /// memory that follows what a file really holds, and pacing that stops at once.
 @Suite struct HostileFileTests {
     func write(_ bytes: [UInt8], _ name: String) throws -> String {

@@ -1,7 +1,7 @@
 import Testing
 @testable import MediaCapture
 
-/// The constraint engine against the text of getusermedia.html (issue 11, item 8): a denied
+/// The constraint engine against the text of getusermedia.html: a denied
 /// caller learns nothing about the devices, and the allowed required constraints for device
 /// selection (backgroundBlur, from mediacapture-extensions, is not one of them).
 @Suite struct SpecTextConstraintTests {

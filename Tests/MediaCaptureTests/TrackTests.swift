@@ -16,42 +16,33 @@ import Synchronization
 
     func sleep(_ s: Double) async { try? await Task.sleep(nanoseconds: UInt64(s * 1e9)) }
 
-    /// Polls `condition` for up to `timeout` seconds (timing under load varies).
-    func eventually(_ timeout: Double = 3, _ condition: () -> Bool) async -> Bool {
-        let end = MonotonicClock.now() + UInt64(timeout * 1e9)
-        while MonotonicClock.now() < end {
-            if condition() { return true }
-            await sleep(0.02)
-        }
-        return condition()
+    /// A webcam paced by the simulated clock.
+    func simulatedWebcam(_ clock: SimulatedPacer) -> SyntheticCamera {
+        SyntheticCamera(deviceId: "cam0", groupId: "g0", label: "Camera cam0", facingMode: "user",
+                        modes: [VideoMode(width: 640, height: 480, frameRate: 30), VideoMode(width: 1280, height: 720, frameRate: 30)],
+                        resizeModes: ["none", "crop-and-scale"], pacer: clock)
     }
 
     @Test("§frameRate: a 30 fps camera under {ideal: 10, max: 15} delivers evenly spaced frames at 10 fps")
     func decimationTiming() async throws {
-        let cam = webcam()
-        let stream = try await devices(video: [cam]).getUserMedia(jsonText: #"{"video": {"frameRate": {"ideal": 10, "max": 15}}}"#)
+        let clock = SimulatedPacer()
+        let stream = try await devices(video: [simulatedWebcam(clock)]).getUserMedia(jsonText: #"{"video": {"frameRate": {"ideal": 10, "max": 15}}}"#)
         let track = try #require(stream.getVideoTracks().first)
         #expect(track.getSettings().frameRate == 10)
         let frames = Collector<VideoFrame>()
-        track.addVideoSink { frames.add($0) }
-        await sleep(1.5)
+        track.addVideoSink { frame in frames.items.withLock { $0.append((frame, clock.now)) } }
+        let started = clock.now
+        clock.advance(by: 1.5)
         track.stop()
         let got = frames.all
-        // Rate over the frames' own arrival span (a sleep under load may overshoot).
-        let span = Double((got.last?.1 ?? 0) - (got.first?.1 ?? 0)) / 1e9
-        let rate = Double(got.count - 1) / max(span, 0.001)
-        #expect(got.count >= 10, "got \(got.count) frames in about 1.5 s")
-        #expect(abs(rate - 10) < 1, "measured \(rate) fps")
-        // Capture timestamps: exactly every third source frame (100 ms).
-        let stamps = got.map { Double($0.0.timestamp) / 1e6 }
-        let gaps = zip(stamps.dropFirst(), stamps).map { $0 - $1 }
-        #expect(gaps.allSatisfy { abs($0 - 100) < 2 }, "timestamp gaps \(gaps)")
-        // Arrival times: evenly spaced too, within scheduling noise.
-        let arrivals = got.map { Double($0.1) / 1e6 }
-        let arrivalGaps = zip(arrivals.dropFirst(), arrivals).map { $0 - $1 }
-        let mean = arrivalGaps.reduce(0, +) / Double(max(arrivalGaps.count, 1))
-        #expect(abs(mean - 100) < 10, "mean arrival gap \(mean) ms")
-        #expect(arrivalGaps.allSatisfy { $0 > 50 && $0 < 150 }, "arrival gaps \(arrivalGaps)")
+        // 1.5 s of a 30 fps source is 46 frames (both ends included); every third goes through.
+        #expect(got.count == 16, "got \(got.count) frames in 1.5 s")
+        #expect(got.first?.0.timestamp == started)
+        // Capture timestamps: exactly every third source frame (3 x 33 333 333 ns).
+        let gaps = zip(got.dropFirst(), got).map { $0.0.timestamp - $1.0.timestamp }
+        #expect(gaps.allSatisfy { $0 == 3 * 33_333_333 }, "timestamp gaps \(gaps)")
+        // Each frame reaches the sink at its own capture time: nothing is held back.
+        #expect(got.allSatisfy { $0.0.timestamp == $0.1 })
         // The burned-in counter shows every third source frame went through.
         let numbers = got.compactMap { SyntheticPattern.readFrameNumber(from: $0.0) }
         #expect(numbers.count == got.count)
@@ -77,37 +68,37 @@ import Synchronization
 
     @Test("§MediaStreamTrack enabled: disabled gives black frames, releases the device after the grace period, re-enabling reopens it")
     func disableReleasesDevice() async throws {
-        let cam = webcam()
+        let clock = SimulatedPacer()
+        let cam = simulatedWebcam(clock)
         let indicator = RecordingIndicator()
-        let media = devices(video: [cam], indicator: indicator, options: .init(disabledGracePeriod: 0.8))
+        let media = devices(video: [cam], indicator: indicator, options: .init(disabledGracePeriod: 0.8, pacer: clock))
         let stream = try await media.getUserMedia(jsonText: #"{"video": {"width": 320, "height": 240}}"#)
         let track = try #require(stream.getVideoTracks().first)
         let frames = Collector<VideoFrame>()
         track.addVideoSink { frames.add($0) }
-        #expect(await eventually { frames.count >= 3 })
+        clock.advance(by: 0.1)
+        #expect(frames.count == 4)
         #expect(cam.openSessionCount == 1)
         #expect(frames.all.allSatisfy { $0.0.data.contains { $0 != 16 } })
-        let disabledAt = MonotonicClock.now()
+        func isBlack(_ f: VideoFrame) -> Bool { f.width == 320 && f.height == 240 && f.data[0..<(320 * 240)].allSatisfy { $0 == 16 } }
         track.enabled = false
-        await sleep(0.1)
+        clock.advance(by: 0.1)
         frames.clear()
-        await sleep(0.1)
-        if MonotonicClock.now() - disabledAt < 700_000_000 {
-            #expect(cam.openSessionCount == 1, "still open within the grace period")
-        }
-        #expect(frames.all.allSatisfy { f in f.0.data[0..<(320 * 240)].allSatisfy { $0 == 16 } }, "black while disabled")
-        #expect(await eventually { cam.openSessionCount == 0 }, "released after the grace period")
-        #expect(MonotonicClock.now() - disabledAt >= 800_000_000)
+        clock.advance(by: 0.69)
+        #expect(cam.openSessionCount == 1, "still open within the grace period")
+        #expect(frames.count == 20 && frames.all.allSatisfy { isBlack($0.0) }, "black while disabled")
+        clock.advance(by: 0.01)
+        #expect(cam.openSessionCount == 0, "released when the grace period ends")
         #expect(!track.isDeviceOpen)
         #expect(track.readyState == .live)
         frames.clear()
-        #expect(await eventually { frames.count >= 3 }, "black frames keep flowing after release")
-        let black = frames.all.map(\.0)
-        #expect(black.allSatisfy { f in f.width == 320 && f.height == 240 && f.data[0..<(320 * 240)].allSatisfy { $0 == 16 } })
+        clock.advance(by: 0.1)
+        #expect(frames.count >= 3 && frames.all.allSatisfy { isBlack($0.0) }, "black frames keep flowing after release")
         track.enabled = true
         #expect(cam.openSessionCount == 1)
         frames.clear()
-        #expect(await eventually { frames.all.contains { SyntheticPattern.readFrameNumber(from: $0.0) != nil } }, "pictures again")
+        clock.advance(by: 0.1)
+        #expect(frames.count >= 3 && frames.all.allSatisfy { SyntheticPattern.readFrameNumber(from: $0.0) != nil }, "pictures again")
         track.stop()
         #expect(cam.openSessionCount == 0)
         #expect(indicator.states == [.capturing, .paused, .capturing, .off])

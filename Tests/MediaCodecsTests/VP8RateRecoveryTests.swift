@@ -70,7 +70,7 @@ import Testing
         #expect(abs(after / Double(Self.target) - 1) < 0.15, "after: \(Int(after)) bit/s")
     }
 
-    /// The issue's own setup, 1280x720@30 at 2.2 Mbit/s: 10 s steady, 20 s of PLI storm
+    /// The setup where the bug was seen, 1280x720@30 at 2.2 Mbit/s: 10 s steady, 20 s of PLI storm
     /// (every frame asks for a keyframe; every third frame dropped in the second variant),
     /// 30 s steady. Before the fix the first variant fell to 270-300 kbit/s (13 % of the
     /// target) for 22 s. Minutes of encoding on a loaded 2-core machine: only with

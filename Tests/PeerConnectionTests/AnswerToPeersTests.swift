@@ -5,7 +5,7 @@ import SDP
 import Testing
 
 /// Answers to offers captured from real peers (the SDP module's fixtures): what Tincan
-/// answers must be acceptable to each of them (notes/interop.md).
+/// answers must be acceptable to each of them (docs/interop.md).
 @Suite(.serialized) struct AnswerToPeersTests {
     static func fixture(_ name: String) throws -> String {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import VirtualNetwork
 
-/// The thin-link scenarios of issue #10, short, in simulated time: whole calls (capture, VP8
+/// The thin-link scenarios (scripts/thin-link/*.json), short, in simulated time: whole calls (capture, VP8
 /// and Opus, the transport pipeline with GCC and the pacer, DTLS-SRTP) over an emulated link,
 /// so a regression of congestion control or degradation fails here. Each prints its report
 /// as one JSON line (`thin-link:` prefix); `scripts/thin-link` runs the full-length versions

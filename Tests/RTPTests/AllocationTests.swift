@@ -5,7 +5,9 @@ import Testing
 @testable import RTP
 
 /// Steady-state allocations per packet. The count comes from a malloc counter preloaded by
-/// scripts/measure-rtp-allocations; without it the test only runs the path.
+/// scripts/measure-rtp-allocations (run by scripts/test, which sets
+/// TINCAN_ALLOCATION_COUNTER=required: a counter that did not load is then a failure); without
+/// it the test only runs the path.
 @Suite struct AllocationTests {
     typealias CountFunction = @convention(c) () -> Int
 
@@ -16,6 +18,12 @@ import Testing
         #else
         return nil
         #endif
+    }
+
+    /// True when the test command preloaded the counter and a missing one must fail the test.
+    static var counterRequired: Bool {
+        guard let value = getenv("TINCAN_ALLOCATION_COUNTER") else { return false }
+        return String(cString: value) == "required"
     }
 
     @Test func steadyStatePacketPathAllocatesNothing() throws {
@@ -70,6 +78,7 @@ import Testing
             #expect(pollAllocations <= 10 * 8)
         } else {
             print("allocations: not measured (run scripts/measure-rtp-allocations)")
+            #expect(!Self.counterRequired, "TINCAN_ALLOCATION_COUNTER=required but the malloc counter is not loaded")
         }
     }
 }

@@ -80,7 +80,7 @@ final class DevToolsPage: Sendable {
     @Test("two Chromium tabs call each other through the page; hang-up is a bye; a browser WHIP offer is answered by the page")
     func pageCallsThroughServer() async throws {
         guard let chromium = Self.chromium else {
-            Issue.record("chromium is not installed: run scripts/install-deps")
+            Issue.record("chromium is not installed: run scripts/install-deps --tests")
             return
         }
         try await withServer { port in

@@ -4,7 +4,7 @@ import SignalingServer
 import Synchronization
 import Testing
 
-/// The bounded send queue of one WebSocket (issue 11 item 1), on an in-process server whose
+/// The bounded send queue of one WebSocket, on an in-process server whose
 /// counters the tests read: a peer that stops reading is closed with 1008 when its queue is
 /// full, and the queue never holds more than `maxQueuedBytes`.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct SendQueueTests {

@@ -52,7 +52,7 @@ final class SignalServerProcess {
     }
 }
 
-/// The server stays bounded against peers that misbehave on purpose (issue 11 item 1).
+/// The server stays bounded against peers that misbehave on purpose (the limits in signaling/PROTOCOL.md).
 @Suite(.serialized, .timeLimit(.minutes(3))) struct ServerLimitsTests {
     /// 60 KB of `A` as the message's type: the reply must neither quote it nor pile up.
     static let hugeType = #"{"type":""# + String(repeating: "A", count: 60_000) + #""}"#

@@ -53,7 +53,7 @@ import Testing
     @Test("a 5 KB SDP pasted as a blob into a terminal decodes byte-exact; the same SDP as one base64 line is cut at 4096 bytes")
     func pasteIntoTerminal() async throws {
         guard Self.tmux != nil else {
-            Issue.record("tmux is not installed: run scripts/install-deps")
+            Issue.record("tmux is not installed: run scripts/install-deps --tests")
             return
         }
         guard let binary = SignalBinary.path else { Issue.record("tincan-signal not built"); return }

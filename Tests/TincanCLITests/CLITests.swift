@@ -61,12 +61,12 @@ enum TincanBinary {
     }
 }
 
-/// Runs a tool from Debian's packages (vpx-tools, opus-tools; scripts/install-deps installs
+/// Runs a tool from Debian's packages (vpx-tools, opus-tools; scripts/install-deps --tests installs
 /// them), returning its exit status and combined output.
 enum DebianTool {
     static func run(_ name: String, _ args: [String]) throws -> (status: Int32, output: String) {
         let path = ["/usr/bin/", "/usr/local/bin/"].map { $0 + name }.first { FileManager.default.isExecutableFile(atPath: $0) }
-        guard let path else { throw CLIError("\(name) not found: run scripts/install-deps") }
+        guard let path else { throw CLIError("\(name) not found: run scripts/install-deps --tests") }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// A call whose peer vanishes says so (issue 11 item 6).
+/// A call whose peer vanishes says so (consent freshness, RFC 7675).
 @Suite(.serialized) struct CallFailureTests {
     typealias Background = CallCommandTests.Background
 

@@ -2,8 +2,8 @@ import Foundation
 import Testing
 import MediaCapture
 
-/// `tincan` against hostile and broken input files (issue 11, item 5) and the settings
-/// `tincan select` reports (item 8c): every failure exits non-zero with a message that names
+/// `tincan` against hostile and broken input files and the settings
+/// `tincan select` reports: every failure exits non-zero with a message that names
 /// the field, and a capture that delivered nothing or ended early says so.
 @Suite struct HostileInputCLITests {
     func file(_ dir: URL, _ name: String, _ bytes: [UInt8]) throws -> String {

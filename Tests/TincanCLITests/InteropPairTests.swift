@@ -3,8 +3,8 @@ import Testing
 
 /// Calls between `tincan` and peers nobody here wrote (aiortc, GStreamer webrtcbin, headless
 /// Chromium), over WHIP on 127.0.0.1, through scripts/interop/run-pair: each decodes at least
-/// 95 % of the frames sent over 10 s, at 10 +/- 0.5 fps and 640x480 under the issue's
-/// constraints from a 30 fps camera. The peers are installed by scripts/interop/install
+/// 95 % of the frames sent over 10 s, at 10 +/- 0.5 fps and 640x480 under
+/// `{frameRate: {ideal: 10, max: 15}}` from a 30 fps camera. The peers are installed by scripts/interop/install
 /// (run by scripts/test before the tests).
 @Suite(.serialized) struct InteropPairTests {
     static let constraints = #"{"video":{"width":640,"height":480,"frameRate":{"ideal":10,"max":15}},"audio":true}"#
@@ -73,7 +73,8 @@ import Testing
     }
 
     /// gst: webrtcbin offers with its default RSA certificate (`--certificate default`), so
-    /// Tincan, answering `active`, is the DTLS client of an RSA server (issue #11 item 4).
+    /// Tincan, answering `active`, is the DTLS client of an RSA server
+    /// (docs/interop.md, webrtcbin).
     @Test("a sender nobody here wrote -> tincan recv: >= 95 % decoded", arguments: ["aiortc", "chromium", "gst"])
     func tincanReceives(_ sender: String) throws {
         var arguments = ["--sender", sender, "--expect-size", "640x480"]

@@ -20,7 +20,7 @@ func waitFor(_ part: String, in text: () -> String, seconds: Double) -> Date? {
     return nil
 }
 
-/// `tincan recv --whip-listen` against bad POSTs and browsers (issue 11 items 2 and 3).
+/// `tincan recv --whip-listen` against bad POSTs and browsers (CORS).
 @Suite(.serialized) struct WHIPListenTests {
     typealias Background = CallCommandTests.Background
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""aiortc (PyPI) as a WHIP peer for Tincan's interop tests (issue #6).
+"""aiortc (PyPI) as a WHIP peer for Tincan's interop tests.
 
   recv: a WHIP endpoint on 127.0.0.1 that answers one offer, decodes VP8/Opus for --duration
         seconds after ICE+DTLS connect (or until DELETE) and writes a JSON report.
@@ -177,7 +177,7 @@ class ToneAudioTrack(MediaStreamTrack):
 
 def prefer(transceiver: Any, kind: str, names: set[str]) -> None:
     """Offer only Tincan's codecs (VP8 + rtx, Opus): webrtcbin answers only the first codec of an
-    m-line, and the issue's offers are VP8+Opus."""
+    m-line, and Tincan offers VP8+Opus."""
     caps = RTCRtpSender.getCapabilities(kind)
     transceiver.setCodecPreferences([c for c in caps.codecs if c.mimeType.lower() in names])
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Headless Chromium (Debian's chromium + chromium-driver, driven by selenium) as a WHIP peer
-for Tincan's interop tests (issue #6).
+for Tincan's interop tests.
 
   recv: a WHIP endpoint on 127.0.0.1. The offer goes into a page's RTCPeerConnection with
         execute_script; the page answers (after ICE gathering: no trickle), plays the tracks,
@@ -13,7 +13,7 @@ for Tincan's interop tests (issue #6).
         outbound-rtp framesSent.
 
 WHIP runs in Python (the page would need CORS from the other peer). Flags from
-shared/notes/interop.md: loopback candidates allowed, no mDNS hiding, fake devices and UI.
+docs/interop.md: loopback candidates allowed, no mDNS hiding, fake devices and UI.
 
 Examples:
   chromium_peer.py recv --whip-listen 127.0.0.1:8080 --duration 10 --report r.json

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""GStreamer webrtcbin (Debian's 1.22) as a WHIP peer for Tincan's interop tests (issue #6).
+"""GStreamer webrtcbin (Debian's 1.22) as a WHIP peer for Tincan's interop tests.
 
   recv: a WHIP endpoint on 127.0.0.1; webrtcbin answers one offer; VP8 and Opus are decoded
         (rtpvp8depay ! vp8dec, rtpopusdepay ! opusdec) into appsinks that count frames and

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Do real peers accept the SDP Tincan writes? (issue #6, SDP module)
+"""Do real peers accept the SDP Tincan writes? (the SDP module)
 
 Three peers, each in both roles, with no media flowing (only the descriptions are judged):
   1. aiortc, headless Chromium and GStreamer webrtcbin each create a sendonly VP8+Opus offer

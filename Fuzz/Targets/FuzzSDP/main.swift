@@ -1,4 +1,4 @@
-// The SDP parser (DESIGN.md, testing layer 6) and the answer built from what parses.
+// The SDP parser (docs/DESIGN.md, "Testing", fuzzing) and the answer built from what parses.
 // Whatever the bytes: parse returns or throws an SDPError (never traps), and what parses
 // writes back to text that parses to the same description.
 

@@ -1,6 +1,6 @@
-/// What paces a fake device's frames: real time on a thread of its own (`PacedThread`, the
-/// default), or a test's simulated clock, so that a whole call can run in simulated time with
-/// the same synthetic camera and microphone.
+/// What paces a fake device's frames and a track's own timers: real time on a thread of its
+/// own (`PacedThread`, the default), or a test's simulated clock, so that a whole call can run
+/// in simulated time with the same synthetic camera and microphone.
 public protocol CapturePacer: Sendable {
     /// Calls `tick(n, deadline)` for n = 0, 1, 2, ... every `interval` nanoseconds of the
     /// pacer's clock (deadline: the tick's time on the capture clock) until `tick` returns

@@ -14,9 +14,14 @@ public final class MediaDevices: Sendable {
         /// False when capture is disabled by policy: getUserMedia rejects with SecurityError
         /// (§"getUserMedia", the "allowed to use" feature check).
         public var captureAllowedByPolicy: Bool
-        public init(disabledGracePeriod: Double = 3, captureAllowedByPolicy: Bool = true) {
+        /// The clock of a track's own timers (the grace period of a disabled track, and the
+        /// black frames or silence after it): real time, or a test's simulated clock.
+        public var pacer: any CapturePacer
+        public init(disabledGracePeriod: Double = 3, captureAllowedByPolicy: Bool = true,
+                    pacer: any CapturePacer = RealTimePacer()) {
             self.disabledGracePeriod = disabledGracePeriod
             self.captureAllowedByPolicy = captureAllowedByPolicy
+            self.pacer = pacer
         }
     }
 
@@ -145,7 +150,7 @@ public final class MediaDevices: Sendable {
     private func makeTrack(_ kind: MediaDeviceKind, _ candidate: SettingsCandidate, _ c: MediaTrackConstraints) -> MediaStreamTrack {
         let source: TrackSource = kind == .videoinput ? .video(videoDevices[candidate.deviceIndex]) : .audio(audioDevices[candidate.deviceIndex])
         return MediaStreamTrack(source: source, candidate: candidate, constraints: c, indicator: indicator,
-                                gracePeriod: options.disabledGracePeriod)
+                                gracePeriod: options.disabledGracePeriod, pacer: options.pacer)
     }
 
     private func overconstrained(_ name: String, kind: MediaDeviceKind) -> MediaStreamError {

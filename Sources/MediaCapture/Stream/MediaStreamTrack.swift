@@ -32,6 +32,8 @@ public final class MediaStreamTrack: Sendable {
     let source: TrackSource
     private let indicator: any CaptureIndicator
     private let gracePeriod: Double
+    /// Paces the grace timer and the filler (`MediaDevices.Options.pacer`).
+    private let pacer: any CapturePacer
 
     private struct State {
         var enabled = true
@@ -42,8 +44,8 @@ public final class MediaStreamTrack: Sendable {
         var candidate: SettingsCandidate
         var session: CaptureSession?
         /// Black frames / silence while the device is released.
-        var filler: PacedThread?
-        var graceTimer: PacedThread?
+        var filler: (any CapturePacing)?
+        var graceTimer: (any CapturePacing)?
         var shaper: VideoShaper?
         var decimator: FrameDecimator?
         var nextSink = 0
@@ -57,12 +59,13 @@ public final class MediaStreamTrack: Sendable {
     private let state: Mutex<State>
 
     init(source: TrackSource, candidate: SettingsCandidate, constraints: MediaTrackConstraints,
-         indicator: any CaptureIndicator, gracePeriod: Double) {
+         indicator: any CaptureIndicator, gracePeriod: Double, pacer: any CapturePacer) {
         self.id = MediaStreamTrack.makeId()
         self.source = source
         self.label = source.label
         self.indicator = indicator
         self.gracePeriod = gracePeriod
+        self.pacer = pacer
         state = Mutex(State(settings: candidate.settings, constraints: constraints, candidate: candidate))
         state.withLock { MediaStreamTrack.configure(&$0) }
     }
@@ -235,7 +238,7 @@ public final class MediaStreamTrack: Sendable {
 
     private func setEnabled(_ on: Bool) {
         enum Action { case none, scheduleRelease, reopen, cancelTimer }
-        let (action, timer, filler): (Action, PacedThread?, PacedThread?) = state.withLock { s in
+        let (action, timer, filler): (Action, (any CapturePacing)?, (any CapturePacing)?) = state.withLock { s in
             guard s.readyState == .live, s.enabled != on else { return (.none, nil, nil) }
             s.enabled = on
             let timer = s.graceTimer
@@ -255,7 +258,7 @@ public final class MediaStreamTrack: Sendable {
         case .none, .cancelTimer: break
         case .scheduleRelease:
             let grace = UInt64(max(0, gracePeriod) * 1e9)
-            let t = PacedThread(interval: max(grace, 1)) { [weak self] n, _ in
+            let t = pacer.start(interval: max(grace, 1)) { [weak self] n, _ in
                 if n == 0 { return true }
                 self?.releaseForDisabled()
                 return false
@@ -284,11 +287,11 @@ public final class MediaStreamTrack: Sendable {
         session.stop()
         indicator.update(PermissionName(source.kind), label: label, state: .paused)
         let settings = getSettings()
-        let filler: PacedThread
+        let filler: any CapturePacing
         switch source {
         case .video:
             let fps = max(settings.frameRate ?? 30, 0.1)
-            filler = PacedThread(interval: UInt64(1e9 / fps)) { [weak self] _, deadline in
+            filler = pacer.start(interval: UInt64(1e9 / fps)) { [weak self] _, deadline in
                 guard let self else { return false }
                 // The size is read each time: applyConstraints may change it while released.
                 let (sinks, w, h): ([@Sendable (VideoFrame) -> Void], Int, Int) = self.state.withLock { s in
@@ -301,7 +304,7 @@ public final class MediaStreamTrack: Sendable {
             }
         case .audio:
             let rate = settings.sampleRate ?? 48000, ch = settings.channelCount ?? 1
-            filler = PacedThread(interval: 10_000_000) { [weak self] _, deadline in
+            filler = pacer.start(interval: 10_000_000) { [weak self] _, deadline in
                 guard let self else { return false }
                 let sinks: [@Sendable (AudioFrame) -> Void] = self.state.withLock { s in
                     s.readyState == .live && !s.enabled ? Array(s.audioSinks.values) : []
@@ -329,7 +332,7 @@ public final class MediaStreamTrack: Sendable {
     }
 
     private func end(_ error: MediaStreamError?, fire: Bool) {
-        let taken: (CaptureSession?, PacedThread?, PacedThread?, [@Sendable () -> Void], [@Sendable () -> Void], Bool)? = state.withLock { s in
+        let taken: (CaptureSession?, (any CapturePacing)?, (any CapturePacing)?, [@Sendable () -> Void], [@Sendable () -> Void], Bool)? = state.withLock { s in
             guard s.readyState == .live else { return nil }
             s.readyState = .ended
             s.endedByDevice = error
