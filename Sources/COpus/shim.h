@@ -7,6 +7,8 @@ static inline int tincan_opus_set_bitrate(OpusEncoder *st, opus_int32 v) { retur
 static inline int tincan_opus_get_bitrate(OpusEncoder *st, opus_int32 *v) { return opus_encoder_ctl(st, OPUS_GET_BITRATE(v)); }
 static inline int tincan_opus_set_inband_fec(OpusEncoder *st, opus_int32 v) { return opus_encoder_ctl(st, OPUS_SET_INBAND_FEC(v)); }
 static inline int tincan_opus_set_packet_loss_perc(OpusEncoder *st, opus_int32 v) { return opus_encoder_ctl(st, OPUS_SET_PACKET_LOSS_PERC(v)); }
+static inline int tincan_opus_get_inband_fec(OpusEncoder *st, opus_int32 *v) { return opus_encoder_ctl(st, OPUS_GET_INBAND_FEC(v)); }
+static inline int tincan_opus_get_packet_loss_perc(OpusEncoder *st, opus_int32 *v) { return opus_encoder_ctl(st, OPUS_GET_PACKET_LOSS_PERC(v)); }
 static inline int tincan_opus_set_dtx(OpusEncoder *st, opus_int32 v) { return opus_encoder_ctl(st, OPUS_SET_DTX(v)); }
 static inline int tincan_opus_set_complexity(OpusEncoder *st, opus_int32 v) { return opus_encoder_ctl(st, OPUS_SET_COMPLEXITY(v)); }
 static inline int tincan_opus_set_vbr(OpusEncoder *st, opus_int32 v) { return opus_encoder_ctl(st, OPUS_SET_VBR(v)); }

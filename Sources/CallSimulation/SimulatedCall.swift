@@ -27,6 +27,11 @@ public enum SimulatedCall {
         /// The sender's modelled cost of encoding a frame of a size (a slower machine): the
         /// CPU-overuse adaptation reads it. Nil: encoding is free, as simulated time sees it.
         public var videoEncodeTime: (@Sendable (_ width: Int, _ height: Int) -> Duration)?
+        /// The receiver's `RTCConfiguration.receiveBitrate` (its answer's `b=TIAS`/`b=AS`).
+        public var receiveBitrate: UInt64?
+        /// Rewrites the receiver's answer before the sender applies it (what a peer's SDP
+        /// could say: `b=AS`, fmtp).
+        public var editAnswer: (@Sendable (String) -> String)?
 
         public init(forward: LinkScenario, duration: Duration = .seconds(40)) {
             self.forward = forward
@@ -58,6 +63,11 @@ public enum SimulatedCall {
             public var pacerQueuedPackets: Double?
             /// What the sender put on the link over the sample interval (all packets), bit/s.
             public var offeredBps: Double?
+            /// Non-standard outbound-rtp members: libvpx frame dropping (video) and Opus's
+            /// expected loss and FEC (audio).
+            public var encoderFrameDropping: Bool?
+            public var opusPacketLossPerc: Double?
+            public var opusInbandFec: Bool?
         }
 
         public var framesCaptured: Int = 0
@@ -117,7 +127,9 @@ public enum SimulatedCall {
         var senderSettings = RTCSettingEngine(eventLoop: loop, network: network.host(senderIP), encodesOnEventLoop: true, simulatedTime: true)
         senderSettings.simulatedVideoEncodeTime = c.videoEncodeTime
         let sender = try RTCPeerConnection(configuration: configuration, settings: senderSettings)
-        let receiver = try RTCPeerConnection(configuration: RTCConfiguration(), settings: RTCSettingEngine(
+        var receiverConfiguration = RTCConfiguration()
+        receiverConfiguration.receiveBitrate = c.receiveBitrate
+        let receiver = try RTCPeerConnection(configuration: receiverConfiguration, settings: RTCSettingEngine(
             eventLoop: loop, network: network.host(receiverIP), encodesOnEventLoop: true, simulatedTime: true))
         for track in stream.getTracks() { try sender.addTransceiver(track, direction: .sendonly) }
 
@@ -126,7 +138,7 @@ public enum SimulatedCall {
         try await receiver.setRemoteDescription(offer)
         let answer = try await receiver.createAnswer()
         try await receiver.setLocalDescription(answer)
-        try await sender.setRemoteDescription(answer)
+        try await sender.setRemoteDescription(c.editAnswer.map { RTCSessionDescription(type: answer.type, sdp: $0(answer.sdp)) } ?? answer)
 
         let decoded = Mutex<[(at: UInt64, frame: Int?)]>([])
         for r in receiver.getReceivers() where r.kind == .video {
@@ -179,6 +191,10 @@ public enum SimulatedCall {
                 qualityLimitationReason: out?.string("qualityLimitationReason"),
                 bandwidthLimitedBy: stats.first(type: "transport")?.string("bandwidthLimitedBy"),
                 pacerQueuedPackets: stats.first(type: "transport")?.number("pacerQueuedPackets"))
+            let audio = stats.first(type: "outbound-rtp", kind: "audio")
+            sample.encoderFrameDropping = out?.bool("encoderFrameDropping")
+            sample.opusPacketLossPerc = audio?.number("opusPacketLossPerc")
+            sample.opusInbandFec = audio?.bool("opusInbandFec")
             if let total = network.statistics(from: senderIP, to: receiverIP)?.total.bytesSent {
                 sample.offeredBps = Double(total - linkBytes) * 8 / seconds
                 linkBytes = total
@@ -249,6 +265,11 @@ extension RTCStatsReport.Entry {
 
     public func string(_ name: String) -> String? {
         for (key, value) in members where key == name { if case .string(let v) = value { return v } }
+        return nil
+    }
+
+    public func bool(_ name: String) -> Bool? {
+        for (key, value) in members where key == name { if case .bool(let v) = value { return v } }
         return nil
     }
 }

@@ -33,6 +33,7 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
         var finishing = false
         var pendingBitrate: Int?
         var keyframe = false
+        var changes: [EncoderChange<Encoder>] = []
         var statistics = Statistics()
     }
 
@@ -78,6 +79,10 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
     /// The next encoded frame is a keyframe.
     public func requestKeyframe() { state.withLock { $0.keyframe = true } }
 
+    /// A setting of the encoder's own (Opus FEC, VP8 frame dropping), applied on the
+    /// worker before the next frame is encoded.
+    public func reconfigure(_ change: @escaping EncoderChange<Encoder>) { state.withLock { $0.changes.append(change) } }
+
     /// Encodes what is still waiting, flushes the encoder and ends `frames`.
     public func finish() async {
         state.withLock { $0.finishing = true }
@@ -103,20 +108,22 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
     /// Runs on `queue`: encodes until nothing waits.
     private func drain() {
         while true {
-            let job: (Encoder.Input, Int?, Bool)? = state.withLock { s in
+            let job: (Encoder.Input, Int?, Bool, [EncoderChange<Encoder>])? = state.withLock { s in
                 guard !s.waiting.isEmpty else {
                     s.running = false
                     return nil
                 }
-                let job = (s.waiting.removeFirst(), s.pendingBitrate, s.keyframe)
+                let job = (s.waiting.removeFirst(), s.pendingBitrate, s.keyframe, s.changes)
                 s.pendingBitrate = nil
                 s.keyframe = false
+                s.changes.removeAll()
                 return job
             }
-            guard let (input, bitrate, keyframe) = job else { return }
+            guard let (input, bitrate, keyframe, changes) = job else { return }
             let started = MonotonicClock.now()
             let result: Result<[Encoder.Output], CodecError> = encoder.withLock { encoder in
                 do throws(CodecError) {
+                    for change in changes { try change(encoder) }
                     if let bitrate { try encoder.setTargetBitrate(bitrate) }
                     if keyframe { encoder.requestKeyframe() }
                     return .success(try encoder.encode(input))

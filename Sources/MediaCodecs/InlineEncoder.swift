@@ -7,6 +7,7 @@ public final class InlineEncoder<Encoder: QueuedEncoder>: Sendable {
     private struct State: Sendable {
         var pendingBitrate: Int?
         var keyframe = false
+        var changes: [EncoderChange<Encoder>] = []
         var statistics = EncoderWorker<Encoder>.Statistics()
     }
 
@@ -23,16 +24,20 @@ public final class InlineEncoder<Encoder: QueuedEncoder>: Sendable {
     public func setTargetBitrate(_ bitsPerSecond: Int) { state.withLock { $0.pendingBitrate = bitsPerSecond } }
     /// The next encoded frame is a keyframe.
     public func requestKeyframe() { state.withLock { $0.keyframe = true } }
+    /// A setting of the encoder's own (Opus FEC, VP8 frame dropping), applied before the
+    /// next frame is encoded.
+    public func reconfigure(_ change: @escaping EncoderChange<Encoder>) { state.withLock { $0.changes.append(change) } }
 
     /// Encodes one frame now; errors are counted (and the last one kept), not thrown, like
     /// the worker's.
     public func encode(_ input: Encoder.Input) -> [Encoder.Output] {
-        let (bitrate, keyframe) = state.withLock { s in
-            defer { s.pendingBitrate = nil; s.keyframe = false; s.statistics.submitted += 1 }
-            return (s.pendingBitrate, s.keyframe)
+        let (bitrate, keyframe, changes) = state.withLock { s in
+            defer { s.pendingBitrate = nil; s.keyframe = false; s.changes.removeAll(); s.statistics.submitted += 1 }
+            return (s.pendingBitrate, s.keyframe, s.changes)
         }
         let result: Result<[Encoder.Output], CodecError> = encoder.withLock { e in
             do throws(CodecError) {
+                for change in changes { try change(e) }
                 if let bitrate { try e.setTargetBitrate(bitrate) }
                 if keyframe { e.requestKeyframe() }
                 return .success(try e.encode(input))

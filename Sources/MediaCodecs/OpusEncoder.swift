@@ -66,6 +66,21 @@ public final class OpusEncoder {
         return Int(value)
     }
 
+    /// What libopus says it is set to (OPUS_GET_INBAND_FEC, OPUS_GET_PACKET_LOSS_PERC).
+    public var inbandFECEnabled: Bool {
+        var value: Int32 = 0
+        _ = tincan_opus_get_inband_fec(encoder, &value)
+        return value != 0
+    }
+
+    public var expectedPacketLossPercent: Int {
+        var value: Int32 = 0
+        _ = tincan_opus_get_packet_loss_perc(encoder, &value)
+        return Int(value)
+    }
+
+    /// In-band FEC on or off (for a peer whose fmtp has `useinbandfec=1`, RFC 7587 §6.1)
+    /// and the loss to plan for, 0...100 (FEC costs bits only when it is above 0).
     public func setInbandFEC(_ on: Bool, packetLossPercent: Int) throws(CodecError) {
         try check(tincan_opus_set_inband_fec(encoder, on ? 1 : 0), "inband FEC")
         try check(tincan_opus_set_packet_loss_perc(encoder, Int32(max(0, min(100, packetLossPercent)))), "packet loss")

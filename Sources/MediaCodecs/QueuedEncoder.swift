@@ -11,6 +11,10 @@ public protocol QueuedEncoder: AnyObject, SendableMetatype {
     func flush() throws(CodecError) -> [Output]
 }
 
+/// A change to an encoder's own settings, queued by `EncoderWorker.reconfigure` or
+/// `InlineEncoder.reconfigure` and run in the encoder's context before its next frame.
+public typealias EncoderChange<Encoder: QueuedEncoder> = @Sendable (Encoder) throws(CodecError) -> Void
+
 extension VP8Encoder: QueuedEncoder {}
 
 extension OpusEncoder: QueuedEncoder {

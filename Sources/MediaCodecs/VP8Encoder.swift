@@ -180,6 +180,21 @@ public final class VP8Encoder {
         configuration.frameDropThreshold = Int(value)
     }
 
+    /// libwebrtc's threshold when frame dropping is on (LibvpxVp8Encoder: 30 % of the buffer).
+    public static let frameDroppingThreshold = 30
+
+    /// Frame dropping on or off: the last rung of the adaptation ladder only
+    /// (`VideoRung.encoderMayDropFrames`); above it, lowering the frame rate and the size
+    /// keeps the motion smooth where dropped frames would stutter.
+    public func setFrameDropping(_ on: Bool) throws(CodecError) {
+        try setFrameDropThreshold(on ? Self.frameDroppingThreshold : 0)
+    }
+
+    /// `setFrameDropping` as a change for the encoder's queue (`EncoderWorker.reconfigure`).
+    public static func frameDropping(_ on: Bool) -> EncoderChange<VP8Encoder> {
+        { encoder throws(CodecError) in try encoder.setFrameDropping(on) }
+    }
+
     deinit { vpx_codec_destroy(&context) }
 
     private func control(_ id: UInt32, _ value: Int) throws(CodecError) {

@@ -54,6 +54,12 @@ final class MediaTransport: Sendable {
     /// The stream's `RTPSender` as it is now (its statistics and RTT, for getStats).
     func sender(_ id: RTPTransportStreamID) -> RTPSender { state.withLock { $0.controller.sender(id) } }
 
+    /// What the peer last reported about a stream (fraction lost, reports so far): read for
+    /// every audio packet (Opus follows the loss).
+    func remoteReport(_ id: RTPTransportStreamID) -> RTCRemoteInboundRtpStreamStats {
+        state.withLock { $0.controller.sender(id).remoteStatistics }
+    }
+
     // MARK: Send side
 
     /// One packet's payload of a stream; it leaves when the pacer lets it (call `flush` after

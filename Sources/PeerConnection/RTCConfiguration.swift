@@ -19,9 +19,11 @@ public struct RTCConfiguration: Sendable {
     public var restrictToAddresses: [IPAddress]?
     /// A cap on the video bitrate in bit/s, above any REMB the peer sends.
     public var maxBitrate: Int?
-    /// The most our REMB ever tells a sender (bit/s), when REMB is negotiated without
-    /// transport-cc; the REMB itself is the receive-side estimate (REMBStage).
-    public var receiveBitrate: UInt64 = 2_500_000
+    /// The most we want to receive (bit/s of video RTP payload). Set, it goes into our
+    /// offer/answer as `b=TIAS` and `b=AS` on the video sections we receive (the peer's
+    /// sender keeps under it) and caps our REMB; unset, no `b=` line, and REMB (negotiated
+    /// without transport-cc; the receive-side estimate, REMBStage) stops at 2.5 Mbit/s.
+    public var receiveBitrate: UInt64?
     /// The ICE timers (tests shorten them). Checks are paced at 20 ms (RFC 8445 §14.2 allows
     /// down to 5 ms): a call has a handful of pairs, and the nominating check follows the
     /// first success one pacing interval later, which is most of the time to connect.

@@ -171,7 +171,7 @@ public final class RTCPeerConnection: Sendable {
             let transport = localTransport(credentials, candidates: s.localCandidates, setup: nil)
             let live = s.transceivers.filter { !$0.stopped }
             var offer = SessionDescription.offer(
-                capabilities: live.map { SessionNegotiation.capabilities(for: $0.kind, direction: $0.direction) },
+                capabilities: live.map { SessionNegotiation.capabilities(for: $0.kind, direction: $0.direction, receiveBitrate: configuration.receiveBitrate) },
                 transport: transport, origin: Origin(sessionID: String(s.sessionId), sessionVersion: UInt64(s.version)))
             var j = 0
             for i in s.transceivers.indices where !s.transceivers[i].stopped {
@@ -199,7 +199,8 @@ public final class RTCPeerConnection: Sendable {
             var answer = offer.answer(transport: transport, origin: Origin(sessionID: String(s.sessionId), sessionVersion: UInt64(s.version))) { index, offered in
                 guard index < transceivers.count, !transceivers[index].stopped,
                       SessionNegotiation.kind(of: offered.kind) == transceivers[index].kind else { return nil }
-                return SessionNegotiation.capabilities(for: transceivers[index].kind, direction: transceivers[index].direction)
+                return SessionNegotiation.capabilities(for: transceivers[index].kind, direction: transceivers[index].direction,
+                                                     receiveBitrate: configuration.receiveBitrate)
             }
             for i in answer.media.indices where i < transceivers.count && !answer.media[i].isRejected {
                 SessionNegotiation.describeSources(&answer.media[i], of: transceivers[i], cname: configuration.cname)

@@ -39,6 +39,8 @@ public final class RTCRtpSender: Sendable {
         /// The worker's encode time and frame count at the last frame sent: each frame's
         /// share of the difference is its encode time.
         var encodeTimeSeen: (total: UInt64, frames: Int) = (0, 0)
+        /// The most the encoder may be given: the user's cap and the peer's `b=TIAS`/`b=AS`.
+        var encoderMaximum = Int.max
     }
 
     private struct State: Sendable {
@@ -53,6 +55,9 @@ public final class RTCRtpSender: Sendable {
         var timestampOffset = UInt32.random(in: .min ... .max)
         /// One packetizer for the stream: its picture ID runs on and its buffer is reused.
         var packetizer: VP8Packetizer? = VP8Packetizer(maxPayloadSize: 1100, initialPictureID: .random(in: 0...0x7FFF))
+        /// Opus: the loss it plans for, from the peer's receiver reports, and the last report seen.
+        var opusLoss = OpusPacketLoss()
+        var lossReportsSeen: Int64 = 0
     }
 
     /// The size and rate to send, and the frames shaped to it (touched per captured frame on
@@ -70,6 +75,23 @@ public final class RTCRtpSender: Sendable {
         var framesHeld = 0
         /// A start-rate target that came during the hold: applied when the hold ends.
         var pendingTarget: Int?
+        /// Whether the encoder may drop frames (the last rung only), and how to tell it.
+        var encoderDropsFrames = false
+        var setFrameDropping: (@Sendable (Bool) -> Void)?
+
+        /// A new rung: the frames are shaped to it and the encoder's frame dropping follows.
+        mutating func apply(_ decision: VideoAdaptation.Decision) {
+            adapter.apply(decision)
+            guard decision.encoderMayDropFrames != encoderDropsFrames else { return }
+            encoderDropsFrames = decision.encoderMayDropFrames
+            setFrameDropping?(encoderDropsFrames)
+        }
+
+        mutating func connectFrameDropping(_ set: @escaping @Sendable (Bool) -> Void) {
+            setFrameDropping = set
+            encoderDropsFrames = adaptation.decision.encoderMayDropFrames
+            if encoderDropsFrames { set(true) }
+        }
     }
 
     /// How long the first frames wait for the probes' answer.
@@ -118,7 +140,8 @@ public final class RTCRtpSender: Sendable {
         if parameters.kind == .video {
             var vc = VP8EncoderConfiguration(width: settings.width ?? 640, height: settings.height ?? 480,
                                              frameRate: settings.frameRate ?? 30)
-            if let maxBitrate { vc.maxBitrate = maxBitrate }
+            // The user's cap and the peer's b=TIAS/b=AS: the lower wins (both are payload rates).
+            if let cap = [maxBitrate, parameters.remoteMaximumBitrate].compactMap({ $0 }).min() { vc.maxBitrate = cap }
             let need = min(VP8Encoder.defaultBitrate(width: vc.width, height: vc.height, frameRate: vc.frameRate), vc.maxBitrate)
             // Until the pipeline's first target: its start rate, as libwebrtc starts.
             let start = min(need, BitrateConstraints().start)
@@ -126,7 +149,8 @@ public final class RTCRtpSender: Sendable {
             let encoder = try VP8Encoder(configuration: vc)
             let stream = media.addStream(rtp, kind: .video)
             var running = Running(parameters: parameters, media: media, stream: stream, clock: clock,
-                                  wireMaximum: need * 21 / 20, currentTarget: start, encodeTimeModel: encodeTimeModel)
+                                  wireMaximum: need * 21 / 20, currentTarget: start, encodeTimeModel: encodeTimeModel,
+                                  encoderMaximum: vc.maxBitrate)
             let now = clock.captureNanoseconds()
             let bounds = VideoAdaptationBounds(settings: settings, constraints: track.getConstraints())
             adaptation.withLock {
@@ -138,6 +162,7 @@ public final class RTCRtpSender: Sendable {
             if inline {
                 let inlineEncoder = InlineEncoder(encoder)
                 running.inlineVideo = inlineEncoder
+                adaptation.withLock { $0?.connectFrameDropping { on in inlineEncoder.reconfigure(VP8Encoder.frameDropping(on)) } }
                 running.sinkToken = track.addVideoSink { [weak self] frame in
                     guard let self, let frame = self.adapt(frame) else { return }
                     loop.execute { self.encodeInline(frame, with: inlineEncoder) }
@@ -146,6 +171,7 @@ public final class RTCRtpSender: Sendable {
                 if let first = first.flatMap(adapt) { loop.execute { self.encodeInline(first, with: inlineEncoder) } }
             } else {
                 let worker = VP8EncoderWorker(encoder: encoder, capacity: 2, label: "tincan.vp8")
+                adaptation.withLock { $0?.connectFrameDropping { on in worker.reconfigure(VP8Encoder.frameDropping(on)) } }
                 if let first = first.flatMap(adapt) { worker.submit(first) }
                 running.videoWorker = worker
                 running.sinkToken = track.addVideoSink { [weak self] frame in
@@ -165,14 +191,18 @@ public final class RTCRtpSender: Sendable {
                 throw CodecError(codec: "Opus", "the audio track runs at \(settings.sampleRate ?? 0) Hz; Opus over RTP needs 48000 Hz (ask for {\"sampleRate\": 48000})")
             }
             let channels = settings.channelCount ?? 1
-            let opus = OpusEncoderConfiguration(channelCount: channels)
+            // FEC only for a peer whose decoder uses it (RFC 7587 §6.1); the loss it plans for
+            // starts at none and follows the receiver reports (`followLoss`). The peer's
+            // b=TIAS/b=AS caps the bitrate, within what Opus can do.
+            var opus = OpusEncoderConfiguration(channelCount: channels, inbandFEC: parameters.opusInbandFEC, packetLossPercent: 0)
+            if let cap = parameters.remoteMaximumBitrate { opus.bitrate = max(6000, min(opus.bitrate, cap)) }
             let encoder = try OpusEncoder(configuration: opus)
             let stream = media.addStream(rtp, kind: .audio)
             // Opus's rate with its headers: one packet per frame duration.
             let payload = max(1, opus.bitrate * opus.frameDuration / 8000)
             let wire = opus.bitrate * (payload + BitrateAllocation.headerBytesPerPacket) / payload
             var running = Running(parameters: parameters, media: media, stream: stream, clock: clock,
-                                  wireMaximum: wire, currentTarget: opus.bitrate)
+                                  wireMaximum: wire, currentTarget: opus.bitrate, encoderMaximum: opus.bitrate)
             if inline {
                 let inlineEncoder = InlineEncoder(encoder)
                 running.inlineAudio = inlineEncoder
@@ -208,9 +238,9 @@ public final class RTCRtpSender: Sendable {
             }
             if let target = current.pendingTarget {
                 current.pendingTarget = nil
-                if let decision = current.adaptation.setTargetBitrate(target, now: frame.timestamp) { current.adapter.apply(decision) }
+                if let decision = current.adaptation.setTargetBitrate(target, now: frame.timestamp) { current.apply(decision) }
             }
-            if let decision = current.adaptation.update(now: frame.timestamp) { current.adapter.apply(decision) }
+            if let decision = current.adaptation.update(now: frame.timestamp) { current.apply(decision) }
             return current.adapter.adapt(frame)
         }
     }
@@ -277,7 +307,7 @@ public final class RTCRtpSender: Sendable {
             guard var current = a else { return }
             a = nil
             defer { a = current }
-            if let decision = current.adaptation.frameEncoded(encodeTime: encodeTime, now: now) { current.adapter.apply(decision) }
+            if let decision = current.adaptation.frameEncoded(encodeTime: encodeTime, now: now) { current.apply(decision) }
         }
     }
 
@@ -290,6 +320,23 @@ public final class RTCRtpSender: Sendable {
         guard let (running, timestamp) = taken else { return }
         packet.data.withUnsafeBytes { running.media.send(running.stream, payload: $0, timestamp: timestamp, marker: false) }
         running.media.flush()
+        followLoss(running)
+    }
+
+    /// Opus plans for the loss the peer reports about this stream (`OpusPacketLoss`): a new
+    /// receiver report that moves it reconfigures the encoder ahead of its next packet.
+    private func followLoss(_ running: Running) {
+        let report = running.media.remoteReport(running.stream)
+        let percent = state.withLock { s -> Int? in
+            guard report.reportsReceived != s.lossReportsSeen else { return nil }
+            s.lossReportsSeen = report.reportsReceived
+            return s.opusLoss.report(fractionLost: report.fractionLost)
+        }
+        guard let percent else { return }
+        let fec = running.parameters.opusInbandFEC
+        let change: EncoderChange<OpusEncoder> = { try $0.setInbandFEC(fec, packetLossPercent: percent) }
+        running.audioWorker?.reconfigure(change)
+        running.inlineAudio?.reconfigure(change)
     }
 
     // MARK: Driven by the pipeline (on the event loop)
@@ -305,7 +352,7 @@ public final class RTCRtpSender: Sendable {
         let update = state.withLock { s -> (Running, Int)? in
             guard var running = s.running else { return nil }
             guard running.parameters.kind == .video else { return nil }
-            let target = max(30_000, BitrateAllocation.encoderBitrate(wire: wire, payloadSize: 1100))
+            let target = min(running.encoderMaximum, max(30_000, BitrateAllocation.encoderBitrate(wire: wire, payloadSize: 1100)))
             guard target != running.currentTarget else { return nil }
             running.currentTarget = target
             s.running = running
@@ -332,7 +379,7 @@ public final class RTCRtpSender: Sendable {
                 return
             }
             current.pendingTarget = nil
-            if let decision = current.adaptation.setTargetBitrate(target, now: now) { current.adapter.apply(decision) }
+            if let decision = current.adaptation.setTargetBitrate(target, now: now) { current.apply(decision) }
         }
     }
 
@@ -379,26 +426,34 @@ public final class RTCRtpSender: Sendable {
         var qualityLimitationReason: QualityLimitationReason
         var qualityLimitationDurations: [QualityLimitationReason: Double]
         var qualityLimitationResolutionChanges: Int
+        /// Opus: the loss it plans for (OPUS_SET_PACKET_LOSS_PERC) and whether it sends FEC.
+        var opusPacketLossPercent: Int?
+        var opusInbandFEC: Bool?
+        /// VP8: whether libvpx may drop frames (the adaptation's last rung).
+        var encoderFrameDropping: Bool?
     }
 
     var statistics: Statistics? {
-        let snapshot = state.withLock { s -> (Running, Int64, Int64, Int, Int, Int)? in
+        let snapshot = state.withLock { s -> (Running, Int64, Int64, Int, Int, Int, Int)? in
             guard let r = s.running else { return nil }
-            return (r, s.framesSent, s.keyFramesSent, s.frameWidth, s.frameHeight, s.recentFrames.count)
+            return (r, s.framesSent, s.keyFramesSent, s.frameWidth, s.frameHeight, s.recentFrames.count, s.opusLoss.percent)
         }
-        guard let (running, framesSent, keyFramesSent, width, height, fps) = snapshot else { return nil }
+        guard let (running, framesSent, keyFramesSent, width, height, fps, lossPercent) = snapshot else { return nil }
         let rtp = running.media.sender(running.stream)
         let drops = running.videoWorker?.statistics.dropped ?? running.audioWorker?.statistics.dropped
             ?? running.inlineVideo?.statistics.dropped ?? 0
         let now = running.clock.captureNanoseconds()
         let a = adaptation.withLock { a in
             a.map { ($0.adapter.framesDecimated + $0.framesHeld, $0.adaptation.decision.reason, $0.adaptation.qualityLimitationDurations(now: now),
-                     $0.adaptation.resolutionChanges) }
+                     $0.adaptation.resolutionChanges, $0.encoderDropsFrames) }
         }
+        let audio = running.parameters.kind == .audio
         return Statistics(outbound: rtp.statistics, remote: rtp.remoteStatistics, framesSent: framesSent,
                           keyFramesSent: keyFramesSent, width: width, height: height, framesPerSecond: fps,
                           encoderDrops: drops, framesDecimated: a?.0 ?? 0, targetBitrate: running.currentTarget,
                           qualityLimitationReason: a?.1 ?? .none, qualityLimitationDurations: a?.2 ?? [:],
-                          qualityLimitationResolutionChanges: a?.3 ?? 0)
+                          qualityLimitationResolutionChanges: a?.3 ?? 0,
+                          opusPacketLossPercent: audio ? lossPercent : nil, opusInbandFEC: audio ? running.parameters.opusInbandFEC : nil,
+                          encoderFrameDropping: a?.4)
     }
 }

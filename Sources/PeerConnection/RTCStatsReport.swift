@@ -69,12 +69,17 @@ extension RTCPeerConnection {
                             // Not webrtc-stats members: frames the adaptation left out, the encoder's bitrate.
                             ("framesDecimated", n(st.framesDecimated))]
                 }
+                // Not webrtc-stats members either: what the encoder is set to do about loss
+                // and congestion (Opus's expected loss and FEC, libvpx's frame dropping).
+                if let v = st.opusPacketLossPercent { out.append(("opusPacketLossPerc", n(v))) }
+                if let v = st.opusInbandFEC { out.append(("opusInbandFec", .bool(v))) }
+                if let v = st.encoderFrameDropping { out.append(("encoderFrameDropping", .bool(v))) }
                 out.append(("targetBitrate", n(st.targetBitrate)))
                 entries.append(.init(id: "OT_\(p.ssrc)", type: "outbound-rtp", timestamp: now, members: out))
                 var remote: [(String, JSONValue)] = [
                     ("ssrc", n(p.ssrc)), ("kind", .string(kind)), ("localId", .string("OT_\(p.ssrc)")),
                     ("packetsLost", n(st.remote.packetsLost)), ("fractionLost", .number(st.remote.fractionLost)),
-                    ("jitter", .number(st.remote.jitter))]
+                    ("jitter", .number(st.remote.jitter)), ("reportsReceived", n(st.remote.reportsReceived))]
                 if let rtt = st.remote.roundTripTime { remote.append(("roundTripTime", .number(rtt))) }
                 entries.append(.init(id: "RI_\(p.ssrc)", type: "remote-inbound-rtp", timestamp: now, members: remote))
                 let settings = sender.track.getSettings()

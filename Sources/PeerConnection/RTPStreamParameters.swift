@@ -25,6 +25,12 @@ public struct RTPStreamParameters: Sendable, Equatable {
     public var reducedSizeRTCP = false
     public var extensions = RTPHeaderExtensionMap()
     public var cname = "tincan"
+    /// The most RTP payload the peer lets us send in this section, bit/s (its `b=TIAS` or
+    /// `b=AS`, RFC 8829 §5.10); nil: no limit from the peer.
+    public var remoteMaximumBitrate: Int?
+    /// Opus: the peer's decoder uses in-band FEC (its fmtp `useinbandfec=1`, RFC 7587 §6.1),
+    /// so sending it is worth the bits.
+    public var opusInbandFEC = false
 
     public init(kind: Kind, mid: String?, ssrc: UInt32, payloadType: UInt8, codecName: String,
                 clockRate: UInt32, channels: Int = 1) {

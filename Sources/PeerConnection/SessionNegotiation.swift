@@ -26,13 +26,19 @@ enum SessionNegotiation {
         return extensionIDs.filter { uris.contains($0.uri) }.map { SDP.RTPHeaderExtensionMap(id: $0.id, uri: $0.uri) }
     }
 
-    static func capabilities(for kind: RTPStreamParameters.Kind, direction: RTCRtpTransceiverDirection) -> MediaCapabilities {
+    /// What we offer or answer with. A video section we receive on carries `b=AS`/`b=TIAS`
+    /// for `receiveBitrate` when the user set one (RTCConfiguration), so the peer's sender
+    /// keeps under it (RFC 8829 §5.10); audio sections carry none: Opus is small beside it.
+    static func capabilities(for kind: RTPStreamParameters.Kind, direction: RTCRtpTransceiverDirection,
+                             receiveBitrate: UInt64? = nil) -> MediaCapabilities {
         switch kind {
         case .video:
-            return MediaCapabilities(kind: .video, codecs: [
+            var c = MediaCapabilities(kind: .video, codecs: [
                 RTPCodec(payloadType: 96, name: "VP8", clockRate: 90000, feedback: feedback(for: .video)),
                 .rtx(payloadType: 97, for: 96),
             ], headerExtensions: headerExtensions(for: .video), direction: direction)
+            if let receiveBitrate, direction.receives { c.bandwidths = Bandwidth.limit(payloadBitrate: Int(clamping: receiveBitrate)) }
+            return c
         case .audio:
             // Chromium accepts Opus only written exactly `opus/48000/2` (docs/interop.md).
             return MediaCapabilities(kind: .audio, codecs: [
@@ -116,6 +122,8 @@ enum SessionNegotiation {
         p.extensions = RTP.RTPHeaderExtensionMap(extmap: extmap)
         p.reducedSizeRTCP = n.rtcpReducedSize
         p.cname = cname
+        p.remoteMaximumBitrate = n.remoteMaximumBitrate
+        p.opusInbandFEC = kind == .audio && n.remoteParameters(for: codec.payloadType)?["useinbandfec"] == "1"
         return p
     }
 
@@ -128,9 +136,9 @@ enum SessionNegotiation {
     }
 
     /// The pipeline for the negotiated streams: the stages the peer accepted, the extension
-    /// ids it agreed to, our REMB capped at `receiveBitrate`.
+    /// ids it agreed to, our REMB capped at `receiveBitrate` (2.5 Mbit/s when unset).
     static func pipeline(streams: [RTPStreamParameters], receiving: RTPStreamParameters?, rtcpSSRC: UInt32,
-                         receiveBitrate: UInt64, ntpTimeAtZero: UInt64) -> RTPTransportConfiguration {
+                         receiveBitrate: UInt64?, ntpTimeAtZero: UInt64) -> RTPTransportConfiguration {
         var c = stages
         c.rtcpSSRC = rtcpSSRC
         c.ntpTimeAtZero = ntpTimeAtZero
@@ -139,7 +147,7 @@ enum SessionNegotiation {
         if !streams.contains(where: \.nack) { c.nackResponder = nil }
         if !streams.contains(where: { $0.pli || $0.fir }) { c.keyframeRequests = nil }
         c.remb = streams.contains(where: \.remb)
-            ? REMBStage.Configuration(maximumBitrate: Int(clamping: receiveBitrate)) : nil
+            ? REMBStage.Configuration(maximumBitrate: Int(clamping: receiveBitrate ?? 2_500_000)) : nil
         c.transportWideCongestionControl = streams.contains { $0.transportCC && $0.extensions.transportSequenceNumber != nil }
         if c.transportWideCongestionControl {
             // The sender estimates from our transport-cc feedback; a receive-side REMB beside

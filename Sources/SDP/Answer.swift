@@ -64,6 +64,7 @@ extension MediaDescription {
         answer.rtcpMux = rtcpMux
         answer.rtcpReducedSize = rtcpReducedSize && capabilities.rtcpReducedSize
         answer.codecs = answered
+        answer.bandwidths = capabilities.bandwidths
         return answer
     }
 

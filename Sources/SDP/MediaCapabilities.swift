@@ -17,6 +17,9 @@ public struct MediaCapabilities: Sendable, Equatable {
     public var requiresRTCPMux: Bool
     /// Transport protocols accepted in the `m=` line.
     public var protocols: Set<String>
+    /// `b=` lines for the section (what the local side wants to receive at most, e.g.
+    /// `Bandwidth.limit(payloadBitrate:)`): written in offers and non-rejected answers.
+    public var bandwidths: [Bandwidth] = []
 
     public init(kind: MediaKind, codecs: [RTPCodec], headerExtensions: [RTPHeaderExtensionMap] = [],
                 direction: MediaDirection = .sendrecv, rtcpReducedSize: Bool = true,

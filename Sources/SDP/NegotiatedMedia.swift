@@ -30,6 +30,13 @@ public struct NegotiatedMedia: Sendable, Equatable {
     public var remoteSSRCs: [SSRCDescription]
     public var remoteSSRCGroups: [SSRCGroup]
     public var remoteMsid: MediaStreamID?
+    /// The peer's codecs as its own section lists them (its fmtp: what its decoder can do,
+    /// e.g. Opus `useinbandfec`, RFC 7587 §6.1).
+    public var remoteCodecs: [RTPCodec]
+    /// The most RTP payload we may send in this section, bit/s, from the peer's `b=TIAS` or
+    /// `b=AS` (`Bandwidth.maximumPayloadBitrate`); a session-level limit bounds every
+    /// section too (RFC 8866 §5.8). Nil: the peer set none.
+    public var remoteMaximumBitrate: Int?
 
     /// The payload types the answer accepted.
     public var acceptedPayloadTypes: [Int] { codecs.map(\.payloadType) }
@@ -47,13 +54,19 @@ public struct NegotiatedMedia: Sendable, Equatable {
         headerExtensions.first { $0.uri == uri }?.id
     }
 
+    /// The peer's fmtp for `payloadType` (the payload types of offer and answer agree).
+    public func remoteParameters(for payloadType: Int) -> FormatParameters? {
+        remoteCodecs.first { $0.payloadType == payloadType }?.parameters
+    }
+
     /// Joins an offered section and its answer; `answerDirection` and `answerSetup` are the
     /// answer's values after session-level fallback (`SessionDescription.negotiated` passes
-    /// them). Throws when they do not belong together
+    /// them), `remoteSessionBandwidths` the peer's session-level `b=` lines. Throws when they
+    /// do not belong together
     /// (another kind or mid) or an accepted RTP section has no codec from the offer.
     public init(offer: MediaDescription, answer: MediaDescription, role: Role,
                 answerDirection: MediaDirection? = nil,
-                answerSetup: SetupRole? = nil) throws(SDPError) {
+                answerSetup: SetupRole? = nil, remoteSessionBandwidths: [Bandwidth] = []) throws(SDPError) {
         guard offer.kind == answer.kind else {
             throw SDPError("answer section is \(answer.kind), the offer's is \(offer.kind)")
         }
@@ -71,6 +84,11 @@ public struct NegotiatedMedia: Sendable, Equatable {
         remoteSSRCs = role == .offerer ? answer.ssrcs : offer.ssrcs
         remoteSSRCGroups = role == .offerer ? answer.ssrcGroups : offer.ssrcGroups
         remoteMsid = role == .offerer ? answer.msid : offer.msid
+        let remote = role == .offerer ? answer : offer
+        remoteCodecs = remote.codecs
+        let limits = [Bandwidth.maximumPayloadBitrate(remote.bandwidths),
+                      Bandwidth.maximumPayloadBitrate(remoteSessionBandwidths)].compactMap { $0 }
+        remoteMaximumBitrate = limits.min()
         rtcpMux = offer.rtcpMux && answer.rtcpMux
         rtcpReducedSize = offer.rtcpReducedSize && answer.rtcpReducedSize
         headerExtensions = isRejected ? [] : answer.headerExtensions.filter { mine in
@@ -138,7 +156,8 @@ extension SessionDescription {
                 result.append(try NegotiatedMedia(
                     offer: offer.media[index], answer: answer.media[index], role: role,
                     answerDirection: answer.direction(forMediaAt: index),
-                    answerSetup: answer.transport(forMediaAt: index).setup))
+                    answerSetup: answer.transport(forMediaAt: index).setup,
+                    remoteSessionBandwidths: role == .offerer ? answer.bandwidths : offer.bandwidths))
             } catch {
                 throw SDPError("media section \(index + 1): \(error.reason)")
             }

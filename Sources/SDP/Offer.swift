@@ -12,6 +12,7 @@ extension MediaDescription {
         section.rtcpMux = true
         section.rtcpReducedSize = capabilities.rtcpReducedSize
         section.codecs = capabilities.codecs
+        section.bandwidths = capabilities.bandwidths
         return section
     }
 }

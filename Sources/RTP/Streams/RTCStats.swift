@@ -54,6 +54,8 @@ public struct RTCRemoteInboundRtpStreamStats: Sendable, Equatable {
     public var jitter: Double = 0
     /// Seconds, from LSR/DLSR (RFC 3550 §6.4.1); nil until a report echoes one of our SRs.
     public var roundTripTime: Double?
+    /// Report blocks received about this stream (webrtc-stats `reportsReceived`).
+    public var reportsReceived: Int64 = 0
 
     public init() {}
 }

@@ -204,6 +204,7 @@ public struct RTPSender: Sendable {
         for block in blocks where block.ssrc == configuration.ssrc {
             remoteStatistics.packetsLost = Int64(block.cumulativeLost)
             remoteStatistics.fractionLost = Double(block.fractionLost) / 256
+            remoteStatistics.reportsReceived += 1
             remoteStatistics.jitter = Double(block.jitter) / Double(configuration.clockRate)
             guard block.lastSenderReport != 0,
                 let sent = sentReports.last(where: { $0.compact == block.lastSenderReport })
