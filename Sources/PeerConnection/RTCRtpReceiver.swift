@@ -1,3 +1,4 @@
+import Logging
 import MediaCapture
 import MediaCodecs
 import RTP
@@ -38,6 +39,14 @@ public final class RTCRtpReceiver: Sendable {
         var framesDecoded: Int64 = 0
         var keyFramesDecoded: Int64 = 0
         var decodeErrors: Int64 = 0
+        /// Drops before the jitter buffer, and frames no decoder could take (getStats
+        /// inbound-rtp, non-standard members): nothing from the peer is dropped unseen.
+        var srtpUnprotectFailures: Int64 = 0
+        var packetsMalformed: Int64 = 0
+        var framesAwaitingKeyframe: Int64 = 0
+        var framesWithoutDecoder: Int64 = 0
+        /// Why the decoder could not be opened (logged once, then counted per frame).
+        var decoderFailure: String?
         var frameWidth = 0
         var frameHeight = 0
         var recentFrames: [UInt64] = []
@@ -128,20 +137,55 @@ public final class RTCRtpReceiver: Sendable {
 
     /// One clear RTP packet of this stream.
     func receive(_ packet: [UInt8]) {
-        state.withLock { s in
-            guard !s.ended else { return }
+        let trouble = state.withLock { s -> DecodeTrouble? in
+            guard !s.ended else { return nil }
             let now = clock.now()
             var decoded: [(RTPAssembledFrame, [UInt8])] = []
+            var malformed: RTPError?
             packet.withUnsafeBytes { raw in
                 Self.withBuffer(&s,
-                    video: { r in try? r.receive(raw, at: now) { frame, bytes in decoded.append((frame, Array(bytes))) } },
-                    audio: { r in try? r.receive(raw, at: now) { frame, bytes in decoded.append((frame, Array(bytes))) } })
+                    video: { r in
+                        do throws(RTPError) { try r.receive(raw, at: now) { frame, bytes in decoded.append((frame, Array(bytes))) } }
+                        catch { malformed = error }
+                    },
+                    audio: { r in
+                        do throws(RTPError) { try r.receive(raw, at: now) { frame, bytes in decoded.append((frame, Array(bytes))) } }
+                        catch { malformed = error }
+                    })
             }
-            for (frame, bytes) in decoded { Self.decode(&s, frame, bytes, clock: clock) }
+            if let malformed {
+                s.packetsMalformed += 1
+                return .malformedPacket("\(malformed)")
+            }
+            var trouble: DecodeTrouble?
+            for (frame, bytes) in decoded { trouble = Self.decode(&s, frame, bytes, clock: clock) ?? trouble }
+            return trouble
+        }
+        if let trouble { log(trouble) }
+    }
+
+    /// A packet of this stream that failed SRTP authentication (a replay, a forgery).
+    func unprotectFailed() { state.withLock { $0.srtpUnprotectFailures += 1 } }
+
+    /// What went wrong on the receive path, logged after the lock is released.
+    private enum DecodeTrouble {
+        case malformedPacket(String)
+        case decoderUnavailable(String)
+        case decodeFailed(String)
+    }
+
+    private func log(_ trouble: DecodeTrouble) {
+        let ssrc = self.ssrc
+        switch trouble {
+        case .malformedPacket(let why): Log.rtp.debug("dropped a malformed RTP packet of SSRC \(ssrc): \(why)")
+        case .decoderUnavailable(let why): Log.codecs.error("no \(kind == .video ? "VP8" : "Opus") decoder for SSRC \(ssrc), its frames are dropped: \(why)")
+        case .decodeFailed(let why): Log.codecs.debug("a \(kind == .video ? "VP8" : "Opus") frame of SSRC \(ssrc) did not decode: \(why)")
         }
     }
 
-    private static func decode(_ s: inout State, _ frame: RTPAssembledFrame, _ bytes: [UInt8], clock: MediaClock) {
+    /// Decodes one frame and hands it to the sinks; says what went wrong, if anything (the
+    /// first failure to open a decoder only: after it, the count says it).
+    private static func decode(_ s: inout State, _ frame: RTPAssembledFrame, _ bytes: [UInt8], clock: MediaClock) -> DecodeTrouble? {
         let arrival = clock.captureNanoseconds()
         if let sr = s.senderReport {
             // The SR maps the sender's RTP clock to its wall clock; both hosts' wall clocks
@@ -153,9 +197,22 @@ public final class RTCRtpReceiver: Sendable {
         }
         switch s.parameters.kind {
         case .video:
-            guard frame.isDecodable else { return }
-            if s.decoders.vp8 == nil { s.decoders.vp8 = try? VP8Decoder(threads: 2) }
-            guard let decoder = s.decoders.vp8 else { return }
+            guard frame.isDecodable else {
+                // After a loss, until the keyframe asked for (PLI) arrives: counted, not logged.
+                s.framesAwaitingKeyframe += 1
+                return nil
+            }
+            if s.decoders.vp8 == nil, s.decoderFailure == nil {
+                do { s.decoders.vp8 = try VP8Decoder(threads: 2) } catch {
+                    s.decoderFailure = "\(error)"
+                    s.framesWithoutDecoder += 1
+                    return .decoderUnavailable("\(error)")
+                }
+            }
+            guard let decoder = s.decoders.vp8 else {
+                s.framesWithoutDecoder += 1
+                return nil
+            }
             do {
                 for picture in try decoder.decode(bytes, timestamp: arrival) {
                     s.framesDecoded += 1
@@ -173,12 +230,24 @@ public final class RTCRtpReceiver: Sendable {
                 }
             } catch {
                 s.decodeErrors += 1
+                return .decodeFailed("\(error)")
             }
         case .audio:
-            if s.decoders.opus == nil { s.decoders.opus = try? OpusDecoder(channelCount: max(1, min(2, s.parameters.channels))) }
-            guard let decoder = s.decoders.opus, let audio = try? decoder.decode(bytes, timestamp: arrival) else {
+            if s.decoders.opus == nil, s.decoderFailure == nil {
+                do { s.decoders.opus = try OpusDecoder(channelCount: max(1, min(2, s.parameters.channels))) } catch {
+                    s.decoderFailure = "\(error)"
+                    s.framesWithoutDecoder += 1
+                    return .decoderUnavailable("\(error)")
+                }
+            }
+            guard let decoder = s.decoders.opus else {
+                s.framesWithoutDecoder += 1
+                return nil
+            }
+            let audio: AudioFrame
+            do { audio = try decoder.decode(bytes, timestamp: arrival) } catch {
                 s.decodeErrors += 1
-                return
+                return .decodeFailed("\(error)")
             }
             s.framesDecoded += 1
             s.audioSamples += Int64(audio.frameCount)
@@ -189,6 +258,7 @@ public final class RTCRtpReceiver: Sendable {
                 for sink in s.encodedAudioSinks { sink(encoded) }
             }
         }
+        return nil
     }
 
     /// RTCP from the peer's sender (SR for LSR/DLSR, XR DLRR for the RTT).
@@ -206,16 +276,19 @@ public final class RTCRtpReceiver: Sendable {
 
     /// Gives up late frames and returns the RTCP due now (NACK, PLI, RR), clear.
     func poll() -> [[UInt8]] {
-        state.withLock { s in
+        let (rtcp, trouble) = state.withLock { s -> ([[UInt8]], DecodeTrouble?) in
             let now = clock.now()
             var rtcp: [[UInt8]] = []
             var decoded: [(RTPAssembledFrame, [UInt8])] = []
             Self.withBuffer(&s,
                 video: { $0.poll(at: now, onFrame: { f, b in decoded.append((f, Array(b))) }, sendRTCP: { rtcp.append(Array($0)) }) },
                 audio: { $0.poll(at: now, onFrame: { f, b in decoded.append((f, Array(b))) }, sendRTCP: { rtcp.append(Array($0)) }) })
-            for (frame, bytes) in decoded { Self.decode(&s, frame, bytes, clock: clock) }
-            return rtcp
+            var trouble: DecodeTrouble?
+            for (frame, bytes) in decoded { trouble = Self.decode(&s, frame, bytes, clock: clock) ?? trouble }
+            return (rtcp, trouble)
         }
+        if let trouble { log(trouble) }
+        return rtcp
     }
 
     func stop() { state.withLock { $0.ended = true } }
@@ -226,6 +299,10 @@ public final class RTCRtpReceiver: Sendable {
         var framesDecoded: Int64
         var keyFramesDecoded: Int64
         var decodeErrors: Int64
+        var srtpUnprotectFailures: Int64
+        var packetsMalformed: Int64
+        var framesAwaitingKeyframe: Int64
+        var framesWithoutDecoder: Int64
         var frameWidth: Int
         var frameHeight: Int
         var framesPerSecond: Int
@@ -244,7 +321,9 @@ public final class RTCRtpReceiver: Sendable {
             }
             let now = clock.captureNanoseconds()
             return Statistics(rtp: rtp, framesDecoded: s.framesDecoded, keyFramesDecoded: s.keyFramesDecoded,
-                              decodeErrors: s.decodeErrors, frameWidth: s.frameWidth, frameHeight: s.frameHeight,
+                              decodeErrors: s.decodeErrors, srtpUnprotectFailures: s.srtpUnprotectFailures,
+                              packetsMalformed: s.packetsMalformed, framesAwaitingKeyframe: s.framesAwaitingKeyframe,
+                              framesWithoutDecoder: s.framesWithoutDecoder, frameWidth: s.frameWidth, frameHeight: s.frameHeight,
                               framesPerSecond: s.recentFrames.filter { now &- $0 <= 1_000_000_000 }.count,
                               audioSamples: s.audioSamples,
                               latency: s.latencies.isEmpty ? nil : s.latencies.reduce(0, +) / Double(s.latencies.count))
