@@ -29,6 +29,7 @@ enum DTLSRecordDescription {
         case 1: "ClientHello"
         case 2: "ServerHello"
         case 3: "HelloVerifyRequest"
+        case 4: "NewSessionTicket"
         case 11: "Certificate"
         case 12: "ServerKeyExchange"
         case 13: "CertificateRequest"

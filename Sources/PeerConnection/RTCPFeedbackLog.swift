@@ -1,8 +1,9 @@
 import Logging
 import RTP
 
-/// RTCP in the `tincan.rtp` log: feedback (RFC 4585 NACK and PLI, RFC 5104 FIR, REMB,
-/// transport-cc) at debug as it is sent and received, reports (SR, RR, SDES, XR) at trace.
+/// RTCP in the `tincan.rtp` log: the feedback that reports trouble (RFC 4585 NACK and PLI,
+/// RFC 5104 FIR, BYE) at debug as it is sent and received; the periodic rest (REMB,
+/// transport-cc every 50 ms, SR, RR, SDES, XR) at trace.
 enum RTCPFeedbackLog {
     /// Sent: the bytes parsed again, only when the log will take them.
     static func log(_ compound: [UInt8], sent: Bool) {
@@ -25,9 +26,9 @@ enum RTCPFeedbackLog {
             case .fullIntraRequest(let f):
                 Log.rtp.debug("\(way) FIR for SSRC \(f.entries.map { String($0.ssrc) }.joined(separator: ","))")
             case .receiverEstimatedMaximumBitrate(let r):
-                Log.rtp.debug("\(way) REMB \(r.bitrate) bit/s for SSRC \(r.ssrcs.map(String.init).joined(separator: ","))")
+                Log.rtp.trace("\(way) REMB \(r.bitrate) bit/s for SSRC \(r.ssrcs.map(String.init).joined(separator: ","))")
             case .transportFeedback(let t):
-                Log.rtp.debug("\(way) transport-cc #\(t.feedbackPacketCount) for \(t.packetStatuses.count) packets from \(t.baseSequenceNumber)")
+                Log.rtp.trace("\(way) transport-cc #\(t.feedbackPacketCount) for \(t.packetStatuses.count) packets from \(t.baseSequenceNumber)")
             case .goodbye(let b):
                 Log.rtp.debug("\(way) BYE for SSRC \(b.ssrcs.map(String.init).joined(separator: ","))")
             case .senderReport(let sr):

@@ -12,13 +12,15 @@ enum CallSetup {
         let (video, audio) = try deviceOptions.devices()
         let permissions = InteractivePermissions(store: PermissionStore.standard(),
                                                  allowed: try permissionOptions.allowed(),
-                                                 denied: try permissionOptions.denied())
+                                                 denied: try permissionOptions.denied(),
+                                                 rememberFailed: PermissionOptions.logRememberFailure)
         let media = MediaDevices(videoDevices: video, audioDevices: audio, permissions: permissions,
+                                 indicator: StderrCaptureIndicator(prefix: "tincan: "),
                                  options: .init(captureAllowedByPolicy: DeviceOptions.captureAllowedByPolicy))
         do {
             return try await media.getUserMedia(jsonText: constraints)
         } catch {
-            Output.stderr("tincan: getUserMedia failed: \(error)")
+            Output.stderr("tincan: getUserMedia failed: \(Output.withHint(error))")
             throw ExitCode(1)
         }
     }
