@@ -191,7 +191,7 @@ final class RTCDtlsTransport: Sendable {
                         defer { s.early = [] }
                         return (s.early, s.handlers)
                     }
-                    Log.dtls.info("handshake complete: \(dtls.dtlsCipher ?? "?"), SRTP \(sessions.inbound.profile)")
+                    Log.dtls.debug("handshake complete: \(dtls.dtlsCipher ?? "?"), SRTP \(sessions.inbound.profile)")
                     handlers.stateChanged(.connected)
                     for packet in early { deliver(packet) }
                 } catch {
@@ -206,7 +206,7 @@ final class RTCDtlsTransport: Sendable {
                     return (s.handlers, s.state != .closed)
                 }
                 if changed {
-                    Log.dtls.info("the peer closed DTLS (close_notify)")
+                    Log.dtls.debug("the peer closed DTLS (close_notify)")
                     handlers.stateChanged(.closed)
                 }
             default:
@@ -225,7 +225,7 @@ final class RTCDtlsTransport: Sendable {
             return (s.handlers, true)
         }
         if changed {
-            Log.dtls.error("handshake failed: \(error)")
+            Log.dtls.notice("handshake failed: \(error)")
             handlers.stateChanged(.failed)
         }
     }

@@ -372,7 +372,7 @@ public final class RTCPeerConnection: Sendable {
         guard let media else { return }
         for (sender, parameters) in senders {
             do { try sender.start(parameters: parameters, media: media, clock: clock, inline: settings.encodesOnEventLoop) } catch {
-                Log.peerConnection.error("cannot send the \(sender.kind) track: \(error)")
+                Log.peerConnection.warning("cannot send the \(sender.kind) track: \(error)")
             }
         }
         // The estimator never aims above what the streams can use (libwebrtc's max from
@@ -591,9 +591,9 @@ public final class RTCPeerConnection: Sendable {
         }
         guard changed else { return }
         if new == .failed {
-            Log.peerConnection.error("connection failed: \(failureReason ?? "ICE or DTLS failed")")
+            Log.peerConnection.notice("connection failed: \(failureReason ?? "ICE or DTLS failed")")
         } else {
-            Log.peerConnection.info("connection state \(new.rawValue)")
+            Log.peerConnection.debug("connection state \(new.rawValue)")
         }
         eventSink.yield(.connectionStateChange(new))
         resumeConnectionWaiters()

@@ -178,7 +178,7 @@ public final class RTCRtpReceiver: Sendable {
         let ssrc = self.ssrc
         switch trouble {
         case .malformedPacket(let why): Log.rtp.debug("dropped a malformed RTP packet of SSRC \(ssrc): \(why)")
-        case .decoderUnavailable(let why): Log.codecs.error("no \(kind == .video ? "VP8" : "Opus") decoder for SSRC \(ssrc), its frames are dropped: \(why)")
+        case .decoderUnavailable(let why): Log.codecs.warning("no \(kind == .video ? "VP8" : "Opus") decoder for SSRC \(ssrc), its frames are dropped: \(why)")
         case .decodeFailed(let why): Log.codecs.debug("a \(kind == .video ? "VP8" : "Opus") frame of SSRC \(ssrc) did not decode: \(why)")
         }
     }

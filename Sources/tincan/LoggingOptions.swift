@@ -45,4 +45,5 @@ protocol LoggingCommand {
 /// Logs of the command line itself: capture (permissions not remembered) and the calls.
 enum CLILog {
     static let capture = Logger(label: "tincan.capture")
+    static let call = Logger(label: "tincan.call")
 }

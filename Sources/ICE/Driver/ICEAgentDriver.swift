@@ -144,9 +144,9 @@ final class ICEAgentDriver {
         case .candidateGathered(let c): log.debug("gathered \(c.type.rawValue) candidate \(c.address)")
         case .serverReflexiveResult(let r): log.debug("STUN server \(r.server) answered: \(r.candidate.map { "\($0.address)" } ?? "no address")")
         case .gatheringComplete: log.debug("gathering complete")
-        case .stateChanged(let s): log.info("ICE connection state \(s.rawValue)")
-        case .roleChanged(let r): log.info("role conflict resolved: now \(r.rawValue)")
-        case .selectedPairChanged(let p): log.info("selected pair \(p)")
+        case .stateChanged(let s): log.debug("ICE connection state \(s.rawValue)")
+        case .roleChanged(let r): log.debug("role conflict resolved: now \(r.rawValue)")
+        case .selectedPairChanged(let p): log.debug("selected pair \(p)")
         case .checkFailed(let p, let code): log.debug("check failed on \(p): \(code.map { "STUN error \($0)" } ?? "no answer")")
         case .consentExpired(let p): log.notice("consent expired on \(p): the peer stopped answering (RFC 7675)")
         }

@@ -178,6 +178,7 @@ public final class PermissionStore: Sendable {
     }
 
     private func readUnlocked() -> Set<PermissionName> {
+        // No file (or none readable) is no remembered grant: fails closed, to the prompt.
         guard let file = try? BinaryFile(path: path, mode: "rb"), let bytes = try? file.read(1 << 16) else { return [] }
         var out = Set<PermissionName>()
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import MediaCapture
 import PeerConnection
 import Signaling
@@ -84,7 +85,11 @@ enum CallSetup {
     static func forwardTrickledCandidates(from exchange: any Sendable, to pc: RTCPeerConnection) -> Task<Void, Never>? {
         guard let room = exchange as? RoomClient else { return nil }
         return Task {
-            for await c in room.candidates { try? await pc.addIceCandidate(c.candidate) }
+            for await c in room.candidates {
+                do { try await pc.addIceCandidate(c.candidate) } catch {
+                    CLILog.call.notice("a trickled candidate was not taken (\(error)): \(c.candidate ?? "end-of-candidates")")
+                }
+            }
         }
     }
 
