@@ -68,6 +68,8 @@ let package = Package(
             "COpenSSL",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            // The driver's log (tincan.ice); the sans-I/O core counts instead.
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // DTLS 1.2 over OpenSSL memory BIOs; SRTP over libsrtp2.
         .target(name: "DTLS", dependencies: ["COpenSSL", "SRTP"]),
@@ -94,6 +96,7 @@ let package = Package(
             "MediaCapture", "LinuxCapture", "MediaCodecs", "PeerConnection", "ICE", "Signaling",
             "LinkEmulator", "VirtualNetwork",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         // Checks against real kernel drivers (vivid, snd-aloop) run inside the VM built by

@@ -1,5 +1,6 @@
 import DTLS
 import ICE
+import Logging
 import NIOCore
 import RTP
 import SRTP
@@ -28,6 +29,9 @@ final class RTCDtlsTransport: Sendable {
     struct Handlers: Sendable {
         var rtp: @Sendable ([UInt8]) -> Void = { _ in }
         var rtcp: @Sendable ([UInt8]) -> Void = { _ in }
+        /// A protected packet that failed to unprotect (its header is clear: the receiver of
+        /// its SSRC counts it too), and whether it was RTCP.
+        var unprotectFailed: @Sendable ([UInt8], Bool) -> Void = { _, _ in }
         var stateChanged: @Sendable (State) -> Void = { _ in }
     }
 
@@ -98,6 +102,7 @@ final class RTCDtlsTransport: Sendable {
             return true
         }
         guard proceed else { return }
+        Log.dtls.debug("handshake started as the \(dtls.role == .client ? "client" : "server")")
         inner.withLock { $0.handlers }.stateChanged(.connecting)
         let events = dtls.start()
         flush()
@@ -109,6 +114,7 @@ final class RTCDtlsTransport: Sendable {
     func receive(_ datagram: ReceivedDatagram) {
         switch datagram.kind {
         case .dtls:
+            Log.dtls.debug("received \(DTLSRecordDescription.describe(datagram.payload)) from \(datagram.source)")
             let events: [DTLSEvent]
             do { events = try dtls.receive(datagram.payload) } catch {
                 fail(error)
@@ -163,7 +169,11 @@ final class RTCDtlsTransport: Sendable {
 
     private func flush() {
         for datagram in dtls.takeOutgoingDatagrams() {
-            do { try ice.sendOnEventLoop(datagram) } catch { sendFailures.add(1, ordering: .relaxed) }
+            Log.dtls.debug("sent \(DTLSRecordDescription.describe(datagram))")
+            do { try ice.sendOnEventLoop(datagram) } catch {
+                sendFailures.add(1, ordering: .relaxed)
+                Log.dtls.warning("a DTLS datagram was not sent: \(error)")
+            }
         }
     }
 
@@ -181,6 +191,7 @@ final class RTCDtlsTransport: Sendable {
                         defer { s.early = [] }
                         return (s.early, s.handlers)
                     }
+                    Log.dtls.debug("handshake complete: \(dtls.dtlsCipher ?? "?"), SRTP \(sessions.inbound.profile)")
                     handlers.stateChanged(.connected)
                     for packet in early { deliver(packet) }
                 } catch {
@@ -194,7 +205,10 @@ final class RTCDtlsTransport: Sendable {
                     defer { s.state = .closed; s.sessions = nil }
                     return (s.handlers, s.state != .closed)
                 }
-                if changed { handlers.stateChanged(.closed) }
+                if changed {
+                    Log.dtls.debug("the peer closed DTLS (close_notify)")
+                    handlers.stateChanged(.closed)
+                }
             default:
                 continue
             }
@@ -210,7 +224,10 @@ final class RTCDtlsTransport: Sendable {
             s.timer = nil
             return (s.handlers, true)
         }
-        if changed { handlers.stateChanged(.failed) }
+        if changed {
+            Log.dtls.notice("handshake failed: \(error)")
+            handlers.stateChanged(.failed)
+        }
     }
 
     private func deliver(_ packet: [UInt8]) {
@@ -229,8 +246,11 @@ final class RTCDtlsTransport: Sendable {
             bytesReceived.add(Int64(packet.count), ordering: .relaxed)
             if rtcp { handlers.rtcp(clear) } else { handlers.rtp(clear) }
         } catch {
-            // Replays and forgeries are dropped here (RFC 3711 §3.3.2), and counted.
+            // Replays and forgeries are dropped here (RFC 3711 §3.3.2), and counted, here and
+            // by the receiver of the SSRC. Trace only: a flood must not flood the log.
             unprotectFailures.add(1, ordering: .relaxed)
+            Log.dtls.trace("SRTP\(rtcp ? "CP" : "") unprotect failed (\(packet.count) bytes): \(error)")
+            handlers.unprotectFailed(packet, rtcp)
         }
     }
 
@@ -248,6 +268,7 @@ final class RTCDtlsTransport: Sendable {
             bytesSent.add(Int64(protected.count), ordering: .relaxed)
         } catch {
             sendFailures.add(1, ordering: .relaxed)
+            Log.rtp.trace("\(isRTCP ? "RTCP" : "RTP") packet not sent: \(error)")
         }
     }
 

@@ -1,6 +1,7 @@
 import DTLS
 import Foundation
 import ICE
+import Logging
 import MediaCapture
 import NIOCore
 import RTP
@@ -138,6 +139,7 @@ public final class RTCPeerConnection: Sendable {
         }
         guard found else { throw RTCError(.invalidAccessError, "the sender is not one of this connection's") }
         if let transport, let bye = sender.goodbye() {
+            // Fails only when the loop is shutting down: then nothing is sent anyway.
             try? await settings.eventLoop.submit { if transport.state == .connected { transport.send(bye, isRTCP: true) } }.get()
         }
         await sender.stop()
@@ -294,7 +296,11 @@ public final class RTCPeerConnection: Sendable {
 
     /// True when some interface has an address other than loopback and link-local.
     static func hasNonLoopbackInterface() -> Bool {
-        guard let devices = try? System.enumerateDevices() else { return false }
+        let devices: [NIONetworkDevice]
+        do { devices = try System.enumerateDevices() } catch {
+            Log.peerConnection.warning("cannot list the network interfaces (\(error)): offering loopback candidates")
+            return false
+        }
         return devices.contains { d in
             guard let text = d.address?.ipAddress, let ip = IPAddress(text) else { return false }
             return !ip.isLoopback && !ip.isLinkLocal
@@ -368,7 +374,7 @@ public final class RTCPeerConnection: Sendable {
         for (sender, parameters) in senders {
             do { try sender.start(parameters: parameters, media: media, clock: clock, inline: settings.encodesOnEventLoop,
                                  encodeTimeModel: settings.simulatedVideoEncodeTime) } catch {
-                FileHandle.standardError.write(Data("tincan: cannot send the \(sender.kind) track: \(error)\n".utf8))
+                Log.peerConnection.warning("cannot send the \(sender.kind) track: \(error)")
             }
         }
         // The estimator never aims above what the streams can use (libwebrtc's max from
@@ -447,6 +453,7 @@ public final class RTCPeerConnection: Sendable {
         transport.setHandlers(.init(
             rtp: { [weak self] packet in self?.route(rtp: packet) },
             rtcp: { [weak self] packet in self?.route(rtcp: packet) },
+            unprotectFailed: { [weak self] packet, isRTCP in self?.unprotectFailed(packet, isRTCP: isRTCP) },
             stateChanged: { [weak self] new in
                 guard let self else { return }
                 switch new {
@@ -461,9 +468,15 @@ public final class RTCPeerConnection: Sendable {
 
         try await agent.setRemoteCredentials(ICECredentials(ufrag: peer.ufrag, pwd: peer.pwd))
         for c in peer.candidates {
-            try? await agent.addRemoteCandidate(sdp: "a=candidate:" + (c.hasPrefix("candidate:") ? String(c.dropFirst(10)) : c))
+            // One candidate the agent cannot use (a TCP or mDNS one, RFC 8445 §5.1.1) must not
+            // spoil the others: skipped, and said.
+            do { try await agent.addRemoteCandidate(sdp: "a=candidate:" + (c.hasPrefix("candidate:") ? String(c.dropFirst(10)) : c)) } catch {
+                Log.peerConnection.notice("remote candidate skipped (\(error)): \(c)")
+            }
         }
-        if peer.endOfCandidates { try? await agent.endOfRemoteCandidates() }
+        if peer.endOfCandidates {
+            do { try await agent.endOfRemoteCandidates() } catch { Log.peerConnection.debug("end-of-candidates not taken: \(error)") }
+        }
         // ICE may have selected a pair already (the peer's checks came first).
         try await settings.eventLoop.submit { [self] in
             if agent.selectedPairOnEventLoop != nil { startDTLS() }
@@ -509,28 +522,51 @@ public final class RTCPeerConnection: Sendable {
     private func rtcpTick(_ transport: RTCDtlsTransport) {
         let receivers = state.withLock { $0.activeReceivers }
         for r in receivers {
-            for packet in r.poll() { transport.send(packet, isRTCP: true) }
+            for packet in r.poll() {
+                if Log.rtp.logLevel <= .debug { RTCPFeedbackLog.log(packet, sent: true) }
+                transport.send(packet, isRTCP: true)
+            }
         }
     }
 
+    /// An SRTP/SRTCP packet that failed authentication: counted by the transport, and by the
+    /// receiver of its SSRC (the RTP header and the SRTCP sender SSRC are in the clear,
+    /// RFC 3711 §3.1, §3.4).
+    private func unprotectFailed(_ packet: [UInt8], isRTCP: Bool) {
+        guard !isRTCP, packet.count >= 12 else { return }
+        let ssrc = UInt32(packet[8]) << 24 | UInt32(packet[9]) << 16 | UInt32(packet[10]) << 8 | UInt32(packet[11])
+        let receivers = state.withLock { $0.activeReceivers }
+        receivers.first { $0.ssrc == ssrc && ssrc != 0 }?.unprotectFailed()
+    }
+
     private func route(rtp packet: [UInt8]) {
-        guard let header = try? RTPHeader.parse(packet) else {
+        let header: RTPHeader
+        do { header = try RTPHeader.parse(packet) } catch {
             state.withLock { $0.undecodableRTP += 1 }
+            Log.rtp.debug("dropped an RTP packet that does not parse (\(packet.count) bytes): \(error)")
             return
         }
         let pt = header.payloadType, ssrc = header.ssrc
         let (receivers, media) = state.withLock { ($0.activeReceivers, $0.media) }
         media?.receivedRTP(packet, header: header)
         if let r = receivers.first(where: { $0.accepts(ssrc: ssrc, payloadType: pt) }) { r.receive(packet) } else {
-            state.withLock { $0.unroutableRTP += 1 }
+            let first = state.withLock { s in
+                s.unroutableRTP += 1
+                return s.unroutableRTP == 1
+            }
+            // The first at debug (a peer sending a stream we did not negotiate), the rest at trace.
+            Log.rtp.log(level: first ? .debug : .trace, "dropped RTP of SSRC \(ssrc), payload type \(pt): no receiver takes it")
         }
     }
 
     private func route(rtcp packet: [UInt8]) {
-        guard let packets = try? RTCPPacket.parseCompound(packet) else {
+        let packets: [RTCPPacket]
+        do { packets = try RTCPPacket.parseCompound(packet) } catch {
             state.withLock { $0.undecodableRTCP += 1 }
+            Log.rtp.debug("dropped an RTCP packet that does not parse (\(packet.count) bytes): \(error)")
             return
         }
+        if Log.rtp.logLevel <= .debug { RTCPFeedbackLog.log(packets, sent: false) }
         let (media, receivers) = state.withLock { s in (s.media, s.activeReceivers) }
         for r in receivers { r.handleRTCP(packets) }
         for case .goodbye(let bye) in packets {
@@ -557,6 +593,11 @@ public final class RTCPeerConnection: Sendable {
             return (new != s.connectionState, new)
         }
         guard changed else { return }
+        if new == .failed {
+            Log.peerConnection.notice("connection failed: \(failureReason ?? "ICE or DTLS failed")")
+        } else {
+            Log.peerConnection.debug("connection state \(new.rawValue)")
+        }
         eventSink.yield(.connectionStateChange(new))
         resumeConnectionWaiters()
     }
@@ -615,9 +656,10 @@ public final class RTCPeerConnection: Sendable {
             await t.sender?.stop()
             t.receiver?.stop()
         }
+        // These fail only when the loop is already shut down: nothing is left to close then.
         if let media { try? await settings.eventLoop.submit { media.close() }.get() }
         if let transport { try? await settings.eventLoop.submit { transport.close() }.get() }
-        try? await agent?.close()
+        do { try await agent?.close() } catch { Log.peerConnection.debug("closing ICE: \(error)") }
         updateConnectionState()
         resumeConnectionWaiters()
         eventSink.finish()
@@ -631,14 +673,22 @@ public final class RTCPeerConnection: Sendable {
         var media: MediaTransport.Statistics?
         var selectedPair: String?
         var iceState: ICEConnectionState
+        /// Clear packets dropped before any receiver (see `State`), and what ICE refused.
+        var undecodableRTP: Int64 = 0
+        var unroutableRTP: Int64 = 0
+        var undecodableRTCP: Int64 = 0
+        var ice = ICEAgentCounters()
     }
 
     var snapshot: Snapshot {
-        let (snapshot, media) = state.withLock { s in
-            (Snapshot(transceivers: s.transceivers, transport: s.transport, selectedPair: s.selectedPair, iceState: s.iceState), s.media)
+        let (snapshot, media, agent) = state.withLock { s in
+            (Snapshot(transceivers: s.transceivers, transport: s.transport, selectedPair: s.selectedPair, iceState: s.iceState,
+                      undecodableRTP: s.undecodableRTP, unroutableRTP: s.unroutableRTP, undecodableRTCP: s.undecodableRTCP),
+             s.media, s.agent)
         }
         var result = snapshot
         result.media = media?.statistics
+        if let agent { result.ice = agent.counters }
         return result
     }
 }

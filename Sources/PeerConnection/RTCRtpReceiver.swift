@@ -1,3 +1,4 @@
+import Logging
 import MediaCapture
 import MediaCodecs
 import RTP
@@ -23,6 +24,10 @@ public final class RTCRtpReceiver: Sendable {
         var localSSRC: UInt32
         var buffer: Buffer?
         var ended = false
+        /// Drops before the jitter buffer (getStats inbound-rtp, non-standard members):
+        /// nothing from the peer is dropped unseen.
+        var srtpUnprotectFailures: Int64 = 0
+        var packetsMalformed: Int64 = 0
         /// The sender's last SR: its wall clock (NTP, seconds) at an RTP timestamp.
         var senderReport: (ntp: Double, rtp: UInt32)?
     }
@@ -104,24 +109,40 @@ public final class RTCRtpReceiver: Sendable {
 
     /// One clear RTP packet of this stream. Whole frames go to the decoder, outside the lock.
     func receive(_ packet: [UInt8]) {
-        let frames = state.withLock { s -> [ReceivedFrameDecoder.Frame] in
-            guard !s.ended else { return [] }
+        let (frames, malformed) = state.withLock { s -> ([ReceivedFrameDecoder.Frame], String?) in
+            guard !s.ended else { return ([], nil) }
             let now = clock.now()
             var frames: [ReceivedFrameDecoder.Frame] = []
+            var malformed: RTPError?
             let sr = s.senderReport
             packet.withUnsafeBytes { raw in
                 Self.withBuffer(&s,
-                    video: { r in try? r.receive(raw, at: now) { f, b in frames.append(Self.frame(f, b, sr)) } },
-                    audio: { r in try? r.receive(raw, at: now) { f, b in frames.append(Self.frame(f, b, sr)) } })
+                    video: { r in
+                        do throws(RTPError) { try r.receive(raw, at: now) { f, b in frames.append(Self.frame(f, b, sr)) } }
+                        catch { malformed = error }
+                    },
+                    audio: { r in
+                        do throws(RTPError) { try r.receive(raw, at: now) { f, b in frames.append(Self.frame(f, b, sr)) } }
+                        catch { malformed = error }
+                    })
             }
-            return frames
+            if let malformed {
+                s.packetsMalformed += 1
+                return (frames, "\(malformed)")
+            }
+            return (frames, nil)
         }
+        if let malformed { Log.rtp.debug("dropped a malformed RTP packet of SSRC \(ssrc): \(malformed)") }
         decode(frames)
     }
 
+    /// A packet of this stream that failed SRTP authentication (a replay, a forgery).
+    func unprotectFailed() { state.withLock { $0.srtpUnprotectFailures += 1 } }
+
     private static func frame(_ f: RTPAssembledFrame, _ bytes: UnsafeRawBufferPointer,
                               _ sr: (ntp: Double, rtp: UInt32)?) -> ReceivedFrameDecoder.Frame {
-        ReceivedFrameDecoder.Frame(payload: Array(bytes), rtpTimestamp: f.timestamp, isKeyframe: f.isKeyframe, senderReport: sr)
+        ReceivedFrameDecoder.Frame(payload: Array(bytes), rtpTimestamp: f.timestamp, isKeyframe: f.isKeyframe,
+                                   isDecodable: f.isDecodable, senderReport: sr)
     }
 
     /// A frame the decoder could not take is lost to it: the jitter buffer waits for a keyframe
@@ -172,6 +193,10 @@ public final class RTCRtpReceiver: Sendable {
         var framesDecoded: Int64
         var keyFramesDecoded: Int64
         var decodeErrors: Int64
+        var srtpUnprotectFailures: Int64
+        var packetsMalformed: Int64
+        var framesAwaitingKeyframe: Int64
+        var framesWithoutDecoder: Int64
         var frameWidth: Int
         var frameHeight: Int
         var framesPerSecond: Int
@@ -181,17 +206,20 @@ public final class RTCRtpReceiver: Sendable {
     }
 
     var statistics: Statistics {
-        let rtp = state.withLock { s -> RTCInboundRtpStreamStats in
-            switch s.buffer {
+        let (rtp, unprotect, malformed) = state.withLock { s -> (RTCInboundRtpStreamStats, Int64, Int64) in
+            let rtp: RTCInboundRtpStreamStats = switch s.buffer {
             case .video(let r): r.statistics
             case .audio(let r): r.statistics
             case nil: RTCInboundRtpStreamStats()
             }
+            return (rtp, s.srtpUnprotectFailures, s.packetsMalformed)
         }
         let c = decoder.counters
         let now = clock.captureNanoseconds()
         return Statistics(rtp: rtp, framesDecoded: c.framesDecoded, keyFramesDecoded: c.keyFramesDecoded,
-                          decodeErrors: c.decodeErrors, frameWidth: c.frameWidth, frameHeight: c.frameHeight,
+                          decodeErrors: c.decodeErrors, srtpUnprotectFailures: unprotect, packetsMalformed: malformed,
+                          framesAwaitingKeyframe: c.framesAwaitingKeyframe, framesWithoutDecoder: c.framesWithoutDecoder,
+                          frameWidth: c.frameWidth, frameHeight: c.frameHeight,
                           framesPerSecond: c.recentFrames.filter { now &- $0 <= 1_000_000_000 }.count,
                           audioSamples: c.audioSamples,
                           latency: c.latencies.isEmpty ? nil : c.latencies.reduce(0, +) / Double(c.latencies.count))

@@ -109,6 +109,12 @@ extension RTCPeerConnection {
                 } else {
                     inbound += [("totalSamplesReceived", n(st.audioSamples))]
                 }
+                // Not webrtc-stats members: each way a packet or frame of this stream was dropped
+                // on the receive path (SRTP, RTP parsing, depacketization, the decoder).
+                inbound += [("srtpUnprotectFailures", n(st.srtpUnprotectFailures)), ("packetsMalformed", n(st.packetsMalformed)),
+                            ("framesDroppedMalformed", n(st.rtp.framesDroppedMalformed)),
+                            ("framesAwaitingKeyframe", n(st.framesAwaitingKeyframe)),
+                            ("framesWithoutDecoder", n(st.framesWithoutDecoder)), ("framesDecodeFailed", n(st.decodeErrors))]
                 // Not a webrtc-stats member: capture-to-decode delay by the sender's SR mapping,
                 // what lip sync is judged by.
                 if let latency = st.latency { inbound.append(("captureToDecodeDelay", .number(latency))) }
@@ -125,6 +131,15 @@ extension RTCPeerConnection {
                 ("bytesSent", n(c.bytesSent)), ("bytesReceived", n(c.bytesReceived)),
                 ("packetsSent", n(c.packetsSent)), ("packetsReceived", n(c.packetsReceived)),
                 ("srtpUnprotectFailures", n(c.unprotectFailures)),
+                // Not webrtc-stats members: every other drop on the transport, by reason.
+                ("srtpSendFailures", n(c.sendFailures)), ("earlyMediaDropped", n(c.earlyDrops)),
+                ("rtpPacketsMalformed", n(snap.undecodableRTP)), ("rtpPacketsUnrouted", n(snap.unroutableRTP)),
+                ("rtcpPacketsMalformed", n(snap.undecodableRTCP)),
+                ("stunMessagesMalformed", n(snap.ice.malformedSTUNMessages)),
+                ("stunMethodsUnsupported", n(snap.ice.unsupportedSTUNMethods)),
+                ("stunResponsesUnmatched", n(snap.ice.unmatchedSTUNResponses)),
+                ("stunResponsesUnauthenticated", n(snap.ice.unauthenticatedSTUNResponses)),
+                ("datagramsFromUnknownSources", n(snap.ice.unknownSourceDatagrams)),
                 ("dtlsRole", .string(transport.dtls.role == .client ? "client" : "server")),
                 ("selectedCandidatePairId", .string("CP01"))] + Self.pipelineMembers(snap.media)))
             var pair: [(String, JSONValue)] = [("transportId", .string("T01")), ("state", .string(snap.iceState == .connected ? "succeeded" : "in-progress")),

@@ -1,5 +1,4 @@
 import Dispatch
-import Logging
 import MediaCapture
 import MediaCodecs
 import RTP
@@ -23,6 +22,8 @@ final class ReceivedFrameDecoder: Sendable {
         var payload: [UInt8]
         var rtpTimestamp: UInt32
         var isKeyframe: Bool
+        /// False after a loss until a keyframe (VP8 frames reference the ones before).
+        var isDecodable: Bool
         /// The sender's last SR (its NTP seconds at an RTP timestamp), for the
         /// capture-to-decode delay (RFC 3550 §6.4.1).
         var senderReport: (ntp: Double, rtp: UInt32)?
@@ -33,6 +34,10 @@ final class ReceivedFrameDecoder: Sendable {
         var framesDecoded: Int64 = 0
         var keyFramesDecoded: Int64 = 0
         var decodeErrors: Int64 = 0
+        /// After a loss, until the keyframe asked for (PLI) arrives: counted, not logged.
+        var framesAwaitingKeyframe: Int64 = 0
+        /// Frames no decoder could take (it did not open; logged once).
+        var framesWithoutDecoder: Int64 = 0
         var frameWidth = 0
         var frameHeight = 0
         var recentFrames: [UInt64] = []
@@ -66,7 +71,6 @@ final class ReceivedFrameDecoder: Sendable {
     }
 
     static let maximumPending = 30
-    private static let logger = Logger(label: "tincan.peerconnection")
 
     private let kind: RTPStreamParameters.Kind
     private let clockRate: UInt32
@@ -118,26 +122,51 @@ final class ReceivedFrameDecoder: Sendable {
         }
     }
 
+    /// What a decode came to, counted (and logged outside the codec's lock).
+    private enum Outcome<Output> {
+        case decoded(Output, mediaTime: UInt64)
+        case noDecoder(openError: String?)
+        case failed(String)
+    }
+
+    /// Counts a failed outcome; the output of a good one.
+    private func settle<Output>(_ outcome: Outcome<Output>) -> (Output, UInt64)? {
+        let name = kind == .video ? "VP8" : "Opus"
+        switch outcome {
+        case .decoded(let output, let mediaTime): return (output, mediaTime)
+        case .noDecoder(let openError):
+            shared.withLock { $0.counters.framesWithoutDecoder += 1 }
+            if let openError { Log.codecs.warning("no \(name) decoder, its frames are dropped: \(openError)") }
+        case .failed(let why):
+            shared.withLock { $0.counters.decodeErrors += 1 }
+            Log.codecs.debug("a \(name) frame did not decode: \(why)")
+        }
+        return nil
+    }
+
     private func decodeVideo(_ frame: Frame, arrival: UInt64, sinks: Sinks) {
-        let result = codec.withLock { c -> (pictures: [VideoFrame], mediaTime: UInt64)? in
+        guard frame.isDecodable else {
+            shared.withLock { $0.counters.framesAwaitingKeyframe += 1 }
+            return
+        }
+        let clockRate = clockRate
+        let outcome = codec.withLock { c -> Outcome<[VideoFrame]> in
+            var openError: String?
             if c.vp8 == nil && !c.openFailed {
                 do { c.vp8 = try VP8Decoder(threads: 2) } catch {
                     c.openFailed = true
-                    Self.logger.error("the VP8 decoder did not open: \(error); video frames are counted as decode errors")
+                    openError = "\(error)"
                 }
             }
-            guard let decoder = c.vp8 else { return nil }
+            guard let decoder = c.vp8 else { return .noDecoder(openError: openError) }
             do {
                 let pictures = try decoder.decode(frame.payload, timestamp: arrival)
-                return (pictures, Self.mediaNanoseconds(&c, frame.rtpTimestamp, clockRate: clockRate))
+                return .decoded(pictures, mediaTime: Self.mediaNanoseconds(&c, frame.rtpTimestamp, clockRate: clockRate))
             } catch {
-                return nil
+                return .failed("\(error)")
             }
         }
-        guard let (pictures, mediaTime) = result else {
-            shared.withLock { $0.counters.decodeErrors += 1 }
-            return
-        }
+        guard let (pictures, mediaTime) = settle(outcome) else { return }
         let latency = latency(of: frame)
         shared.withLock { s in
             for picture in pictures {
@@ -162,20 +191,23 @@ final class ReceivedFrameDecoder: Sendable {
 
     private func decodeAudio(_ frame: Frame, arrival: UInt64, sinks: Sinks) {
         let channels = channels, clockRate = clockRate
-        let result = codec.withLock { c -> (AudioFrame, UInt64)? in
+        let outcome = codec.withLock { c -> Outcome<AudioFrame> in
+            var openError: String?
             if c.opus == nil && !c.openFailed {
                 do { c.opus = try OpusDecoder(channelCount: channels) } catch {
                     c.openFailed = true
-                    Self.logger.error("the Opus decoder did not open: \(error); audio frames are counted as decode errors")
+                    openError = "\(error)"
                 }
             }
-            guard let decoder = c.opus, let audio = try? decoder.decode(frame.payload, timestamp: arrival) else { return nil }
-            return (audio, Self.mediaNanoseconds(&c, frame.rtpTimestamp, clockRate: clockRate))
+            guard let decoder = c.opus else { return .noDecoder(openError: openError) }
+            do {
+                let audio = try decoder.decode(frame.payload, timestamp: arrival)
+                return .decoded(audio, mediaTime: Self.mediaNanoseconds(&c, frame.rtpTimestamp, clockRate: clockRate))
+            } catch {
+                return .failed("\(error)")
+            }
         }
-        guard let (audio, mediaTime) = result else {
-            shared.withLock { $0.counters.decodeErrors += 1 }
-            return
-        }
+        guard let (audio, mediaTime) = settle(outcome) else { return }
         let latency = latency(of: frame)
         shared.withLock { s in
             s.counters.framesDecoded += 1

@@ -18,7 +18,7 @@ enum SessionNegotiation {
     ]
 
     static func feedback(for kind: RTPMediaKind) -> [RTCPFeedback] {
-        stages.features(for: kind).rtcpFeedback.compactMap { try? RTCPFeedback(parsing: $0) }
+        stages.features(for: kind).rtcpFeedback.compactMap { try? RTCPFeedback(parsing: $0) }  // our own strings
     }
 
     static func headerExtensions(for kind: RTPMediaKind) -> [SDP.RTPHeaderExtensionMap] {

@@ -109,6 +109,8 @@ public struct MediaDescription: Sendable, Equatable, SDPAttributeContainer {
 
     /// `a=msid` lines (RFC 8830 §2), in order; usually one.
     public var msids: [MediaStreamID] {
+        // Like every typed accessor here: unparsable values are skipped (RFC 8866 §5.13), and
+        // what negotiation needs and does not find it reports (no codec, no SSRC).
         get { attributes("msid").compactMap { try? MediaStreamID(parsing: $0) } }
         set { replaceAttributes(named: ["msid"], with: newValue.map { SDPAttribute("msid", $0.value) }) }
     }

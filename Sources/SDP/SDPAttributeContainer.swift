@@ -90,6 +90,8 @@ extension SDPAttributeContainer {
     }
     /// Every `a=fingerprint` (RFC 8122 §5), in order; malformed ones were refused by the parser.
     public var fingerprints: [SDPFingerprint] {
+        // A malformed fingerprint is skipped: the certificate then matches none, and DTLS
+        // refuses the peer (fails closed, with the reason).
         get { attributes("fingerprint").compactMap { try? SDPFingerprint(parsing: $0) } }
         set { replaceAttributes(named: ["fingerprint"], with: newValue.map { SDPAttribute("fingerprint", $0.sdpValue) }) }
     }

@@ -68,6 +68,7 @@ enum SDPParser {
             if inMedia, attribute.name == "mid", let mid = attribute.value {
                 guard seen.mids.insert(mid).inserted else { throw SDPError("a=mid:\(mid.prefix(32)) names a second media section") }
             }
+            // Only duplicates are refused here; a malformed rtpmap is skipped by `codecs`.
             if inMedia, isRTP, attribute.name == "rtpmap", let value = attribute.value,
                let (pt, _) = try? RTPCodec.splitPayloadType(value, attribute: "rtpmap") {
                 guard seen.payloadTypes.insert(pt).inserted else { throw SDPError("a second a=rtpmap for payload type \(pt)") }

@@ -52,6 +52,8 @@ public struct SessionDescription: Sendable, Equatable, SDPAttributeContainer {
 
     /// `a=group` lines (RFC 5888 §5), in order.
     public var groups: [SDPGroup] {
+        // The typed accessors skip values they cannot parse (RFC 8866 §5.13: what a receiver
+        // does not understand it ignores); negotiation then fails loudly on what it needs.
         get { attributes("group").compactMap { try? SDPGroup(parsing: $0) } }
         set { replaceAttributes(named: ["group"], with: newValue.map { SDPAttribute("group", $0.value) }) }
     }

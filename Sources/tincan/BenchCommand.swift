@@ -8,7 +8,7 @@ import Glibc
 
 /// `tincan bench`: Tincan's VP8 encode path against raw `vpxenc` on the same frames, same
 /// settings, in the same run, printed as JSON.
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: ParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmark Tincan's VP8 encode path against raw vpxenc on the same synthetic frames (JSON).",
@@ -24,6 +24,7 @@ struct BenchCommand: ParsableCommand {
         """
     )
 
+    @OptionGroup var logging: LoggingOptions
     @Option(help: "Frames per case.") var frames: Int = 600
     @Option(help: "Comma-separated sizes, WxH.") var sizes: String = "640x480,1280x720"
     @Option(help: "Comma-separated target bitrates in bit/s (or with k/M suffix).") var bitrates: String = "1M,2.5M"

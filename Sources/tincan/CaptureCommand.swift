@@ -5,7 +5,7 @@ import MediaCodecs
 import Synchronization
 
 /// `tincan capture`: getUserMedia, then record the tracks to files for a while.
-struct CaptureCommand: AsyncParsableCommand {
+struct CaptureCommand: AsyncParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         commandName: "capture",
         abstract: "Capture from the camera and microphone to files (raw Y4M/WAV or VP8 IVF/Ogg Opus), and report what was captured.",
@@ -28,6 +28,7 @@ struct CaptureCommand: AsyncParsableCommand {
         """
     )
 
+    @OptionGroup var logging: LoggingOptions
     @OptionGroup var deviceOptions: DeviceOptions
     @OptionGroup var permissionOptions: PermissionOptions
 
@@ -60,8 +61,10 @@ struct CaptureCommand: AsyncParsableCommand {
         let (video, audio) = try deviceOptions.devices()
         let permissions = InteractivePermissions(store: PermissionStore.standard(),
                                                  allowed: try permissionOptions.allowed(),
-                                                 denied: try permissionOptions.denied())
+                                                 denied: try permissionOptions.denied(),
+                                                 rememberFailed: PermissionOptions.logRememberFailure)
         let media = MediaDevices(videoDevices: video, audioDevices: audio, permissions: permissions,
+                                 indicator: StderrCaptureIndicator(prefix: "tincan: "),
                                  options: .init(captureAllowedByPolicy: DeviceOptions.captureAllowedByPolicy))
         do {
             for path in [videoOut, audioOut].compactMap({ $0 }) {
@@ -86,7 +89,7 @@ struct CaptureCommand: AsyncParsableCommand {
             })
         } catch {
             if json { Output.print(Output.error(error)) }
-            Output.stderr("tincan: getUserMedia failed: \(error)")
+            Output.stderr("tincan: getUserMedia failed: \(Output.withHint(error))")
             throw ExitCode(1)
         }
         var recorders: [Recorder] = []

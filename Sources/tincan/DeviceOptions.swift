@@ -72,6 +72,11 @@ struct PermissionOptions: ParsableArguments {
     }
 
     func allowed() throws -> Set<PermissionName> { try Self.names(allow, option: "--allow") }
+
+    /// An "always" answer that could not be stored: this run keeps the grant.
+    static let logRememberFailure: @Sendable (any Error) -> Void = { error in
+        CLILog.capture.warning("could not remember the permission (\(PermissionStore.standard().path)): \(error)")
+    }
     func denied() throws -> Set<PermissionName> { try Self.names(deny, option: "--deny") }
 }
 
@@ -83,8 +88,21 @@ enum Output {
 
     static func error(_ e: MediaStreamError) -> JSONValue { .object(errorMembers(e)) }
 
+    /// The library says what is missing; the command line adds which of its options gives it.
+    static func withHint(_ e: MediaStreamError) -> MediaStreamError {
+        guard e.name == .notFoundError, e.constraint == nil else { return e }
+        var hinted = e
+        if e.message.hasPrefix("no camera found") {
+            hinted.message = "no camera found; try --fake-devices, --video-file F.y4m or --devices-file F.json"
+        } else if e.message.hasPrefix("no microphone found") {
+            hinted.message = "no microphone found; try --fake-devices, --audio-file F.wav or --devices-file F.json"
+        }
+        return hinted
+    }
+
     /// {"ok": false, "error": name, "constraint": ..., "message": ...} as members, to add to.
-    static func errorMembers(_ e: MediaStreamError) -> [(String, JSONValue)] {
+    static func errorMembers(_ error: MediaStreamError) -> [(String, JSONValue)] {
+        let e = withHint(error)
         var m: [(String, JSONValue)] = [("ok", .bool(false)), ("error", .string(e.name.rawValue))]
         if let c = e.constraint { m.append(("constraint", .string(c))) }
         m.append(("message", .string(e.message)))

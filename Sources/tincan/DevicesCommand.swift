@@ -2,7 +2,7 @@ import ArgumentParser
 import MediaCapture
 
 /// `tincan devices`: what enumerateDevices() returns, with capabilities.
-struct DevicesCommand: ParsableCommand {
+struct DevicesCommand: ParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         commandName: "devices",
         abstract: "List cameras and microphones with their capabilities (enumerateDevices).",
@@ -13,6 +13,7 @@ struct DevicesCommand: ParsableCommand {
         """
     )
 
+    @OptionGroup var logging: LoggingOptions
     @OptionGroup var deviceOptions: DeviceOptions
     @Flag(help: "Print JSON (an array of MediaDeviceInfo with capabilities).")
     var json = false

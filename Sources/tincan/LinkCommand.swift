@@ -56,7 +56,7 @@ struct LinkOptions: ParsableArguments {
 }
 
 /// `tincan link`: the emulated link as a UDP relay between two processes or hosts.
-struct LinkCommand: AsyncParsableCommand {
+struct LinkCommand: AsyncParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         commandName: "link",
         abstract: "A UDP relay that emulates a thin link (rate, queue, delay, loss, reordering) in user space.",
@@ -72,6 +72,7 @@ struct LinkCommand: AsyncParsableCommand {
         """
     )
 
+    @OptionGroup var logging: LoggingOptions
     @Option(help: ArgumentHelp("Where clients send: HOST:PORT ([v6]:PORT).", valueName: "host:port"))
     var listen: String
 

@@ -2,7 +2,7 @@ import ArgumentParser
 import MediaCapture
 
 /// `tincan permissions`: show, grant or revoke remembered ("always") permissions.
-struct PermissionsCommand: ParsableCommand {
+struct PermissionsCommand: ParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         commandName: "permissions",
         abstract: "Show or revoke the remembered camera and microphone permissions.",
@@ -17,6 +17,7 @@ struct PermissionsCommand: ParsableCommand {
         """
     )
 
+    @OptionGroup var logging: LoggingOptions
     @Option(help: ArgumentHelp("Forget the permission: camera, microphone or all.", valueName: "camera|microphone|all"))
     var revoke: [String] = []
 

@@ -3,7 +3,7 @@ import Foundation
 import MediaCapture
 
 /// `tincan select`: resolve getUserMedia (and applyConstraints) without capturing.
-struct SelectCommand: AsyncParsableCommand {
+struct SelectCommand: AsyncParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         commandName: "select",
         abstract: "Show the settings getUserMedia would choose, without opening any device.",
@@ -25,6 +25,7 @@ struct SelectCommand: AsyncParsableCommand {
         """
     )
 
+    @OptionGroup var logging: LoggingOptions
     @OptionGroup var deviceOptions: DeviceOptions
 
     @Option(help: ArgumentHelp("MediaStreamConstraints as JSON, as a page passes to getUserMedia.", valueName: "json"))

@@ -39,6 +39,7 @@ struct Tincan: AsyncParsableCommand {
     static func main() async {
         do {
             var command = try parseAsRoot()
+            LoggingOptions.bootstrap(LoggingOptions.level(of: command))
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

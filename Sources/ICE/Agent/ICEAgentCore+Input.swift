@@ -8,10 +8,18 @@ extension ICEAgentCore {
         guard kind == .stun else {
             // RFC 7675 §5.2-ish: only accept application data from a peer we know.
             let known = remoteCandidates.contains { $0.address == source } || selectedPair?.remote.address == source
-            if known { emit(.applicationData(bytes, kind: kind, from: source, base: base)) }
+            if known { emit(.applicationData(bytes, kind: kind, from: source, base: base)) } else { counters.unknownSourceDatagrams += 1 }
             return
         }
-        guard let message = try? STUNMessage(parsing: bytes), message.type.method == .binding else { return }
+        let message: STUNMessage
+        do { message = try STUNMessage(parsing: bytes) } catch {
+            counters.malformedSTUNMessages += 1
+            return
+        }
+        guard message.type.method == .binding else {
+            counters.unsupportedSTUNMethods += 1
+            return
+        }
         switch message.type.messageClass {
         case .request: handleRequest(message, from: source, base: base, now: now)
         case .successResponse, .errorResponse: handleResponse(message, from: source, base: base, now: now)
@@ -200,12 +208,18 @@ extension ICEAgentCore {
     // MARK: responses to our requests (RFC 8445 §7.2.5)
 
     mutating func handleResponse(_ response: STUNMessage, from source: TransportAddress, base: TransportAddress, now: Duration) {
-        guard let t = transactions[response.transactionID] else { return }
+        guard let t = transactions[response.transactionID] else {
+            counters.unmatchedSTUNResponses += 1
+            return
+        }
         // A response that fails authentication is dropped; the transaction goes on.
         if let key = t.key {
             let authentic = response.hasMessageIntegrity && response.verifyMessageIntegrity(key: key)
             let unauthenticated401 = response.type.messageClass == .errorResponse && response.errorCode?.code == 401
-            guard authentic || unauthenticated401 else { return }
+            guard authentic || unauthenticated401 else {
+                counters.unauthenticatedSTUNResponses += 1
+                return
+            }
         }
         transactions[response.transactionID] = nil
         switch t.kind {

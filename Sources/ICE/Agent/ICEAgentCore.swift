@@ -16,6 +16,8 @@ public struct ICEAgentCore {
     public internal(set) var tieBreaker: UInt64
     public internal(set) var gatheringComplete = false
     public internal(set) var remoteEndOfCandidates = false
+    /// Datagrams the agent refused, by reason (nothing from outside is dropped uncounted).
+    public internal(set) var counters = ICEAgentCounters()
 
     var random: any RandomNumberGenerator
     var pairs: [CheckPair] = []

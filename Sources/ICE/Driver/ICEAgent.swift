@@ -34,6 +34,11 @@ public final class ICEAgent: Sendable {
     let driver: NIOLoopBoundBox<ICEAgentDriver>
     /// Time zero of the agent's clock.
     let origin: NIODeadline
+    private let published: ICEPublishedCounters
+
+    /// Datagrams the agent refused so far (malformed or unauthenticated STUN, data from
+    /// unknown addresses). Any thread.
+    public var counters: ICEAgentCounters { published.load() }
 
     public init(role: ICERole, configuration: ICEConfiguration = ICEConfiguration(),
                 credentials: ICECredentials = .generate(),
@@ -49,8 +54,11 @@ public final class ICEAgent: Sendable {
         self.events = events
         self.datagrams = datagrams
         let core = ICEAgentCore(role: role, configuration: configuration, localCredentials: credentials)
+        let published = ICEPublishedCounters()
+        self.published = published
         driver = .makeBoxSendingValue(
-            ICEAgentDriver(core: core, eventLoop: eventLoop, origin: origin, events: eventsContinuation, datagrams: datagramsContinuation),
+            ICEAgentDriver(core: core, eventLoop: eventLoop, origin: origin, events: eventsContinuation, datagrams: datagramsContinuation,
+                           published: published),
             eventLoop: eventLoop)
         // The timer closure needs the box; the reference cycle is broken by close().
         let box = driver

@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 
 /// The event-loop side of `ICEAgent`: owns the core, the sockets and the timer. Used only on
@@ -21,10 +22,13 @@ final class ICEAgentDriver {
     var onEvent: ((ICEEvent) -> Void)?
     /// Set by `ICEAgent` right after creation so that timers can find the driver again.
     var box: NIOLoopBoundBox<ICEAgentDriver>?
+    /// The core's counters as last published, for readers off the loop (getStats).
+    let published: ICEPublishedCounters
 
     init(core: ICEAgentCore, eventLoop: any EventLoop, origin: NIODeadline, events: AsyncStream<ICEEvent>.Continuation,
-         datagrams: AsyncStream<ReceivedDatagram>.Continuation) {
+         datagrams: AsyncStream<ReceivedDatagram>.Continuation, published: ICEPublishedCounters) {
         self.core = core
+        self.published = published
         self.eventLoop = eventLoop
         self.origin = origin
         self.events = events
@@ -69,8 +73,25 @@ final class ICEAgentDriver {
     }
 
     func receive(_ payload: [UInt8], from source: TransportAddress, on base: TransportAddress) {
+        let before = core.counters
+        if ICELog.logger.logLevel <= .debug, let stun = ICELog.describe(payload) {
+            ICELog.logger.debug("\(stun) from \(source) on \(base)")
+        }
         core.handleDatagram(payload, from: source, to: base, now: now)
+        if core.counters != before {
+            published.store(core.counters)
+            ICELog.logger.debug("dropped a datagram from \(source) on \(base) (\(payload.count) bytes): \(Self.reason(before, core.counters))")
+        }
         pump()
+    }
+
+    /// The counter that moved, in words.
+    private static func reason(_ a: ICEAgentCounters, _ b: ICEAgentCounters) -> String {
+        if b.malformedSTUNMessages != a.malformedSTUNMessages { return "not a valid STUN message" }
+        if b.unsupportedSTUNMethods != a.unsupportedSTUNMethods { return "a STUN method other than Binding" }
+        if b.unmatchedSTUNResponses != a.unmatchedSTUNResponses { return "a response to no transaction of ours" }
+        if b.unauthenticatedSTUNResponses != a.unauthenticatedSTUNResponses { return "a response whose MESSAGE-INTEGRITY does not verify" }
+        return "not from a remote candidate"
     }
 
     /// Sends what the core wants sent, dispatches its events, and re-arms the timer.
@@ -81,10 +102,18 @@ final class ICEAgentDriver {
     }
 
     private func write(_ transmit: ICETransmit) {
-        sockets[transmit.source]?.send(transmit.payload, to: transmit.destination)
+        if ICELog.logger.logLevel <= .debug, let stun = ICELog.describe(transmit.payload) {
+            ICELog.logger.debug("\(stun) to \(transmit.destination) from \(transmit.source)")
+        }
+        guard let socket = sockets[transmit.source] else {
+            ICELog.logger.warning("no socket for \(transmit.source): a datagram to \(transmit.destination) was not sent")
+            return
+        }
+        socket.send(transmit.payload, to: transmit.destination)
     }
 
     private func dispatch(_ event: ICEEvent) {
+        Self.log(event)
         switch event {
         case .applicationData(let payload, let kind, let source, let base):
             let datagram = ReceivedDatagram(payload: payload, kind: kind, source: source, base: base)
@@ -106,6 +135,21 @@ final class ICEAgentDriver {
             break
         }
         if let onEvent { onEvent(event) } else { events.yield(event) }
+    }
+
+    private static func log(_ event: ICEEvent) {
+        let log = ICELog.logger
+        switch event {
+        case .applicationData: return
+        case .candidateGathered(let c): log.debug("gathered \(c.type.rawValue) candidate \(c.address)")
+        case .serverReflexiveResult(let r): log.debug("STUN server \(r.server) answered: \(r.candidate.map { "\($0.address)" } ?? "no address")")
+        case .gatheringComplete: log.debug("gathering complete")
+        case .stateChanged(let s): log.debug("ICE connection state \(s.rawValue)")
+        case .roleChanged(let r): log.debug("role conflict resolved: now \(r.rawValue)")
+        case .selectedPairChanged(let p): log.debug("selected pair \(p)")
+        case .checkFailed(let p, let code): log.debug("check failed on \(p): \(code.map { "STUN error \($0)" } ?? "no answer")")
+        case .consentExpired(let p): log.notice("consent expired on \(p): the peer stopped answering (RFC 7675)")
+        }
     }
 
     private func completeGathering() {

@@ -43,7 +43,7 @@ public struct UDPDatagramNetwork: ICEDatagramNetwork {
             .bind(to: TransportAddress(ip: ip, port: 0).socketAddress)
             .get()
         guard let local = channel.localAddress, let address = TransportAddress(local) else {
-            try? await channel.close()
+            try? await channel.close()  // the error to report is the one below
             throw ICEError.failed("the socket bound on \(ip) has no address")
         }
         return UDPDatagramSocket(channel: channel, localAddress: address)
@@ -64,7 +64,7 @@ final class UDPDatagramSocket: ICEDatagramSocket {
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination.socketAddress, data: buffer), promise: nil)
     }
 
-    func close() async { try? await channel.close() }
+    func close() async { try? await channel.close() }  // an error here leaves it closed all the same
 }
 
 /// Hands each datagram of one socket to the agent.

@@ -19,15 +19,17 @@ public protocol CaptureIndicator: Sendable {
     func update(_ name: PermissionName, label: String, state: IndicatorState)
 }
 
-/// The command line's indicator: a line on stderr at every change.
+/// A line on stderr at every change (a command line's indicator), after `prefix` (the
+/// program's name, say).
 public struct StderrCaptureIndicator: CaptureIndicator {
-    public init() {}
+    public let prefix: String
+    public init(prefix: String = "") { self.prefix = prefix }
     public func update(_ name: PermissionName, label: String, state: IndicatorState) {
         let text: String
         switch state {
-        case .capturing: text = "tincan: [\(name == .camera ? "CAMERA ON" : "MIC ON")] capturing from \(label)\n"
-        case .paused: text = "tincan: [\(name == .camera ? "camera paused" : "mic paused")] \(label) released, permission held\n"
-        case .off: text = "tincan: [\(name == .camera ? "camera off" : "mic off")] \(label)\n"
+        case .capturing: text = "\(prefix)[\(name == .camera ? "CAMERA ON" : "MIC ON")] capturing from \(label)\n"
+        case .paused: text = "\(prefix)[\(name == .camera ? "camera paused" : "mic paused")] \(label) released, permission held\n"
+        case .off: text = "\(prefix)[\(name == .camera ? "camera off" : "mic off")] \(label)\n"
         }
         writeToStandardError(text)
     }

@@ -82,13 +82,19 @@ public final class InteractivePermissions: PermissionBroker {
     public let denied: Set<PermissionName>
     /// Asks the user; nil when there is no terminal to ask on.
     private let prompt: (@Sendable (PermissionRequest) -> PromptAnswer?)?
+    /// Told when an "always" answer could not be stored (the grant holds for this run).
+    private let rememberFailed: @Sendable (any Error) -> Void
 
     public init(store: PermissionStore, allowed: Set<PermissionName> = [], denied: Set<PermissionName> = [],
-                prompt: (@Sendable (PermissionRequest) -> PromptAnswer?)? = InteractivePermissions.terminalPrompt) {
+                prompt: (@Sendable (PermissionRequest) -> PromptAnswer?)? = InteractivePermissions.terminalPrompt,
+                rememberFailed: @escaping @Sendable (any Error) -> Void = { error in
+                    writeToStandardError("could not remember the permission: \(error)\n")
+                }) {
         self.store = store
         self.allowed = allowed
         self.denied = denied
         self.prompt = prompt
+        self.rememberFailed = rememberFailed
     }
 
     /// --deny is "denied"; --allow or a remembered "always" is "granted"; else the prompt.
@@ -124,7 +130,7 @@ public final class InteractivePermissions: PermissionBroker {
             return
         case .allowAlways:
             do { try store.grant(missing) } catch {
-                writeToStandardError("tincan: could not remember the permission: \(error)\n")
+                rememberFailed(error)
             }
         }
     }
@@ -172,6 +178,7 @@ public final class PermissionStore: Sendable {
     }
 
     private func readUnlocked() -> Set<PermissionName> {
+        // No file (or none readable) is no remembered grant: fails closed, to the prompt.
         guard let file = try? BinaryFile(path: path, mode: "rb"), let bytes = try? file.read(1 << 16) else { return [] }
         var out = Set<PermissionName>()
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {

@@ -89,10 +89,10 @@ public final class MediaDevices: Sendable {
         var tracks: [MediaStreamTrack] = []
         for (kind, c) in requests {
             if kind == .videoinput, videoDevices.isEmpty {
-                throw specificFailure(MediaStreamError(.notFoundError, "no camera found; try --fake-devices, --video-file F.y4m or --devices-file F.json"))
+                throw specificFailure(MediaStreamError(.notFoundError, "no camera found: this MediaDevices has no video input device"))
             }
             if kind == .audioinput, audioDevices.isEmpty {
-                throw specificFailure(MediaStreamError(.notFoundError, "no microphone found; try --fake-devices, --audio-file F.wav or --devices-file F.json"))
+                throw specificFailure(MediaStreamError(.notFoundError, "no microphone found: this MediaDevices has no audio input device"))
             }
             let allowed = ConstrainableProperty.allowedRequiredForDeviceSelection
             if let p = c.basic.members.first(where: { !allowed.contains($0.0) && $0.1.isRequired(bareIsExact: false) })?.0 {

@@ -110,6 +110,8 @@ public struct VP8PayloadDescriptor: Sendable, Equatable {
 
 /// VP8 frames in RTP (RFC 7741): the descriptor is stripped; frames start at S=1, PID=0.
 public enum VP8Depacketizer: RTPDepacketizer {
+    /// A predicate: a descriptor that does not parse starts no frame; the frame it belongs to
+    /// is then given up and counted (`framesDropped`, `framesDroppedMalformed`).
     public static func isFrameStart(_ payload: UnsafeRawBufferPointer) -> Bool {
         guard let (d, _) = try? VP8PayloadDescriptor.parse(payload) else { return false }
         return d.isFrameStart

@@ -88,7 +88,7 @@ public struct RTCPReceiverEstimatedMaximumBitrate: Sendable, Equatable {
     /// True when the payload-specific FMT 15 body starts with "REMB".
     static func matches(_ buffer: UnsafeRawBufferPointer, bodyOffset: Int) -> Bool {
         var r = ByteReader(buffer, offset: bodyOffset + 8)
-        return (try? r.u32()) == identifier
+        return (try? r.u32()) == identifier  // too short for "REMB": some other FMT 15 feedback
     }
 
     static func parse(_ r: inout ByteReader) throws(RTPError) -> RTCPReceiverEstimatedMaximumBitrate {

@@ -24,6 +24,9 @@ public struct RTCInboundRtpStreamStats: Sendable, Equatable {
     public var framesReceived: Int64 = 0
     public var keyFramesReceived: Int64 = 0
     public var framesDropped: Int64 = 0
+    /// Not webrtc-stats: of `framesDropped`, the frames whose packets were all there but
+    /// whose payload descriptors did not parse (RFC 7741 §4.2 for VP8): malformed input.
+    public var framesDroppedMalformed: Int64 = 0
 
     public init() {}
 }

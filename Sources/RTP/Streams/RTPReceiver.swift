@@ -412,6 +412,7 @@ public struct RTPReceiver<Format: RTPDepacketizer>: Sendable {
             s += 1
         }
         guard valid else {
+            counters.framesDroppedMalformed += 1
             frameLost()
             return
         }
@@ -529,10 +530,12 @@ public struct RTPReceiver<Format: RTPDepacketizer>: Sendable {
             block.write(into: &rtcpBuffer)
             RTCPWriter.finish(&rtcpBuffer, start: start)
             if reportDue {
+                // Throws only for a CNAME over 255 bytes (RFC 3550 §6.5): ours, not the peer's.
                 try? RTCPSourceDescription(ssrc: c.localSSRC, cname: c.cname).write(into: &rtcpBuffer)
                 if c.sendReceiverReferenceTime {
                     // Our own clock as NTP: only we interpret the echo.
                     let ntp = NTPTime.timestamp(now + .seconds(Int64(NTPTime.unixEpochOffset)))
+                    // One fixed-size block: cannot fail.
                     try? RTCPExtendedReport(ssrc: c.localSSRC, blocks: [.receiverReferenceTime(ntpTimestamp: ntp)])
                         .write(into: &rtcpBuffer)
                     sentReferenceTimes.append((NTPTime.compact(ntp), now))

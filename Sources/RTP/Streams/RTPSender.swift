@@ -263,6 +263,7 @@ public struct RTPSender: Sendable {
         defer { rtxWriter = w }
         var payloadBytes = 0
         let built: Bool = try history.withPacket(seq, at: now) { raw throws -> Bool in
+            // Our own packet from the history: it parsed when it was sent.
             guard let header = try? RTPHeader.parse(raw) else { return false }
             let e = configuration.extensions
             if header.csrcCount == 0 {

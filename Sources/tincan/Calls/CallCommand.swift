@@ -5,7 +5,7 @@ import PeerConnection
 import Signaling
 
 /// `tincan call`: both directions at once, between two Linux hosts or with a browser.
-struct CallCommand: AsyncParsableCommand {
+struct CallCommand: AsyncParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         commandName: "call",
         abstract: "A two-way call: send the camera and microphone and receive the other side's.",
@@ -21,6 +21,7 @@ struct CallCommand: AsyncParsableCommand {
         """
     )
 
+    @OptionGroup var logging: LoggingOptions
     @OptionGroup var deviceOptions: DeviceOptions
     @OptionGroup var permissionOptions: PermissionOptions
     @OptionGroup var signaling: SignalingOptions

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MediaCapture
 import PeerConnection
 import Signaling
@@ -77,8 +78,13 @@ struct CallSession: Sendable {
     func end(exchange: (any Sendable)?) async {
         for t in stream?.getTracks() ?? [] { t.stop() }
         await pc.close()
-        if let e = exchange as? any OfferExchange { try? await e.close() }
-        else if let a = exchange as? any OfferAnswering { try? await a.close() }
+        do {
+            if let e = exchange as? any OfferExchange { try await e.close() }
+            else if let a = exchange as? any OfferAnswering { try await a.close() }
+        } catch {
+            // The call is over and the devices are off: the other side only missed our goodbye.
+            CLILog.call.notice("the signaling goodbye (WHIP DELETE, room bye) failed: \(error)")
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import MediaCapture
 import PeerConnection
 import Signaling
@@ -12,13 +13,15 @@ enum CallSetup {
         let (video, audio) = try deviceOptions.devices()
         let permissions = InteractivePermissions(store: PermissionStore.standard(),
                                                  allowed: try permissionOptions.allowed(),
-                                                 denied: try permissionOptions.denied())
+                                                 denied: try permissionOptions.denied(),
+                                                 rememberFailed: PermissionOptions.logRememberFailure)
         let media = MediaDevices(videoDevices: video, audioDevices: audio, permissions: permissions,
+                                 indicator: StderrCaptureIndicator(prefix: "tincan: "),
                                  options: .init(captureAllowedByPolicy: DeviceOptions.captureAllowedByPolicy))
         do {
             return try await media.getUserMedia(jsonText: constraints)
         } catch {
-            Output.stderr("tincan: getUserMedia failed: \(error)")
+            Output.stderr("tincan: getUserMedia failed: \(Output.withHint(error))")
             throw ExitCode(1)
         }
     }
@@ -82,7 +85,11 @@ enum CallSetup {
     static func forwardTrickledCandidates(from exchange: any Sendable, to pc: RTCPeerConnection) -> Task<Void, Never>? {
         guard let room = exchange as? RoomClient else { return nil }
         return Task {
-            for await c in room.candidates { try? await pc.addIceCandidate(c.candidate) }
+            for await c in room.candidates {
+                do { try await pc.addIceCandidate(c.candidate) } catch {
+                    CLILog.call.notice("a trickled candidate was not taken (\(error)): \(c.candidate.isEmpty ? "end-of-candidates" : c.candidate)")
+                }
+            }
         }
     }
 

@@ -8,7 +8,7 @@ import PeerConnection
 /// `tincan loopback`: the main job. Two peers in one process, the built-in synthetic camera
 /// and microphone, a real call over UDP on loopback (ICE, DTLS-SRTP, RTP/RTCP), a live stats
 /// line and a final report that scores what was decoded against what was sent.
-struct LoopbackCommand: AsyncParsableCommand {
+struct LoopbackCommand: AsyncParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         commandName: "loopback",
         abstract: "Call yourself: synthetic camera and microphone, sent over WebRTC on 127.0.0.1 and decoded.",
@@ -33,6 +33,7 @@ struct LoopbackCommand: AsyncParsableCommand {
 
     static let defaultConstraints = #"{"video": {"width": 640, "height": 480}, "audio": true}"#
 
+    @OptionGroup var logging: LoggingOptions
     @Option(help: ArgumentHelp("MediaStreamConstraints as JSON, for the synthetic devices (default \(defaultConstraints)).", valueName: "json"))
     var constraints: String?
 
@@ -66,7 +67,7 @@ struct LoopbackCommand: AsyncParsableCommand {
         let duration = self.duration ?? plan?.duration ?? 10
         let constraints = self.constraints ?? plan?.constraints ?? Self.defaultConstraints
         let devices = MediaDevices(videoDevices: [SyntheticCamera()], audioDevices: [SyntheticMicrophone()],
-                                   permissions: StaticPermissions.allowAll)
+                                   permissions: StaticPermissions.allowAll, indicator: StderrCaptureIndicator(prefix: "tincan: "))
         let stream: MediaStream
         do { stream = try await devices.getUserMedia(jsonText: constraints) } catch {
             Output.stderr("tincan: getUserMedia failed: \(error)")

@@ -5,7 +5,7 @@ import PeerConnection
 import Signaling
 
 /// `tincan recv`: answer one offer, decode what arrives, record it, report what was received.
-struct RecvCommand: AsyncParsableCommand {
+struct RecvCommand: AsyncParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         commandName: "recv",
         abstract: "Receive a WebRTC call: answer an offer (as a WHIP endpoint, in a tincan-signal room, by copy-and-paste or files), decode, record, report.",
@@ -22,6 +22,7 @@ struct RecvCommand: AsyncParsableCommand {
         """
     )
 
+    @OptionGroup var logging: LoggingOptions
     @OptionGroup var signaling: SignalingOptions
 
     @OptionGroup var recording: RecordingOptions

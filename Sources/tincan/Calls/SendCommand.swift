@@ -6,7 +6,7 @@ import Signaling
 
 /// `tincan send`: getUserMedia, then offer the tracks to a WebRTC peer and send them until
 /// the duration ends, the peer hangs up, or Ctrl-C.
-struct SendCommand: AsyncParsableCommand {
+struct SendCommand: AsyncParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         commandName: "send",
         abstract: "Send the camera and microphone to a WebRTC peer (WHIP, a tincan-signal room, copy-and-paste or files).",
@@ -24,6 +24,7 @@ struct SendCommand: AsyncParsableCommand {
         """
     )
 
+    @OptionGroup var logging: LoggingOptions
     @OptionGroup var deviceOptions: DeviceOptions
     @OptionGroup var permissionOptions: PermissionOptions
     @OptionGroup var signaling: SignalingOptions

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import PeerConnection
 import Signaling
 
@@ -105,7 +106,7 @@ struct SignalingOptions: ParsableArguments {
             guard let url = URL(string: whip) else { throw ValidationError("--whip \(whip) is not a URL") }
             return WHIPClient(endpoint: url, bearerToken: bearer)
         }
-        if let signal, let room { return try RoomClient(url: signal, room: room, token: token, timeout: .seconds(120)) }
+        if let signal, let room { return try RoomClient(url: signal, room: room, token: token, timeout: .seconds(120), logger: Logger(label: "tincan.signaling")) }
         if copyPaste { return CopyPasteExchange() }
         if let offerOut, let answerIn { return FileExchange(offerPath: offerOut, answerPath: answerIn, timeout: .seconds(300)) }
         throw ValidationError("no way to send the offer")
@@ -114,9 +115,9 @@ struct SignalingOptions: ParsableArguments {
     func offerAnswering() throws -> any OfferAnswering {
         if let whipListen {
             let cors = try corsOrigins.map { try CORSPolicy(parsing: $0) } ?? .anyOrigin
-            return try WHIPEndpoint(listen: whipListen, bearerToken: bearer, corsPolicy: cors)
+            return WHIPEndpoint(listen: try HostPort(parsing: whipListen), bearerToken: bearer, corsPolicy: cors, logger: Logger(label: "tincan.whip"))
         }
-        if let signal, let room { return try RoomClient(url: signal, room: room, token: token, timeout: .seconds(300)) }
+        if let signal, let room { return try RoomClient(url: signal, room: room, token: token, timeout: .seconds(300), logger: Logger(label: "tincan.signaling")) }
         if copyPaste { return CopyPasteExchange() }
         if let offerIn, let answerOut { return FileExchange(offerPath: offerIn, answerPath: answerOut, timeout: .seconds(300)) }
         throw ValidationError("no way to receive the offer")
