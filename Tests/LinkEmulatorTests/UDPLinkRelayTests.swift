@@ -141,12 +141,14 @@ import VirtualNetwork
         print("relay loss: \(atB) of 2000 at b, \(atA) back at a")
         #expect(abs(Double(atB) / 2000 - 0.9) < 0.025)
         #expect(abs(Double(atA) / Double(atB) - 0.9) < 0.03)
-        // The relay's own books balance exactly; the kernel's loopback may lose a few more on a
-        // loaded machine (a CI run lost 12 of 2000 in socket buffers), which the relay never saw.
+        // The relay's books balance but for the few still inside it when the report is read;
+        // the kernel's loopback may lose a few more on a loaded machine (a CI run lost 12 of
+        // 2000 in socket buffers), which the relay never saw.
         let ab = report.directions[0]
-        #expect(ab.datagramsOffered == ab.datagramsDelivered + ab.droppedPackets)
+        let inside = ab.datagramsOffered - ab.datagramsDelivered - ab.droppedPackets
+        #expect(inside >= 0 && inside <= 20, "\(inside) unaccounted for")
         #expect(abs(Double(ab.droppedRandom) / Double(ab.datagramsOffered) - 0.1) < 0.025)
-        #expect(atB <= ab.datagramsDelivered && ab.datagramsDelivered - atB <= 40)
+        #expect(abs(ab.datagramsDelivered - atB) <= 40)
         // The echo direction's report is read while the last echoes may still be on their way
         // (or in a's socket), and the kernel may lose a few on either leg.
         #expect(abs(report.directions[1].droppedRandom - (atB - atA)) <= 40)

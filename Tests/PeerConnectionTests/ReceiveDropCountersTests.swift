@@ -14,7 +14,9 @@ import Testing
         RTCRtpReceiver(parameters: RTPStreamParameters(kind: .video, mid: "0", ssrc: 0x1234_5678, payloadType: 96,
                                                        codecName: "VP8", clockRate: 90_000),
                        localSSRC: 1, trackId: nil,
-                       clock: MediaClock(eventLoop: MultiThreadedEventLoopGroup.singleton.next(), simulated: false))
+                       clock: MediaClock(eventLoop: MultiThreadedEventLoopGroup.singleton.next(), simulated: false),
+                       // Decoded on the caller, so the counters are read after the frame.
+                       decodesInline: true)
     }
 
     /// RFC 3550 §5.1 fixed header, then the payload.
