@@ -140,7 +140,13 @@ final class SignalServerProcess {
             var relayed = 0
             for pair in 0..<250 {
                 let answerer = sockets[2 * pair], offerer = sockets[2 * pair + 1]
-                guard offerer.receiveText()?.contains("\"joined\"") == true else { continue }
+                // The two joins race on the server: when the offerer's came first, its `joined`
+                // lists nobody and the answerer arrives as `peer-joined` (an offer sent alone
+                // in the room gets `no-peer`, PROTOCOL.md).
+                guard let text = offerer.receiveText(), case .joined(_, _, let peers)? = try? SignalMessage(jsonText: text) else { continue }
+                if peers.isEmpty {
+                    guard let next = offerer.receiveText(), case .peerJoined? = try? SignalMessage(jsonText: next) else { continue }
+                }
                 _ = offerer.sendText(#"{"type":"offer","sdp":"v=0\r\n"}"#)
                 var seen = false
                 while let t = answerer.receiveText() {
