@@ -21,6 +21,11 @@ static inline vpx_codec_err_t tincan_vpx_codec_control_int(vpx_codec_ctx_t *ctx,
     return vpx_codec_control_(ctx, ctrl_id, value);
 }
 
+// ... and the getters (VP8E_GET_LAST_QUANTIZER) take an int pointer.
+static inline vpx_codec_err_t tincan_vpx_codec_control_get_int(vpx_codec_ctx_t *ctx, int ctrl_id, int *value) {
+    return vpx_codec_control_(ctx, ctrl_id, value);
+}
+
 // Flag macros built from expressions Swift does not import.
 static inline vpx_enc_frame_flags_t tincan_vpx_eflag_force_kf(void) { return VPX_EFLAG_FORCE_KF; }
 static inline unsigned long tincan_vpx_dl_realtime(void) { return VPX_DL_REALTIME; }

@@ -54,6 +54,8 @@ public enum SimulatedCall {
             public var frameHeight: Int?
             public var framesPerSecondSent: Double?
             public var meanFrameBytes: Double?
+            /// The mean quantizer of the frames sent in the interval (qpSum over framesSent).
+            public var meanQP: Double?
             public var queueingDelayMaxMs: Double?
             public var linkLossRatio: Double
             public var qualityLimitationReason: String?
@@ -163,7 +165,7 @@ public enum SimulatedCall {
 
         // Run, sampling getStats at every interval.
         let interval = TimeAmount.nanoseconds(c.sampleInterval.nanosecondsRounded)
-        var previous: (bytes: Double, rtx: Double, padding: Double, frames: Int, encodedBytes: Double, framesSent: Double)?
+        var previous: (bytes: Double, rtx: Double, padding: Double, frames: Int, qpSum: Double, framesSent: Double)?
         var elapsed: TimeAmount = .zero
         var linkBytes = network.statistics(from: senderIP, to: receiverIP)?.total.bytesSent ?? 0
         let total = TimeAmount.nanoseconds(c.duration.nanosecondsRounded)
@@ -177,6 +179,7 @@ public enum SimulatedCall {
             let bytes = out?.number("bytesSent") ?? 0, rtx = out?.number("retransmittedBytesSent") ?? 0
             let padding = stats.first(type: "transport")?.number("paddingBytesSent") ?? 0
             let framesSent = out?.number("framesSent") ?? 0
+            let qpSum = out?.number("qpSum") ?? 0
             let frames = decoded.withLock { $0.count }
             let seconds = Double(interval.nanoseconds) / 1e9
             let link = network.statistics(from: senderIP, to: receiverIP)?.intervals.last
@@ -206,8 +209,9 @@ public enum SimulatedCall {
                 sample.framesDecodedPerSecond = Double(frames - p.frames) / seconds
                 let sent = framesSent - p.framesSent
                 sample.meanFrameBytes = sent > 0 ? (bytes - p.bytes - (rtx - p.rtx)) / sent : nil
+                sample.meanQP = sent > 0 ? (qpSum - p.qpSum) / sent : nil
             }
-            previous = (bytes, rtx, padding, frames, 0, framesSent)
+            previous = (bytes, rtx, padding, frames, qpSum, framesSent)
             report.samples.append(sample)
         }
 

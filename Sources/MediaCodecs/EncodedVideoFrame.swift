@@ -7,13 +7,18 @@ public struct EncodedVideoFrame: Sendable, Equatable {
     public var isKeyframe: Bool
     public var width: Int
     public var height: Int
+    /// The quantizer the encoder used (libvpx's q index, 0-127, as libwebrtc reports it in
+    /// webrtc-stats `qpSum`); nil when unknown. Near the floor the encoder has more bits
+    /// than the content needs: its output then stays under the target.
+    public var qp: Int?
 
-    public init(data: [UInt8], timestamp: UInt64, isKeyframe: Bool, width: Int, height: Int) {
+    public init(data: [UInt8], timestamp: UInt64, isKeyframe: Bool, width: Int, height: Int, qp: Int? = nil) {
         self.data = data
         self.timestamp = timestamp
         self.isKeyframe = isKeyframe
         self.width = width
         self.height = height
+        self.qp = qp
     }
 
     /// The 90 kHz RTP timestamp (RFC 7741 §4.1) with the stream's initial `offset`.

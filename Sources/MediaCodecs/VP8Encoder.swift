@@ -306,6 +306,9 @@ public final class VP8Encoder {
     private func collect() -> [EncodedVideoFrame] {
         var out: [EncodedVideoFrame] = []
         var iterator: vpx_codec_iter_t? = nil
+        // Lag is 0: what comes out is the frame just encoded, whose quantizer this is.
+        var q: Int32 = -1
+        let qp: Int? = tincan_vpx_codec_control_get_int(&context, Int32(VP8E_GET_LAST_QUANTIZER.rawValue), &q) == VPX_CODEC_OK && q >= 0 ? Int(q) : nil
         while let packet = vpx_codec_get_cx_data(&context, &iterator) {
             guard packet.pointee.kind == VPX_CODEC_CX_FRAME_PKT else { continue }
             let f = packet.pointee.data.frame
@@ -313,7 +316,7 @@ public final class VP8Encoder {
             let timestamp = pending.removeValue(forKey: f.pts) ?? lastTimestamp ?? 0
             out.append(EncodedVideoFrame(data: bytes, timestamp: timestamp,
                                          isKeyframe: f.flags & vpx_codec_frame_flags_t(VPX_FRAME_IS_KEY) != 0,
-                                         width: configuration.width, height: configuration.height))
+                                         width: configuration.width, height: configuration.height, qp: qp))
             framesEncoded += 1
         }
         // Frames rate control skipped never come back: forget them.

@@ -16,9 +16,12 @@ public struct VideoAdaptation: Sendable {
         /// Below this a rung cannot be carried (about VP8's 720p/540p floor in libwebrtc's
         /// encoder bitrate limits: 1.5 Mbit/s at 1280x720@30 is 0.054).
         public var minBitsPerPixel = 0.05
-        /// The rung above must get this much to come back (hysteresis: about 10 % over
-        /// `minBitsPerPixel`, so a call whose capacity returns gets its old size back).
-        public var recoverBitsPerPixel = 0.056
+        /// The rung above must get this much to come back (hysteresis: 5 % over
+        /// `minBitsPerPixel`, beside the cooldown and `stableDuration`). No more: an encoder
+        /// that cannot fill its target (simple content at its best quantizer) keeps the
+        /// estimate near what it sends, and with a 10 % margin a call back on a 2 Mbit/s link
+        /// (estimate 1.54 Mbit/s) stayed at 720p@20 where it had sent 720p@30 before the drop.
+        public var recoverBitsPerPixel = 0.0525
         /// The shortest time between two changes.
         public var cooldown: UInt64 = 1_000_000_000
         /// How long a recovery condition must hold.

@@ -48,6 +48,8 @@ public final class RTCRtpSender: Sendable {
         var maxBitrate: Int?
         var framesSent: Int64 = 0
         var keyFramesSent: Int64 = 0
+        /// webrtc-stats qpSum: the sum of the sent frames' quantizers.
+        var qpSum: Int64 = 0
         var frameWidth = 0
         var frameHeight = 0
         /// Capture times of recent frames, for framesPerSecond (the last second's count).
@@ -264,6 +266,7 @@ public final class RTCRtpSender: Sendable {
             s.packetizer = nil  // the only reference while it works: its buffer is not copied
             s.framesSent += 1
             if frame.isKeyframe { s.keyFramesSent += 1 }
+            s.qpSum += Int64(frame.qp ?? 0)
             s.frameWidth = frame.width
             s.frameHeight = frame.height
             s.recentFrames.append(frame.timestamp)
@@ -416,6 +419,7 @@ public final class RTCRtpSender: Sendable {
         var remote: RTCRemoteInboundRtpStreamStats
         var framesSent: Int64
         var keyFramesSent: Int64
+        var qpSum: Int64
         var width: Int
         var height: Int
         var framesPerSecond: Int
@@ -434,11 +438,11 @@ public final class RTCRtpSender: Sendable {
     }
 
     var statistics: Statistics? {
-        let snapshot = state.withLock { s -> (Running, Int64, Int64, Int, Int, Int, Int)? in
+        let snapshot = state.withLock { s -> (Running, Int64, Int64, Int64, Int, Int, Int, Int)? in
             guard let r = s.running else { return nil }
-            return (r, s.framesSent, s.keyFramesSent, s.frameWidth, s.frameHeight, s.recentFrames.count, s.opusLoss.percent)
+            return (r, s.framesSent, s.keyFramesSent, s.qpSum, s.frameWidth, s.frameHeight, s.recentFrames.count, s.opusLoss.percent)
         }
-        guard let (running, framesSent, keyFramesSent, width, height, fps, lossPercent) = snapshot else { return nil }
+        guard let (running, framesSent, keyFramesSent, qpSum, width, height, fps, lossPercent) = snapshot else { return nil }
         let rtp = running.media.sender(running.stream)
         let drops = running.videoWorker?.statistics.dropped ?? running.audioWorker?.statistics.dropped
             ?? running.inlineVideo?.statistics.dropped ?? 0
@@ -449,7 +453,7 @@ public final class RTCRtpSender: Sendable {
         }
         let audio = running.parameters.kind == .audio
         return Statistics(outbound: rtp.statistics, remote: rtp.remoteStatistics, framesSent: framesSent,
-                          keyFramesSent: keyFramesSent, width: width, height: height, framesPerSecond: fps,
+                          keyFramesSent: keyFramesSent, qpSum: qpSum, width: width, height: height, framesPerSecond: fps,
                           encoderDrops: drops, framesDecimated: a?.0 ?? 0, targetBitrate: running.currentTarget,
                           qualityLimitationReason: a?.1 ?? .none, qualityLimitationDurations: a?.2 ?? [:],
                           qualityLimitationResolutionChanges: a?.3 ?? 0,

@@ -58,7 +58,7 @@ extension RTCPeerConnection {
                     ("nackCount", n(st.outbound.nackCount))]
                 if t.kind == .video {
                     out += [("framesSent", n(st.framesSent)), ("framesEncoded", n(st.framesSent)),
-                            ("keyFramesEncoded", n(st.keyFramesSent)), ("frameWidth", n(st.width)),
+                            ("keyFramesEncoded", n(st.keyFramesSent)), ("qpSum", n(st.qpSum)), ("frameWidth", n(st.width)),
                             ("frameHeight", n(st.height)), ("framesPerSecond", n(st.framesPerSecond)),
                             ("pliCount", n(st.outbound.pliCount)), ("firCount", n(st.outbound.firCount)),
                             ("framesDropped", n(st.encoderDrops)),

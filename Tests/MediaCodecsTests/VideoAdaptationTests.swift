@@ -69,8 +69,8 @@ import Testing
         #expect(a.decision.reason == .bandwidth)
         now = Self.run(&a, from: now, seconds: 5, bitrate: 600_000)
         #expect(a.decision.rung.description == "960x540@20")
-        // 1 Mbit/s carries 1280x720@20 (0.054) but not with the hysteresis (0.056): stays.
-        now = Self.run(&a, from: now, seconds: 10, bitrate: 1_000_000)
+        // 950 kbit/s carries 1280x720@20 (0.0515) but not with the hysteresis (0.0525): stays.
+        now = Self.run(&a, from: now, seconds: 10, bitrate: 950_000)
         #expect(a.decision.rung.description == "960x540@20")
         // Back to 2.2 Mbit/s: not before the stable time, then up to the top.
         now = Self.run(&a, from: now, seconds: 3, bitrate: 2_200_000)

@@ -23,6 +23,14 @@ import VirtualNetwork
         return report
     }
 
+    /// A mean quantizer this low (libvpx's q index, 0-127) is the encoder with bits to spare.
+    static let quantizerFloor = 8.0
+
+    static func mean(_ r: SimulatedCall.Report, _ value: KeyPath<SimulatedCall.Report.Sample, Double?>, from: Double, to: Double) -> Double {
+        let s = r.samples.filter { $0.t > from && $0.t <= to }.compactMap { $0[keyPath: value] }
+        return s.isEmpty ? 0 : s.reduce(0, +) / Double(s.count)
+    }
+
     /// Mean of what the sender offered the link over samples in [from, to) seconds.
     static func offered(_ r: SimulatedCall.Report, from: Double, to: Double) -> Double {
         let s = r.samples.filter { $0.t > from && $0.t <= to }.compactMap(\.offeredBps)
@@ -60,13 +68,20 @@ import VirtualNetwork
         #expect(Self.offered(r, from: down + 2, to: up) <= 330_000, "under the new capacity 2 s after the step down")
         let late = r.samples.filter { $0.t > down + 5 && $0.t <= up }.compactMap(\.queueingDelayMaxMs)
         #expect(late.allSatisfy { $0 < 100 }, "queueing delay under 100 ms 5 s after the step: \(late.max() ?? 0)")
-        // The issue asks for 90 %. Measured 90 % in two runs (1.45 of 1.61 Mbit/s) and 65 % in
-        // one: the runs are not bit-identical (random SSRCs and sequence numbers), and the
-        // climb back waits for the adaptation's 4 s of stable time, while libvpx undershoots.
-        // A regression guard below the issue's target.
+        // Back to 90 % of the earlier rate 10 s after the step up. The synthetic picture is
+        // simple: at 720p30 and 1.5 Mbit/s libvpx sits at its best quantizer, so what it sends
+        // is what the content needs, which drifts with the moving pattern (4-6 kB frames at
+        // q 2-4 in one run). A rate under 90 % counts only when the encoder is at that floor
+        // with the top rung and the target back.
+        let window = r.samples.filter { $0.t > up + 10 && $0.t <= up + 12 }
         let after = Self.offered(r, from: up + 10, to: up + 12)
-        print("thin-link: 720p-2mbit-300kbit-2mbit recovery \(Int(after)) of \(Int(before)) bit/s")
-        #expect(after >= before * 0.6, "back to 60% of \(before) 10 s after the step up")
+        let targetBefore = Self.mean(r, \.targetBitrate, from: down - 4, to: down)
+        let targetAfter = Self.mean(r, \.targetBitrate, from: up + 10, to: up + 12)
+        let qp = Self.mean(r, \.meanQP, from: up + 10, to: up + 12)
+        print("thin-link: 720p-2mbit-300kbit-2mbit recovery \(Int(after)) of \(Int(before)) bit/s, target \(Int(targetAfter)) of \(Int(targetBefore)), qp \(qp)")
+        #expect(targetAfter >= targetBefore * 0.9, "the target back to 90% 10 s after the step up")
+        #expect(window.allSatisfy { $0.frameWidth == 1280 && ($0.framesPerSecondSent ?? 0) >= 28 }, "720p30 again")
+        #expect(after >= before * 0.9 || qp <= Self.quantizerFloor, "back to 90% of \(before) 10 s after the step up, or content-limited (qp \(qp))")
     }
 
     @Test func constrainedFrameRateOnAThinLink() async throws {

@@ -26,6 +26,9 @@ struct CallTimeline: Codable, Sendable {
         var framesDecodedPerSecond: Double
         /// Mean encoded frame size since the previous sample (bytes).
         var meanFrameBytes: Double?
+        /// Mean quantizer of those frames (qpSum / frames; libvpx's 0-127 q index): near its
+        /// floor the encoder has more bits than the picture needs and sends under its target.
+        var meanQP: Double?
         var frameWidth: Int?
         var frameHeight: Int?
         var roundTripTimeMs: Double?
@@ -92,6 +95,7 @@ struct CallTimelineRecorder {
         var videoBytes = 0.0, rtxBytes = 0.0, paddingBytes: Double?, audioBytes = 0.0
         var framesSent = 0.0, framesDecoded = 0.0
         var payloadBytes = 0.0
+        var qpSum = 0.0
         var packetsReceived = 0.0, packetsLost = 0.0
     }
 
@@ -125,6 +129,7 @@ struct CallTimelineRecorder {
                 if let p = n(e, "paddingBytesSent") { totals.paddingBytes = (totals.paddingBytes ?? 0) + p }
                 totals.framesSent += n(e, "framesSent") ?? 0
                 totals.payloadBytes += (n(e, "bytesSent") ?? 0) - (n(e, "retransmittedBytesSent") ?? 0)
+                totals.qpSum += n(e, "qpSum") ?? 0
             } else {
                 totals.audioBytes += bytes
             }
@@ -157,6 +162,7 @@ struct CallTimelineRecorder {
             framesSentPerSecond: (frames / seconds * 10).rounded() / 10,
             framesDecodedPerSecond: ((totals.framesDecoded - p.framesDecoded) / seconds * 10).rounded() / 10,
             meanFrameBytes: frames > 0 ? ((totals.payloadBytes - p.payloadBytes) / frames).rounded() : nil,
+            meanQP: frames > 0 ? ((totals.qpSum - p.qpSum) / frames * 10).rounded() / 10 : nil,
             frameWidth: n(video, "frameWidth").map { Int($0) },
             frameHeight: n(video, "frameHeight").map { Int($0) },
             roundTripTimeMs: n(sender.first(type: "remote-inbound-rtp", kind: "video"), "roundTripTime").map { ($0 * 10000).rounded() / 10 },
