@@ -86,6 +86,39 @@ import Testing
         #expect(abs(after / 2_200_000 - 1) < 0.15, "after the storm: \(Int(after)) bit/s")
     }
 
+    /// The adaptation's path through a capacity step: 640x360@30, then 480x270@20, 160x90@20
+    /// with frame dropping at 8-35 kbit/s, then 640x360@30 again at the old target. libvpx
+    /// keeps its rate control across `setSize` (smaller sizes by vpx_codec_enc_config_set):
+    /// the output is back at the target (measured 390-428 kbit/s of 400 from 2 s after).
+    @Test func outputRecoversAfterTheSizeComesBack() throws {
+        var config = VP8EncoderConfiguration(width: 640, height: 360, frameRate: 30, targetBitrate: 400_000)
+        config.cpuUsed = -8
+        let encoder = try VP8Encoder(configuration: config)
+        var patterns: [Int: MovingPattern] = [:]
+        var bytes = [Int](repeating: 0, count: 24)
+        var t: UInt64 = 1_000_000_000
+        var i = 0
+        func second(_ s: Int, _ w: Int, _ h: Int, fps: Int, bitrate: Int) throws {
+            try encoder.setTargetBitrate(bitrate)
+            let pattern = patterns[w] ?? MovingPattern(width: w, height: h)
+            patterns[w] = pattern
+            for _ in 0..<fps {
+                t += UInt64(1_000_000_000 / fps)
+                i += 1
+                for out in try encoder.encode(pattern.frame(i, timestamp: t)) { bytes[s] += out.data.count * 8 }
+            }
+        }
+        for s in 0..<6 { try second(s, 640, 360, fps: 30, bitrate: 400_000) }
+        try second(6, 480, 270, fps: 20, bitrate: 150_000)
+        try encoder.setFrameDropping(true)
+        for s in 7..<12 { try second(s, 160, 90, fps: 20, bitrate: s < 9 ? 8_000 : 35_000) }
+        try encoder.setFrameDropping(false)
+        for s in 12..<24 { try second(s, 640, 360, fps: 30, bitrate: 400_000) }
+        print("size down and back, kbit/s per second: \(bytes.map { $0 / 1000 })")
+        let after = Self.mean(bytes, 14..<24)
+        #expect(abs(after / 400_000 - 1) < 0.15, "after the size came back: \(Int(after)) bit/s")
+    }
+
     /// A request that comes too soon after a keyframe is served later, not lost.
     @Test func earlyKeyframeRequestIsDeferredNotLost() throws {
         let encoder = try VP8Encoder(configuration: VP8EncoderConfiguration(width: 160, height: 120))

@@ -48,8 +48,8 @@ import VirtualNetwork
         print("thin-link: 720p-300kbit offered 25-40 s: \(Int(late)) bit/s")
         #expect(late >= 150_000, "still sending in the last 15 s (130 kbit/s when lost feedback stayed in flight)")
         #expect(r.decodedRatio >= 0.9, "\(r.framesDecoded) of \(r.framesSent) decoded")
-        // The issue asks for 500 ms; the start (probing, then the size change's keyframe)
-        // still freezes about 1.1 s. A regression guard until that is fixed.
+        // The issue asks for 500 ms: measured 291-440 ms since the NACK responder keeps
+        // packets for max(1 s, 3 RTT). A looser guard because runs are not bit-identical.
         #expect(r.longestFreezeMs <= 1500)
         #expect(r.linkDropRatio <= 0.05, "loss plus queue overflow")
         #expect(Self.offered(r, from: 5, to: 40) <= 310_000, "under the capacity once settled")
@@ -70,8 +70,8 @@ import VirtualNetwork
         #expect(late.allSatisfy { $0 < 100 }, "queueing delay under 100 ms 5 s after the step: \(late.max() ?? 0)")
         // Back to 90 % of the earlier rate 10 s after the step up. The synthetic picture is
         // simple: at 720p30 and 1.5 Mbit/s libvpx sits at its best quantizer, so what it sends
-        // is what the content needs, which drifts with the moving pattern (4-6 kB frames at
-        // q 2-4 in one run). A rate under 90 % counts only when the encoder is at that floor
+        // is what the content needs, which drifts with the moving pattern (qp 2.0 after the
+        // step up in six seeds, 73-90 % of the rate before). A rate under 90 % counts only when the encoder is at that floor
         // with the top rung and the target back.
         let window = r.samples.filter { $0.t > up + 10 && $0.t <= up + 12 }
         let after = Self.offered(r, from: up + 10, to: up + 12)
