@@ -239,4 +239,17 @@ public struct SDPLine: Sendable, Equatable, Hashable {
     }
 
     var line: String { "\(type)=\(value)" }
+
+    /// Where RFC 8866 §5 puts this line among the other lines of its level (session: i, u, e,
+    /// p, r, z, k; media: i, k). The parser keeps `otherLines` in this order, so a description
+    /// read from lines out of order writes back, and reads again, as the same description.
+    var rfcRank: Int { Self.rfcOrder.firstIndex(of: type) ?? Self.rfcOrder.count }
+    private static let rfcOrder: [Character] = ["i", "u", "e", "p", "r", "z", "k"]
+
+    /// Appends `line` after every line of its rank or lower (a stable insertion in RFC order).
+    static func insert(_ line: SDPLine, into lines: inout [SDPLine]) {
+        let rank = line.rfcRank
+        let index = lines.lastIndex { $0.rfcRank <= rank }.map { $0 + 1 } ?? 0
+        lines.insert(line, at: index)
+    }
 }

@@ -94,10 +94,10 @@ enum SDPParser {
             session.timing = String(value)
         case "i", "k":
             let line = SDPLine(type: type, value: String(value))
-            if inMedia { session.media[session.media.count - 1].otherLines.append(line) } else { session.otherLines.append(line) }
+            if inMedia { SDPLine.insert(line, into: &session.media[session.media.count - 1].otherLines) } else { SDPLine.insert(line, into: &session.otherLines) }
         case "u", "e", "p", "r", "z":
             guard !inMedia else { throw SDPError("'\(type)=' is a session-level line, found inside a media section") }
-            session.otherLines.append(SDPLine(type: type, value: String(value)))
+            SDPLine.insert(SDPLine(type: type, value: String(value)), into: &session.otherLines)
         case "v":
             throw SDPError("a second v= line")
         default:

@@ -20,7 +20,13 @@ public final class FileExchange: OfferExchange, OfferAnswering, Sendable {
 
     /// Writes the offer (removing a stale answer first) and waits for the answer file.
     public func exchange(offer: String) async throws -> String {
-        try? FileManager.default.removeItem(atPath: answerPath)
+        // A stale answer left in place would be read as the answer to this offer: absent is
+        // fine, any other failure to remove it is an error.
+        if FileManager.default.fileExists(atPath: answerPath) {
+            do { try FileManager.default.removeItem(atPath: answerPath) } catch {
+                throw SignalingError.misuse("cannot remove the stale answer \(answerPath): \(error.localizedDescription)")
+            }
+        }
         try Self.writeAtomically(offer, to: offerPath)
         return try await waitForFile(answerPath, what: "the answer")
     }
@@ -44,9 +50,11 @@ public final class FileExchange: OfferExchange, OfferAnswering, Sendable {
                 throw SignalingError.misuse("cannot rename \(temporary.path) to \(path): \(String(cString: strerror(errno)))")
             }
         } catch let error as SignalingError {
+            // Best-effort cleanup of our temporary file: the error to report is `error`.
             try? FileManager.default.removeItem(at: temporary)
             throw error
         } catch {
+            // Best-effort cleanup, as above.
             try? FileManager.default.removeItem(at: temporary)
             throw SignalingError.misuse("cannot write \(path): \(error.localizedDescription)")
         }
@@ -57,6 +65,8 @@ public final class FileExchange: OfferExchange, OfferAnswering, Sendable {
         let deadline = timeout.map { clock.now + $0 }
         var lastSize: Int? = nil
         while true {
+            // Not there yet is the normal case while waiting; a file that stays unreadable
+            // ends as the timeout below, which names the path.
             if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
                let size = (attributes[.size] as? NSNumber)?.intValue, size > 0 {
                 if size == lastSize, let data = FileManager.default.contents(atPath: path) {

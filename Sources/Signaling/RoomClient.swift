@@ -152,7 +152,10 @@ public final class RoomClient: OfferExchange, OfferAnswering, Sendable {
         if joined { sink?.yield(.bye(reason: nil, from: nil)) }
         sink?.finish()
         if let connection {
-            _ = try? await closedBox.receive(timeout: .seconds(2), "closing")
+            do { _ = try await closedBox.receive(timeout: .seconds(2), "closing") } catch {
+                // Closing goes on either way; what was still queued (the bye) may be lost.
+                logger.notice("room \(room): the connection did not close within 2 s; queued messages may not have been sent (\(error))")
+            }
             connection.cancel()
             await connection.value
         }

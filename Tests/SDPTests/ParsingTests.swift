@@ -166,6 +166,20 @@ import Testing
         #expect(m.codecs[2].name == "H263")
     }
 
+    /// Found by FuzzSDP: `k=` before `i=` in a media section (and `z=`/`u=` before `i=` at the
+    /// session level) parsed in input order but was written in RFC 8866 order, so the text
+    /// read back as another description (the fuzz target's round-trip check trapped).
+    @Test func linesOutOfRFCOrderRoundTrip() throws {
+        let text = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nz=0 -1h\r\nu=http://x\r\ni=session\r\n"
+            + "m=audio 9 RTP/AVP 0\r\nk=prompt\r\ni=first\r\na=mid:0\r\ni=second\r\n"
+        let parsed = try SessionDescription.parse(text)
+        let again = try SessionDescription.parse(parsed.sdpText)
+        #expect(again == parsed)
+        #expect(again.sdpText == parsed.sdpText)
+        #expect(parsed.media[0].otherLines.map(\.line) == ["i=first", "i=second", "k=prompt"])
+        #expect(parsed.otherLines.map(\.line) == ["i=session", "u=http://x", "z=0 -1h"])
+    }
+
     @Test func unknownAttributesKeepTheirPlace() throws {
         let text = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=x-first:1\r\nm=audio 9 RTP/AVP 0\r\na=x-b\r\na=mid:0\r\na=x-a:v:w\r\n"
         var sdp = try SessionDescription.parse(text)

@@ -154,4 +154,42 @@ enum SignalBinary {
             #expect(status == 0)
         }
     }
+
+    /// An answer command that exits (or closes its stdin) before reading the offer: the write
+    /// of the offer fails with EPIPE. That used to end tincan-signal by a trap (FileHandle.write
+    /// on EPIPE, status 4 in this test) with no word on why; SIGPIPE is ignored explicitly too.
+    /// The offer is larger than a pipe's buffer, so the write cannot finish first.
+    @Test("answer --answer-command that does not read the offer: no SIGPIPE, a clear error (or a note when it still answers)")
+    func answerCommandExitingEarly() async throws {
+        guard let path = SignalBinary.path else { Issue.record("binary missing"); return }
+        let padding = String(repeating: "a=x-pad:" + String(repeating: "p", count: 1000) + "\r\n", count: 200)
+        let bigOffer = sampleOffer + padding
+        try await withServer(maxMessageBytes: 1 << 20) { port in
+            for (room, command, status) in [("early-exit", "exit 3", Int32(1)), ("no-read", "exec 0<&-; sleep 0.2; printf 'v=0\\r\\ns=made\\r\\n'", Int32(0))] {
+                let answerer = Process()
+                // SIGPIPE back to its default: the test runner ignores it, and a child inherits that.
+                answerer.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                answerer.arguments = ["--default-signal=PIPE", path, "answer", "--url", "ws://127.0.0.1:\(port)", "--room", room,
+                                      "--timeout", "10", "--answer-command", command]
+                let errors = Pipe()
+                answerer.standardError = errors
+                try answerer.run()
+                defer { if answerer.isRunning { answerer.terminate() } }
+                let offerer = try RoomClient(url: "ws://127.0.0.1:\(port)", room: room, timeout: .seconds(10))
+                let answered = Task { try await offerer.exchange(offer: bigOffer) }
+                let stderr = try await blocking { String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
+                let (reason, code) = try await blocking { answerer.waitUntilExit(); return (answerer.terminationReason, answerer.terminationStatus) }
+                #expect(reason == .exit, "\(room): ended by signal \(code), \(stderr)")
+                #expect(code == status, "\(room): \(stderr)")
+                #expect(stderr.contains("did not read the whole offer"), "\(room): \(stderr)")
+                if status == 0 {
+                    #expect(try await answered.value == "v=0\r\ns=made\r\n")
+                } else {
+                    #expect(stderr.contains("exited with status 3"), "\(stderr)")
+                    answered.cancel()
+                }
+                try await offerer.close()
+            }
+        }
+    }
 }

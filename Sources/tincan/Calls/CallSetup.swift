@@ -36,6 +36,7 @@ enum CallSetup {
         }
         if let whip = exchange as? WHIPEndpoint {
             return AsyncStream { c in
+                // ended() throws when the endpoint closed first: ours, not a hang-up.
                 let t = Task { if (try? await whip.ended()) != nil { c.yield(()) }; c.finish() }
                 c.onTermination = { _ in t.cancel() }
             }

@@ -93,6 +93,7 @@ struct SignalingOptions: ParsableArguments {
     }
 
     static func host(of hostPort: String) -> String {
+        // Only a guess at loopback: --whip-listen itself is parsed (and refused) where it binds.
         (try? HostPort(parsing: hostPort).host) ?? hostPort
     }
 

@@ -150,6 +150,7 @@ final class HTTPParseErrorResponder: ChannelInboundHandler, RemovableChannelHand
             context.fireErrorCaught(error)
             return
         }
+        // No guard in the pipeline (the lookup throws): close without the 400.
         if let connectionGuard = try? context.pipeline.syncOperations.handler(type: ConnectionGuard.self) {
             connectionGuard.respondAndClose(status: "400 Bad Request", "the request is not valid HTTP/1.1 (\(parseError))")
         } else {

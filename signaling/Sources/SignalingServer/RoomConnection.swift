@@ -65,6 +65,7 @@ struct RoomConnection: Sendable {
             // The WebSocket handshake is done; the join must follow within the same time.
             let timeout = server.configuration.handshakeTimeout
             let joinTimer = Task { [self] in
+                // Throws only when cancelled (joined or ended), which the check below sees.
                 try? await Task.sleep(for: timeout)
                 if !Task.isCancelled, !joined.isSet {
                     end(queue, code: "join-timeout", "no join within \(timeout): send {\"type\":\"join\",\"room\":\"R\"} first", close: .policyViolation)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import Signaling
 
 struct Answer: AsyncParsableCommand {
@@ -69,6 +70,7 @@ struct Answer: AsyncParsableCommand {
                 if stay { await Interrupt.stay(in: client) }
                 try await client.close()
             } catch {
+                // The error to report is the one being thrown; closing is best effort.
                 try? await client.close()
                 throw error
             }
@@ -84,20 +86,46 @@ struct Answer: AsyncParsableCommand {
         process.standardInput = stdin
         process.standardOutput = stdout
         process.standardError = FileHandle.standardError
+        // A command that exits without reading the whole offer closes the pipe under the
+        // writer: without this, SIGPIPE would end tincan-signal with no word; ignored, the
+        // write fails with EPIPE, which is reported below.
+        signal(SIGPIPE, SIG_IGN)
         do { try process.run() } catch { throw CLIFailure("cannot run /bin/sh: \(error.localizedDescription)") }
+        let writeFailure = Mutex<(any Error)?>(nil)
+        let written = DispatchSemaphore(value: 0)
         let writer = Thread {
-            stdin.fileHandleForWriting.write(Data(offer.utf8))
+            do { try stdin.fileHandleForWriting.write(contentsOf: Data(offer.utf8)) } catch {
+                writeFailure.withLock { $0 = error }
+            }
+            // Closing our end of a pipe cannot fail in a way that matters: the command saw
+            // its end of input, or has exited already.
             try? stdin.fileHandleForWriting.close()
+            written.signal()
         }
         writer.start()
         let data = stdout.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CLIFailure("the answer command exited with status \(process.terminationStatus); no answer was sent")
+        written.wait()
+        let unread = writeFailure.withLock { $0 }.map { error in
+            "the answer command did not read the whole offer on its standard input (\(Self.describe(error)))"
         }
+        guard process.terminationStatus == 0 else {
+            throw CLIFailure("the answer command exited with status \(process.terminationStatus)"
+                             + (unread.map { "; \($0)" } ?? "") + "; no answer was sent")
+        }
+        // A command may make its answer without the offer (`cat answer.sdp`): said, not fatal.
+        if let unread { printError("note: \(unread)") }
         guard let answer = String(data: data, encoding: .utf8), !answer.isEmpty else {
             throw CLIFailure("the answer command printed no answer (or not UTF-8 text)")
         }
         return answer
+    }
+
+    /// EPIPE in words; anything else as it is.
+    static func describe(_ error: any Error) -> String {
+        if let posix = error as? POSIXError, posix.code == .EPIPE { return "broken pipe: it exited or closed it first" }
+        let ns = error as NSError
+        if ns.domain == NSPOSIXErrorDomain, ns.code == Int(EPIPE) { return "broken pipe: it exited or closed it first" }
+        return "\(error)"
     }
 }

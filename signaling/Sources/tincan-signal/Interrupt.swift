@@ -15,6 +15,7 @@ enum Interrupt {
             source.resume()
             return source
         }
+        // receive() throws only when this task is cancelled, which is an interruption too.
         let number = (try? await fired.receive()) ?? SIGINT
         // Using the sources here keeps them alive until now; then the defaults come back.
         for source in made { source.cancel() }

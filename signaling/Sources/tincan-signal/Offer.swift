@@ -42,6 +42,7 @@ struct Offer: AsyncParsableCommand {
                 if stay { await Interrupt.stay(in: client) }
                 try await client.close()
             } catch {
+                // The error to report is the one being thrown; closing is best effort.
                 try? await client.close()
                 throw error
             }
