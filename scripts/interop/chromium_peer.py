@@ -119,10 +119,13 @@ async function poll() {
   (await pc.getStats()).forEach(r => {
     if (r.type === "inbound-rtp" && r.kind === "video") {
       s.fd = r.framesDecoded || 0; s.w = r.frameWidth || 0; s.h = r.frameHeight || 0;
+      s.fz = r.freezeCount || 0; s.tfd = r.totalFreezesDuration || 0; s.fps = r.framesPerSecond || 0;
+      s.fr = r.framesReceived || 0; s.br = r.bytesReceived || 0; s.vl = r.packetsLost || 0;
     } else if (r.type === "inbound-rtp" && r.kind === "audio") {
       s.as = r.totalSamplesReceived || 0; s.ac = r.concealedSamples || 0; s.ap = r.packetsReceived || 0;
     } else if (r.type === "outbound-rtp" && r.kind === "video") {
       s.fs = r.framesSent || 0; s.fe = r.framesEncoded || 0; s.sw = r.frameWidth || 0; s.sh = r.frameHeight || 0;
+      s.bs = r.bytesSent || 0; s.rtx = r.retransmittedBytesSent || 0; s.ql = r.qualityLimitationReason || "";
     } else if (r.type === "outbound-rtp" && r.kind === "audio") {
       s.aps = r.packetsSent || 0;
     }
@@ -318,6 +321,13 @@ def recv_report(browser: Browser, decoded: ic.DecodeLog, steady_skip: float, dur
             fps = round((steady[-1]["fd"] - steady[0]["fd"]) / window, 3)
             window = round(window, 3)
     audio_samples = max(0, int(last.get("as", 0)) - int(last.get("ac", 0)))
+    # Chromium's own freeze accounting (webrtc-stats freezeCount / totalFreezesDuration). A
+    # freeze lasts at least 150 ms and samples are 50 ms apart, so a sample's growth of
+    # totalFreezesDuration is one freeze: the longest is the largest step.
+    longest = 0.0
+    for a, b in zip(samples, samples[1:]):
+        if b.get("fz", 0) > a.get("fz", 0):
+            longest = max(longest, (b.get("tfd", 0) - a.get("tfd", 0)) * 1000)
     base.update({
         "videoFramesDecoded": int(last.get("fd", 0)),
         "width": int(last.get("w", 0)),
@@ -332,6 +342,13 @@ def recv_report(browser: Browser, decoded: ic.DecodeLog, steady_skip: float, dur
         "offerToFirstFrameMs": (round((wall_to_monotonic(first_wall) - decoded.offer_received_at) * 1000, 1)
                                 if first_wall is not None and decoded.offer_received_at else None),
         "renderedFrames": len(frames),
+        "freezeCount": int(last.get("fz", 0)),
+        "longestFreezeMs": round(longest, 1),
+        "totalFreezeMs": round(float(last.get("tfd", 0)) * 1000, 1),
+        "framesReceived": int(last.get("fr", 0)),
+        "bytesReceived": int(last.get("br", 0)),
+        "videoPacketsLost": int(last.get("vl", 0)),
+        "framesPerSecondLast": last.get("fps"),
         "browserVersion": browser.version(),
     })
     if t.get("error"):
@@ -393,6 +410,18 @@ def run_recv(args: argparse.Namespace) -> int:
 # ----------------------------------------------------------------------------------------------
 # send
 
+def sent_sizes(samples: list[dict[str, Any]]) -> dict[str, int]:
+    """Frames sent at each size (outbound-rtp frameWidth x frameHeight between samples):
+    Chromium scales down on a thin link."""
+    sizes: dict[str, int] = {}
+    for a, b in zip(samples, samples[1:]):
+        n = int(b.get("fs", 0)) - int(a.get("fs", 0))
+        if n > 0:
+            key = f"{int(b.get('sw', 0))}x{int(b.get('sh', 0))}"
+            sizes[key] = sizes.get(key, 0) + n
+    return sizes
+
+
 def run_send(args: argparse.Namespace) -> int:
     """getUserMedia, offer, POST, answer, send --duration s after connecting, close, DELETE."""
     constraints = json.loads(args.constraints)
@@ -445,6 +474,8 @@ def run_send(args: argparse.Namespace) -> int:
     report.update({"videoFramesSent": int(last.get("fs", 0)), "videoFramesEncoded": int(last.get("fe", 0)),
                    "width": int(last.get("sw", 0)), "height": int(last.get("sh", 0)),
                    "audioPacketsSent": int(last.get("aps", 0)), "audioFramesSent": int(last.get("aps", 0)),
+                   "videoBytesSent": int(last.get("bs", 0)), "retransmittedBytesSent": int(last.get("rtx", 0)),
+                   "sizesSent": sent_sizes(samples), "qualityLimitationReason": last.get("ql", ""),
                    "captureFps": args.fake_fps})
     ic.write_json(args.stats, report)
     ic.log(PEER, f"sent {report['videoFramesSent']} video frames at {report['width']}x{report['height']}, "

@@ -99,6 +99,7 @@ final class CallMonitor: Sendable {
             ("width", .number(Double(s.width))), ("height", .number(Double(s.height))),
             ("fps", .number((Self.rate(s) * 100).rounded() / 100)),
         ]
+        m += s.freezes.figures
         if let first = s.firstFrameAt, first > offerAt {
             m.append(("offerToFirstFrameMs", .number((Double(first - offerAt) / 1e4).rounded() / 100)))
         }

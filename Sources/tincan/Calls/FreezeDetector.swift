@@ -1,3 +1,5 @@
+import MediaCapture
+
 /// Finds freezes in the decoded video the way webrtc-stats counts `freezeCount`: a gap
 /// between two frames longer than max(3 × the mean frame duration, mean + 150 ms), the mean
 /// taken over the 30 frames before the gap (W3C webrtc-stats, RTCInboundRtpStreamStats
@@ -32,5 +34,15 @@ struct FreezeDetector: Sendable {
         sum = sum - durations[slot] + gap
         durations[slot] = gap
         count += 1
+    }
+
+    /// The freezes as webrtc-stats reports them (freezeCount, totalFreezesDuration) plus the
+    /// longest one, in ms rounded to 0.1: what `tincan recv` and `tincan loopback` print, so a
+    /// Tincan receiver and Chromium's getStats are read on the same definition.
+    var figures: [(String, JSONValue)] {
+        func ms(_ ns: UInt64) -> JSONValue { .number((Double(ns) / 1e5).rounded() / 10) }
+        return [("freezeCount", .number(Double(freezes.count))),
+                ("longestFreezeMs", ms(freezes.map(\.duration).max() ?? 0)),
+                ("totalFreezeMs", ms(freezes.map(\.duration).reduce(0, +)))]
     }
 }

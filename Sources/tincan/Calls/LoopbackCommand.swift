@@ -165,9 +165,6 @@ struct LoopbackCommand: AsyncParsableCommand, LoggingCommand {
         let timeline = recorder.timeline(title: Self.title(plan, constraints: constraints), freezes: monitor.freezes,
                                          framesSent: framesSent, framesDecoded: monitor.decodedFrames, link: linkReport, end: endedAt)
         if case .object(var m) = report {
-            let s = timeline.summary
-            m.append(("freezeCount", .number(Double(s.freezeCount))))
-            m.append(("longestFreezeMs", .number(s.longestFreezeMs)))
             if let forward = linkReport?.directions.first {
                 m.append(("link", .object([
                     ("spec", .string(plan?.steps.map { $0.spec.description }.joined(separator: " → ") ?? "")),

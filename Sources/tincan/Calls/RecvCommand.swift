@@ -12,7 +12,7 @@ struct RecvCommand: AsyncParsableCommand, LoggingCommand {
         discussion: """
         As a WHIP endpoint (--whip-listen) it answers one call: a POST that is not a usable SDP offer gets 400 with the reason and the endpoint waits for the next one; browsers on other origins may POST when --cors-origins allows them (default: any). A call whose peer stops answering consent checks ends with the reason and exit status 1.
 
-        The report (stdout, JSON) gives videoFramesDecoded, width, height, fps (over the call), audioFramesDecoded, offerToFirstFrameMs (from the offer's arrival to the first decoded picture) and, when the sender sends RTCP sender reports, the audio/video offset.
+        The report (stdout, JSON) gives videoFramesDecoded, width, height, fps (over the call), audioFramesDecoded, freezeCount, longestFreezeMs and totalFreezeMs (webrtc-stats' freeze: a gap between decoded frames longer than max(3 × the mean frame duration, mean + 150 ms), the mean over the 30 frames before it; the same figures Chromium's getStats gives as freezeCount and totalFreezesDuration), offerToFirstFrameMs (from the offer's arrival to the first decoded picture) and, when the sender sends RTCP sender reports, the audio/video offset.
 
         Examples:
           tincan recv --whip-listen 127.0.0.1:8080 --video-out in.ivf --audio-out in.ogg
