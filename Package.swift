@@ -54,9 +54,12 @@ let package = Package(
         .target(name: "LinuxCapture", dependencies: ["MediaCapture", "CV4L2", "CALSA"]),
         // VP8 and Opus, frame pacing, IVF/Ogg/Y4M/WAV files.
         .target(name: "MediaCodecs", dependencies: ["MediaCapture", "CVPX", "COpus", "COgg"]),
+        // IP and transport addresses: the one definition ICE, the virtual network and the
+        // peer connection share (Glibc only).
+        .target(name: "NetworkPrimitives"),
         // RTP/RTCP packets, payload formats, NACK/RTX, jitter buffer; the virtual network.
         .target(name: "RTP"),
-        .target(name: "VirtualNetwork"),
+        .target(name: "VirtualNetwork", dependencies: ["NetworkPrimitives"]),
         // The emulated link on the real clock: a UDP relay (SwiftNIO) and scenario files.
         .target(name: "LinkEmulator", dependencies: [
             "VirtualNetwork",
@@ -65,7 +68,7 @@ let package = Package(
         ]),
         // STUN and the ICE agent (sans-I/O core), UDP sockets on SwiftNIO.
         .target(name: "ICE", dependencies: [
-            "COpenSSL",
+            "COpenSSL", "NetworkPrimitives",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             // The driver's log (tincan.ice); the sans-I/O core counts instead.
@@ -78,7 +81,7 @@ let package = Package(
         .target(name: "SDP"),
         // RTCPeerConnection: tracks, encoders, RTP and the transport joined into calls.
         .target(name: "PeerConnection", dependencies: [
-            "MediaCapture", "MediaCodecs", "RTP", "ICE", "DTLS", "SRTP", "SDP",
+            "MediaCapture", "MediaCodecs", "RTP", "ICE", "DTLS", "SRTP", "SDP", "NetworkPrimitives",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -87,14 +90,14 @@ let package = Package(
         // A whole call in simulated time: a simulated network for ICE, loop-paced fake
         // devices, two peer connections on a test event loop (tests and benchmarks).
         .target(name: "CallSimulation", dependencies: [
-            "PeerConnection", "MediaCapture", "ICE", "VirtualNetwork",
+            "PeerConnection", "MediaCapture", "ICE", "VirtualNetwork", "NetworkPrimitives",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
 
         .executableTarget(name: "tincan", dependencies: [
             "MediaCapture", "LinuxCapture", "MediaCodecs", "PeerConnection", "ICE", "Signaling",
-            "LinkEmulator", "VirtualNetwork",
+            "LinkEmulator", "VirtualNetwork", "NetworkPrimitives",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -133,19 +136,19 @@ let package = Package(
         .testTarget(name: "MediaCaptureTests", dependencies: ["MediaCapture"]),
         .testTarget(name: "LinuxCaptureTests", dependencies: ["LinuxCapture", "MediaCapture"]),
         .testTarget(name: "MediaCodecsTests", dependencies: ["MediaCodecs", "MediaCapture"]),
-        .testTarget(name: "RTPTests", dependencies: ["RTP", "VirtualNetwork"]),
+        .testTarget(name: "RTPTests", dependencies: ["RTP", "VirtualNetwork", "NetworkPrimitives"]),
         .testTarget(name: "LinkEmulatorTests", dependencies: [
             "LinkEmulator", "VirtualNetwork",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
-        .testTarget(name: "ICETests", dependencies: ["ICE", "VirtualNetwork"]),
+        .testTarget(name: "ICETests", dependencies: ["ICE", "VirtualNetwork", "NetworkPrimitives"]),
         .testTarget(name: "DTLSTests", dependencies: ["DTLS", "SRTP"]),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"]),
         .testTarget(name: "SDPTests", dependencies: ["SDP"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "MediaCapture", "ICE", "SDP", "CallSimulation", "VirtualNetwork"]),
+        .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "MediaCapture", "ICE", "SDP", "CallSimulation", "VirtualNetwork", "NetworkPrimitives"]),
         // The transport joined: ICE, then DTLS on the selected pair, then SRTP-protected RTP.
-        .testTarget(name: "TransportTests", dependencies: ["ICE", "DTLS", "SRTP", "RTP", "VirtualNetwork"]),
+        .testTarget(name: "TransportTests", dependencies: ["ICE", "DTLS", "SRTP", "RTP", "VirtualNetwork", "NetworkPrimitives"]),
         .testTarget(name: "TincanCLITests", dependencies: ["tincan", "MediaCapture", "MediaCodecs"]),
         .testTarget(name: "SignalingTests", dependencies: [
             "Signaling", "SignalingServer", "tincan-signal",

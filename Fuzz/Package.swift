@@ -55,7 +55,8 @@ let package = Package(
         // ICE without its NIO driver (STUN and the RFC 7983 demultiplexer), Signaling without
         // its HTTP/WebSocket clients (the messages, the copy-and-paste blob): Subsets/ holds
         // symlinks to just those files.
-        .target(name: "ICE", dependencies: ["COpenSSL"], path: "Subsets/ICE"),
+        .target(name: "NetworkPrimitives", path: "Sources/NetworkPrimitives"),
+        .target(name: "ICE", dependencies: ["COpenSSL", "NetworkPrimitives"], path: "Subsets/ICE"),
         .target(name: "Signaling", path: "Subsets/Signaling"),
         .target(name: "FuzzSupport", path: "Targets/FuzzSupport"),
     ] + fuzzTargets,

@@ -2,6 +2,7 @@ import ICE
 import MediaCapture
 import NIOCore
 import NIOEmbedded
+import NetworkPrimitives
 import PeerConnection
 import Synchronization
 import VirtualNetwork
@@ -92,8 +93,8 @@ public enum SimulatedCall {
         public var samples: [Sample] = []
     }
 
-    static let senderIP = ICE.IPAddress("10.0.0.1")!
-    static let receiverIP = ICE.IPAddress("10.0.0.2")!
+    static let senderIP = IPAddress("10.0.0.1")!
+    static let receiverIP = IPAddress("10.0.0.2")!
 
     /// Runs the call; throws when it does not connect within 10 simulated seconds.
     public static func run(_ c: Configuration) async throws -> Report {

@@ -1,5 +1,6 @@
 import ICE
 import NIOCore
+import NetworkPrimitives
 import Synchronization
 import VirtualNetwork
 
@@ -13,8 +14,8 @@ public final class SimulatedNetwork: Sendable {
     public let seed: UInt64
 
     private struct Key: Hashable {
-        var from: ICE.IPAddress
-        var to: ICE.IPAddress
+        var from: IPAddress
+        var to: IPAddress
     }
 
     private struct Link {
@@ -40,12 +41,12 @@ public final class SimulatedNetwork: Sendable {
     }
 
     /// The network as host `ip` sees it.
-    public func host(_ ip: ICE.IPAddress) -> any ICEDatagramNetwork { SimulatedHost(network: self, ip: ip) }
+    public func host(_ ip: IPAddress) -> any ICEDatagramNetwork { SimulatedHost(network: self, ip: ip) }
 
     var now: Duration { .nanoseconds(Int64(eventLoop.now.uptimeNanoseconds)) }
 
     /// The direction `from` → `to` follows `scenario` (its time zero is now).
-    public func setLink(from: ICE.IPAddress, to: ICE.IPAddress, scenario: LinkScenario, sampleInterval: Duration = .milliseconds(250)) {
+    public func setLink(from: IPAddress, to: IPAddress, scenario: LinkScenario, sampleInterval: Duration = .milliseconds(250)) {
         let key = Key(from: from, to: to)
         var mix = seed ^ 0x9E37_79B9_7F4A_7C15
         for byte in "\(from)>\(to)".utf8 { mix = mix &* 1_099_511_628_211 &+ UInt64(byte) }
@@ -54,17 +55,17 @@ public final class SimulatedNetwork: Sendable {
     }
 
     /// The same fixed conditions in one direction.
-    public func setLink(from: ICE.IPAddress, to: ICE.IPAddress, conditions: LinkConditions) {
+    public func setLink(from: IPAddress, to: IPAddress, conditions: LinkConditions) {
         setLink(from: from, to: to, scenario: LinkScenario(steps: [.init(at: .zero, conditions: conditions)]))
     }
 
     /// What the link `from` → `to` did, in total and per sample interval.
-    public func statistics(from: ICE.IPAddress, to: ICE.IPAddress) -> (total: LinkStatistics, intervals: [LinkTimeSeries.Interval])? {
+    public func statistics(from: IPAddress, to: IPAddress) -> (total: LinkStatistics, intervals: [LinkTimeSeries.Interval])? {
         state.withLock { s in s.links[Key(from: from, to: to)].map { ($0.model.statistics, $0.series.snapshot()) } }
     }
 
     /// The capacity (bit/s) of the link `from` → `to` now; nil when it has no rate limit.
-    public func capacity(from: ICE.IPAddress, to: ICE.IPAddress) -> Int? {
+    public func capacity(from: IPAddress, to: IPAddress) -> Int? {
         let t = now
         return state.withLock { s in
             guard var link = s.links[Key(from: from, to: to)] else { return nil }
@@ -74,7 +75,7 @@ public final class SimulatedNetwork: Sendable {
         }
     }
 
-    func bind(_ ip: ICE.IPAddress, receive: @escaping @Sendable ([UInt8], TransportAddress, TransportAddress) -> Void) -> TransportAddress {
+    func bind(_ ip: IPAddress, receive: @escaping @Sendable ([UInt8], TransportAddress, TransportAddress) -> Void) -> TransportAddress {
         state.withLock { s in
             let address = TransportAddress(ip: ip, port: s.nextPort)
             s.nextPort &+= 1
@@ -124,11 +125,11 @@ extension Duration {
 /// One host's view: its single address, sockets bound on it.
 struct SimulatedHost: ICEDatagramNetwork {
     let network: SimulatedNetwork
-    let ip: ICE.IPAddress
+    let ip: IPAddress
 
-    func hostAddresses(for configuration: ICEConfiguration) throws -> [ICE.IPAddress] { [ip] }
+    func hostAddresses(for configuration: ICEConfiguration) throws -> [IPAddress] { [ip] }
 
-    func bind(ip: ICE.IPAddress, eventLoop: any EventLoop,
+    func bind(ip: IPAddress, eventLoop: any EventLoop,
               receive: @escaping @Sendable ([UInt8], TransportAddress, TransportAddress) -> Void) async throws -> any ICEDatagramSocket {
         SimulatedSocket(network: network, localAddress: network.bind(ip, receive: receive))
     }

@@ -1,4 +1,5 @@
 import ICE
+import NetworkPrimitives
 
 /// `RTCConfiguration` (WebRTC 1.0 §4.2.1), with the knobs a command-line peer needs.
 public struct RTCConfiguration: Sendable {

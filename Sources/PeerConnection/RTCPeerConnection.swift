@@ -4,6 +4,7 @@ import ICE
 import Logging
 import MediaCapture
 import NIOCore
+import NetworkPrimitives
 import RTP
 import SDP
 import SRTP

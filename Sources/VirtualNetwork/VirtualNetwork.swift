@@ -1,8 +1,10 @@
+import NetworkPrimitives
+
 /// A datagram as the virtual network delivers it.
 public struct Datagram: Sendable, Equatable {
     public var payload: [UInt8]
-    public var source: NetworkAddress
-    public var destination: NetworkAddress
+    public var source: TransportAddress
+    public var destination: TransportAddress
     /// Simulated time at which it was sent and at which it arrives.
     public var sentAt: Duration
     public var deliveredAt: Duration
@@ -18,7 +20,7 @@ public enum NetworkEvent: Sendable, Equatable {
     /// A datagram arrives at `datagram.destination`.
     case delivery(Datagram)
     /// A timer fires; `owner` is the endpoint that scheduled it (if any), `tag` its own label.
-    case timer(id: TimerID, owner: NetworkAddress?, tag: Int, at: Duration)
+    case timer(id: TimerID, owner: TransportAddress?, tag: Int, at: Duration)
 }
 
 /// An in-process network with a simulated clock, for deterministic tests of protocols that
@@ -34,7 +36,7 @@ public enum NetworkEvent: Sendable, Equatable {
 public final class VirtualNetwork {
     private enum Scheduled {
         case delivery(Datagram)
-        case timer(TimerID, owner: NetworkAddress?, tag: Int)
+        case timer(TimerID, owner: TransportAddress?, tag: Int)
     }
 
     private struct LinkKey: Hashable {
@@ -50,7 +52,7 @@ public final class VirtualNetwork {
     private var links: [LinkKey: EmulatedLink] = [:]
     private var cancelled: Set<TimerID> = []
     private var nextTimerID: UInt64 = 1
-    private var handlers: [NetworkAddress: (NetworkEvent) -> Void] = [:]
+    private var handlers: [TransportAddress: (NetworkEvent) -> Void] = [:]
     /// Datagrams that `run` could not hand to any bound endpoint.
     public private(set) var undeliverable = 0
 
@@ -112,7 +114,7 @@ public final class VirtualNetwork {
 
     /// Sends a datagram. Its link (an `EmulatedLink`) decides loss, queueing and delay now;
     /// delivery is scheduled.
-    public func send(_ payload: [UInt8], from source: NetworkAddress, to destination: NetworkAddress) {
+    public func send(_ payload: [UInt8], from source: TransportAddress, to destination: TransportAddress) {
         let key = LinkKey(from: source.ip, to: destination.ip)
         let overhead = destination.ip.isIPv6 ? EmulatedLink.udpOverIPv6Overhead : EmulatedLink.udpOverIPv4Overhead
         // Mutated in place (the subscript's modify accessor): no copy of the link's queue.
@@ -131,7 +133,7 @@ public final class VirtualNetwork {
     }
 
     /// Sends the bytes of a buffer (copied: the datagram outlives the caller's buffer).
-    public func send(_ bytes: UnsafeRawBufferPointer, from source: NetworkAddress, to destination: NetworkAddress) {
+    public func send(_ bytes: UnsafeRawBufferPointer, from source: TransportAddress, to destination: TransportAddress) {
         send(Array(bytes), from: source, to: destination)
     }
 
@@ -139,7 +141,7 @@ public final class VirtualNetwork {
 
     /// Schedules a timer at an absolute simulated time (not earlier than now).
     @discardableResult
-    public func scheduleTimer(at time: Duration, owner: NetworkAddress? = nil, tag: Int = 0) -> TimerID {
+    public func scheduleTimer(at time: Duration, owner: TransportAddress? = nil, tag: Int = 0) -> TimerID {
         let id = TimerID(rawValue: nextTimerID)
         nextTimerID += 1
         events.insert(.timer(id, owner: owner, tag: tag), at: max(time, now))
@@ -147,7 +149,7 @@ public final class VirtualNetwork {
     }
 
     @discardableResult
-    public func scheduleTimer(after delay: Duration, owner: NetworkAddress? = nil, tag: Int = 0) -> TimerID {
+    public func scheduleTimer(after delay: Duration, owner: TransportAddress? = nil, tag: Int = 0) -> TimerID {
         scheduleTimer(at: now + delay, owner: owner, tag: tag)
     }
 
@@ -178,11 +180,11 @@ public final class VirtualNetwork {
 
     /// Binds a handler to an address: `run` hands it the datagrams sent to that address and
     /// the timers that address scheduled.
-    public func bind(_ address: NetworkAddress, handler: @escaping (NetworkEvent) -> Void) {
+    public func bind(_ address: TransportAddress, handler: @escaping (NetworkEvent) -> Void) {
         handlers[address] = handler
     }
 
-    public func unbind(_ address: NetworkAddress) {
+    public func unbind(_ address: TransportAddress) {
         handlers[address] = nil
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NetworkPrimitives
 import Testing
 import NIOCore
 import NIOPosix

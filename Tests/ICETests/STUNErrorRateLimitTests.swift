@@ -1,4 +1,5 @@
 @testable import ICE
+import NetworkPrimitives
 import Testing
 
 /// Unauthenticated 400/401 responses go to any claimed source: they are rate-limited so

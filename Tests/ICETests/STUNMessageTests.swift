@@ -1,3 +1,4 @@
+import NetworkPrimitives
 import Testing
 @testable import ICE
 

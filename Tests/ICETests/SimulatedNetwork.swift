@@ -1,4 +1,5 @@
 @testable import ICE
+import NetworkPrimitives
 
 /// Two sans-I/O agents joined by an in-test datagram shuttle with a simulated clock: every
 /// datagram arrives `delay` after it is sent unless `isDropped` says otherwise.

@@ -1,3 +1,4 @@
+import NetworkPrimitives
 import Testing
 import NIOCore
 import NIOPosix

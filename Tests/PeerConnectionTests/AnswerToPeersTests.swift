@@ -1,5 +1,6 @@
 import Foundation
 import ICE
+import NetworkPrimitives
 import PeerConnection
 import SDP
 import Testing

@@ -1,5 +1,6 @@
 import ICE
 import MediaCapture
+import NetworkPrimitives
 import PeerConnection
 import Synchronization
 import Testing

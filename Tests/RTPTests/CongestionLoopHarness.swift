@@ -1,3 +1,4 @@
+import NetworkPrimitives
 import VirtualNetwork
 @testable import RTP
 
@@ -56,8 +57,8 @@ struct CongestionLoop {
     }
 
     static let packetSize = 1200
-    static let sender = NetworkAddress("10.0.0.1:5000")!
-    static let receiver = NetworkAddress("10.0.0.2:6000")!
+    static let sender = TransportAddress("10.0.0.1:5000")!
+    static let receiver = TransportAddress("10.0.0.2:6000")!
     static let ipUDPOverhead = 28
 
     enum Tag: Int { case frame = 1, pace, process, feedback, probe, capacity }

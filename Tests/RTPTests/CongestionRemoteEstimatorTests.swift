@@ -1,3 +1,4 @@
+import NetworkPrimitives
 import Testing
 import VirtualNetwork
 @testable import RTP
@@ -7,7 +8,7 @@ import VirtualNetwork
     /// A sender that sends at `rate(now)` (1200-byte packets with abs-send-time) through a
     /// 300 kbit/s link; the receiver's estimator runs every 25 ms. Returns the REMBs.
     func run(duration: Duration, rate: (Duration, Int?) -> Int) -> [(time: Duration, bitrate: Int)] {
-        let sender = NetworkAddress("10.0.0.1:5000")!, receiver = NetworkAddress("10.0.0.2:6000")!
+        let sender = TransportAddress("10.0.0.1:5000")!, receiver = TransportAddress("10.0.0.2:6000")!
         let net = VirtualNetwork(seed: 3)
         net.setConditions(LinkConditions(delay: .milliseconds(40), bandwidth: 300_000, queueLimitBytes: 64 * 1024),
                           from: sender.ip, to: receiver.ip)

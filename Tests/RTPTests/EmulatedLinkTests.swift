@@ -1,3 +1,4 @@
+import NetworkPrimitives
 import Testing
 import VirtualNetwork
 
@@ -48,7 +49,7 @@ import VirtualNetwork
     }
 
     @Test func virtualNetworkScenario() {
-        let a = NetworkAddress("10.0.0.1:1")!, b = NetworkAddress("10.0.0.2:2")!
+        let a = TransportAddress("10.0.0.1:1")!, b = TransportAddress("10.0.0.2:2")!
         let net = VirtualNetwork(seed: 1)
         net.setScenario(LinkScenario(steps: [.init(at: .zero, conditions: LinkConditions(delay: .milliseconds(10))),
                                              .init(at: .seconds(1), conditions: LinkConditions(delay: .milliseconds(50)))]),

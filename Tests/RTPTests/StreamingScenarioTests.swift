@@ -1,3 +1,4 @@
+import NetworkPrimitives
 import Testing
 import VirtualNetwork
 @testable import RTP
@@ -49,8 +50,8 @@ struct StreamingScenario {
 
     func run() throws -> Result {
         let net = VirtualNetwork(seed: seed)
-        let senderAddress = NetworkAddress("10.0.0.1:5000")!
-        let receiverAddress = NetworkAddress("10.0.0.2:5002")!
+        let senderAddress = TransportAddress("10.0.0.1:5000")!
+        let receiverAddress = TransportAddress("10.0.0.2:5002")!
         net.setConditions(forward, from: senderAddress.ip, to: receiverAddress.ip)
         net.setConditions(backward, from: receiverAddress.ip, to: senderAddress.ip)
 

@@ -1,19 +1,20 @@
+import NetworkPrimitives
 import Testing
 import VirtualNetwork
 
 @Suite struct VirtualNetworkTests {
-    let a = NetworkAddress("10.0.0.1:5000")!
-    let b = NetworkAddress("10.0.0.2:6000")!
+    let a = TransportAddress("10.0.0.1:5000")!
+    let b = TransportAddress("10.0.0.2:6000")!
 
     @Test func addresses() {
-        #expect(NetworkAddress("10.0.0.1:5000")?.description == "10.0.0.1:5000")
-        #expect(NetworkAddress("[::1]:443")?.description == "[::1]:443")
-        #expect(NetworkAddress("[fe80::1:0:0:2]:9")?.description == "[fe80::1:0:0:2]:9")
-        #expect(NetworkAddress("[2001:db8:0:0:1:0:0:1]:1")?.ip == IPAddress("2001:db8::1:0:0:1"))
-        #expect(NetworkAddress("10.0.0.256:1") == nil)
-        #expect(NetworkAddress("10.0.0.1") == nil)
-        #expect(NetworkAddress("::1:5") == nil)
-        #expect(NetworkAddress("[1::2::3]:5") == nil)
+        #expect(TransportAddress("10.0.0.1:5000")?.description == "10.0.0.1:5000")
+        #expect(TransportAddress("[::1]:443")?.description == "[::1]:443")
+        #expect(TransportAddress("[fe80::1:0:0:2]:9")?.description == "[fe80::1:0:0:2]:9")
+        #expect(TransportAddress("[2001:db8:0:0:1:0:0:1]:1")?.ip == IPAddress("2001:db8::1:0:0:1"))
+        #expect(TransportAddress("10.0.0.256:1") == nil)
+        #expect(TransportAddress("10.0.0.1") == nil)
+        #expect(TransportAddress("::1:5") == nil)
+        #expect(TransportAddress("[1::2::3]:5") == nil)
     }
 
     @Test func delayAndOrder() {

@@ -1,5 +1,6 @@
 import DTLS
 import ICE
+import NetworkPrimitives
 import RTP
 import SRTP
 import Testing

@@ -1,5 +1,6 @@
 import DTLS
 import ICE
+import NetworkPrimitives
 import RTP
 import SRTP
 import VirtualNetwork
@@ -66,7 +67,7 @@ final class SimulatedCall {
     final class Endpoint {
         let name: String
         var ice: ICEAgentCore
-        let address: NetworkAddress
+        let address: TransportAddress
         let base: TransportAddress
         let dtls: DTLSTransport
         let ssrc: UInt32
@@ -87,7 +88,7 @@ final class SimulatedCall {
         var arrivals: [Arrival] = []
         var unprotectFailures = 0
 
-        init(name: String, ice: ICEAgentCore, address: NetworkAddress, base: TransportAddress,
+        init(name: String, ice: ICEAgentCore, address: TransportAddress, base: TransportAddress,
              dtls: DTLSTransport, ssrc: UInt32) {
             self.name = name
             self.ice = ice
@@ -119,7 +120,7 @@ final class SimulatedCall {
     init(_ settings: Settings) throws {
         self.settings = settings
         net = VirtualNetwork(seed: settings.seed)
-        guard let addressA = NetworkAddress("10.0.0.1:5000"), let addressB = NetworkAddress("10.0.0.2:5000"),
+        guard let addressA = TransportAddress("10.0.0.1:5000"), let addressB = TransportAddress("10.0.0.2:5000"),
               let baseA = TransportAddress("10.0.0.1", port: 5000), let baseB = TransportAddress("10.0.0.2", port: 5000)
         else { throw DTLSError.setupFailed("bad test addresses") }
         net.setConditions(settings.link, between: addressA.ip, and: addressB.ip)

@@ -1,3 +1,5 @@
+import NetworkPrimitives
+
 /// RFC 8445 §6.1.2.6: the state of one candidate pair in the checklist.
 enum CheckPairState: Equatable {
     case frozen, waiting, inProgress, succeeded, failed

@@ -1,3 +1,5 @@
+import NetworkPrimitives
+
 /// The checklist: pairing, pacing (Ta), triggered checks, nomination (RFC 8445 §6.1, §7.2, §8).
 extension ICEAgentCore {
     static let maximumPairs = 100

@@ -1,3 +1,5 @@
+import NetworkPrimitives
+
 /// Datagrams and timers: STUN servers' answers, checks from the peer and their answers,
 /// consent freshness (RFC 8445 §7.2-7.3, RFC 7675).
 extension ICEAgentCore {

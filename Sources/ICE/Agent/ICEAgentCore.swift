@@ -1,3 +1,5 @@
+import NetworkPrimitives
+
 /// The ICE agent as a sans-I/O state machine (RFC 8445, RFC 8838 trickle, RFC 7675 consent).
 ///
 /// It owns no sockets and no clock: the driver hands it datagrams with their addresses and

@@ -1,3 +1,5 @@
+import NetworkPrimitives
+
 /// RFC 8445 §5.1.1: how a candidate was obtained.
 public enum ICECandidateType: String, Sendable, Hashable {
     case host

@@ -1,3 +1,5 @@
+import NetworkPrimitives
+
 /// Which agent nominates (RFC 8445 §6.1.1, §7.3.1.1).
 public enum ICERole: String, Sendable, Equatable {
     case controlling

@@ -1,3 +1,5 @@
+import NetworkPrimitives
+
 /// A token bucket for the STUN error responses the agent sends without authentication: the
 /// 400 (no USERNAME or MESSAGE-INTEGRITY) and 401 (wrong credentials) of RFC 8489 §9.1.3
 /// go to whatever source a request claims, so without a bound a stream of forged requests

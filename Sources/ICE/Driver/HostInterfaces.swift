@@ -1,4 +1,5 @@
 import NIOCore
+import NetworkPrimitives
 
 /// Which local addresses get host candidates (RFC 8445 §5.1.1.1).
 enum HostInterfaces {

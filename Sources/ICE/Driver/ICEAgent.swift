@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NetworkPrimitives
 
 /// A datagram for the layers above ICE (DTLS, SRTP), demultiplexed by RFC 7983.
 public struct ReceivedDatagram: Sendable {

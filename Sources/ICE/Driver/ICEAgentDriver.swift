@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NetworkPrimitives
 
 /// The event-loop side of `ICEAgent`: owns the core, the sockets and the timer. Used only on
 /// its event loop (it lives in a `NIOLoopBoundBox`).

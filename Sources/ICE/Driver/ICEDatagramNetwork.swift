@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NetworkPrimitives
 
 /// Where an `ICEAgent`'s host sockets come from: UDP sockets on SwiftNIO by default, or a
 /// simulated network in tests (the seam that lets a whole call run in simulated time, the way

@@ -1,3 +1,4 @@
+import NetworkPrimitives
 import NIOCore
 #if canImport(Glibc)
 import Glibc

@@ -1,3 +1,5 @@
+import NetworkPrimitives
+
 /// Attribute type codes used here (RFC 8489 §18.3, RFC 8445 §16.1).
 public enum STUNAttributeType {
     public static let mappedAddress: UInt16 = 0x0001

@@ -1,3 +1,5 @@
+import NetworkPrimitives
+
 /// A STUN message (RFC 8489 §5-6): header, transaction ID and attributes.
 ///
 /// MESSAGE-INTEGRITY and FINGERPRINT are not kept in `attributes`: `encoded(...)` appends

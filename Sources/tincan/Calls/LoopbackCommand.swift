@@ -3,6 +3,7 @@ import Foundation
 import ICE
 import LinkEmulator
 import MediaCapture
+import NetworkPrimitives
 import PeerConnection
 
 /// `tincan loopback`: the main job. Two peers in one process, the built-in synthetic camera

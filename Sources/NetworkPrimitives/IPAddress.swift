@@ -5,7 +5,8 @@ import Darwin
 #endif
 
 /// An IPv4 or IPv6 address, stored by value so that it can be hashed and compared cheaply
-/// on the per-packet path.
+/// on the per-packet path. The one address type of ICE, the virtual network and the peer
+/// connection; text goes through `inet_pton`/`inet_ntop` (RFC 4291 §2.2 in, RFC 5952 out).
 public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
     /// An IPv4 address in host byte order.
     case v4(UInt32)
@@ -91,26 +92,5 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
         }
         guard ok else { return "?" }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-}
-
-/// An IP address and a UDP port: the "transport address" of RFC 8445.
-public struct TransportAddress: Hashable, Sendable, CustomStringConvertible {
-    public var ip: IPAddress
-    public var port: UInt16
-
-    public init(ip: IPAddress, port: UInt16) {
-        self.ip = ip
-        self.port = port
-    }
-
-    /// Parses an IP literal and a port; nil when the text is not an IP address.
-    public init?(_ ip: String, port: UInt16) {
-        guard let address = IPAddress(ip) else { return nil }
-        self.init(ip: address, port: port)
-    }
-
-    public var description: String {
-        ip.isIPv6 ? "[\(ip)]:\(port)" : "\(ip):\(port)"
     }
 }

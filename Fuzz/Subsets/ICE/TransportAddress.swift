@@ -1,1 +1,0 @@
-../../../Sources/ICE/TransportAddress.swift
