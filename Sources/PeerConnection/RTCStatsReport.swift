@@ -140,6 +140,7 @@ extension RTCPeerConnection {
                 ("stunResponsesUnmatched", n(snap.ice.unmatchedSTUNResponses)),
                 ("stunResponsesUnauthenticated", n(snap.ice.unauthenticatedSTUNResponses)),
                 ("datagramsFromUnknownSources", n(snap.ice.unknownSourceDatagrams)),
+                ("datagramSendFailures", n(snap.ice.datagramSendFailures)),
                 ("dtlsRole", .string(transport.dtls.role == .client ? "client" : "server")),
                 ("selectedCandidatePairId", .string("CP01"))] + Self.pipelineMembers(snap.media)))
             var pair: [(String, JSONValue)] = [("transportId", .string("T01")), ("state", .string(snap.iceState == .connected ? "succeeded" : "in-progress")),

@@ -70,6 +70,26 @@ import NIOPosix
         try await b.close()
     }
 
+    /// A datagram the socket refuses (here sendmsg's EMSGSIZE: over UDP's 65,507-byte limit)
+    /// is counted, not lost without a trace. No sleep: the failure is counted on the agent's
+    /// loop, and two hops onto that loop come after it.
+    @Test func refusedSendIsCounted() async throws {
+        let a = ICEAgent(role: .controlling, configuration: Self.loopbackConfiguration())
+        let b = ICEAgent(role: .controlled, configuration: Self.loopbackConfiguration())
+        try await Self.introduce(a, b)
+        _ = try await Self.connectBoth(a, b)
+        #expect(a.counters.datagramSendFailures == 0)
+        try await a.send([0x80, 96] + [UInt8](repeating: 1, count: 70_000))
+        try await a.eventLoop.submit {}.get()
+        try await a.eventLoop.submit {}.get()
+        #expect(a.counters.datagramSendFailures == 1)
+        // The socket stays usable: the next datagram goes through.
+        try await Self.exchangeData(a, b)
+        #expect(a.counters.datagramSendFailures == 1)
+        try await a.close()
+        try await b.close()
+    }
+
     @Test func roleConflictBothControllingOverUDP() async throws {
         let a = ICEAgent(role: .controlling, configuration: Self.loopbackConfiguration())
         let b = ICEAgent(role: .controlling, configuration: Self.loopbackConfiguration())

@@ -94,6 +94,7 @@ import Testing
         #expect(Self.number(before.first(type: "inbound-rtp", kind: "video"), "packetsMalformed") == 0)
         #expect(Self.number(before.first(type: "transport"), "stunMessagesMalformed") == 0)
         #expect(Self.number(before.first(type: "transport"), "datagramsFromUnknownSources") == 0)
+        #expect(Self.number(before.first(type: "transport"), "datagramSendFailures") == 0, "sends the socket refused (UDPAgentTests.refusedSendIsCounted)")
 
         // Into the receiver, as if the transport had unprotected it: not RTP.
         receiver.getReceivers().first { $0.kind == .video }?.receive([0x80, 0x60, 0x00])

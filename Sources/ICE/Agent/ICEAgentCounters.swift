@@ -13,6 +13,9 @@ public struct ICEAgentCounters: Sendable, Equatable {
     /// Non-STUN datagrams from an address that is no remote candidate (RFC 7675 §5.2: not
     /// handed to DTLS or SRTP).
     public var unknownSourceDatagrams: Int64 = 0
+    /// Datagrams of ours the socket refused (sendmsg failed: unreachable, no buffer space, too
+    /// large). Counted by the driver, which sees the socket: UDP has no other trace of them.
+    public var datagramSendFailures: Int64 = 0
 
     public init() {}
 }

@@ -108,9 +108,27 @@ final class ICEAgentDriver {
         }
         guard let socket = sockets[transmit.source] else {
             ICELog.logger.warning("no socket for \(transmit.source): a datagram to \(transmit.destination) was not sent")
+            countSendFailure()
             return
         }
-        socket.send(transmit.payload, to: transmit.destination)
+        let destination = transmit.destination, size = transmit.payload.count
+        socket.send(transmit.payload, to: destination) { [box, eventLoop] error in
+            // On the loop already (the socket's loop is ours); execute keeps that true anyway.
+            eventLoop.execute {
+                guard let driver = box?.value else { return }
+                let first = driver.core.counters.datagramSendFailures == 0
+                driver.countSendFailure()
+                // The first says so; the rest are in getStats (a full buffer fails many in a row).
+                let message: Logger.Message = "a datagram to \(destination) (\(size) bytes) was not sent: \(error)"
+                if first { ICELog.logger.warning(message) } else { ICELog.logger.debug(message) }
+            }
+        }
+    }
+
+    /// One datagram of ours that did not leave, counted and published for getStats.
+    private func countSendFailure() {
+        core.counters.datagramSendFailures += 1
+        published.store(core.counters)
     }
 
     private func dispatch(_ event: ICEEvent) {

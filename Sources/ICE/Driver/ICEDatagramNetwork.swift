@@ -20,7 +20,17 @@ public protocol ICEDatagramNetwork: Sendable {
 public protocol ICEDatagramSocket: AnyObject, Sendable {
     var localAddress: TransportAddress { get }
     func send(_ payload: [UInt8], to destination: TransportAddress)
+    /// As `send(_:to:)`, and calls `failed` (on the event loop) when the socket refuses the
+    /// datagram, so the agent can count what would otherwise vanish.
+    func send(_ payload: [UInt8], to destination: TransportAddress, failed: @escaping @Sendable (any Error) -> Void)
     func close() async
+}
+
+extension ICEDatagramSocket {
+    /// A socket that cannot fail a send (a simulated network that only drops on purpose).
+    public func send(_ payload: [UInt8], to destination: TransportAddress, failed: @escaping @Sendable (any Error) -> Void) {
+        send(payload, to: destination)
+    }
 }
 
 /// Real UDP sockets: one `DatagramBootstrap` channel per host address.
@@ -61,8 +71,15 @@ final class UDPDatagramSocket: ICEDatagramSocket {
     }
 
     func send(_ payload: [UInt8], to destination: TransportAddress) {
+        send(payload, to: destination, failed: { _ in })
+    }
+
+    func send(_ payload: [UInt8], to destination: TransportAddress, failed: @escaping @Sendable (any Error) -> Void) {
         let buffer = channel.allocator.buffer(bytes: payload)
-        channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination.socketAddress, data: buffer), promise: nil)
+        // NIO fails the write's promise with the sendmsg error and keeps the datagram channel open.
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        promise.futureResult.whenFailure(failed)
+        channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination.socketAddress, data: buffer), promise: promise)
     }
 
     func close() async { try? await channel.close() }  // an error here leaves it closed all the same
