@@ -72,6 +72,10 @@ public final class RTCPeerConnection: Sendable {
 
     private let state = Mutex(State())
 
+    /// The ICE agent once there is one: tests reach its socket through it (a send the socket
+    /// refuses shows in getStats' transport as datagramSendFailures).
+    var iceAgent: ICEAgent? { state.withLock { $0.agent } }
+
     public init(configuration: RTCConfiguration = RTCConfiguration(), settings: RTCSettingEngine = RTCSettingEngine()) throws {
         self.configuration = configuration
         self.settings = settings

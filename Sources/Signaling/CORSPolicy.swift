@@ -66,7 +66,7 @@ public struct CORSPolicy: Sendable, Equatable {
         if let origin = request.headers[.origin] {
             guard let allowed = allowOrigin(for: origin) else {
                 return Response(status: .forbidden, headers: [.contentType: "text/plain; charset=utf-8"],
-                                body: .init(byteBuffer: ByteBuffer(string: "this origin may not use the WHIP endpoint (see --cors-origins)\n")))
+                                body: .init(byteBuffer: ByteBuffer(string: "this origin is not among the WHIP endpoint's allowed origins\n")))
             }
             headers[.accessControlAllowOrigin] = allowed
             headers[.accessControlAllowMethods] = Self.allowedMethods

@@ -59,10 +59,7 @@ struct CaptureCommand: AsyncParsableCommand, LoggingCommand {
 
     func run() async throws {
         let (video, audio) = try deviceOptions.devices()
-        let permissions = InteractivePermissions(store: PermissionStore.standard(),
-                                                 allowed: try permissionOptions.allowed(),
-                                                 denied: try permissionOptions.denied(),
-                                                 rememberFailed: PermissionOptions.logRememberFailure)
+        let permissions = try permissionOptions.broker()
         let media = MediaDevices(videoDevices: video, audioDevices: audio, permissions: permissions,
                                  indicator: StderrCaptureIndicator(prefix: "tincan: "),
                                  options: .init(captureAllowedByPolicy: DeviceOptions.captureAllowedByPolicy))

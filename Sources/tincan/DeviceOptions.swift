@@ -78,6 +78,20 @@ struct PermissionOptions: ParsableArguments {
         CLILog.capture.warning("could not remember the permission (\(PermissionStore.standard().path)): \(error)")
     }
     func denied() throws -> Set<PermissionName> { try Self.names(deny, option: "--deny") }
+
+    /// The command line's permission flow: the library's broker, with this tool's flags as the
+    /// way to grant (the library's own messages name none) and its name in the prompt.
+    func broker() throws -> InteractivePermissions {
+        InteractivePermissions(store: PermissionStore.standard(), allowed: try allowed(), denied: try denied(),
+                               prompt: InteractivePermissions.terminalPrompt(asking: "tincan"),
+                               howToGrant: Self.howToGrant, whyDenied: Self.whyDenied,
+                               rememberFailed: Self.logRememberFailure)
+    }
+
+    static let howToGrant: @Sendable ([PermissionName]) -> String = { missing in
+        "run with --allow \(missing.map(\.rawValue).joined(separator: ",")), or answer \"always\" at the prompt on a terminal (revoke with: tincan permissions --revoke all)"
+    }
+    static let whyDenied: @Sendable (PermissionName) -> String = { name in "--deny \(name.rawValue)" }
 }
 
 /// Printing JSON and errors.

@@ -126,15 +126,31 @@ func temporaryDirectory() -> String {
         #expect(store.granted().isEmpty)
     }
 
-    @Test("User privacy: without a grant or a terminal the request is NotAllowedError saying how to grant")
+    @Test("User privacy: without a grant or a terminal the request is NotAllowedError; how to grant is the caller's (no CLI flag from the library)")
     func noPrompt() async {
-        let p = InteractivePermissions(store: PermissionStore(path: temporaryDirectory() + "/p"), prompt: nil)
+        let store = PermissionStore(path: temporaryDirectory() + "/p")
+        let plain = InteractivePermissions(store: store, prompt: nil)
         do {
-            try await p.request(PermissionRequest(names: [.camera], deviceLabels: [:]))
+            try await plain.request(PermissionRequest(names: [.camera], deviceLabels: [:]))
             Issue.record("granted")
         } catch {
             #expect(error.name == .notAllowedError)
-            #expect(error.message.contains("--allow camera"))
+            #expect(error.message == "permission to use the camera has not been granted")
+        }
+        let hinted = InteractivePermissions(store: store, denied: [.microphone], prompt: nil,
+                                            howToGrant: { "run with --allow \($0.map(\.rawValue).joined(separator: ","))" },
+                                            whyDenied: { "--deny \($0.rawValue)" })
+        do {
+            try await hinted.request(PermissionRequest(names: [.camera], deviceLabels: [:]))
+            Issue.record("granted")
+        } catch {
+            #expect(error.message == "permission to use the camera has not been granted; run with --allow camera")
+        }
+        do {
+            try await hinted.request(PermissionRequest(names: [.microphone], deviceLabels: [:]))
+            Issue.record("granted")
+        } catch {
+            #expect(error.message == "permission to use the microphone was denied (--deny microphone)")
         }
     }
 

@@ -16,9 +16,17 @@ import Glibc
         #expect(await failure(#"{"audio": true}"#, devices(video: [webcam()], audio: []))?.name == .notFoundError)
     }
 
-    @Test("§getUserMedia: NotAllowedError when permission is denied, saying how to grant")
+    @Test("§getUserMedia: NotAllowedError when permission is denied, in the library's words; the caller's hint (a CLI flag) is appended")
     func notAllowed() async throws {
-        let media = devices(permissions: StaticPermissions(granted: [.microphone]))
+        do {
+            _ = try await devices(permissions: StaticPermissions(granted: [.microphone])).getUserMedia(jsonText: #"{"video": true}"#)
+            Issue.record("resolved without camera permission")
+        } catch {
+            #expect(error.name == .notAllowedError)
+            #expect(error.message == "permission to use the camera has not been granted")
+            #expect(!error.message.contains("--"), "a library error names no command-line flag")
+        }
+        let media = devices(permissions: StaticPermissions(granted: [.microphone], hint: "grant it with --allow camera"))
         await #expect(throws: MediaStreamError.self) { try await media.getUserMedia(jsonText: #"{"video": true}"#) }
         do {
             _ = try await media.getUserMedia(jsonText: #"{"video": true, "audio": true}"#)

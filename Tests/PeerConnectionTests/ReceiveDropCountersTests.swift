@@ -117,5 +117,13 @@ import Testing
         #expect(Self.number(transport, "stunMessagesMalformed") == 1)
         #expect(Self.number(transport, "datagramsFromUnknownSources") == 1)
         #expect(Self.number(transport, "srtpUnprotectFailures") == 0)
+
+        // A datagram the receiver's socket refuses (over UDP's size limit: EMSGSIZE) is
+        // datagramSendFailures; counted on the agent's loop, so two hops there come after it.
+        let agent = try #require(receiver.iceAgent)
+        try await agent.send([0x80, 96] + [UInt8](repeating: 1, count: 70_000))
+        try await agent.eventLoop.submit {}.get()
+        try await agent.eventLoop.submit {}.get()
+        #expect(Self.number(receiver.getStats().first(type: "transport"), "datagramSendFailures") == 1)
     }
 }

@@ -129,6 +129,8 @@ func temporaryDirectory() throws -> URL {
         let r = try TincanBinary.run(["select", "--fake-devices", "--deny", "camera", "--constraints", #"{"video": true, "audio": true}"#])
         #expect(r.status == 1)
         #expect(r.json?["error"] as? String == "NotAllowedError")
+        // The hint is the CLI's (StaticPermissions.hint); the library's message names no flag.
+        #expect((r.json?["message"] as? String)?.contains("remove --deny") == true, "\(r.stdout)")
         let ok = try TincanBinary.run(["select", "--fake-devices", "--deny", "camera", "--constraints", #"{"audio": true}"#])
         #expect(ok.status == 0)
         #expect(ok.json?["video"] == nil)
@@ -247,8 +249,12 @@ func temporaryDirectory() throws -> URL {
                                      environment: ["XDG_CONFIG_HOME": dir.path])
         #expect(r.status == 1)
         #expect(r.json?["error"] as? String == "NotAllowedError")
-        #expect(r.stderr.contains("--allow camera"))
+        #expect(r.stderr.contains("--allow camera"), "the CLI's howToGrant")
         #expect(!r.stderr.contains("CAMERA ON"), "no device opened")
+        let denied = try TincanBinary.run(["capture", "--fake-devices", "--deny", "camera", "--constraints", #"{"video": true}"#,
+                                           "--duration", "0.2", "--json"], environment: ["XDG_CONFIG_HOME": dir.path])
+        #expect(denied.status == 1)
+        #expect(denied.stderr.contains("(--deny camera)"), "the CLI's whyDenied: \(denied.stderr)")
         try? FileManager.default.removeItem(at: dir)
     }
 

@@ -41,14 +41,15 @@ extension PermissionBroker {
     public func state(_ name: PermissionName) -> PermissionState { .prompt }
 }
 
-/// Fixed answers: what `--allow` and `--deny` give, and what tests use.
+/// Fixed answers: for a caller that decided already (a command line's flags), and for tests.
 public struct StaticPermissions: PermissionBroker {
     public var granted: Set<PermissionName>
     public var denied: Set<PermissionName>
-    public var hint: String
+    /// How to grant, in the caller's terms (a command line's flag), appended to NotAllowedError.
+    /// The library knows no way to grant, so it names none.
+    public var hint: String?
 
-    public init(granted: Set<PermissionName>, denied: Set<PermissionName> = [],
-                hint: String = "grant it with --allow camera,microphone") {
+    public init(granted: Set<PermissionName>, denied: Set<PermissionName> = [], hint: String? = nil) {
         self.granted = granted.subtracting(denied)
         self.denied = denied
         self.hint = hint
@@ -63,9 +64,9 @@ public struct StaticPermissions: PermissionBroker {
     public func request(_ request: PermissionRequest) async throws(MediaStreamError) {
         for name in request.names where !granted.contains(name) {
             if denied.contains(name) {
-                throw MediaStreamError(.notAllowedError, "permission to use the \(name.rawValue) was denied; \(hint)")
+                throw MediaStreamError(.notAllowedError, "permission to use the \(name.rawValue) was denied" + (hint.map { "; \($0)" } ?? ""))
             }
-            throw MediaStreamError(.notAllowedError, "permission to use the \(name.rawValue) has not been granted; \(hint)")
+            throw MediaStreamError(.notAllowedError, "permission to use the \(name.rawValue) has not been granted" + (hint.map { "; \($0)" } ?? ""))
         }
     }
 }
@@ -84,9 +85,16 @@ public final class InteractivePermissions: PermissionBroker {
     private let prompt: (@Sendable (PermissionRequest) -> PromptAnswer?)?
     /// Told when an "always" answer could not be stored (the grant holds for this run).
     private let rememberFailed: @Sendable (any Error) -> Void
+    /// How to grant the missing kinds, in the caller's terms (its flags); appended to the
+    /// NotAllowedError when there was no one to ask. Nil: the library's words only.
+    private let howToGrant: (@Sendable ([PermissionName]) -> String)?
+    /// Why a kind is denied, in the caller's terms (the flag that denied it).
+    private let whyDenied: (@Sendable (PermissionName) -> String)?
 
     public init(store: PermissionStore, allowed: Set<PermissionName> = [], denied: Set<PermissionName> = [],
                 prompt: (@Sendable (PermissionRequest) -> PromptAnswer?)? = InteractivePermissions.terminalPrompt,
+                howToGrant: (@Sendable ([PermissionName]) -> String)? = nil,
+                whyDenied: (@Sendable (PermissionName) -> String)? = nil,
                 rememberFailed: @escaping @Sendable (any Error) -> Void = { error in
                     writeToStandardError("could not remember the permission: \(error)\n")
                 }) {
@@ -95,6 +103,8 @@ public final class InteractivePermissions: PermissionBroker {
         self.denied = denied
         self.prompt = prompt
         self.rememberFailed = rememberFailed
+        self.howToGrant = howToGrant
+        self.whyDenied = whyDenied
     }
 
     /// --deny is "denied"; --allow or a remembered "always" is "granted"; else the prompt.
@@ -106,12 +116,11 @@ public final class InteractivePermissions: PermissionBroker {
     public func request(_ request: PermissionRequest) async throws(MediaStreamError) {
         let names = request.names
         if let d = names.first(where: { denied.contains($0) }) {
-            throw MediaStreamError(.notAllowedError, "permission to use the \(d.rawValue) was denied (--deny \(d.rawValue))")
+            throw MediaStreamError(.notAllowedError, "permission to use the \(d.rawValue) was denied" + (whyDenied.map { " (\($0(d)))" } ?? ""))
         }
         let remembered = store.granted()
         let missing = names.filter { !allowed.contains($0) && !remembered.contains($0) }
         if missing.isEmpty { return }
-        let how = "run with --allow \(missing.map(\.rawValue).joined(separator: ",")), or answer \"always\" at the prompt on a terminal (revoke with: tincan permissions --revoke all)"
         let ask = PermissionRequest(names: missing, deviceLabels: request.deviceLabels)
         var answer: PromptAnswer?
         if let prompt {
@@ -121,7 +130,8 @@ public final class InteractivePermissions: PermissionBroker {
             }
         }
         guard let answer else {
-            throw MediaStreamError(.notAllowedError, "permission to use the \(missing.map(\.rawValue).joined(separator: " and ")) has not been granted; \(how)")
+            throw MediaStreamError(.notAllowedError, "permission to use the \(missing.map(\.rawValue).joined(separator: " and ")) has not been granted"
+                                   + (howToGrant.map { "; \($0(missing))" } ?? ""))
         }
         switch answer {
         case .deny:
@@ -136,13 +146,16 @@ public final class InteractivePermissions: PermissionBroker {
     }
 
     /// Asks on the terminal (stdin and stderr must be a tty), naming the devices.
-    public static let terminalPrompt: @Sendable (PermissionRequest) -> PromptAnswer? = { request in
+    public static let terminalPrompt = terminalPrompt(asking: "This program")
+
+    /// The terminal prompt with the name of the program that asks ("tincan wants to use...").
+    public static func terminalPrompt(asking program: String) -> @Sendable (PermissionRequest) -> PromptAnswer? { { request in
         guard isatty(0) != 0, isatty(2) != 0 else { return nil }
         let what = request.names.map { name in
             request.deviceLabels[name].map { "the \(name.rawValue) \"\($0)\"" } ?? "the \(name.rawValue)"
         }.joined(separator: " and ")
         while true {
-            writeToStandardError("tincan wants to use \(what).\nAllow? [o]nce / [a]lways / [d]eny: ")
+            writeToStandardError("\(program) wants to use \(what).\nAllow? [o]nce / [a]lways / [d]eny: ")
             guard let line = readLine() else { return .deny }
             switch line.trimmingSpaces.lowercased() {
             case "o", "once", "y", "yes": return .allowOnce
@@ -151,7 +164,7 @@ public final class InteractivePermissions: PermissionBroker {
             default: continue
             }
         }
-    }
+    } }
 }
 
 /// Remembered "always" grants, one name per line in `$XDG_CONFIG_HOME/tincan/permissions`

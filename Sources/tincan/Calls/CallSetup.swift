@@ -11,10 +11,7 @@ enum CallSetup {
     /// error when it rejects.
     static func getUserMedia(deviceOptions: DeviceOptions, permissionOptions: PermissionOptions, constraints: String) async throws -> MediaStream {
         let (video, audio) = try deviceOptions.devices()
-        let permissions = InteractivePermissions(store: PermissionStore.standard(),
-                                                 allowed: try permissionOptions.allowed(),
-                                                 denied: try permissionOptions.denied(),
-                                                 rememberFailed: PermissionOptions.logRememberFailure)
+        let permissions = try permissionOptions.broker()
         let media = MediaDevices(videoDevices: video, audioDevices: audio, permissions: permissions,
                                  indicator: StderrCaptureIndicator(prefix: "tincan: "),
                                  options: .init(captureAllowedByPolicy: DeviceOptions.captureAllowedByPolicy))
