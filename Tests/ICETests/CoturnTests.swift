@@ -40,10 +40,52 @@ import NIOPosix
     }
 }
 
-/// A coturn process in STUN-only mode; everything it writes goes to a temporary directory.
+/// A coturn process, in STUN-only mode or as a TURN server with one long-term user;
+/// everything it writes (its configuration too) goes to a temporary directory.
 final class CoturnServer: Sendable {
     let process: Process
     let directory: URL
+
+    /// TURN on 127.0.0.1:`port` for `username`/`password` (realm tincan.test), relaying on
+    /// 127.0.0.1 to loopback peers, from a configuration file of its own.
+    init(executable: String, turnPort port: UInt16, username: String, password: String) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("tincan-coturn-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let config = """
+            listening-ip=127.0.0.1
+            listening-port=\(port)
+            relay-ip=127.0.0.1
+            min-port=\(port &+ 1)
+            max-port=\(port &+ 200)
+            lt-cred-mech
+            user=\(username):\(password)
+            realm=tincan.test
+            allow-loopback-peers
+            no-tcp-relay
+            no-tls
+            no-dtls
+            no-cli
+            fingerprint
+            pidfile=\(directory.appendingPathComponent("turnserver.pid").path)
+            userdb=\(directory.appendingPathComponent("turndb").path)
+            log-file=\(directory.appendingPathComponent("turnserver.log").path)
+            simple-log
+            no-stdout-log
+            """
+        let configFile = directory.appendingPathComponent("turnserver.conf")
+        try config.write(to: configFile, atomically: true, encoding: .utf8)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["-c", configFile.path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// The server's log so far (for a failing test's message).
+    var log: String {
+        (try? String(contentsOf: directory.appendingPathComponent("turnserver.log"), encoding: .utf8)) ?? ""
+    }
 
     init(executable: String, port: UInt16) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("tincan-coturn-\(UUID().uuidString)")
@@ -86,13 +128,14 @@ final class CoturnServer: Sendable {
         return path
     }
 
-    /// A UDP port that was free a moment ago on 127.0.0.1.
+    /// A UDP port that was free a moment ago on 127.0.0.1, below 60000 (the relay ports follow it).
     static func freeUDPPort() async throws -> UInt16 {
         let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .bind(host: "127.0.0.1", port: 0).get()
         let port = channel.localAddress?.port ?? 0
         try await channel.close()
         guard port > 0 else { throw ICEError.failed("no free port") }
-        return UInt16(port)
+        // Relay ports are port+1...port+200: keep them inside the port range.
+        return port < 65000 ? UInt16(port) : UInt16(port - 10000)
     }
 }

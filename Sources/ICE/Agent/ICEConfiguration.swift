@@ -16,6 +16,13 @@ public struct ICEConfiguration: Sendable {
     /// STUN servers for server-reflexive candidates (IP literals; a server of the other
     /// address family than a host candidate is not asked from it).
     public var stunServers: [TransportAddress] = []
+    /// TURN servers for relayed candidates (RFC 8656), one allocation per host candidate of
+    /// the same address family. UDP only, for now.
+    public var turnServers: [TURNServer] = []
+    /// `.relay` offers and checks only relayed candidates (RTCIceTransportPolicy).
+    public var transportPolicy = ICETransportPolicy.all
+    /// The TURN clients' timers.
+    public var turn = TURNClientConfiguration()
     /// Gather host candidates on loopback interfaces (like Chromium's
     /// `--allow-loopback-in-peer-connection`). Off by default.
     public var allowLoopback = false
@@ -96,6 +103,10 @@ public enum ICEEvent: Sendable {
     case checkFailed(ICECandidatePair, errorCode: Int?)
     /// RFC 7675: no authenticated consent response for `consentTimeout`.
     case consentExpired(ICECandidatePair)
+    /// An Allocate on a TURN server succeeded (the relayed candidate) or failed.
+    case relayResult(RelayResult)
+    /// A TURN allocation that existed is gone; its relayed candidate carries nothing more.
+    case relayLost(server: TransportAddress, TURNError)
     /// A non-STUN datagram (DTLS, SRTP, ...) from a known remote candidate.
     case applicationData([UInt8], kind: DatagramKind, from: TransportAddress, base: TransportAddress)
 }

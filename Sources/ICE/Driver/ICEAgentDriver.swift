@@ -15,6 +15,7 @@ final class ICEAgentDriver {
     var gatherWaiters: [EventLoopPromise<GatherReport>] = []
     var selectionWaiters: [EventLoopPromise<ICECandidatePair>] = []
     var serverReflexive: [ServerReflexiveResult] = []
+    var relayed: [RelayResult] = []
     let events: AsyncStream<ICEEvent>.Continuation
     let datagrams: AsyncStream<ReceivedDatagram>.Continuation
     /// When set, application data and events go here, synchronously on the event loop,
@@ -71,6 +72,8 @@ final class ICEAgentDriver {
     func send(_ payload: [UInt8]) throws {
         let transmit = try core.send(payload)
         write(transmit)
+        // Through a relay, a send may start a ChannelBind (RFC 8656 §12).
+        if core.hasPendingOutput { pump() }
     }
 
     func receive(_ payload: [UInt8], from source: TransportAddress, on base: TransportAddress) {
@@ -140,6 +143,8 @@ final class ICEAgentDriver {
             return
         case .serverReflexiveResult(let result):
             serverReflexive.append(result)
+        case .relayResult(let result):
+            relayed.append(result)
         case .gatheringComplete:
             completeGathering()
         case .selectedPairChanged(let pair):
@@ -167,12 +172,19 @@ final class ICEAgentDriver {
         case .roleChanged(let r): log.debug("role conflict resolved: now \(r.rawValue)")
         case .selectedPairChanged(let p): log.debug("selected pair \(p)")
         case .checkFailed(let p, let code): log.debug("check failed on \(p): \(code.map { "STUN error \($0)" } ?? "no answer")")
+        case .relayResult(let r):
+            if let error = r.error {
+                log.warning("TURN server \(r.server) gave no relayed candidate: \(error)")
+            } else {
+                log.debug("TURN server \(r.server) allocated \(r.candidate.map { "\($0.address)" } ?? "")")
+            }
+        case .relayLost(let server, let error): log.warning("the allocation on TURN server \(server) is gone: \(error)")
         case .consentExpired(let p): log.notice("consent expired on \(p): the peer stopped answering (RFC 7675)")
         }
     }
 
     private func completeGathering() {
-        let report = GatherReport(candidates: core.localCandidates, serverReflexive: serverReflexive)
+        let report = GatherReport(candidates: core.signaledCandidates, serverReflexive: serverReflexive, relayed: relayed)
         let waiters = gatherWaiters
         gatherWaiters = []
         for w in waiters { w.succeed(report) }
