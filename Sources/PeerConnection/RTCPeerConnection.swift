@@ -514,13 +514,27 @@ public final class RTCPeerConnection: Sendable {
     }
 
     private func allocate(_ target: TargetTransferRate) {
-        let senders = state.withLock { s in
-            s.target = target
-            return s.activeSenders
+        let (senders, previous) = state.withLock { s in
+            defer { s.target = target }
+            return (s.activeSenders, s.target)
+        }
+        if Log.rtp.logLevel <= .debug, Self.worthLogging(target, after: previous) {
+            Log.rtp.debug("target \(target.targetBitrate / 1000) kbit/s (estimate \(target.bandwidthEstimate / 1000), limited by \(target.limitedBy), loss \(Int(target.lossRate * 1000) / 10) %, RTT \(target.roundTripTime.map { "\($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) ms" } ?? "unknown"))")
         }
         let streams = senders.map { BitrateAllocation.Stream(isAudio: $0.isAudio, maximum: $0.wireMaximum ?? 0) }
         let shares = BitrateAllocation.allocate(target.targetBitrate, to: streams)
         for (sender, share) in zip(senders, shares) { sender.setTargetBitrate(wire: share) }
+    }
+
+    /// A target worth a debug line: the first, a move of a fifth or more, or the congestion
+    /// window or a probe taking over or letting go (targets change every feedback, and the
+    /// delay and loss limits trade places at equal values: the log shows the steps).
+    private static func worthLogging(_ target: TargetTransferRate, after previous: TargetTransferRate?) -> Bool {
+        guard let previous else { return true }
+        let notable: Set<BandwidthLimit> = [.congestionWindow, .probing, .remb, .configuration]
+        if previous.limitedBy != target.limitedBy, notable.contains(previous.limitedBy) || notable.contains(target.limitedBy) { return true }
+        let ratio = Double(target.targetBitrate) / Double(max(1, previous.targetBitrate))
+        return ratio >= 1.2 || ratio <= 0.8
     }
 
     /// Every 20 ms: the receivers' NACK, PLI and RR. On the event loop.
