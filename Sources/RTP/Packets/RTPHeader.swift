@@ -80,14 +80,3 @@ public struct RTPHeader: Sendable, Equatable {
         try withBytes(bytes) { raw throws(RTPError) in try parse(raw) }
     }
 }
-
-/// RTP and RTCP share a port under rtcp-mux; RFC 5761 §4: a second byte in 192...223
-/// (RTCP packet types 192-223, i.e. RTP payload types 64-95 with M set) means RTCP.
-public func isRTCPPacket(_ buffer: UnsafeRawBufferPointer) -> Bool {
-    guard buffer.count >= 2, buffer[0] >> 6 == 2 else { return false }
-    return (192...223).contains(buffer[1])
-}
-
-public func isRTCPPacket(_ bytes: [UInt8]) -> Bool {
-    bytes.withUnsafeBytes { isRTCPPacket($0) }
-}
