@@ -538,8 +538,9 @@ public final class RTCPeerConnection: Sendable {
     /// receiver of its SSRC (the RTP header and the SRTCP sender SSRC are in the clear,
     /// RFC 3711 §3.1, §3.4).
     private func unprotectFailed(_ packet: [UInt8], isRTCP: Bool) {
-        guard !isRTCP, packet.count >= 12 else { return }
-        let ssrc = UInt32(packet[8]) << 24 | UInt32(packet[9]) << 16 | UInt32(packet[10]) << 8 | UInt32(packet[11])
+        guard !isRTCP else { return }
+        let ssrc: UInt32
+        do { ssrc = try RTPHeader.parse(protected: packet).ssrc } catch { return }  // counted by the transport
         let receivers = state.withLock { $0.activeReceivers }
         receivers.first { $0.ssrc == ssrc && ssrc != 0 }?.unprotectFailed()
     }

@@ -36,6 +36,18 @@ public struct RTPHeader: Sendable, Equatable {
     /// Parses and validates the header: fields, CSRC list, extension block (every RFC 8285
     /// element must fit) and padding. Throws on anything malformed.
     public static func parse(_ buffer: UnsafeRawBufferPointer) throws(RTPError) -> RTPHeader {
+        try parse(buffer, paddingInTheClear: true)
+    }
+
+    /// Parses the header of an SRTP packet before it is unprotected. RFC 3711 §3.1: the header
+    /// (fields, CSRCs, extension) is in the clear, but the padding is encrypted with the
+    /// payload and the authentication tag follows it, so the padding is not read and
+    /// `payloadRange` runs to the end of the packet.
+    public static func parse(protected bytes: [UInt8]) throws(RTPError) -> RTPHeader {
+        try withBytes(bytes) { raw throws(RTPError) in try parse(raw, paddingInTheClear: false) }
+    }
+
+    private static func parse(_ buffer: UnsafeRawBufferPointer, paddingInTheClear: Bool) throws(RTPError) -> RTPHeader {
         var r = ByteReader(buffer)
         let b0 = try r.u8()
         let version = b0 >> 6
@@ -57,7 +69,7 @@ public struct RTPHeader: Sendable, Equatable {
         var end = buffer.count
         var paddingLength = 0
         let hasPadding = b0 & 0x20 != 0
-        if hasPadding {
+        if hasPadding && paddingInTheClear {
             guard end > r.offset else { throw .invalidPadding }
             paddingLength = Int(buffer[end - 1])
             guard paddingLength > 0, paddingLength <= end - r.offset else { throw .invalidPadding }
