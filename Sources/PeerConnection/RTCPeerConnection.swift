@@ -301,14 +301,9 @@ public final class RTCPeerConnection: Sendable {
 
     /// True when some interface has an address other than loopback and link-local.
     static func hasNonLoopbackInterface() -> Bool {
-        let devices: [NIONetworkDevice]
-        do { devices = try System.enumerateDevices() } catch {
+        do { return try HostInterfaces.hasNonLoopbackAddress() } catch {
             Log.peerConnection.warning("cannot list the network interfaces (\(error)): offering loopback candidates")
             return false
-        }
-        return devices.contains { d in
-            guard let text = d.address?.ipAddress, let ip = IPAddress(text) else { return false }
-            return !ip.isLoopback && !ip.isLinkLocal
         }
     }
 
