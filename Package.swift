@@ -112,7 +112,7 @@ let package = Package(
         // Signaling: clients for rooms over WebSocket, WHIP (RFC 9725), copy-and-paste and
         // files; moves SDP text, never parses it. The server and CLI live under signaling/.
         .target(name: "Signaling", dependencies: [
-            "CZlib",
+            "CZlib", "NetworkPrimitives",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
