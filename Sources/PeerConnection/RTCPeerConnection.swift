@@ -301,14 +301,9 @@ public final class RTCPeerConnection: Sendable {
 
     /// True when some interface has an address other than loopback and link-local.
     static func hasNonLoopbackInterface() -> Bool {
-        let devices: [NIONetworkDevice]
-        do { devices = try System.enumerateDevices() } catch {
+        do { return try HostInterfaces.hasNonLoopbackAddress() } catch {
             Log.peerConnection.warning("cannot list the network interfaces (\(error)): offering loopback candidates")
             return false
-        }
-        return devices.contains { d in
-            guard let text = d.address?.ipAddress, let ip = IPAddress(text) else { return false }
-            return !ip.isLoopback && !ip.isLinkLocal
         }
     }
 
@@ -552,8 +547,9 @@ public final class RTCPeerConnection: Sendable {
     /// receiver of its SSRC (the RTP header and the SRTCP sender SSRC are in the clear,
     /// RFC 3711 §3.1, §3.4).
     private func unprotectFailed(_ packet: [UInt8], isRTCP: Bool) {
-        guard !isRTCP, packet.count >= 12 else { return }
-        let ssrc = UInt32(packet[8]) << 24 | UInt32(packet[9]) << 16 | UInt32(packet[10]) << 8 | UInt32(packet[11])
+        guard !isRTCP else { return }
+        let ssrc: UInt32
+        do { ssrc = try RTPHeader.parse(protected: packet).ssrc } catch { return }  // counted by the transport
         let receivers = state.withLock { $0.activeReceivers }
         receivers.first { $0.ssrc == ssrc && ssrc != 0 }?.unprotectFailed()
     }
