@@ -1,6 +1,7 @@
 import Foundation
 import NetworkPrimitives
 import Testing
+import CoturnHarness
 @testable import ICE
 
 /// The TURN client against coturn over real UDP on 127.0.0.1 (RFC 8656): coturn started by

@@ -34,22 +34,19 @@ public struct ICEServerURL: Sendable, Equatable, CustomStringConvertible {
         }
         // RFC 7064/7065: no "//", no user info, no path.
         guard !rest.hasPrefix("//"), !rest.contains("/"), !rest.contains("@") else { throw .invalidHost(text) }
-        var host: Substring
-        var portText: Substring?
-        if rest.hasPrefix("[") {
-            guard let close = rest.firstIndex(of: "]") else { throw .invalidHost(text) }
-            host = rest[rest.index(after: rest.startIndex)..<close]
-            let after = rest[rest.index(after: close)...]
-            if !after.isEmpty {
-                guard after.hasPrefix(":") else { throw .invalidHost(text) }
-                portText = after.dropFirst()
-            }
-            guard IPAddress(String(host))?.isIPv6 == true else { throw .invalidHost(text) }
+        // RFC 7064 §3.1: host [":" port], an IPv6 literal in brackets (splitHostPort's syntax).
+        let host: Substring
+        let portText: Substring?
+        if let split = splitHostPort(String(rest)), split.bracketed || !split.host.contains(":") {
+            (host, portText) = (split.host, split.port)
+        } else if rest.hasPrefix("["), rest.hasSuffix("]") {
+            (host, portText) = (rest.dropFirst().dropLast(), nil)
+        } else if rest.contains(":") || rest.contains("[") {
+            throw .invalidHost(text)
         } else {
-            let parts = rest.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-            host = parts[0]
-            if parts.count == 2 { portText = parts[1] }
+            (host, portText) = (rest, nil)
         }
+        if host.contains(":"), IPAddress(String(host))?.isIPv6 != true { throw .invalidHost(text) }
         guard !host.isEmpty, host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":" }) else {
             throw .invalidHost(text)
         }
