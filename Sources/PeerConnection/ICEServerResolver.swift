@@ -18,8 +18,8 @@ enum ICEServerResolver {
                 case (.stuns, _):
                     Log.peerConnection.warning("\(url): STUN over TLS is not supported; skipped")
                     continue
-                case (.turn, .tcp), (.turns, _):
-                    Log.peerConnection.warning("\(url): TURN over TCP and TLS is not supported yet; skipped (use ?transport=udp)")
+                case (.turns, _):
+                    Log.peerConnection.warning("\(url): TURN over TLS is not supported yet; skipped (use turn: with ?transport=udp or tcp)")
                     continue
                 default:
                     break

@@ -19,7 +19,8 @@ public final class CoturnServer: Sendable {
 
     /// TURN on 127.0.0.1:`port` for `username`/`password` (realm tincan.test), relaying on
     /// 127.0.0.1 to loopback peers, from a configuration file of its own.
-    public init(executable: String, turnPort port: UInt16, username: String, password: String) throws {
+    /// `extra`: more configuration lines (e.g. `no-udp`: clients over TCP only).
+    public init(executable: String, turnPort port: UInt16, username: String, password: String, extra: [String] = []) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("tincan-coturn-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let config = """
@@ -42,7 +43,7 @@ public final class CoturnServer: Sendable {
             log-file=\(directory.appendingPathComponent("turnserver.log").path)
             simple-log
             no-stdout-log
-            """
+            """ + extra.map { "\n" + $0 }.joined()
         let configFile = directory.appendingPathComponent("turnserver.conf")
         try config.write(to: configFile, atomically: true, encoding: .utf8)
         process = Process()
@@ -51,6 +52,27 @@ public final class CoturnServer: Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
+    }
+
+    /// Waits (up to `limit`) until the server accepts TCP connections on 127.0.0.1:`port`: a
+    /// TCP client fails at once on a refused connection, where UDP retransmits.
+    public func waitForTCP(port: UInt16, limit: Duration = .seconds(5)) async throws {
+        let clock = ContinuousClock()
+        let end = clock.now + limit
+        while clock.now < end {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = port.bigEndian
+            address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+            let result = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            close(fd)
+            if result == 0 { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw CoturnError(description: "coturn does not accept TCP on 127.0.0.1:\(port) after \(limit): \(log)")
     }
 
     /// The server's log so far (for a failing test's message).

@@ -10,10 +10,12 @@ import CoturnHarness
     static let username = "tincan"
     static let password = "turn-secret"
 
-    static func configuration(server port: UInt16, policy: ICETransportPolicy, password: String = password) -> ICEConfiguration {
+    static func configuration(server port: UInt16, policy: ICETransportPolicy, transport: TURNTransport = .udp,
+                              password: String = password) -> ICEConfiguration {
         var c = UDPAgentTests.loopbackConfiguration()
         c.transportPolicy = policy
-        c.turnServers = [TURNServer(address: TransportAddress("127.0.0.1", port: port)!, username: username, password: password)]
+        c.turnServers = [TURNServer(address: TransportAddress("127.0.0.1", port: port)!, transport: transport,
+                                    username: username, password: password)]
         // Generous retransmissions: the server may still be starting.
         c.turn.retransmissionTimeout = .milliseconds(100)
         c.turn.maximumRetransmissionTimeout = .milliseconds(400)
@@ -22,14 +24,19 @@ import CoturnHarness
     }
 
     /// A relay-only agent and a host-only one: the relayed candidate is gathered, and the
-    /// checks and data between them pass through coturn.
-    @Test func relayOnlyAgentConnectsThroughCoturn() async throws {
+    /// checks and data between them pass through coturn; to coturn over UDP, or over TCP
+    /// (RFC 8656 §3.1, ChannelData padded to four bytes).
+    @Test(arguments: [TURNTransport.udp, .tcp])
+    func relayOnlyAgentConnectsThroughCoturn(transport: TURNTransport) async throws {
         let turnserver = try CoturnServer.installed()
         let port = try await CoturnServer.freeUDPPort()
-        let server = try CoturnServer(executable: turnserver, turnPort: port, username: Self.username, password: Self.password)
+        // Over TCP, coturn takes no UDP from clients: the allocation can only be made over TCP.
+        let server = try CoturnServer(executable: turnserver, turnPort: port, username: Self.username, password: Self.password,
+                                      extra: transport == .tcp ? ["no-udp"] : [])
         defer { server.stop() }
+        if transport == .tcp { try await server.waitForTCP(port: port) }
 
-        let a = ICEAgent(role: .controlling, configuration: Self.configuration(server: port, policy: .relay))
+        let a = ICEAgent(role: .controlling, configuration: Self.configuration(server: port, policy: .relay, transport: transport))
         let b = ICEAgent(role: .controlled, configuration: UDPAgentTests.loopbackConfiguration())
         let ra = try await withTimeout(.seconds(10)) { try await a.gather() }
         let relayResult = try #require(ra.relayed.first, "no answer from coturn")
@@ -53,8 +60,9 @@ import CoturnHarness
         // Data both ways, through the relay (B's datagram comes from the relayed address).
         try await UDPAgentTests.exchangeData(a, b)
         // More than one datagram: once the channel is bound, ChannelData carries them.
+        // Sizes that need padding over TCP (101-120 bytes).
         for i in 0..<20 {
-            try await a.send([0x80, 96, 0, UInt8(i)] + Array(repeating: 1, count: 100))
+            try await a.send([0x80, 96, 0, UInt8(i)] + Array(repeating: 1, count: 97 + i))
         }
         let got = try await withTimeout(.seconds(5)) { () -> Int in
             var n = 0
@@ -65,6 +73,8 @@ import CoturnHarness
             return n
         }
         #expect(got == 20)
+        let stats = a.counters
+        #expect(stats.unknownSourceDatagrams == 0 && stats.malformedSTUNMessages == 0)
         try await a.close()
         try await b.close()
     }

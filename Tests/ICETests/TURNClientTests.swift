@@ -341,3 +341,40 @@ import Testing
         #expect(framer.append([0, 1, 0, 0]).isEmpty)
     }
 }
+
+@Suite struct TURNClientOverStreamTests {
+    /// RFC 8489 §6.2.2: over TCP a request is sent once and times out after Ti (39.5 s).
+    @Test func noRetransmissionsOverTCP() {
+        var server = TURNTestServer()
+        server.silent = [.allocate]
+        let client = TURNClient(server: TransportAddress("192.0.2.1", port: 3478)!, base: TransportAddress("10.0.0.2", port: 40000)!,
+                                transport: .tcp, username: "alice", password: "secret", random: SplitMix64(seed: 7))
+        var sim = TURNSimulation(server: server)
+        sim.client = client
+        sim.client.allocate(now: sim.now)
+        sim.run(until: .seconds(60))
+        #expect(sim.server.count(.allocate) == 1)
+        #expect(sim.events.first.map { $0.0 == .milliseconds(39_500) && $0.1 == .allocationFailed(.timeout) } == true)
+    }
+
+    /// RFC 8656 §12.5: over TCP, ChannelData is padded to a multiple of four bytes; the end of
+    /// the connection ends the allocation.
+    @Test func channelDataIsPaddedAndTheConnectionEndsIt() {
+        var sim = TURNSimulation()
+        sim.client = TURNClient(server: TransportAddress("192.0.2.1", port: 3478)!, base: sim.base, transport: .tcp,
+                                username: "alice", password: "secret", random: SplitMix64(seed: 7))
+        let peer = TransportAddress("198.51.100.7", port: 5000)!
+        sim.client.allocate(now: sim.now)
+        sim.run(until: .seconds(1))
+        sim.send([1], to: peer)
+        sim.run(until: .seconds(2))
+        #expect(sim.client.boundChannel(for: peer) != nil)
+        let bytes = sim.client.send([1, 2, 3, 4, 5], to: peer, now: sim.now)
+        #expect(bytes?.count == 12)
+        #expect(bytes.flatMap(TURNChannelData.init(parsing:))?.data == [1, 2, 3, 4, 5])
+        sim.client.connectionClosed()
+        sim.collect()
+        #expect(sim.client.state == .failed(.connectionClosed))
+        #expect(sim.eventList().last == .allocationLost(.connectionClosed))
+    }
+}

@@ -6,12 +6,16 @@ import Testing
 /// the test with a user and a temporary configuration, and both peers on
 /// `--ice-transport-policy relay`.
 @Suite(.serialized) struct TURNLoopbackTests {
-    @Test("tincan loopback --ice-server turn:127.0.0.1:PORT?transport=udp --ice-transport-policy relay: every check and packet through coturn, frames decoded")
-    func loopbackThroughCoturn() async throws {
+    @Test("tincan loopback --ice-server turn:127.0.0.1:PORT?transport=udp|tcp --ice-transport-policy relay: every check and packet through coturn, frames decoded",
+          arguments: ["udp", "tcp"])
+    func loopbackThroughCoturn(transport: String) async throws {
         let turnserver = try CoturnServer.installed()
         let port = try await CoturnServer.freeUDPPort()
-        let server = try CoturnServer(executable: turnserver, turnPort: port, username: "tincan", password: "relay-me")
+        // Over TCP, coturn takes no UDP from clients.
+        let server = try CoturnServer(executable: turnserver, turnPort: port, username: "tincan", password: "relay-me",
+                                      extra: transport == "tcp" ? ["no-udp"] : [])
         defer { server.stop() }
+        if transport == "tcp" { try await server.waitForTCP(port: port) }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tincan-turn-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -19,7 +23,7 @@ import Testing
 
         let r = try TincanBinary.run([
             "loopback", "--duration", "4", "--json", "--stats-json", stats.path,
-            "--ice-server", "turn:127.0.0.1:\(port)?transport=udp", "--ice-username", "tincan", "--ice-credential", "relay-me",
+            "--ice-server", "turn:127.0.0.1:\(port)?transport=\(transport)", "--ice-username", "tincan", "--ice-credential", "relay-me",
             "--ice-transport-policy", "relay",
         ])
         #expect(r.status == 0, "\(r.stderr)\n\(server.log)")

@@ -7,9 +7,11 @@ extension ICEAgentCore {
     /// Starts an Allocate on every TURN server of `base`'s address family.
     mutating func startAllocations(base: TransportAddress, now: Duration) {
         for server in configuration.turnServers where server.address.ip.isIPv6 == base.ip.isIPv6 {
-            // UDP to the server only: the driver has no stream sockets yet.
-            guard server.transport == .udp else { continue }
-            guard !turnClients.contains(where: { $0.base == base && $0.server == server.address }) else { continue }
+            // UDP or TCP to the server: the driver has no TLS yet.
+            guard server.transport != .tls else { continue }
+            guard !turnClients.contains(where: {
+                $0.base == base && $0.server == server.address && $0.transport == server.transport
+            }) else { continue }
             var client = TURNClient(server: server.address, base: base, transport: server.transport,
                                     username: server.username, password: server.password,
                                     configuration: configuration.turn, random: random)
@@ -27,7 +29,9 @@ extension ICEAgentCore {
     /// The TURN client a datagram from `source` on `base` is for: its server's, unless it
     /// answers one of the agent's own STUN transactions (a STUN server at the same address).
     func turnClientIndex(for bytes: [UInt8], from source: TransportAddress, base: TransportAddress) -> Int? {
-        guard let i = turnClients.firstIndex(where: { $0.server == source && $0.base == base }) else { return nil }
+        guard let i = turnClients.firstIndex(where: { $0.server == source && $0.base == base && $0.transport == .udp }) else {
+            return nil
+        }
         if DatagramKind(bytes) == .stun, bytes.count >= 20,
            let id = STUNTransactionID(bytes: bytes[8..<20]), transactions[id] != nil {
             return nil
@@ -46,6 +50,31 @@ extension ICEAgentCore {
         }
     }
 
+    /// One message (STUN or ChannelData, see `TURNStreamFramer`) from the TCP connection
+    /// between `base`'s address and the TURN server `server` (RFC 8656 §3.1).
+    public mutating func handleTURNStreamMessage(_ message: [UInt8], from server: TransportAddress, base: TransportAddress,
+                                                 transport: TURNTransport, now: Duration) {
+        guard state != .closed else { return }
+        clock = now
+        guard let i = turnClients.firstIndex(where: { $0.server == server && $0.base == base && $0.transport == transport }) else {
+            counters.unknownSourceDatagrams += 1
+            return
+        }
+        handleTURNDatagram(message, client: i, now: now)
+    }
+
+    /// The TCP connection to a TURN server failed or closed: its allocation is gone.
+    public mutating func turnStreamClosed(server: TransportAddress, base: TransportAddress, transport: TURNTransport,
+                                          now: Duration) {
+        guard state != .closed else { return }
+        clock = now
+        for i in turnClients.indices where turnClients[i].server == server && turnClients[i].base == base
+            && turnClients[i].transport == transport {
+            turnClients[i].connectionClosed()
+        }
+        processTURN(now: now)
+    }
+
     mutating func handleTURNTimeouts(now: Duration) {
         for i in turnClients.indices {
             if let d = turnClients[i].nextDeadline, d <= now { turnClients[i].handleTimeout(now: now) }
@@ -56,7 +85,8 @@ extension ICEAgentCore {
     /// What the TURN clients queued goes out from their bases.
     mutating func drainTURNTransmits(_ i: Int) {
         while let bytes = turnClients[i].pollTransmit() {
-            transmits.append(ICETransmit(source: turnClients[i].base, destination: turnClients[i].server, payload: bytes))
+            transmits.append(ICETransmit(source: turnClients[i].base, destination: turnClients[i].server, payload: bytes,
+                                         transport: turnClients[i].transport))
         }
     }
 

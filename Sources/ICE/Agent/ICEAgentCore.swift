@@ -186,7 +186,8 @@ public struct ICEAgentCore {
             throw .failed("the TURN allocation of \(pair.local.address) is gone")
         }
         if turnClients[i].hasOutput { drainTURNTransmits(i) }
-        return ICETransmit(source: turnClients[i].base, destination: turnClients[i].server, payload: bytes)
+        return ICETransmit(source: turnClients[i].base, destination: turnClients[i].server, payload: bytes,
+                           transport: turnClients[i].transport)
     }
 
     /// The local candidates to signal: all of them, or only the relayed ones under the
@@ -251,7 +252,8 @@ public struct ICEAgentCore {
     mutating func transmit(_ payload: [UInt8], from source: TransportAddress, to destination: TransportAddress) {
         if !turnClients.isEmpty, let i = turnClientIndex(relayed: source) {
             if let bytes = turnClients[i].send(payload, to: destination, now: clock) {
-                transmits.append(ICETransmit(source: turnClients[i].base, destination: turnClients[i].server, payload: bytes))
+                transmits.append(ICETransmit(source: turnClients[i].base, destination: turnClients[i].server, payload: bytes,
+                                             transport: turnClients[i].transport))
             }
             drainTURNTransmits(i)
             return

@@ -17,7 +17,7 @@ public struct ICEConfiguration: Sendable {
     /// address family than a host candidate is not asked from it).
     public var stunServers: [TransportAddress] = []
     /// TURN servers for relayed candidates (RFC 8656), one allocation per host candidate of
-    /// the same address family. UDP only, for now.
+    /// the same address family; over UDP or TCP (TLS is not supported yet).
     public var turnServers: [TURNServer] = []
     /// `.relay` offers and checks only relayed candidates (RTCIceTransportPolicy).
     public var transportPolicy = ICETransportPolicy.all
@@ -111,11 +111,14 @@ public enum ICEEvent: Sendable {
     case applicationData([UInt8], kind: DatagramKind, from: TransportAddress, base: TransportAddress)
 }
 
-/// A datagram the driver must send from the socket bound to `source`.
+/// A datagram the driver must send from the socket bound to `source`, or a message for the
+/// TCP connection from `source`'s address to a TURN server (RFC 8656 §3.1).
 public struct ICETransmit: Sendable, Equatable {
     public var source: TransportAddress
     public var destination: TransportAddress
     public var payload: [UInt8]
+    /// `.udp`: a datagram; `.tcp`: on the stream to the TURN server at `destination`.
+    public var transport: TURNTransport = .udp
 }
 
 public enum ICEError: Error, Equatable, Sendable {

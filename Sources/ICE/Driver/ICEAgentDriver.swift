@@ -16,6 +16,8 @@ final class ICEAgentDriver {
     var selectionWaiters: [EventLoopPromise<ICECandidatePair>] = []
     var serverReflexive: [ServerReflexiveResult] = []
     var relayed: [RelayResult] = []
+    /// TCP connections to TURN servers (RFC 8656 §3.1).
+    var streams: [TURNStreamKey: TURNStreamConnection] = [:]
     let events: AsyncStream<ICEEvent>.Continuation
     let datagrams: AsyncStream<ReceivedDatagram>.Continuation
     /// When set, application data and events go here, synchronously on the event loop,
@@ -107,7 +109,11 @@ final class ICEAgentDriver {
 
     private func write(_ transmit: ICETransmit) {
         if ICELog.logger.logLevel <= .debug, let stun = ICELog.describe(transmit.payload) {
-            ICELog.logger.debug("\(stun) to \(transmit.destination) from \(transmit.source)")
+            ICELog.logger.debug("\(stun) to \(transmit.destination) from \(transmit.source)\(transmit.transport == .udp ? "" : " over TCP")")
+        }
+        if transmit.transport != .udp {
+            writeStream(transmit)
+            return
         }
         guard let socket = sockets[transmit.source] else {
             ICELog.logger.warning("no socket for \(transmit.source): a datagram to \(transmit.destination) was not sent")
@@ -126,6 +132,38 @@ final class ICEAgentDriver {
                 if first { ICELog.logger.warning(message) } else { ICELog.logger.debug(message) }
             }
         }
+    }
+
+    /// A message for a TURN server over TCP: on its connection, opened on first use.
+    private func writeStream(_ transmit: ICETransmit) {
+        let key = TURNStreamKey(base: transmit.source, server: transmit.destination)
+        if let connection = streams[key] {
+            connection.write(transmit.payload)
+            return
+        }
+        guard let box else { return }
+        let connection = TURNStreamConnection()
+        connection.write(transmit.payload)
+        streams[key] = connection
+        TURNStreamConnection.connect(key: key, eventLoop: eventLoop, box: box)
+    }
+
+    /// One message from a TURN server's TCP connection.
+    func receiveStream(_ message: [UInt8], key: TURNStreamKey) {
+        guard streams[key] != nil else { return }
+        if ICELog.logger.logLevel <= .debug, let stun = ICELog.describe(message) {
+            ICELog.logger.debug("\(stun) from \(key.server) over TCP")
+        }
+        core.handleTURNStreamMessage(message, from: key.server, base: key.base, transport: .tcp, now: now)
+        pump()
+    }
+
+    /// A TURN server's TCP connection failed or ended: the allocation on it is gone.
+    func streamClosed(_ key: TURNStreamKey) {
+        guard let connection = streams.removeValue(forKey: key) else { return }
+        connection.close()
+        core.turnStreamClosed(server: key.server, base: key.base, transport: .tcp, now: now)
+        pump()
     }
 
     /// One datagram of ours that did not leave, counted and published for getStats.
@@ -222,6 +260,9 @@ final class ICEAgentDriver {
         events.finish()
         datagrams.finish()
         box = nil
+        // After pump(): the Refresh with LIFETIME 0 went onto each connection first.
+        for connection in streams.values { connection.close() }
+        streams = [:]
         let all = Array(sockets.values)
         sockets = [:]
         return all

@@ -190,6 +190,23 @@ public struct TURNClient {
         }
     }
 
+    /// The TCP or TLS connection to the server ended (RFC 8656 §3.1: the allocation goes with it).
+    public mutating func connectionClosed() {
+        switch state {
+        case .new, .allocating:
+            state = .failed(.connectionClosed)
+            transactions = [:]
+            emit(.allocationFailed(.connectionClosed))
+        case .allocated:
+            lose(.connectionClosed)
+        case .closing:
+            transactions = [:]
+            finishClosing()
+        case .closed, .failed:
+            return
+        }
+    }
+
     // MARK: - Outputs
 
     /// The next message for the server (from `base`).

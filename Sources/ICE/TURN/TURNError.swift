@@ -30,6 +30,8 @@ public enum TURNError: Error, Equatable, Sendable, CustomStringConvertible {
     case allocationExpired
     /// The client is not allocated (yet, or any more).
     case noAllocation
+    /// The TCP or TLS connection to the server could not be made or closed (RFC 8656 §3.1).
+    case connectionClosed
 
     /// The error a response code maps to.
     init(code: Int, reason: String, alternate: TransportAddress? = nil) {
@@ -63,6 +65,7 @@ public enum TURNError: Error, Equatable, Sendable, CustomStringConvertible {
         case .timeout: "the TURN server did not answer"
         case .allocationExpired: "the TURN allocation expired"
         case .noAllocation: "no TURN allocation"
+        case .connectionClosed: "the TCP connection to the TURN server failed or closed"
         }
     }
 }
