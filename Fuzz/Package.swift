@@ -22,6 +22,7 @@ func fuzzTarget(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
 /// `scripts/fuzz` names each target by its key (`stun`, `rtp`, ...); the executable is Fuzz<Key>.
 let fuzzTargets: [Target] = [
     fuzzTarget("FuzzSTUN", ["ICE"]),
+    fuzzTarget("FuzzTURN", ["ICE", "NetworkPrimitives"]),
     fuzzTarget("FuzzRTP", ["RTP"]),
     fuzzTarget("FuzzRTCP", ["RTP"]),
     fuzzTarget("FuzzSDP", ["SDP"]),
@@ -53,7 +54,7 @@ let package = Package(
         .target(name: "SDP", path: "Sources/SDP"),
         .target(name: "SRTP", dependencies: ["CSRTP"], path: "Sources/SRTP"),
         .target(name: "DTLS", dependencies: ["COpenSSL", "SRTP"], path: "Sources/DTLS"),
-        // ICE without its NIO driver (STUN and the RFC 7983 demultiplexer), Signaling without
+        // ICE without its NIO driver (STUN, the TURN client and the RFC 7983 demultiplexer), Signaling without
         // its HTTP/WebSocket clients (the messages, the copy-and-paste blob): Subsets/ holds
         // symlinks to just those files.
         .target(name: "NetworkPrimitives", path: "Sources/NetworkPrimitives"),
