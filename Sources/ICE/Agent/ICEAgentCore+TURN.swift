@@ -132,7 +132,10 @@ extension ICEAgentCore {
         drainTURNTransmits(i)
     }
 
-    /// The TURN clients' counters summed (getStats).
+    /// True when TURN servers are configured and allocations were started.
+    public var hasTURNClients: Bool { !turnClients.isEmpty }
+
+    /// The TURN clients' counters summed.
     public var turnCounters: TURNClientCounters {
         var sum = TURNClientCounters()
         for c in turnClients {

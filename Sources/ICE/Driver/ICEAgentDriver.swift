@@ -83,12 +83,26 @@ final class ICEAgentDriver {
         if ICELog.logger.logLevel <= .debug, let stun = ICELog.describe(payload) {
             ICELog.logger.debug("\(stun) from \(source) on \(base)")
         }
+        let turnBefore = core.hasTURNClients ? core.turnCounters : nil
         core.handleDatagram(payload, from: source, to: base, now: now)
         if core.counters != before {
             published.store(core.counters)
             ICELog.logger.debug("dropped a datagram from \(source) on \(base) (\(payload.count) bytes): \(Self.reason(before, core.counters))")
         }
+        if let turnBefore { logTURNDrop(turnBefore, from: source, size: payload.count) }
         pump()
+    }
+
+    /// A message from a TURN server that its client refused (counted in `TURNClientCounters`), in words.
+    private func logTURNDrop(_ before: TURNClientCounters, from source: TransportAddress, size: Int) {
+        let after = core.turnCounters
+        guard after != before else { return }
+        let reason = after.malformedMessages != before.malformedMessages ? "not a valid STUN or ChannelData message"
+            : after.unmatchedResponses != before.unmatchedResponses ? "a response to no TURN request of ours"
+            : after.unauthenticatedResponses != before.unauthenticatedResponses ? "a response whose MESSAGE-INTEGRITY does not verify"
+            : after.unexpectedPeerData != before.unexpectedPeerData ? "data from a peer without a permission or channel"
+            : "data sent with no allocation"
+        ICELog.logger.debug("TURN: dropped a message from \(source) (\(size) bytes): \(reason)")
     }
 
     /// The counter that moved, in words.
@@ -154,7 +168,9 @@ final class ICEAgentDriver {
         if ICELog.logger.logLevel <= .debug, let stun = ICELog.describe(message) {
             ICELog.logger.debug("\(stun) from \(key.server) over TCP")
         }
+        let turnBefore = core.turnCounters
         core.handleTURNStreamMessage(message, from: key.server, base: key.base, transport: .tcp, now: now)
+        logTURNDrop(turnBefore, from: key.server, size: message.count)
         pump()
     }
 
