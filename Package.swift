@@ -16,6 +16,7 @@ let package = Package(
     name: "Tincan",
     platforms: [.macOS(.v14)],
     products: [
+        .library(name: "MediaPrimitives", targets: ["MediaPrimitives"]),
         .library(name: "MediaCapture", targets: ["MediaCapture"]),
         .library(name: "MediaCodecs", targets: ["MediaCodecs"]),
         .library(name: "RTP", targets: ["RTP"]),
@@ -49,12 +50,16 @@ let package = Package(
         // Debian's libyuv-dev ships no .pc file: the module map links it by name.
         systemLibrary("CYUV", pkgConfig: nil, apt: "libyuv-dev"),
 
+        // What capture, codecs and the peer connection share: raw frames (I420, Int16 PCM),
+        // crop-and-scale and decimation, the monotonic clock, JSON values, Y4M/WAV files.
+        .target(name: "MediaPrimitives", dependencies: ["CYUV"]),
         // getUserMedia: constraints, SelectSettings, tracks, permission, devices.
-        .target(name: "MediaCapture", dependencies: ["CYUV"]),
+        .target(name: "MediaCapture", dependencies: ["MediaPrimitives"]),
         // Real Linux devices: V4L2 cameras and ALSA microphones.
-        .target(name: "LinuxCapture", dependencies: ["MediaCapture", "CV4L2", "CALSA"]),
-        // VP8 and Opus, frame pacing, IVF/Ogg/Y4M/WAV files.
-        .target(name: "MediaCodecs", dependencies: ["MediaCapture", "CVPX", "COpus", "COgg"]),
+        .target(name: "LinuxCapture", dependencies: ["MediaCapture", "MediaPrimitives", "CV4L2", "CALSA"]),
+        // VP8 and Opus, frame pacing, IVF/Ogg/WebM files; MediaCapture for the track's
+        // settings and constraints only (the adaptation's bounds).
+        .target(name: "MediaCodecs", dependencies: ["MediaPrimitives", "MediaCapture", "CVPX", "COpus", "COgg"]),
         // IP and transport addresses: the one definition ICE, the virtual network and the
         // peer connection share (Glibc only).
         .target(name: "NetworkPrimitives"),
@@ -82,7 +87,7 @@ let package = Package(
         .target(name: "SDP"),
         // RTCPeerConnection: tracks, encoders, RTP and the transport joined into calls.
         .target(name: "PeerConnection", dependencies: [
-            "MediaCapture", "MediaCodecs", "RTP", "ICE", "DTLS", "SRTP", "SDP", "NetworkPrimitives",
+            "MediaCapture", "MediaPrimitives", "MediaCodecs", "RTP", "ICE", "DTLS", "SRTP", "SDP", "NetworkPrimitives",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -97,7 +102,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "tincan", dependencies: [
-            "MediaCapture", "LinuxCapture", "MediaCodecs", "PeerConnection", "ICE", "Signaling",
+            "MediaCapture", "MediaPrimitives", "LinuxCapture", "MediaCodecs", "PeerConnection", "ICE", "Signaling",
             "LinkEmulator", "VirtualNetwork", "NetworkPrimitives",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -106,7 +111,7 @@ let package = Package(
         // Checks against real kernel drivers (vivid, snd-aloop) run inside the VM built by
         // scripts/vm/run-checks; Foundation-free so its library closure stays small.
         .executableTarget(
-            name: "linux-capture-check", dependencies: ["LinuxCapture", "MediaCapture"],
+            name: "linux-capture-check", dependencies: ["LinuxCapture", "MediaCapture", "MediaPrimitives"],
             path: "Sources/LinuxCaptureCheck"),
 
         // Signaling: clients for rooms over WebSocket, WHIP (RFC 9725), copy-and-paste and
@@ -135,9 +140,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "signaling/Sources/tincan-signal"),
 
-        .testTarget(name: "MediaCaptureTests", dependencies: ["MediaCapture"]),
-        .testTarget(name: "LinuxCaptureTests", dependencies: ["LinuxCapture", "MediaCapture"]),
-        .testTarget(name: "MediaCodecsTests", dependencies: ["MediaCodecs", "MediaCapture"]),
+        .testTarget(name: "MediaCaptureTests", dependencies: ["MediaCapture", "MediaPrimitives"]),
+        .testTarget(name: "LinuxCaptureTests", dependencies: ["LinuxCapture", "MediaCapture", "MediaPrimitives"]),
+        .testTarget(name: "MediaCodecsTests", dependencies: ["MediaCodecs", "MediaCapture", "MediaPrimitives"]),
         .testTarget(name: "RTPTests", dependencies: ["RTP", "VirtualNetwork", "NetworkPrimitives"]),
         .testTarget(name: "LinkEmulatorTests", dependencies: [
             "LinkEmulator", "VirtualNetwork",
@@ -153,10 +158,10 @@ let package = Package(
         .testTarget(name: "DTLSTests", dependencies: ["DTLS", "SRTP"]),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"]),
         .testTarget(name: "SDPTests", dependencies: ["SDP"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "MediaCapture", "ICE", "SDP", "CallSimulation", "VirtualNetwork", "NetworkPrimitives"]),
+        .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "MediaCapture", "MediaPrimitives", "ICE", "SDP", "CallSimulation", "VirtualNetwork", "NetworkPrimitives"]),
         // The transport joined: ICE, then DTLS on the selected pair, then SRTP-protected RTP.
         .testTarget(name: "TransportTests", dependencies: ["ICE", "DTLS", "SRTP", "RTP", "VirtualNetwork", "NetworkPrimitives"]),
-        .testTarget(name: "TincanCLITests", dependencies: ["tincan", "MediaCapture", "MediaCodecs", "CoturnHarness"]),
+        .testTarget(name: "TincanCLITests", dependencies: ["tincan", "MediaCapture", "MediaPrimitives", "MediaCodecs", "CoturnHarness"]),
         .testTarget(name: "SignalingTests", dependencies: [
             "Signaling", "SignalingServer", "tincan-signal",
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

@@ -34,7 +34,7 @@ let fuzzTargets: [Target] = [
     fuzzTarget("FuzzIVF", ["MediaCodecs"]),
     fuzzTarget("FuzzOgg", ["MediaCodecs"]),
     fuzzTarget("FuzzDevices", ["MediaCapture"]),
-    fuzzTarget("FuzzConstraints", ["MediaCapture"]),
+    fuzzTarget("FuzzConstraints", ["MediaCapture", "MediaPrimitives"]),
 ]
 
 let package = Package(
@@ -48,8 +48,9 @@ let package = Package(
         systemLibrary("COgg", pkgConfig: "ogg"),
         systemLibrary("CYUV", pkgConfig: nil),
         systemLibrary("CZlib", pkgConfig: "zlib"),
-        .target(name: "MediaCapture", dependencies: ["CYUV"], path: "Sources/MediaCapture"),
-        .target(name: "MediaCodecs", dependencies: ["MediaCapture", "CVPX", "COpus", "COgg"], path: "Sources/MediaCodecs"),
+        .target(name: "MediaPrimitives", dependencies: ["CYUV"], path: "Sources/MediaPrimitives"),
+        .target(name: "MediaCapture", dependencies: ["MediaPrimitives"], path: "Sources/MediaCapture"),
+        .target(name: "MediaCodecs", dependencies: ["MediaPrimitives", "MediaCapture", "CVPX", "COpus", "COgg"], path: "Sources/MediaCodecs"),
         .target(name: "RTP", path: "Sources/RTP"),
         .target(name: "SDP", path: "Sources/SDP"),
         .target(name: "SRTP", dependencies: ["CSRTP"], path: "Sources/SRTP"),

@@ -1,4 +1,3 @@
-import MediaCapture
 import SDP
 
 /// `RTCRtpTransceiverDirection` (WebRTC 1.0 §5.4.1) has the values and meaning of the SDP

@@ -3,6 +3,7 @@ import Foundation
 import ICE
 import LinkEmulator
 import MediaCapture
+import MediaPrimitives
 import NetworkPrimitives
 import PeerConnection
 
