@@ -36,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // TLS to TURN servers (turns:); already in the graph through async-http-client.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
     ],
     targets: [
         // C libraries, one system-library target each (pkg-config; Debian provider named).
@@ -79,6 +81,8 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             // The driver's log (tincan.ice); the sans-I/O core counts instead.
             .product(name: "Logging", package: "swift-log"),
+            // turns: (RFC 8656 §3.1): TLS on the driver's TCP connections to TURN servers.
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         // DTLS 1.2 over OpenSSL memory BIOs; SRTP over libsrtp2.
         .target(name: "DTLS", dependencies: ["COpenSSL", "SRTP"]),

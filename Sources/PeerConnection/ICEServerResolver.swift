@@ -18,9 +18,6 @@ enum ICEServerResolver {
                 case (.stuns, _):
                     Log.peerConnection.warning("\(url): STUN over TLS is not supported; skipped")
                     continue
-                case (.turns, _):
-                    Log.peerConnection.warning("\(url): TURN over TLS is not supported yet; skipped (use turn: with ?transport=udp or tcp)")
-                    continue
                 default:
                     break
                 }
@@ -30,7 +27,8 @@ enum ICEServerResolver {
                 }
                 if url.scheme.isTURN {
                     c.turnServers.append(TURNServer(address: address, transport: url.transport,
-                                                    username: server.username ?? "", password: server.credential ?? ""))
+                                                    username: server.username ?? "", password: server.credential ?? "",
+                                                    tlsServerName: url.ip == nil ? url.host : nil))
                 } else {
                     c.stunServers.append(address)
                 }

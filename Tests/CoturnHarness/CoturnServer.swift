@@ -19,10 +19,22 @@ public final class CoturnServer: Sendable {
 
     /// TURN on 127.0.0.1:`port` for `username`/`password` (realm tincan.test), relaying on
     /// 127.0.0.1 to loopback peers, from a configuration file of its own.
-    /// `extra`: more configuration lines (e.g. `no-udp`: clients over TCP only).
-    public init(executable: String, turnPort port: UInt16, username: String, password: String, extra: [String] = []) throws {
+    /// `extra`: more configuration lines (e.g. `no-udp`: clients over TCP only). With `tls`,
+    /// a self-signed certificate for localhost and 127.0.0.1 (`certificatePath`) and TLS on
+    /// `tlsPort` (`port` + 201, past the relay ports).
+    public init(executable: String, turnPort port: UInt16, username: String, password: String, extra: [String] = [],
+                tls: Bool = false) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("tincan-coturn-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var extra = extra
+        if tls {
+            try Self.makeCertificate(in: directory)
+            extra += ["tls-listening-port=\(port &+ 201)",
+                      "cert=\(directory.appendingPathComponent("cert.pem").path)",
+                      "pkey=\(directory.appendingPathComponent("key.pem").path)"]
+        } else {
+            extra.append("no-tls")
+        }
         let config = """
             listening-ip=127.0.0.1
             listening-port=\(port)
@@ -34,7 +46,6 @@ public final class CoturnServer: Sendable {
             realm=tincan.test
             allow-loopback-peers
             no-tcp-relay
-            no-tls
             no-dtls
             no-cli
             fingerprint
@@ -52,6 +63,25 @@ public final class CoturnServer: Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
+    }
+
+    /// The self-signed certificate a TLS server presents (PEM).
+    public var certificatePath: String { directory.appendingPathComponent("cert.pem").path }
+
+    /// A P-256 key and a one-day self-signed certificate for localhost and 127.0.0.1.
+    static func makeCertificate(in directory: URL) throws {
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        openssl.arguments = [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+            "-keyout", directory.appendingPathComponent("key.pem").path, "-out", directory.appendingPathComponent("cert.pem").path,
+            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ]
+        openssl.standardOutput = FileHandle.nullDevice
+        openssl.standardError = FileHandle.nullDevice
+        try openssl.run()
+        openssl.waitUntilExit()
+        guard openssl.terminationStatus == 0 else { throw CoturnError(description: "openssl could not make a test certificate") }
     }
 
     /// Waits (up to `limit`) until the server accepts TCP connections on 127.0.0.1:`port`: a

@@ -11,11 +11,12 @@ import CoturnHarness
     static let password = "turn-secret"
 
     static func configuration(server port: UInt16, policy: ICETransportPolicy, transport: TURNTransport = .udp,
-                              password: String = password) -> ICEConfiguration {
+                              password: String = password, trusting certificate: String? = nil) -> ICEConfiguration {
         var c = UDPAgentTests.loopbackConfiguration()
         c.transportPolicy = policy
         c.turnServers = [TURNServer(address: TransportAddress("127.0.0.1", port: port)!, transport: transport,
-                                    username: username, password: password)]
+                                    username: username, password: password, tlsServerName: certificate == nil ? nil : "localhost")]
+        c.turnTLSTrustedCertificates = certificate.map { [$0] } ?? []
         // Generous retransmissions: the server may still be starting.
         c.turn.retransmissionTimeout = .milliseconds(100)
         c.turn.maximumRetransmissionTimeout = .milliseconds(400)
@@ -25,25 +26,28 @@ import CoturnHarness
 
     /// A relay-only agent and a host-only one: the relayed candidate is gathered, and the
     /// checks and data between them pass through coturn; to coturn over UDP, or over TCP
-    /// (RFC 8656 §3.1, ChannelData padded to four bytes).
-    @Test(arguments: [TURNTransport.udp, .tcp])
+    /// (RFC 8656 §3.1, ChannelData padded to four bytes), or over TLS with coturn's
+    /// self-signed certificate trusted (turns:).
+    @Test(arguments: [TURNTransport.udp, .tcp, .tls])
     func relayOnlyAgentConnectsThroughCoturn(transport: TURNTransport) async throws {
         let turnserver = try CoturnServer.installed()
         let port = try await CoturnServer.freeUDPPort()
         // Over TCP, coturn takes no UDP from clients: the allocation can only be made over TCP.
         let server = try CoturnServer(executable: turnserver, turnPort: port, username: Self.username, password: Self.password,
-                                      extra: transport == .tcp ? ["no-udp"] : [])
+                                      extra: transport == .udp ? [] : ["no-udp"], tls: transport == .tls)
         defer { server.stop() }
-        if transport == .tcp { try await server.waitForTCP(port: port) }
+        let serverPort = transport == .tls ? port &+ 201 : port
+        if transport != .udp { try await server.waitForTCP(port: serverPort) }
 
-        let a = ICEAgent(role: .controlling, configuration: Self.configuration(server: port, policy: .relay, transport: transport))
+        let a = ICEAgent(role: .controlling, configuration: Self.configuration(
+            server: serverPort, policy: .relay, transport: transport, trusting: transport == .tls ? server.certificatePath : nil))
         let b = ICEAgent(role: .controlled, configuration: UDPAgentTests.loopbackConfiguration())
         let ra = try await withTimeout(.seconds(10)) { try await a.gather() }
         let relayResult = try #require(ra.relayed.first, "no answer from coturn")
         let relay = try #require(relayResult.candidate, "coturn gave no relayed candidate: \(relayResult.error.map { "\($0)" } ?? "") \(server.log)")
         #expect(ra.candidates == [relay])
         #expect(relay.type == .relayed && relay.address.ip == IPAddress("127.0.0.1"))
-        #expect(relay.address.port != port)
+        #expect(relay.address.port != serverPort)
         #expect(relay.sdpLine.contains("typ relay raddr 127.0.0.1"))
 
         let rb = try await b.gather()
@@ -77,6 +81,24 @@ import CoturnHarness
         #expect(stats.unknownSourceDatagrams == 0 && stats.malformedSTUNMessages == 0)
         try await a.close()
         try await b.close()
+    }
+
+    /// turns: verifies the server's certificate: coturn's self-signed one, not trusted, ends
+    /// the allocation before it starts.
+    @Test func untrustedCertificateIsRefused() async throws {
+        let turnserver = try CoturnServer.installed()
+        let port = try await CoturnServer.freeUDPPort()
+        let server = try CoturnServer(executable: turnserver, turnPort: port, username: Self.username, password: Self.password,
+                                      extra: ["no-udp"], tls: true)
+        defer { server.stop() }
+        try await server.waitForTCP(port: port &+ 201)
+        var configuration = Self.configuration(server: port &+ 201, policy: .relay, transport: .tls)
+        configuration.turnServers[0].tlsServerName = "localhost"
+        let a = ICEAgent(role: .controlling, configuration: configuration)
+        let report = try await withTimeout(.seconds(10)) { try await a.gather() }
+        try await a.close()
+        #expect(report.candidates.isEmpty)
+        #expect(report.relayed.first?.error == .connectionClosed)
     }
 
     @Test func wrongPasswordIsReported() async throws {

@@ -7,8 +7,6 @@ extension ICEAgentCore {
     /// Starts an Allocate on every TURN server of `base`'s address family.
     mutating func startAllocations(base: TransportAddress, now: Duration) {
         for server in configuration.turnServers where server.address.ip.isIPv6 == base.ip.isIPv6 {
-            // UDP or TCP to the server: the driver has no TLS yet.
-            guard server.transport != .tls else { continue }
             guard !turnClients.contains(where: {
                 $0.base == base && $0.server == server.address && $0.transport == server.transport
             }) else { continue }

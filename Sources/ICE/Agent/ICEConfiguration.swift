@@ -17,8 +17,11 @@ public struct ICEConfiguration: Sendable {
     /// address family than a host candidate is not asked from it).
     public var stunServers: [TransportAddress] = []
     /// TURN servers for relayed candidates (RFC 8656), one allocation per host candidate of
-    /// the same address family; over UDP or TCP (TLS is not supported yet).
+    /// the same address family; over UDP, TCP or TLS.
     public var turnServers: [TURNServer] = []
+    /// PEM files of the certificate authorities TURN servers over TLS are verified against;
+    /// empty: the system's (OpenSSL's default paths).
+    public var turnTLSTrustedCertificates: [String] = []
     /// `.relay` offers and checks only relayed candidates (RTCIceTransportPolicy).
     public var transportPolicy = ICETransportPolicy.all
     /// The TURN clients' timers.

@@ -7,11 +7,16 @@ public struct TURNServer: Sendable, Equatable {
     public var transport: TURNTransport
     public var username: String
     public var password: String
+    /// Over TLS: the name the certificate must carry (and SNI sends), the URL's host when it
+    /// is a name; nil for an IP literal (the certificate chain is still verified).
+    public var tlsServerName: String?
 
-    public init(address: TransportAddress, transport: TURNTransport = .udp, username: String, password: String) {
+    public init(address: TransportAddress, transport: TURNTransport = .udp, username: String, password: String,
+                tlsServerName: String? = nil) {
         self.address = address
         self.transport = transport
         self.username = username
         self.password = password
+        self.tlsServerName = tlsServerName
     }
 }

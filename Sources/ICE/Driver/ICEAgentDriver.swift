@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NIOSSL
 import NetworkPrimitives
 
 /// The event-loop side of `ICEAgent`: owns the core, the sockets and the timer. Used only on
@@ -18,6 +19,7 @@ final class ICEAgentDriver {
     var relayed: [RelayResult] = []
     /// TCP connections to TURN servers (RFC 8656 §3.1).
     var streams: [TURNStreamKey: TURNStreamConnection] = [:]
+    var turnTLS: NIOSSLContext?
     let events: AsyncStream<ICEEvent>.Continuation
     let datagrams: AsyncStream<ReceivedDatagram>.Continuation
     /// When set, application data and events go here, synchronously on the event loop,
@@ -123,7 +125,7 @@ final class ICEAgentDriver {
 
     private func write(_ transmit: ICETransmit) {
         if ICELog.logger.logLevel <= .debug, let stun = ICELog.describe(transmit.payload) {
-            ICELog.logger.debug("\(stun) to \(transmit.destination) from \(transmit.source)\(transmit.transport == .udp ? "" : " over TCP")")
+            ICELog.logger.debug("\(stun) to \(transmit.destination) from \(transmit.source)\(transmit.transport == .udp ? "" : " over \(transmit.transport.rawValue.uppercased())")")
         }
         if transmit.transport != .udp {
             writeStream(transmit)
@@ -150,26 +152,50 @@ final class ICEAgentDriver {
 
     /// A message for a TURN server over TCP: on its connection, opened on first use.
     private func writeStream(_ transmit: ICETransmit) {
-        let key = TURNStreamKey(base: transmit.source, server: transmit.destination)
+        let key = TURNStreamKey(base: transmit.source, server: transmit.destination, transport: transmit.transport)
         if let connection = streams[key] {
             connection.write(transmit.payload)
             return
         }
         guard let box else { return }
+        var tls: NIOSSLContext?
+        if key.transport == .tls {
+            do { tls = try tlsContext() } catch {
+                ICELog.logger.warning("no TLS for TURN server \(key.server): \(error)")
+                core.turnStreamClosed(server: key.server, base: key.base, transport: key.transport, now: now)
+                return
+            }
+        }
         let connection = TURNStreamConnection()
         connection.write(transmit.payload)
         streams[key] = connection
-        TURNStreamConnection.connect(key: key, eventLoop: eventLoop, box: box)
+        let serverName = core.configuration.turnServers.first { $0.address == key.server && $0.transport == .tls }?.tlsServerName
+        TURNStreamConnection.connect(key: key, tls: tls, serverName: serverName, eventLoop: eventLoop, box: box)
+    }
+
+    /// The client TLS context for TURN servers (RFC 8656 §3.1: TLS 1.2 or later), made once:
+    /// certificates verified against `turnTLSTrustedCertificates` or the system's.
+    private func tlsContext() throws -> NIOSSLContext {
+        if let turnTLS { return turnTLS }
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = .tlsv12
+        let files = core.configuration.turnTLSTrustedCertificates
+        if !files.isEmpty {
+            configuration.trustRoots = .certificates(try files.flatMap { try NIOSSLCertificate.fromPEMFile($0) })
+        }
+        let context = try NIOSSLContext(configuration: configuration)
+        turnTLS = context
+        return context
     }
 
     /// One message from a TURN server's TCP connection.
     func receiveStream(_ message: [UInt8], key: TURNStreamKey) {
         guard streams[key] != nil else { return }
         if ICELog.logger.logLevel <= .debug, let stun = ICELog.describe(message) {
-            ICELog.logger.debug("\(stun) from \(key.server) over TCP")
+            ICELog.logger.debug("\(stun) from \(key.server) over \(key.transport.rawValue.uppercased())")
         }
         let turnBefore = core.turnCounters
-        core.handleTURNStreamMessage(message, from: key.server, base: key.base, transport: .tcp, now: now)
+        core.handleTURNStreamMessage(message, from: key.server, base: key.base, transport: key.transport, now: now)
         logTURNDrop(turnBefore, from: key.server, size: message.count)
         pump()
     }
@@ -178,7 +204,7 @@ final class ICEAgentDriver {
     func streamClosed(_ key: TURNStreamKey) {
         guard let connection = streams.removeValue(forKey: key) else { return }
         connection.close()
-        core.turnStreamClosed(server: key.server, base: key.base, transport: .tcp, now: now)
+        core.turnStreamClosed(server: key.server, base: key.base, transport: key.transport, now: now)
         pump()
     }
 

@@ -1,14 +1,17 @@
+import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import NetworkPrimitives
 
-/// Which TCP connection: from a host candidate's address to a TURN server.
+/// Which TCP connection: from a host candidate's address to a TURN server, plain or TLS.
 struct TURNStreamKey: Hashable {
     var base: TransportAddress
     var server: TransportAddress
+    var transport: TURNTransport
 }
 
-/// One TCP connection to a TURN server (RFC 8656 §3.1), owned by `ICEAgentDriver` on its
+/// One TCP or TLS connection to a TURN server (RFC 8656 §3.1), owned by `ICEAgentDriver` on its
 /// event loop: messages written before the connection is up wait in `pending`. Bound to the
 /// host candidate's IP, so the allocation's 5-tuple leaves from the same interface.
 final class TURNStreamConnection {
@@ -37,13 +40,18 @@ final class TURNStreamConnection {
     }
 
     /// Connects from `base`'s IP to `server`; each framed message and the end of the stream
-    /// are handed to the driver on its loop.
-    static func connect(key: TURNStreamKey, eventLoop: any EventLoop, box: NIOLoopBoundBox<ICEAgentDriver>) {
+    /// are handed to the driver on its loop. Over TLS, `tls` verifies the server's certificate
+    /// (against `serverName` when there is one).
+    static func connect(key: TURNStreamKey, tls: NIOSSLContext?, serverName: String?, eventLoop: any EventLoop,
+                        box: NIOLoopBoundBox<ICEAgentDriver>) {
         ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(to: TransportAddress(ip: key.base.ip, port: 0).socketAddress)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverName))
+                    }
                     try channel.pipeline.syncOperations.addHandler(TURNStreamHandler(key: key, box: box))
                 }
             }
@@ -58,7 +66,7 @@ final class TURNStreamConnection {
                         channel.close(promise: nil)  // the agent closed meanwhile
                     }
                 case .failure(let error):
-                    ICELog.logger.warning("cannot connect to TURN server \(key.server) over TCP: \(error)")
+                    ICELog.logger.warning("cannot connect to TURN server \(key.server) over \(key.transport.rawValue.uppercased()): \(error)")
                     driver.streamClosed(key)
                 }
             }
@@ -93,7 +101,9 @@ final class TURNStreamHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        ICELog.logger.debug("TCP connection to TURN server \(key.server): \(error)")
+        // A TLS failure (an untrusted certificate, say) is the reason the allocation fails.
+        let message: Logger.Message = "\(key.transport.rawValue.uppercased()) connection to TURN server \(key.server): \(error)"
+        if key.transport == .tls { ICELog.logger.warning(message) } else { ICELog.logger.debug(message) }
         context.close(promise: nil)
     }
 }

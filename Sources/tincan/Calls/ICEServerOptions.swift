@@ -6,7 +6,7 @@ import PeerConnection
 /// `RTCConfiguration.iceServers` and `iceTransportPolicy` of the commands that make calls.
 struct ICEServerOptions: ParsableArguments {
     @Option(name: .customLong("ice-server"), help: ArgumentHelp(
-        "A STUN or TURN server (repeatable): stun:HOST[:PORT] (RFC 7064), turn:HOST[:PORT][?transport=udp|tcp] (RFC 7065; port 3478 by default, UDP unless ?transport=tcp; turns: is not supported yet). A TURN server needs --ice-username and --ice-credential. Example: --ice-server turn:192.0.2.10:3478?transport=udp --ice-username alice --ice-credential secret",
+        "A STUN or TURN server (repeatable): stun:HOST[:PORT] (RFC 7064), turn:HOST[:PORT][?transport=udp|tcp] (RFC 7065; port 3478 by default, UDP unless ?transport=tcp), turns:HOST[:PORT] (TLS, port 5349; the certificate verified against the system's CAs). A TURN server needs --ice-username and --ice-credential. Example: --ice-server turn:192.0.2.10:3478?transport=udp --ice-username alice --ice-credential secret",
         valueName: "url"))
     var iceServers: [String] = []
 
