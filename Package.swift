@@ -45,6 +45,7 @@ let package = Package(
         systemLibrary("COpenSSL", pkgConfig: "openssl", apt: "libssl-dev"),
         systemLibrary("CV4L2", pkgConfig: "libv4l2", apt: "libv4l-dev"),
         systemLibrary("CALSA", pkgConfig: "alsa", apt: "libasound2-dev"),
+        systemLibrary("CZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
         // Debian's libyuv-dev ships no .pc file: the module map links it by name.
         systemLibrary("CYUV", pkgConfig: nil, apt: "libyuv-dev"),
 
@@ -68,7 +69,7 @@ let package = Package(
         ]),
         // STUN and the ICE agent (sans-I/O core), UDP sockets on SwiftNIO.
         .target(name: "ICE", dependencies: [
-            "COpenSSL", "NetworkPrimitives",
+            "COpenSSL", "CZlib", "NetworkPrimitives",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             // The driver's log (tincan.ice); the sans-I/O core counts instead.
@@ -111,6 +112,7 @@ let package = Package(
         // Signaling: clients for rooms over WebSocket, WHIP (RFC 9725), copy-and-paste and
         // files; moves SDP text, never parses it. The server and CLI live under signaling/.
         .target(name: "Signaling", dependencies: [
+            "CZlib", "NetworkPrimitives",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -46,6 +46,7 @@ let package = Package(
         systemLibrary("COpus", pkgConfig: "opus"),
         systemLibrary("COgg", pkgConfig: "ogg"),
         systemLibrary("CYUV", pkgConfig: nil),
+        systemLibrary("CZlib", pkgConfig: "zlib"),
         .target(name: "MediaCapture", dependencies: ["CYUV"], path: "Sources/MediaCapture"),
         .target(name: "MediaCodecs", dependencies: ["MediaCapture", "CVPX", "COpus", "COgg"], path: "Sources/MediaCodecs"),
         .target(name: "RTP", path: "Sources/RTP"),
@@ -56,8 +57,8 @@ let package = Package(
         // its HTTP/WebSocket clients (the messages, the copy-and-paste blob), PeerConnection's
         // codec registry: Subsets/ holds symlinks to just those files.
         .target(name: "NetworkPrimitives", path: "Sources/NetworkPrimitives"),
-        .target(name: "ICE", dependencies: ["COpenSSL", "NetworkPrimitives"], path: "Subsets/ICE"),
-        .target(name: "Signaling", path: "Subsets/Signaling"),
+        .target(name: "ICE", dependencies: ["COpenSSL", "CZlib", "NetworkPrimitives"], path: "Subsets/ICE"),
+        .target(name: "Signaling", dependencies: ["CZlib"], path: "Subsets/Signaling"),
         // PeerConnection's codec registry alone (what the SDP target answers with), without
         // the connection and its NIO loop.
         .target(name: "PeerConnection", dependencies: ["SDP", "RTP", "MediaCodecs", "MediaCapture"],

@@ -301,14 +301,9 @@ public final class RTCPeerConnection: Sendable {
 
     /// True when some interface has an address other than loopback and link-local.
     static func hasNonLoopbackInterface() -> Bool {
-        let devices: [NIONetworkDevice]
-        do { devices = try System.enumerateDevices() } catch {
+        do { return try HostInterfaces.hasNonLoopbackAddress() } catch {
             Log.peerConnection.warning("cannot list the network interfaces (\(error)): offering loopback candidates")
             return false
-        }
-        return devices.contains { d in
-            guard let text = d.address?.ipAddress, let ip = IPAddress(text) else { return false }
-            return !ip.isLoopback && !ip.isLinkLocal
         }
     }
 
@@ -514,13 +509,27 @@ public final class RTCPeerConnection: Sendable {
     }
 
     private func allocate(_ target: TargetTransferRate) {
-        let senders = state.withLock { s in
-            s.target = target
-            return s.activeSenders
+        let (senders, previous) = state.withLock { s in
+            defer { s.target = target }
+            return (s.activeSenders, s.target)
+        }
+        if Log.rtp.logLevel <= .debug, Self.worthLogging(target, after: previous) {
+            Log.rtp.debug("target \(target.targetBitrate / 1000) kbit/s (estimate \(target.bandwidthEstimate / 1000), limited by \(target.limitedBy), loss \(Int(target.lossRate * 1000) / 10) %, RTT \(target.roundTripTime.map { "\($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) ms" } ?? "unknown"))")
         }
         let streams = senders.map { BitrateAllocation.Stream(isAudio: $0.isAudio, maximum: $0.wireMaximum ?? 0) }
         let shares = BitrateAllocation.allocate(target.targetBitrate, to: streams)
         for (sender, share) in zip(senders, shares) { sender.setTargetBitrate(wire: share) }
+    }
+
+    /// A target worth a debug line: the first, a move of a fifth or more, or the congestion
+    /// window or a probe taking over or letting go (targets change every feedback, and the
+    /// delay and loss limits trade places at equal values: the log shows the steps).
+    private static func worthLogging(_ target: TargetTransferRate, after previous: TargetTransferRate?) -> Bool {
+        guard let previous else { return true }
+        let notable: Set<BandwidthLimit> = [.congestionWindow, .probing, .remb, .configuration]
+        if previous.limitedBy != target.limitedBy, notable.contains(previous.limitedBy) || notable.contains(target.limitedBy) { return true }
+        let ratio = Double(target.targetBitrate) / Double(max(1, previous.targetBitrate))
+        return ratio >= 1.2 || ratio <= 0.8
     }
 
     /// Every 20 ms: the receivers' NACK, PLI and RR. On the event loop.
@@ -538,8 +547,9 @@ public final class RTCPeerConnection: Sendable {
     /// receiver of its SSRC (the RTP header and the SRTCP sender SSRC are in the clear,
     /// RFC 3711 §3.1, §3.4).
     private func unprotectFailed(_ packet: [UInt8], isRTCP: Bool) {
-        guard !isRTCP, packet.count >= 12 else { return }
-        let ssrc = UInt32(packet[8]) << 24 | UInt32(packet[9]) << 16 | UInt32(packet[10]) << 8 | UInt32(packet[11])
+        guard !isRTCP else { return }
+        let ssrc: UInt32
+        do { ssrc = try RTPHeader.parse(protected: packet).ssrc } catch { return }  // counted by the transport
         let receivers = state.withLock { $0.activeReceivers }
         receivers.first { $0.ssrc == ssrc && ssrc != 0 }?.unprotectFailed()
     }

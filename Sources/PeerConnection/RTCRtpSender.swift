@@ -81,8 +81,12 @@ public final class RTCRtpSender: Sendable {
         var encoderDropsFrames = false
         var setFrameDropping: (@Sendable (Bool) -> Void)?
 
+        /// Rungs taken since the last `drainAnnounced()`, for the log (written outside the lock).
+        var announced: [(VideoAdaptation.Decision, target: Int?, cpu: Double?)] = []
+
         /// A new rung: the frames are shaped to it and the encoder's frame dropping follows.
         mutating func apply(_ decision: VideoAdaptation.Decision) {
+            if announced.count < 16 { announced.append((decision, adaptation.targetBitrate, adaptation.cpuUsage)) }
             adapter.apply(decision)
             guard decision.encoderMayDropFrames != encoderDropsFrames else { return }
             encoderDropsFrames = decision.encoderMayDropFrames
@@ -230,7 +234,7 @@ public final class RTCRtpSender: Sendable {
     /// On the capture thread: the frame at the size and rate the adaptation chose, or nil
     /// when the frame-rate decimation leaves it out.
     private func adapt(_ frame: VideoFrame) -> VideoFrame? {
-        adaptation.withLock { a -> VideoFrame? in
+        let adapted = adaptation.withLock { a -> VideoFrame? in
             guard var current = a else { return frame }
             a = nil  // the only reference while it mutates: its pool is not copied
             defer { a = current }
@@ -244,6 +248,20 @@ public final class RTCRtpSender: Sendable {
             }
             if let decision = current.adaptation.update(now: frame.timestamp) { current.apply(decision) }
             return current.adapter.adapt(frame)
+        }
+        logAdaptation()
+        return adapted
+    }
+
+    /// The rungs taken, at debug (`--log-level debug`): what the ladder chose and why.
+    private func logAdaptation() {
+        let taken = adaptation.withLock { a -> [(VideoAdaptation.Decision, target: Int?, cpu: Double?)] in
+            guard let current = a, !current.announced.isEmpty else { return [] }
+            defer { a?.announced.removeAll(keepingCapacity: true) }
+            return current.announced
+        }
+        for (decision, target, cpu) in taken {
+            Log.codecs.debug("video adapts to \(decision.rung) (\(decision.reason.rawValue); target \(target.map { "\($0 / 1000) kbit/s" } ?? "none"), encode load \(cpu.map { "\(Int($0 * 100)) %" } ?? "unknown"))")
         }
     }
 

@@ -1,3 +1,4 @@
+import CZlib
 import Foundation
 
 /// The text form an SDP takes to cross between two terminals by copy and paste.
@@ -17,17 +18,26 @@ public enum CopyPasteBlob {
     public static let tag = "TINCAN1"
     public static let defaultChunkLength = 1000
 
+    /// A checksum field: the CRC-32 (ISO-HDLC, zlib's `crc32_z`; "123456789" gives
+    /// cbf43926) of `bytes` as 8 lowercase hex digits.
+    static func crc32Hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        let contiguous = Array(bytes)
+        let crc = contiguous.withUnsafeBufferPointer { crc32_z(0, $0.baseAddress, z_size_t($0.count)) }
+        let s = String(UInt32(truncatingIfNeeded: crc), radix: 16)
+        return String(repeating: "0", count: 8 - s.count) + s
+    }
+
     /// The lines of the blob for `sdp`.
     public static func encode(_ sdp: String, kind: String, maxChunkLength: Int = defaultChunkLength) -> [String] {
         let bytes = Array(sdp.utf8)
         let payload = Array(Base64URL.encode(bytes).utf8)
         let count = max(1, (payload.count + maxChunkLength - 1) / max(1, maxChunkLength))
         let chunkLength = chunkLengthFor(totalCharacters: payload.count, count: count)
-        let whole = CRC32.hex(bytes)
+        let whole = crc32Hex(bytes)
         return (0..<count).map { i in
             let start = min(payload.count, i * chunkLength), end = min(payload.count, start + chunkLength)
             let chunk = payload[start..<end]
-            return "\(tag) \(kind) \(i + 1)/\(count) \(bytes.count) \(whole) \(CRC32.hex(chunk)) \(String(decoding: chunk, as: UTF8.self))"
+            return "\(tag) \(kind) \(i + 1)/\(count) \(bytes.count) \(whole) \(crc32Hex(chunk)) \(String(decoding: chunk, as: UTF8.self))"
         }
     }
 
@@ -138,7 +148,7 @@ public struct ChunkAssembler: Sendable {
             let how = payload.utf8.count < expectedLength ? "was cut" : "has extra characters"
             throw SignalingError.blob("\(label) \(how): its payload has \(payload.utf8.count) characters, \(expectedLength) expected; copy the whole line again (as one line, if the terminal wrapped it)")
         }
-        if CRC32.hex(payload.utf8) != fields[5] {
+        if CopyPasteBlob.crc32Hex(payload.utf8) != fields[5] {
             throw SignalingError.blob("\(label) is damaged: its checksum does not match its content; copy the line again")
         }
 
@@ -159,7 +169,7 @@ public struct ChunkAssembler: Sendable {
         guard let decoded = Base64URL.decode(chunks.joined()), decoded.count == bytes else {
             throw SignalingError.blob("the \(kind) does not decode to its \(bytes) bytes: copy the whole blob again")
         }
-        guard CRC32.hex(decoded) == this.crc else {
+        guard CopyPasteBlob.crc32Hex(decoded) == this.crc else {
             throw SignalingError.blob("the \(kind)'s checksum does not match after joining the \(count) chunks: copy the whole blob again")
         }
         guard let sdp = String(validating: decoded, as: UTF8.self) else {

@@ -1,3 +1,5 @@
+import NetworkPrimitives
+
 /// A listening address given as `HOST:PORT`, `[V6]:PORT` or `:PORT` (all interfaces).
 public struct HostPort: Sendable, Equatable, CustomStringConvertible {
     public var host: String
@@ -8,24 +10,17 @@ public struct HostPort: Sendable, Equatable, CustomStringConvertible {
         self.port = port
     }
 
+    /// Parses the text with NetworkPrimitives' `splitHostPort`; an empty host is 0.0.0.0.
     public init(parsing text: String) throws {
-        var host: Substring, portText: Substring
-        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
-            host = text[text.index(after: text.startIndex)..<close]
-            let rest = text[text.index(after: close)...]
-            guard rest.hasPrefix(":") else { throw SignalingError.badAddress("\"\(text)\": expected [ADDRESS]:PORT") }
-            portText = rest.dropFirst()
-        } else if let colon = text.lastIndex(of: ":") {
-            host = text[..<colon]
-            portText = text[text.index(after: colon)...]
-        } else {
-            throw SignalingError.badAddress("\"\(text)\": expected HOST:PORT, e.g. 127.0.0.1:8080 or :8080")
+        guard let parts = splitHostPort(text) else {
+            throw SignalingError.badAddress(text.hasPrefix("[")
+                ? "\"\(text)\": expected [ADDRESS]:PORT"
+                : "\"\(text)\": expected HOST:PORT, e.g. 127.0.0.1:8080 or :8080")
         }
-        guard let port = Int(portText), (0...65535).contains(port) else {
+        guard let port = Int(parts.port), (0...65535).contains(port) else {
             throw SignalingError.badAddress("\"\(text)\": the port must be a number from 0 to 65535 (0 picks a free one)")
         }
-        if host.isEmpty { host = "0.0.0.0" }
-        self.init(host: String(host), port: port)
+        self.init(host: parts.host.isEmpty ? "0.0.0.0" : String(parts.host), port: port)
     }
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }

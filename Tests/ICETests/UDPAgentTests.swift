@@ -163,6 +163,15 @@ func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () 
         #expect(try HostInterfaces.addresses(for: c) == [IPAddress("127.0.0.1")!])
     }
 
+    /// What RTCPeerConnection's automatic loopback choice asks: the same enumeration as gathering.
+    @Test func nonLoopbackAddressIsWhatGatheringWouldOffer() throws {
+        var c = ICEConfiguration()
+        c.includeIPv4 = true
+        c.includeIPv6 = true
+        c.allowLoopback = false
+        #expect(try HostInterfaces.hasNonLoopbackAddress() == !HostInterfaces.addresses(for: c).isEmpty)
+    }
+
     @Test func ipv6AgentsConnectOnLoopback() async throws {
         var c = UDPAgentTests.loopbackConfiguration()
         c.restrictToAddresses = [IPAddress("::1")!]

@@ -99,6 +99,18 @@ import Testing
         #expect(throws: RTPError.invalidPadding) { try RTPHeader.parse(hex("a0 60 00 01 00 00 00 00 00 00 00 00")) }
     }
 
+    /// RFC 3711 §3.1: an SRTP packet's padding is encrypted and the tag follows it, so the
+    /// protected header is read without the padding; the header itself is still checked.
+    @Test func parsesTheHeaderOfAProtectedPacket() throws {
+        let protected = hex("a0 60 00 01 00 00 00 00 11 22 33 44 01 09")
+        #expect(throws: RTPError.invalidPadding) { try RTPHeader.parse(protected) }
+        let h = try RTPHeader.parse(protected: protected)
+        #expect(h.ssrc == 0x1122_3344 && h.padding && h.paddingLength == 0 && h.payloadRange == 12..<14)
+        #expect(try RTPHeader.parse(protected: Self.withExtensions) == RTPHeader.parse(Self.withExtensions))
+        #expect(throws: RTPError.truncated) { try RTPHeader.parse(protected: hex("80 60 00 01 00 00 00 00 11 22 33")) }
+        #expect(throws: RTPError.truncated) { try RTPHeader.parse(protected: hex("83 60 00 01 00 00 00 00 00 00 00 00 00 00 00 01")) }
+    }
+
     @Test func everyTruncationOfAValidPacketIsHandled() throws {
         let full = Self.withExtensions
         for n in 0..<full.count {

@@ -15,6 +15,13 @@ import VirtualNetwork
         #expect(TransportAddress("10.0.0.1") == nil)
         #expect(TransportAddress("::1:5") == nil)
         #expect(TransportAddress("[1::2::3]:5") == nil)
+        // The split both TransportAddress and Signaling's HostPort read "HOST:PORT" with.
+        func split(_ text: String) -> String? { splitHostPort(text).map { "\($0.host)|\($0.port)|\($0.bracketed)" } }
+        #expect(split("example.org:80") == "example.org|80|false")
+        #expect(split(":8080") == "|8080|false")
+        #expect(split("[::1]:9") == "::1|9|true")
+        #expect(split("::1:5") == "::1|5|false")
+        #expect(split("[::1]") == nil && split("[::1:80") == nil && split("localhost") == nil)
     }
 
     @Test func delayAndOrder() {

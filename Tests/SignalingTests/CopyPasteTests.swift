@@ -1,5 +1,5 @@
 import Foundation
-import Signaling
+@testable import Signaling
 import Synchronization
 import Testing
 
@@ -7,8 +7,8 @@ import Testing
 @Suite struct CopyPasteTests {
     @Test("CRC-32 check value (\"123456789\" -> cbf43926) and RFC 4648 §10 base64 vectors in the url alphabet")
     func vectors() {
-        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
-        #expect(CRC32.hex(Array("".utf8)) == "00000000")
+        #expect(CopyPasteBlob.crc32Hex(Array("123456789".utf8)) == "cbf43926")
+        #expect(CopyPasteBlob.crc32Hex(Array("".utf8)) == "00000000")
         let cases = ["": "", "f": "Zg", "fo": "Zm8", "foo": "Zm9v", "foob": "Zm9vYg", "fooba": "Zm9vYmE", "foobar": "Zm9vYmFy"]
         for (plain, encoded) in cases {
             #expect(Base64URL.encode(Array(plain.utf8)) == encoded)

@@ -51,5 +51,6 @@ import Testing
         #expect(try HostPort(parsing: "[::1]:9") == HostPort(host: "::1", port: 9))
         #expect(throws: SignalingError.self) { try HostPort(parsing: "localhost") }
         #expect(throws: SignalingError.self) { try HostPort(parsing: "a:70000") }
+        #expect(throws: SignalingError.self) { try HostPort(parsing: "[::1:80") }
     }
 }

@@ -124,7 +124,9 @@ final class SignalServerProcess {
     @Test("500 WebSockets at once (from 127.0.0.1 to 127.0.0.5, 100 each): 250 rooms join and relay; the 101st connection from one address gets 429")
     func fiveHundredConnections() async throws {
         try await blocking {
-            let server = try SignalServerProcess()
+            // Connecting 500 sockets one after another takes seconds on a loaded machine; the
+            // first ones must not reach the join timeout (10 s) before they join.
+            let server = try SignalServerProcess(["--handshake-timeout", "120"])
             var sockets: [RawSocket] = []
             for i in 0..<500 {
                 let s = try RawSocket(port: server.port, source: "127.0.0.\(i / 100 + 1)")
@@ -138,22 +140,34 @@ final class SignalServerProcess {
                 #expect(s.sendText(#"{"type":"join","room":"room\#(i / 2)","role":"\#(i % 2 == 0 ? "answerer" : "offerer")"}"#))
             }
             var relayed = 0
+            var failures: [String] = []
             for pair in 0..<250 {
                 let answerer = sockets[2 * pair], offerer = sockets[2 * pair + 1]
                 // The two joins race on the server: when the offerer's came first, its `joined`
                 // lists nobody and the answerer arrives as `peer-joined` (an offer sent alone
                 // in the room gets `no-peer`, PROTOCOL.md).
-                guard let text = offerer.receiveText(), case .joined(_, _, let peers)? = try? SignalMessage(jsonText: text) else { continue }
+                let text = offerer.receiveText()
+                guard let text, case .joined(_, _, let peers)? = try? SignalMessage(jsonText: text) else {
+                    failures.append("room\(pair): the offerer got \(text.map { String($0.prefix(120)) } ?? "nothing") instead of joined")
+                    continue
+                }
                 if peers.isEmpty {
-                    guard let next = offerer.receiveText(), case .peerJoined? = try? SignalMessage(jsonText: next) else { continue }
+                    let next = offerer.receiveText()
+                    guard let next, case .peerJoined? = try? SignalMessage(jsonText: next) else {
+                        failures.append("room\(pair): the offerer got \(next.map { String($0.prefix(120)) } ?? "nothing") instead of peer-joined")
+                        continue
+                    }
                 }
                 _ = offerer.sendText(#"{"type":"offer","sdp":"v=0\r\n"}"#)
                 var seen = false
+                var heard: [String] = []
                 while let t = answerer.receiveText() {
                     if t.contains("\"offer\"") { seen = true; break }
+                    heard.append(String(t.prefix(120)))
                 }
-                if seen { relayed += 1 }
+                if seen { relayed += 1 } else { failures.append("room\(pair): no offer reached the answerer, which heard \(heard)") }
             }
+            #expect(failures.isEmpty, "\(failures.prefix(5))")
             print("500 connections: \(relayed) of 250 rooms relayed an offer; RSS \(server.status("VmRSS") / 1024) MB")
             #expect(relayed == 250)
         }

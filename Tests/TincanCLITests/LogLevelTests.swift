@@ -23,6 +23,18 @@ import Testing
         #expect(r.stdout.contains("video:") && !r.stdout.contains("tincan.ice"))
     }
 
+    @Test("loopback --log-level debug on a thin link: the estimator's target steps (tincan.rtp) and each rung the video takes, with its reason (tincan.codecs)")
+    func debugShowsTheAdaptation() throws {
+        let r = try TincanBinary.run(["loopback", "--duration", "4", "--link", "300kbit,50ms", "--log-level", "debug",
+                                      "--constraints", #"{"video": {"width": 1280, "height": 720}}"#])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stderr.split(separator: "\n")
+        func has(_ label: String, _ text: String) -> Bool { lines.contains { $0.contains(" \(label):") && $0.contains(text) } }
+        #expect(has("tincan.rtp", "target ") && has("tincan.rtp", "limited by"), "\(r.stderr.prefix(4000))")
+        // 720p does not fit 300 kbit/s: the ladder steps down at once, for the bandwidth.
+        #expect(has("tincan.codecs", "video adapts to") && has("tincan.codecs", "(bandwidth; target"), "\(r.stderr.prefix(4000))")
+    }
+
     @Test("without --log-level nothing routine is logged; an unknown level is a usage error")
     func defaultAndBadLevel() throws {
         let r = try TincanBinary.run(["loopback", "--duration", "1"])

@@ -1,3 +1,4 @@
+import CZlib
 import NetworkPrimitives
 
 /// A STUN message (RFC 8489 §5-6): header, transaction ID and attributes.
@@ -185,12 +186,14 @@ public struct STUNMessage: Sendable {
         out[3] = UInt8(truncatingIfNeeded: length)
     }
 
-    /// RFC 8489 §14.7: CRC-32 of the message up to FINGERPRINT, with the header's length
-    /// covering FINGERPRINT, XOR 0x5354554e. `lengthThrough` is the offset just past it.
+    /// RFC 8489 §14.7: CRC-32 (ITU-T V.42, zlib's `crc32_z`) of the message up to
+    /// FINGERPRINT, with the header's length covering FINGERPRINT, XOR 0x5354554e.
+    /// `lengthThrough` is the offset just past it.
     static func fingerprint(of prefix: ArraySlice<UInt8>, lengthThrough end: Int) -> UInt32 {
         var covered = Array(prefix)
         setLength(&covered, end - headerLength)
-        return CRC32.checksum(covered) ^ 0x5354_554E
+        let crc = covered.withUnsafeBufferPointer { crc32_z(0, $0.baseAddress, z_size_t($0.count)) }
+        return UInt32(truncatingIfNeeded: crc) ^ 0x5354_554E
     }
 }
 

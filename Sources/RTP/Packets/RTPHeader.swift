@@ -36,6 +36,18 @@ public struct RTPHeader: Sendable, Equatable {
     /// Parses and validates the header: fields, CSRC list, extension block (every RFC 8285
     /// element must fit) and padding. Throws on anything malformed.
     public static func parse(_ buffer: UnsafeRawBufferPointer) throws(RTPError) -> RTPHeader {
+        try parse(buffer, paddingInTheClear: true)
+    }
+
+    /// Parses the header of an SRTP packet before it is unprotected. RFC 3711 §3.1: the header
+    /// (fields, CSRCs, extension) is in the clear, but the padding is encrypted with the
+    /// payload and the authentication tag follows it, so the padding is not read and
+    /// `payloadRange` runs to the end of the packet.
+    public static func parse(protected bytes: [UInt8]) throws(RTPError) -> RTPHeader {
+        try withBytes(bytes) { raw throws(RTPError) in try parse(raw, paddingInTheClear: false) }
+    }
+
+    private static func parse(_ buffer: UnsafeRawBufferPointer, paddingInTheClear: Bool) throws(RTPError) -> RTPHeader {
         var r = ByteReader(buffer)
         let b0 = try r.u8()
         let version = b0 >> 6
@@ -57,7 +69,7 @@ public struct RTPHeader: Sendable, Equatable {
         var end = buffer.count
         var paddingLength = 0
         let hasPadding = b0 & 0x20 != 0
-        if hasPadding {
+        if hasPadding && paddingInTheClear {
             guard end > r.offset else { throw .invalidPadding }
             paddingLength = Int(buffer[end - 1])
             guard paddingLength > 0, paddingLength <= end - r.offset else { throw .invalidPadding }
@@ -79,15 +91,4 @@ public struct RTPHeader: Sendable, Equatable {
     public static func parse(_ bytes: [UInt8]) throws(RTPError) -> RTPHeader {
         try withBytes(bytes) { raw throws(RTPError) in try parse(raw) }
     }
-}
-
-/// RTP and RTCP share a port under rtcp-mux; RFC 5761 §4: a second byte in 192...223
-/// (RTCP packet types 192-223, i.e. RTP payload types 64-95 with M set) means RTCP.
-public func isRTCPPacket(_ buffer: UnsafeRawBufferPointer) -> Bool {
-    guard buffer.count >= 2, buffer[0] >> 6 == 2 else { return false }
-    return (192...223).contains(buffer[1])
-}
-
-public func isRTCPPacket(_ bytes: [UInt8]) -> Bool {
-    bytes.withUnsafeBytes { isRTCPPacket($0) }
 }

@@ -173,13 +173,13 @@ struct RoomConnection: Sendable {
                 return .keepOpen
             }
             let id = randomID(prefix: "p")
-            let peer = RoomPeer(id: id, role: role) { [self] m in
+            let peer = RoomPeer(id: id, role: role, awaitsWelcome: true) { [self] m in
                 if queue.push(m.jsonText()) == .full { overflow(queue) }
             }
             do {
                 let present = try server.registry.join(room: room, peer: peer)
                 membership = Membership(room: room, peerID: id)
-                send(.joined(room: room, id: id, peers: present))
+                peer.welcome(.joined(room: room, id: id, peers: present))
                 logger.info("peer \(id) (\(role.rawValue)) joined room \(room)")
                 return .keepOpen
             } catch {

@@ -6,15 +6,49 @@ import Synchronization
 final class RoomPeer: Sendable {
     let id: String
     let role: PeerRole
-    let deliver: @Sendable (SignalMessage) -> Void
+    private let deliverNow: @Sendable (SignalMessage) -> Void
+    /// Until its own `joined` has gone out, what others send a WebSocket peer waits here:
+    /// once the registry lists it, another peer's join can deliver `peer-joined` at once,
+    /// and PROTOCOL.md promises `joined` first. Nil for peers that get no `joined` (WHIP).
+    private let gate: Mutex<Gate>?
 
-    init(id: String, role: PeerRole, deliver: @escaping @Sendable (SignalMessage) -> Void) {
+    private struct Gate {
+        var open = false
+        /// Held only between the registry's insertion and `welcome` (a few statements).
+        var held: [SignalMessage] = []
+    }
+
+    /// `awaitsWelcome`: hold deliveries until `welcome(_:)` has sent the first message.
+    init(id: String, role: PeerRole, awaitsWelcome: Bool = false, deliver: @escaping @Sendable (SignalMessage) -> Void) {
         self.id = id
         self.role = role
-        self.deliver = deliver
+        self.deliverNow = deliver
+        gate = awaitsWelcome ? Mutex(Gate()) : nil
     }
 
     var info: PeerInfo { PeerInfo(id: id, role: role) }
+
+    /// A message for this peer: now, or after its `joined` when that has not gone out yet.
+    func deliver(_ message: SignalMessage) {
+        let now = gate?.withLock { g -> Bool in
+            if g.open { return true }
+            g.held.append(message)
+            return false
+        } ?? true
+        if now { deliverNow(message) }
+    }
+
+    /// Sends `first` (the `joined` reply), then what waited, in order, then opens the gate.
+    func welcome(_ first: SignalMessage) {
+        deliverNow(first)
+        while let batch = gate?.withLock({ g -> [SignalMessage]? in
+            if g.held.isEmpty { g.open = true; return nil }
+            defer { g.held.removeAll() }
+            return g.held
+        }) {
+            for message in batch { deliverNow(message) }
+        }
+    }
 }
 
 /// Why a join was refused; `code` and `message` go into the `error` message.

@@ -1,1 +1,0 @@
-../../../Sources/Signaling/CRC32.swift
