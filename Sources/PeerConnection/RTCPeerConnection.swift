@@ -372,7 +372,11 @@ public final class RTCPeerConnection: Sendable {
         }
         guard let media else { return }
         for (sender, parameters) in senders {
-            do { try sender.start(parameters: parameters, media: media, clock: clock, inline: settings.encodesOnEventLoop,
+            guard let codec = settings.codecs.codec(for: parameters) else {
+                Log.peerConnection.warning("cannot send the \(sender.kind) track: \(parameters.codecName) is not a registered codec")
+                continue
+            }
+            do { try sender.start(parameters: parameters, codec: codec, media: media, clock: clock, inline: settings.encodesOnEventLoop,
                                  encodeTimeModel: settings.simulatedVideoEncodeTime) } catch {
                 Log.peerConnection.warning("cannot send the \(sender.kind) track: \(error)")
             }

@@ -15,6 +15,10 @@ public struct RTCRtpCodecRegistration: Sendable {
     /// The RFC 4588 retransmission payload type offered beside it (`apt` = the codec's),
     /// when lost packets are resent (video); nil: no RTX.
     public var rtxPayloadType: Int?
+    /// Opens an encoder for one sending stream: the track's settings, the negotiated
+    /// parameters and the user's cap give its configuration and the rates the sender starts
+    /// from; on a worker or inline (`MediaStreamEncoder`).
+    let makeEncoder: @Sendable (MediaEncoderRequest) throws(CodecError) -> OpenedMediaEncoder
     /// A fresh packetizer for one sending stream (its state, e.g. VP8's picture ID, runs on
     /// through the call).
     let makePacketizer: @Sendable () -> any RTPPacketizer
@@ -26,12 +30,14 @@ public struct RTCRtpCodecRegistration: Sendable {
     /// The parts are the package's own (the encoder and decoder protocols are internal):
     /// a new codec is registered here, beside VP8 and Opus (`TincanCodecs.swift`).
     init(kind: RTPMediaKind, codec: RTPCodec, rtxPayloadType: Int? = nil,
+         makeEncoder: @escaping @Sendable (MediaEncoderRequest) throws(CodecError) -> OpenedMediaEncoder,
                 makePacketizer: @escaping @Sendable () -> any RTPPacketizer,
                 depacketizer: any RTPDepacketizer.Type,
                 makeDecoder: @escaping @Sendable (_ channels: Int) throws(CodecError) -> any MediaDecoder) {
         self.kind = kind
         self.codec = codec
         self.rtxPayloadType = rtxPayloadType
+        self.makeEncoder = makeEncoder
         self.makePacketizer = makePacketizer
         self.depacketizer = depacketizer
         self.makeDecoder = makeDecoder
