@@ -1,31 +1,4 @@
-import MediaCapture
 import MediaCodecs
-
-/// A captured frame on its way to an encoder: what the track gives, by its kind.
-enum MediaFrame: Sendable {
-    case video(VideoFrame)
-    case audio(AudioFrame)
-}
-
-/// An encoded frame on its way to the packetizer.
-enum EncodedMedia: Sendable {
-    case video(EncodedVideoFrame)
-    case audio(EncodedAudioFrame)
-
-    var data: [UInt8] {
-        switch self {
-        case .video(let f): f.data
-        case .audio(let f): f.data
-        }
-    }
-
-    func rtpTimestamp(offset: UInt32) -> UInt32 {
-        switch self {
-        case .video(let f): f.rtpTimestamp(offset: offset)
-        case .audio(let f): f.rtpTimestamp(offset: offset)
-        }
-    }
-}
 
 /// What the worker measured of its encoder (webrtc-stats outbound-rtp figures).
 struct MediaEncoderFigures: Sendable {
@@ -107,28 +80,4 @@ struct MediaStreamEncoder: Sendable {
             measured: measured, dropped: { w.statistics.dropped }, finish: { await w.finish() },
             setFrameDropping: dropping, setPacketLoss: loss)
     }
-}
-
-/// What a sending stream asks of its codec's registration.
-struct MediaEncoderRequest: Sendable {
-    /// The track's settings when sending starts (size and rate, sample rate, channels).
-    var settings: MediaTrackSettings
-    var parameters: RTPStreamParameters
-    /// The user's cap (`RTCConfiguration.maxBitrate`), payload bit/s.
-    var maxBitrate: Int?
-    /// Encode on the event loop (simulated time) rather than on a worker.
-    var inline: Bool
-}
-
-/// An opened encoder and the rates the sender's control starts from.
-struct OpenedMediaEncoder: Sendable {
-    var encoder: MediaStreamEncoder
-    /// The encoder's first bitrate (video: the pipeline's start rate until its first target).
-    var startBitrate: Int
-    /// The most this stream sends on the wire: the user's cap, or what the picture needs.
-    var wireMaximum: Int
-    /// The most the encoder may be given: the user's cap and the peer's `b=TIAS`/`b=AS`.
-    var encoderMaximum: Int
-    /// Video: the size and rate encoded at first, where the adaptation starts.
-    var picture: (width: Int, height: Int, frameRate: Double)?
 }
