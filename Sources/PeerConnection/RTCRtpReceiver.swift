@@ -5,7 +5,7 @@ import RTP
 import Synchronization
 
 /// Receives one remote track (WebRTC 1.0 §5.3): SRTP-clear RTP goes through a jitter buffer
-/// that reorders, NACKs, unwraps RTX and asks for keyframes (`RTPReceiver`), whole frames
+/// that reorders, NACKs, unwraps RTX and asks for keyframes (`RTPReceiveStream`), whole frames
 /// are decoded by the negotiated codec's decoder (its `RTCRtpCodecRegistration`) and handed
 /// to the sinks: one path whatever the codec. The SSRC comes from the remote SDP
 /// (`a=ssrc`) or, when the peer leaves it out, is learned from the first packet of the
@@ -54,7 +54,7 @@ public final class RTCRtpReceiver: Sendable {
     private static func makeBuffer(_ s: inout State, ssrc: UInt32, codec: RTCRtpCodecRegistration?) {
         guard let codec else { return }
         let p = s.parameters
-        let config = RTPReceiverConfiguration(
+        let config = RTPReceiveStreamConfiguration(
             ssrc: ssrc, payloadType: p.payloadType, clockRate: p.clockRate, rtxSSRC: p.rtxSSRC,
             rtxPayloadType: p.rtxPayloadType, localSSRC: s.localSSRC, cname: p.cname,
             nackEnabled: p.nack, keyframeRequestsEnabled: p.pli, reducedSizeRTCP: p.reducedSizeRTCP,

@@ -8,7 +8,7 @@ import Synchronization
 /// carries (video: `VideoAdaptation`, size and frame rate within the track's constraints), go
 /// to the negotiated codec's encoder (its `RTCRtpCodecRegistration`; on a worker, drop-oldest
 /// when it falls behind), are packetized by the codec's packetizer and handed to the
-/// transport's pipeline (`MediaTransport`): its `RTPSender` numbers them and keeps the
+/// transport's pipeline (`MediaTransport`): its `RTPSendStream` numbers them and keeps the
 /// history for NACK/RTX, the pacer sends them. The pipeline answers NACK and PLI/FIR and sets
 /// the target; this sender follows it (`setTargetBitrate`) within the user's cap. One path
 /// for every codec: what differs between them is in the registration.
@@ -135,12 +135,12 @@ public final class RTCRtpSender: Sendable {
         let loop = clock.eventLoop
         let settings = track.getSettings()
         let maxBitrate = state.withLock { $0.maxBitrate }
-        var config = RTPSenderConfiguration(
+        var config = RTPSendStreamConfiguration(
             ssrc: parameters.ssrc, payloadType: parameters.payloadType, clockRate: parameters.clockRate,
             rtxSSRC: parameters.rtxSSRC, rtxPayloadType: parameters.rtxPayloadType,
             extensions: parameters.extensions, mid: parameters.mid, cname: parameters.cname)
         if parameters.kind == .audio { config.historyCapacity = 128 }
-        let rtp = RTPSender(configuration: config, initialSequenceNumber: .random(in: 0 ... .max),
+        let rtp = RTPSendStream(configuration: config, initialSequenceNumber: .random(in: 0 ... .max),
                             initialRTXSequenceNumber: .random(in: 0 ... .max))
         let opened = try codec.makeEncoder(MediaEncoderRequest(settings: settings, parameters: parameters,
                                                                maxBitrate: maxBitrate, inline: inline))

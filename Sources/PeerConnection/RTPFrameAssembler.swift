@@ -1,6 +1,6 @@
 import RTP
 
-/// A received stream's jitter buffer (`RTPReceiver`) with its payload format erased: the
+/// A received stream's jitter buffer (`RTPReceiveStream`) with its payload format erased: the
 /// receiver keeps one, made for the negotiated codec's depacketizer, and has no path per
 /// codec.
 protocol RTPFrameAssembler: Sendable {
@@ -13,10 +13,10 @@ protocol RTPFrameAssembler: Sendable {
     mutating func decoderLostFrame()
 }
 
-extension RTPReceiver: RTPFrameAssembler {}
+extension RTPReceiveStream: RTPFrameAssembler {}
 
 /// A jitter buffer for a registered depacketizer (the metatype opened here).
-func makeFrameAssembler(_ format: any RTPDepacketizer.Type, configuration: RTPReceiverConfiguration) -> any RTPFrameAssembler {
-    func open<F: RTPDepacketizer>(_ f: F.Type) -> any RTPFrameAssembler { RTPReceiver<F>(configuration: configuration) }
+func makeFrameAssembler(_ format: any RTPDepacketizer.Type, configuration: RTPReceiveStreamConfiguration) -> any RTPFrameAssembler {
+    func open<F: RTPDepacketizer>(_ f: F.Type) -> any RTPFrameAssembler { RTPReceiveStream<F>(configuration: configuration) }
     return open(format)
 }
