@@ -16,6 +16,7 @@ let package = Package(
     name: "Tincan",
     platforms: [.macOS(.v14)],
     products: [
+        .library(name: "MediaPrimitives", targets: ["MediaPrimitives"]),
         .library(name: "MediaCapture", targets: ["MediaCapture"]),
         .library(name: "MediaCodecs", targets: ["MediaCodecs"]),
         .library(name: "RTP", targets: ["RTP"]),
@@ -35,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // TLS to TURN servers (turns:); already in the graph through async-http-client.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
     ],
     targets: [
         // C libraries, one system-library target each (pkg-config; Debian provider named).
@@ -49,12 +52,16 @@ let package = Package(
         // Debian's libyuv-dev ships no .pc file: the module map links it by name.
         systemLibrary("CYUV", pkgConfig: nil, apt: "libyuv-dev"),
 
+        // What capture, codecs and the peer connection share: raw frames (I420, Int16 PCM),
+        // crop-and-scale and decimation, the monotonic clock, JSON values, Y4M/WAV files.
+        .target(name: "MediaPrimitives", dependencies: ["CYUV"]),
         // getUserMedia: constraints, SelectSettings, tracks, permission, devices.
-        .target(name: "MediaCapture", dependencies: ["CYUV"]),
+        .target(name: "MediaCapture", dependencies: ["MediaPrimitives"]),
         // Real Linux devices: V4L2 cameras and ALSA microphones.
-        .target(name: "LinuxCapture", dependencies: ["MediaCapture", "CV4L2", "CALSA"]),
-        // VP8 and Opus, frame pacing, IVF/Ogg/Y4M/WAV files.
-        .target(name: "MediaCodecs", dependencies: ["MediaCapture", "CVPX", "COpus", "COgg"]),
+        .target(name: "LinuxCapture", dependencies: ["MediaCapture", "MediaPrimitives", "CV4L2", "CALSA"]),
+        // VP8 and Opus, frame pacing, IVF/Ogg/WebM files; MediaCapture for the track's
+        // settings and constraints only (the adaptation's bounds).
+        .target(name: "MediaCodecs", dependencies: ["MediaPrimitives", "MediaCapture", "CVPX", "COpus", "COgg"]),
         // IP and transport addresses: the one definition ICE, the virtual network and the
         // peer connection share (Glibc only).
         .target(name: "NetworkPrimitives"),
@@ -74,6 +81,8 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             // The driver's log (tincan.ice); the sans-I/O core counts instead.
             .product(name: "Logging", package: "swift-log"),
+            // turns: (RFC 8656 §3.1): TLS on the driver's TCP connections to TURN servers.
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         // DTLS 1.2 over OpenSSL memory BIOs; SRTP over libsrtp2.
         .target(name: "DTLS", dependencies: ["COpenSSL", "SRTP"]),
@@ -82,7 +91,7 @@ let package = Package(
         .target(name: "SDP"),
         // RTCPeerConnection: tracks, encoders, RTP and the transport joined into calls.
         .target(name: "PeerConnection", dependencies: [
-            "MediaCapture", "MediaCodecs", "RTP", "ICE", "DTLS", "SRTP", "SDP", "NetworkPrimitives",
+            "MediaCapture", "MediaPrimitives", "MediaCodecs", "RTP", "ICE", "DTLS", "SRTP", "SDP", "NetworkPrimitives",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -97,7 +106,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "tincan", dependencies: [
-            "MediaCapture", "LinuxCapture", "MediaCodecs", "PeerConnection", "ICE", "Signaling",
+            "MediaCapture", "MediaPrimitives", "LinuxCapture", "MediaCodecs", "PeerConnection", "ICE", "Signaling",
             "LinkEmulator", "VirtualNetwork", "NetworkPrimitives",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -106,7 +115,7 @@ let package = Package(
         // Checks against real kernel drivers (vivid, snd-aloop) run inside the VM built by
         // scripts/vm/run-checks; Foundation-free so its library closure stays small.
         .executableTarget(
-            name: "linux-capture-check", dependencies: ["LinuxCapture", "MediaCapture"],
+            name: "linux-capture-check", dependencies: ["LinuxCapture", "MediaCapture", "MediaPrimitives"],
             path: "Sources/LinuxCaptureCheck"),
 
         // Signaling: clients for rooms over WebSocket, WHIP (RFC 9725), copy-and-paste and
@@ -135,24 +144,29 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "signaling/Sources/tincan-signal"),
 
-        .testTarget(name: "MediaCaptureTests", dependencies: ["MediaCapture"]),
-        .testTarget(name: "LinuxCaptureTests", dependencies: ["LinuxCapture", "MediaCapture"]),
-        .testTarget(name: "MediaCodecsTests", dependencies: ["MediaCodecs", "MediaCapture"]),
+        .testTarget(name: "MediaCaptureTests", dependencies: ["MediaCapture", "MediaPrimitives"]),
+        .testTarget(name: "LinuxCaptureTests", dependencies: ["LinuxCapture", "MediaCapture", "MediaPrimitives"]),
+        .testTarget(name: "MediaCodecsTests", dependencies: ["MediaCodecs", "MediaCapture", "MediaPrimitives"]),
         .testTarget(name: "RTPTests", dependencies: ["RTP", "VirtualNetwork", "NetworkPrimitives"]),
         .testTarget(name: "LinkEmulatorTests", dependencies: [
             "LinkEmulator", "VirtualNetwork",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
-        .testTarget(name: "ICETests", dependencies: ["ICE", "VirtualNetwork", "NetworkPrimitives"]),
+        .testTarget(name: "ICETests", dependencies: ["ICE", "VirtualNetwork", "NetworkPrimitives", "CoturnHarness"]),
+        // coturn started by a test (STUN, or TURN with one user) and killed by its PID.
+        .target(name: "CoturnHarness", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ], path: "Tests/CoturnHarness"),
         .testTarget(name: "DTLSTests", dependencies: ["DTLS", "SRTP"]),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"]),
         // PeerConnection for its codec registry: the offer tests exercise what the product offers.
         .testTarget(name: "SDPTests", dependencies: ["SDP", "PeerConnection"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "MediaCapture", "ICE", "SDP", "CallSimulation", "VirtualNetwork", "NetworkPrimitives"]),
+        .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "MediaCapture", "MediaPrimitives", "ICE", "SDP", "CallSimulation", "VirtualNetwork", "NetworkPrimitives"]),
         // The transport joined: ICE, then DTLS on the selected pair, then SRTP-protected RTP.
         .testTarget(name: "TransportTests", dependencies: ["ICE", "DTLS", "SRTP", "RTP", "VirtualNetwork", "NetworkPrimitives"]),
-        .testTarget(name: "TincanCLITests", dependencies: ["tincan", "MediaCapture", "MediaCodecs"]),
+        .testTarget(name: "TincanCLITests", dependencies: ["tincan", "MediaCapture", "MediaPrimitives", "MediaCodecs", "CoturnHarness"]),
         .testTarget(name: "SignalingTests", dependencies: [
             "Signaling", "SignalingServer", "tincan-signal",
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

@@ -22,6 +22,7 @@ func fuzzTarget(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
 /// `scripts/fuzz` names each target by its key (`stun`, `rtp`, ...); the executable is Fuzz<Key>.
 let fuzzTargets: [Target] = [
     fuzzTarget("FuzzSTUN", ["ICE"]),
+    fuzzTarget("FuzzTURN", ["ICE", "NetworkPrimitives"]),
     fuzzTarget("FuzzRTP", ["RTP"]),
     fuzzTarget("FuzzRTCP", ["RTP"]),
     fuzzTarget("FuzzSDP", ["SDP", "PeerConnection"]),
@@ -33,7 +34,7 @@ let fuzzTargets: [Target] = [
     fuzzTarget("FuzzIVF", ["MediaCodecs"]),
     fuzzTarget("FuzzOgg", ["MediaCodecs"]),
     fuzzTarget("FuzzDevices", ["MediaCapture"]),
-    fuzzTarget("FuzzConstraints", ["MediaCapture"]),
+    fuzzTarget("FuzzConstraints", ["MediaCapture", "MediaPrimitives"]),
 ]
 
 let package = Package(
@@ -47,13 +48,14 @@ let package = Package(
         systemLibrary("COgg", pkgConfig: "ogg"),
         systemLibrary("CYUV", pkgConfig: nil),
         systemLibrary("CZlib", pkgConfig: "zlib"),
-        .target(name: "MediaCapture", dependencies: ["CYUV"], path: "Sources/MediaCapture"),
-        .target(name: "MediaCodecs", dependencies: ["MediaCapture", "CVPX", "COpus", "COgg"], path: "Sources/MediaCodecs"),
+        .target(name: "MediaPrimitives", dependencies: ["CYUV"], path: "Sources/MediaPrimitives"),
+        .target(name: "MediaCapture", dependencies: ["MediaPrimitives"], path: "Sources/MediaCapture"),
+        .target(name: "MediaCodecs", dependencies: ["MediaPrimitives", "MediaCapture", "CVPX", "COpus", "COgg"], path: "Sources/MediaCodecs"),
         .target(name: "RTP", path: "Sources/RTP"),
         .target(name: "SDP", path: "Sources/SDP"),
         .target(name: "SRTP", dependencies: ["CSRTP"], path: "Sources/SRTP"),
         .target(name: "DTLS", dependencies: ["COpenSSL", "SRTP"], path: "Sources/DTLS"),
-        // ICE without its NIO driver (STUN and the RFC 7983 demultiplexer), Signaling without
+        // ICE without its NIO driver (STUN, the TURN client and the RFC 7983 demultiplexer), Signaling without
         // its HTTP/WebSocket clients (the messages, the copy-and-paste blob), PeerConnection's
         // codec registry: Subsets/ holds symlinks to just those files.
         .target(name: "NetworkPrimitives", path: "Sources/NetworkPrimitives"),
@@ -61,7 +63,7 @@ let package = Package(
         .target(name: "Signaling", dependencies: ["CZlib"], path: "Subsets/Signaling"),
         // PeerConnection's codec registry alone (what the SDP target answers with), without
         // the connection and its NIO loop.
-        .target(name: "PeerConnection", dependencies: ["SDP", "RTP", "MediaCodecs", "MediaCapture"],
+        .target(name: "PeerConnection", dependencies: ["SDP", "RTP", "MediaCodecs", "MediaCapture", "MediaPrimitives"],
                 path: "Subsets/PeerConnection"),
         .target(name: "FuzzSupport", path: "Targets/FuzzSupport"),
     ] + fuzzTargets,

@@ -54,6 +54,15 @@ def stun_seeds() -> dict[str, bytes]:
     return out
 
 
+def turn_seeds() -> dict[str, bytes]:
+    """A ChannelData message and a Data indication, framed as datagrams (2-byte lengths)."""
+    channel = struct.pack(">HH", 0x4000, 5) + b"hello" + b"\0\0\0"
+    peer = struct.pack(">BBH", 0, 1, 5000 ^ 0x2112) + bytes(a ^ b for a, b in zip([198, 51, 100, 7], [0x21, 0x12, 0xA4, 0x42]))
+    attrs = struct.pack(">HH", 0x0012, len(peer)) + peer + struct.pack(">HH", 0x0013, 4) + b"data"
+    indication = struct.pack(">HHI", 0x0017, len(attrs), 0x2112A442) + bytes(12) + attrs
+    return {"channel-data": framed(channel, indication), "indication": framed(indication)}
+
+
 def rtp_seeds() -> dict[str, bytes]:
     vp8_key = bytes([0x90, 0x80, 0x00, 0x01]) + bytes([0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a]) + bytes(20)
     vp8_more = bytes([0x80, 0x80, 0x00, 0x01]) + bytes(40)
@@ -241,7 +250,7 @@ def constraints_seeds() -> dict[str, bytes]:
 
 
 SEEDS = {
-    "stun": stun_seeds, "rtp": rtp_seeds, "rtcp": rtcp_seeds, "sdp": sdp_seeds, "dtls": dtls_seeds,
+    "stun": stun_seeds, "turn": turn_seeds, "rtp": rtp_seeds, "rtcp": rtcp_seeds, "sdp": sdp_seeds, "dtls": dtls_seeds,
     "signal-message": signal_seeds, "copy-paste": copy_paste_seeds, "y4m": y4m_seeds, "wav": wav_seeds,
     "ivf": ivf_seeds, "ogg": ogg_seeds, "devices": devices_seeds, "constraints": constraints_seeds,
 }

@@ -1,5 +1,6 @@
 import CALSA
 import MediaCapture
+import MediaPrimitives
 import Synchronization
 
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
 import CALSA
 import MediaCapture
+import MediaPrimitives
 
 /// An ALSA capture PCM opened through alsa-lib: a card's `hw:` device, `default`, or any PCM
 /// the configuration defines (the tests use the `file` plugin as a virtual microphone).

@@ -1,3 +1,4 @@
+import MediaPrimitives
 import Synchronization
 
 #if canImport(Glibc)

@@ -1,4 +1,5 @@
 import MediaCapture
+import MediaPrimitives
 import Synchronization
 
 #if canImport(Glibc)

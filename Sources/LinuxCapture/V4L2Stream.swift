@@ -1,5 +1,6 @@
 import CV4L2
 import MediaCapture
+import MediaPrimitives
 
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 import LinuxCapture
 import MediaCapture
+import MediaPrimitives
 import Synchronization
 
 /// Checks against snd-aloop: what is played into hw:Loopback,0,N comes back on

@@ -1,4 +1,5 @@
 import MediaCapture
+import MediaPrimitives
 import Synchronization
 
 /// Gathers what a capture thread delivers, for the checks to inspect.

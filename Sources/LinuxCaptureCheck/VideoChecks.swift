@@ -1,5 +1,6 @@
 import LinuxCapture
 import MediaCapture
+import MediaPrimitives
 
 #if canImport(Glibc)
 import Glibc

@@ -1,3 +1,4 @@
+import MediaPrimitives
 /// One Opus packet (20 ms by default) with the capture time of its first sample.
 public struct EncodedAudioFrame: Sendable, Equatable {
     public var data: [UInt8]

@@ -1,3 +1,4 @@
+import MediaPrimitives
 /// One compressed VP8 frame. It keeps the capture timestamp of the picture it came from, so
 /// the timestamp survives encoding and the RTP timestamp follows from the capture clock.
 public struct EncodedVideoFrame: Sendable, Equatable {

@@ -1,5 +1,5 @@
 import Dispatch
-import MediaCapture
+import MediaPrimitives
 import Synchronization
 
 /// Runs an encoder on its own serial context with a queue of at most `capacity` waiting

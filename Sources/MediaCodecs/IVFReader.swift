@@ -1,4 +1,4 @@
-import MediaCapture
+import MediaPrimitives
 
 /// Reads IVF files. Every field is checked: a wrong signature, a header size under 32, a
 /// frame size beyond the file or `maxFrameSize`, or a truncated frame is an error.

@@ -1,4 +1,4 @@
-import MediaCapture
+import MediaPrimitives
 
 /// Writes VP8 frames as IVF, the container `vpxenc` writes and `vpxdec` reads: a 32-byte
 /// header ("DKIF", fourcc VP80, size, time base, frame count) and a 12-byte header per frame

@@ -1,3 +1,4 @@
+import MediaPrimitives
 /// Conversions between the capture clock (MonotonicClock nanoseconds, stamped on every
 /// VideoFrame and AudioFrame) and media clocks: 90 kHz for video (RFC 7741 §4.1 via RFC 3551
 /// §5) and 48 kHz for Opus (RFC 7587 §4.1). Audio and video derive their RTP timestamps from

@@ -1,4 +1,4 @@
-import MediaCapture
+import MediaPrimitives
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,5 +1,5 @@
 import COgg
-import MediaCapture
+import MediaPrimitives
 
 /// Reads Ogg Opus files (RFC 7845) through libogg: the first logical stream's OpusHead and
 /// OpusTags, then its audio packets. Lost sync, a bad CRC, a hole in the packet sequence, a

@@ -1,6 +1,6 @@
 import COgg
 import COpus
-import MediaCapture
+import MediaPrimitives
 
 /// Writes Opus packets as an Ogg Opus file (RFC 7845) through libogg: OpusHead alone on the
 /// first page, OpusTags on the second, then audio pages whose granule position counts 48 kHz

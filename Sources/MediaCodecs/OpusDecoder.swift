@@ -1,5 +1,5 @@
 import COpus
-import MediaCapture
+import MediaPrimitives
 
 /// An Opus decoder over libopus at 48 kHz. The one owner of its `OpusDecoder*`. Bad packets
 /// are errors; a lost packet is concealed (or recovered from the next packet's FEC).

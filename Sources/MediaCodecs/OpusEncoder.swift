@@ -1,5 +1,5 @@
 import COpus
-import MediaCapture
+import MediaPrimitives
 
 /// A VoIP Opus encoder over libopus at 48 kHz. It takes AudioFrames of any length, buffers
 /// them, and emits one packet per `frameDuration` whose timestamp is the capture time of its

@@ -1,4 +1,4 @@
-import MediaCapture
+import MediaPrimitives
 
 /// The Ogg Opus identification header (RFC 7845 §5.1), channel mapping family 0 only
 /// (mono or stereo, what WebRTC sends).

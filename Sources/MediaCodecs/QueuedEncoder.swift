@@ -1,4 +1,4 @@
-import MediaCapture
+import MediaPrimitives
 
 /// What `EncoderWorker` needs of an encoder: frames in, encoded frames out, plus the two
 /// controls the network side drives (target bitrate, keyframe on PLI/FIR).

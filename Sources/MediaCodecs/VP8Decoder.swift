@@ -1,5 +1,5 @@
 import CVPX
-import MediaCapture
+import MediaPrimitives
 
 /// A VP8 decoder over libvpx (the receiving side, and the tests' oracle). The one owner of
 /// its `vpx_codec_ctx_t`. Corrupt input is an error, never a trap.

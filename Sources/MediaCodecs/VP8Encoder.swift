@@ -1,5 +1,5 @@
 import CVPX
-import MediaCapture
+import MediaPrimitives
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,8 +1,8 @@
-import MediaCapture
+import MediaPrimitives
 
 /// Applies a `VideoAdaptation` decision to the track's frames before the encoder: frame-rate
 /// decimation by capture timestamps (the frames kept keep their real cadence and stamps)
-/// and crop-and-scale with MediaCapture's `VideoShaper` (libyuv) into a small pool of
+/// and crop-and-scale with MediaPrimitives' `VideoShaper` (libyuv) into a small pool of
 /// reused buffers, so a warm adapter allocates nothing per frame as long as the consumer
 /// (the encoder worker and its queue) lets go of a buffer within `poolSize` frames.
 public struct VideoFrameAdapter: Sendable {

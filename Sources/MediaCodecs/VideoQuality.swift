@@ -1,5 +1,5 @@
 import Foundation
-import MediaCapture
+import MediaPrimitives
 
 /// Objective picture quality, for reports that compare decoded pictures with the ones sent.
 public enum VideoQuality {

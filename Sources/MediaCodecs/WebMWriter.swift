@@ -1,4 +1,4 @@
-import MediaCapture
+import MediaPrimitives
 
 /// Writes VP8 and/or Opus as WebM (Matroska, https://www.webmproject.org/docs/container/):
 /// EBML header, one Segment with Info and Tracks, then Clusters of SimpleBlocks with 1 ms

@@ -1,4 +1,4 @@
-import MediaCapture
+import MediaPrimitives
 import MediaCodecs
 
 /// What one received frame decodes to: pictures (a VP8 frame may give none, or several

@@ -1,4 +1,4 @@
-import MediaCapture
+import MediaPrimitives
 import MediaCodecs
 
 /// A captured frame on its way to an encoder: what the track gives, by its kind (the

@@ -13,7 +13,12 @@ public struct RTCConfiguration: Sendable {
         case never
     }
 
-    /// STUN servers as IP:port (server-reflexive candidates).
+    /// STUN and TURN servers (WebRTC 1.0 §4.2.1 `iceServers`): `stun:`, `turn:` and
+    /// `turns:` URLs (RFC 7064, RFC 7065), TURN with a username and credential.
+    public var iceServers: [RTCIceServer] = []
+    /// `.relay`: only relayed candidates, through the TURN servers (WebRTC 1.0 §4.2.5).
+    public var iceTransportPolicy = RTCIceTransportPolicy.all
+    /// STUN servers as IP:port (server-reflexive candidates), beside those of `iceServers`.
     public var stunServers: [TransportAddress] = []
     public var loopbackCandidates = LoopbackCandidates.automatic
     /// Gather only on these addresses (tests, or a host with many interfaces).

@@ -77,6 +77,8 @@ public final class RTCPeerConnection: Sendable {
     var iceAgent: ICEAgent? { state.withLock { $0.agent } }
 
     public init(configuration: RTCConfiguration = RTCConfiguration(), settings: RTCSettingEngine = RTCSettingEngine()) throws {
+        // WebRTC 1.0 §4.4.1.1: iceServers are validated when the connection is made.
+        for server in configuration.iceServers { _ = try server.parsedURLs() }
         self.configuration = configuration
         self.settings = settings
         clock = MediaClock(eventLoop: settings.eventLoop, simulated: settings.simulatedTime)
@@ -287,9 +289,14 @@ public final class RTCPeerConnection: Sendable {
 
     // MARK: Transport
 
-    private func iceConfiguration() -> ICEConfiguration {
+    private func iceConfiguration() async throws -> ICEConfiguration {
         var c = configuration.ice
         c.stunServers = configuration.stunServers
+        c.transportPolicy = configuration.iceTransportPolicy
+        try await ICEServerResolver.apply(configuration.iceServers, to: &c)
+        if c.transportPolicy == .relay, c.turnServers.isEmpty {
+            throw RTCError(.invalidAccessError, "iceTransportPolicy relay needs a TURN server (turn:HOST:PORT?transport=udp with a username and credential)")
+        }
         c.restrictToAddresses = configuration.restrictToAddresses
         switch configuration.loopbackCandidates {
         case .always: c.allowLoopback = true
@@ -309,7 +316,10 @@ public final class RTCPeerConnection: Sendable {
 
     private func ensureAgent(role: ICERole) async throws -> ICEAgent {
         if let agent = state.withLock({ $0.agent }) { return agent }
-        let agent = ICEAgent(role: role, configuration: iceConfiguration(), eventLoop: settings.eventLoop, network: settings.network)
+        let iceConfiguration = try await iceConfiguration()
+        // Resolving the servers suspended: another caller may have made the agent meanwhile.
+        if let agent = state.withLock({ $0.agent }) { return agent }
+        let agent = ICEAgent(role: role, configuration: iceConfiguration, eventLoop: settings.eventLoop, network: settings.network)
         state.withLock { $0.agent = agent }
         try await settings.eventLoop.submit { [weak self] in
             agent.setHandlers(
@@ -318,6 +328,10 @@ public final class RTCPeerConnection: Sendable {
         }.get()
         let report = try await agent.gather()
         guard !report.candidates.isEmpty else {
+            if configuration.iceTransportPolicy == .relay {
+                let why = report.relayed.compactMap(\.error).map { "\($0)" }.joined(separator: "; ")
+                throw RTCError(.operationError, "no relayed ICE candidate (iceTransportPolicy relay): \(why.isEmpty ? "no TURN server answered" : why)")
+            }
             throw RTCError(.operationError, "no ICE candidates: no usable network interface (loopback candidates are \(configuration.loopbackCandidates.rawValue))")
         }
         let lines = report.candidates.map(\.sdpAttribute).map { $0.hasPrefix("candidate:") ? String($0.dropFirst(10)) : $0 }

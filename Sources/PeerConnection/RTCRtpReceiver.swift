@@ -1,5 +1,5 @@
 import Logging
-import MediaCapture
+import MediaPrimitives
 import MediaCodecs
 import RTP
 import Synchronization

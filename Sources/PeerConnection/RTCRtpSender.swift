@@ -1,5 +1,6 @@
 import MediaCapture
 import MediaCodecs
+import MediaPrimitives
 import NIOCore
 import RTP
 import Synchronization

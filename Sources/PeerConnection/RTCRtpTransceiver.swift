@@ -1,4 +1,3 @@
-import MediaCapture
 import RTP
 import SDP
 

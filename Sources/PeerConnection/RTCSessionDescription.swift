@@ -34,6 +34,7 @@ public struct RTCError: Error, Sendable, CustomStringConvertible {
         case invalidAccessError = "InvalidAccessError"
         case operationError = "OperationError"
         case syntaxError = "SyntaxError"
+        case notSupportedError = "NotSupportedError"
     }
 
     public var name: Name

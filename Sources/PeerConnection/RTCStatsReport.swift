@@ -1,6 +1,6 @@
 import MediaCodecs
 import Foundation
-import MediaCapture
+import MediaPrimitives
 import RTP
 
 /// `getStats()` (WebRTC 1.0 §8, names from W3C webrtc-stats): one entry per object, keyed

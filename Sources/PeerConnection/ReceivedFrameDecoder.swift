@@ -1,5 +1,5 @@
 import Dispatch
-import MediaCapture
+import MediaPrimitives
 import MediaCodecs
 import RTP
 import Synchronization

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MediaCapture
 import MediaCodecs
+import MediaPrimitives
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MediaCapture
 import MediaCodecs
+import MediaPrimitives
 import Synchronization
 
 /// `tincan capture`: getUserMedia, then record the tracks to files for a while.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MediaCapture
+import MediaPrimitives
 
 /// The device options every command shares.
 struct DeviceOptions: ParsableArguments {

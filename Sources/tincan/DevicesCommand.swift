@@ -1,5 +1,6 @@
 import ArgumentParser
 import MediaCapture
+import MediaPrimitives
 
 /// `tincan devices`: what enumerateDevices() returns, with capabilities.
 struct DevicesCommand: ParsableCommand, LoggingCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MediaCapture
+import MediaPrimitives
 
 /// `tincan select`: resolve getUserMedia (and applyConstraints) without capturing.
 struct SelectCommand: AsyncParsableCommand, LoggingCommand {

@@ -1,5 +1,6 @@
 import MediaCapture
 import MediaCodecs
+import MediaPrimitives
 
 /// Where `tincan capture` writes a video track: raw (Y4M) or encoded (VP8 in IVF), chosen by
 /// the file's extension.

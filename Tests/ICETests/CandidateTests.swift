@@ -99,3 +99,35 @@ import Testing
         #expect(TransportAddress("::1", port: 9)!.description == "[::1]:9")
     }
 }
+
+/// `stun:` and `turn:` URIs (RFC 7064, RFC 7065), as RTCIceServer.urls carries them.
+@Suite struct ICEServerURLTests {
+    @Test func theFormsOfTheRFCs() throws {
+        let turn = try ICEServerURL("turn:192.0.2.10:3479?transport=udp")
+        #expect(turn.scheme == .turn && turn.host == "192.0.2.10" && turn.port == 3479 && turn.transport == .udp)
+        #expect(turn.ip == IPAddress("192.0.2.10"))
+        let tcp = try ICEServerURL("turn:turn.example.org?transport=tcp")
+        #expect(tcp.host == "turn.example.org" && tcp.port == 3478 && tcp.transport == .tcp && tcp.ip == nil)
+        let turns = try ICEServerURL("turns:[2001:db8::1]")
+        #expect(turns.host == "2001:db8::1" && turns.port == 5349 && turns.transport == .tls)
+        let stun = try ICEServerURL("STUN:[2001:db8::1]:19302")
+        #expect(stun.scheme == .stun && stun.port == 19302)
+        #expect(try ICEServerURL("stun:stun.l.google.com:19302").description == "stun:stun.l.google.com:19302")
+        #expect(try ICEServerURL("turn:h").transport == .udp)
+    }
+
+    @Test func refusedWithTheReason() {
+        #expect(throws: ICEServerURLError.unsupportedScheme("http")) { try ICEServerURL("http://example.org") }
+        #expect(throws: ICEServerURLError.notAURL("example.org")) { try ICEServerURL("example.org") }
+        #expect(throws: ICEServerURLError.invalidPort("0")) { try ICEServerURL("turn:h:0") }
+        #expect(throws: ICEServerURLError.invalidPort("x")) { try ICEServerURL("turn:h:x") }
+        #expect(throws: ICEServerURLError.invalidQuery("transport=udp")) { try ICEServerURL("stun:h?transport=udp") }
+        #expect(throws: ICEServerURLError.invalidQuery("transport=sctp")) { try ICEServerURL("turn:h?transport=sctp") }
+        #expect(throws: ICEServerURLError.invalidQuery("transport=udp")) { try ICEServerURL("turns:h?transport=udp") }
+        #expect(throws: ICEServerURLError.invalidHost("turn://h:3478")) { try ICEServerURL("turn://h:3478") }
+        #expect(throws: ICEServerURLError.invalidHost("turn:user@h")) { try ICEServerURL("turn:user@h") }
+        #expect(throws: ICEServerURLError.invalidHost("turn:2001:db8::1")) { try ICEServerURL("turn:2001:db8::1") }
+        #expect(throws: ICEServerURLError.invalidHost("turn:")) { try ICEServerURL("turn:") }
+        #expect(ICEServerURLError.invalidHost("x").description.contains("turn:HOST[:PORT][?transport=udp|tcp]"))
+    }
+}

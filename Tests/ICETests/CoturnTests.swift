@@ -1,6 +1,7 @@
 import Foundation
 import NetworkPrimitives
 import Testing
+import CoturnHarness
 import NIOCore
 import NIOPosix
 @testable import ICE
@@ -37,62 +38,5 @@ import NIOPosix
         #expect(result.redundant)
         #expect(!report.candidates.contains { $0.type == .serverReflexive })
         #expect(srflx.sdpLine.contains("typ srflx raddr 127.0.0.1 rport \(host.address.port)"))
-    }
-}
-
-/// A coturn process in STUN-only mode; everything it writes goes to a temporary directory.
-final class CoturnServer: Sendable {
-    let process: Process
-    let directory: URL
-
-    init(executable: String, port: UInt16) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("tincan-coturn-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = [
-            "-n", "--stun-only", "--no-cli", "--no-tls", "--no-dtls",
-            "--listening-ip", "127.0.0.1", "--listening-port", String(port),
-            "--pidfile", directory.appendingPathComponent("turnserver.pid").path,
-            "--userdb", directory.appendingPathComponent("turndb").path,
-            "--log-file", directory.appendingPathComponent("turnserver.log").path,
-            "--no-stdout-log", "--simple-log",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-    }
-
-    /// Kills the server by its PID (SIGTERM, then SIGKILL: turnserver may take its time to
-    /// exit on SIGTERM) and removes its directory.
-    func stop() {
-        let pid = process.processIdentifier
-        if process.isRunning {
-            kill(pid, SIGTERM)
-            for _ in 0..<20 where process.isRunning { usleep(25_000) }
-            if process.isRunning { kill(pid, SIGKILL) }
-            process.waitUntilExit()
-        }
-        try? FileManager.default.removeItem(at: directory)
-    }
-
-    /// The turnserver path. The test setup installs Debian's coturn (scripts/install-deps
-    /// --tests, run by scripts/test); without it the test fails, naming the step to run.
-    static func installed() throws -> String {
-        let path = "/usr/bin/turnserver"
-        guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw ICEError.failed("coturn is not installed (no \(path)): run scripts/install-deps --tests")
-        }
-        return path
-    }
-
-    /// A UDP port that was free a moment ago on 127.0.0.1.
-    static func freeUDPPort() async throws -> UInt16 {
-        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 0
-        try await channel.close()
-        guard port > 0 else { throw ICEError.failed("no free port") }
-        return UInt16(port)
     }
 }

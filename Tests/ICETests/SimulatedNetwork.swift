@@ -18,6 +18,9 @@ struct SimulatedPair {
     var eventsB: [(Duration, ICEEvent)] = []
     var trace: [String] = []
     var isDropped: (ICETransmit) -> Bool = { _ in false }
+    /// A TURN server on the network (relaying for real), when a test puts one there.
+    var turn: TURNTestServer?
+    let turnAddress = TransportAddress("10.0.0.100", port: 3478)!
 
     init(a: ICEAgentCore, b: ICEAgentCore) {
         self.a = a
@@ -67,7 +70,16 @@ struct SimulatedPair {
             while let first = inFlight.first, first.arrival <= now {
                 inFlight.removeFirst()
                 let t = first.transmit
-                if t.destination == aAddress {
+                if var server = turn, t.destination == turnAddress {
+                    let (answer, relayed) = server.receive(relaying: t.payload, from: t.source, now: now)
+                    turn = server
+                    if let answer { send(ICETransmit(source: turnAddress, destination: t.source, payload: answer)) }
+                    for r in relayed { send(r) }
+                } else if let server = turn, t.destination == server.relayed {
+                    if let client = server.clientAddress, let wrapped = server.relayIn(t.payload, from: t.source, now: now) {
+                        send(ICETransmit(source: turnAddress, destination: client, payload: wrapped))
+                    }
+                } else if t.destination == aAddress {
                     a.handleDatagram(t.payload, from: t.source, to: aAddress, now: now)
                 } else if t.destination == bAddress {
                     b.handleDatagram(t.payload, from: t.source, to: bAddress, now: now)

@@ -1,5 +1,6 @@
 import LinuxCapture
 import MediaCapture
+import MediaPrimitives
 import Testing
 
 @Suite("ALSA capture through alsa-lib's file plugin")

@@ -1,3 +1,4 @@
+import MediaPrimitives
 import Testing
 #if canImport(Glibc)
 import Glibc

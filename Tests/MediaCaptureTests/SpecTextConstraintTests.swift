@@ -1,3 +1,4 @@
+import MediaPrimitives
 import Testing
 @testable import MediaCapture
 

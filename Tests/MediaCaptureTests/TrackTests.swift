@@ -1,3 +1,4 @@
+import MediaPrimitives
 import Testing
 import Synchronization
 @testable import MediaCapture

@@ -2,6 +2,7 @@ import Foundation
 import MediaCapture
 import MediaCodecs
 @testable import MediaCodecs
+import MediaPrimitives
 
 /// Helpers shared by the MediaCodecs tests: external oracles, temp files, measurements.
 enum Support {

@@ -1,5 +1,6 @@
 import Foundation
 import MediaCapture
+import MediaPrimitives
 import Testing
 @testable import MediaCodecs
 

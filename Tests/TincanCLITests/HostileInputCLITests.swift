@@ -1,4 +1,5 @@
 import Foundation
+import MediaPrimitives
 import Testing
 import MediaCapture
 

@@ -2,6 +2,7 @@
 // MediaStreamConstraints and MediaTrackConstraints; JSON that parses serializes back to itself.
 import FuzzSupport
 import MediaCapture
+import MediaPrimitives
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

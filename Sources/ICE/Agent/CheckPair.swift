@@ -5,7 +5,7 @@ enum CheckPairState: Equatable {
     case frozen, waiting, inProgress, succeeded, failed
 }
 
-/// A pair in the checklist. The local side is always a host candidate (the base a check is
+/// A pair in the checklist. The local side is a host or relayed candidate (the base a check is
 /// sent from): server-reflexive candidates are replaced by their base (RFC 8445 §6.1.2.4).
 struct CheckPair {
     var id: Int

@@ -15,6 +15,7 @@ extension ICEAgentCore {
         let busy = pairs.contains { $0.foundation == pair.foundation && ($0.state == .waiting || $0.state == .inProgress) }
         pair.state = initial ?? (busy ? .frozen : .waiting)
         pairs.append(pair)
+        createPermission(local: local, remote: remote, now: now)
         lastCheckActivity = now
         scheduleChecks(now: now)
     }

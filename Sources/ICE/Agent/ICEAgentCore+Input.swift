@@ -6,6 +6,11 @@ extension ICEAgentCore {
     /// Handles one datagram received on the socket bound to `base`.
     public mutating func handleDatagram(_ bytes: [UInt8], from source: TransportAddress, to base: TransportAddress, now: Duration) {
         guard state != .closed else { return }
+        clock = now
+        if !turnClients.isEmpty, let i = turnClientIndex(for: bytes, from: source, base: base) {
+            handleTURNDatagram(bytes, client: i, now: now)
+            return
+        }
         let kind = DatagramKind(bytes)
         guard kind == .stun else {
             // RFC 7675 §5.2-ish: only accept application data from a peer we know.
@@ -32,6 +37,8 @@ extension ICEAgentCore {
     /// Runs every timer that is due: retransmissions, the Ta tick, nomination, consent.
     public mutating func handleTimeout(now: Duration) {
         guard state != .closed else { return }
+        clock = now
+        if !turnClients.isEmpty { handleTURNTimeouts(now: now) }
         let due = transactions.filter { $0.value.deadline <= now }.sorted { $0.value.sequence < $1.value.sequence }
         for (id, t) in due {
             if case .consent = t.kind {
@@ -111,7 +118,7 @@ extension ICEAgentCore {
     // MARK: requests from the peer (RFC 8445 §7.3)
 
     mutating func handleRequest(_ request: STUNMessage, from source: TransportAddress, base: TransportAddress, now: Duration) {
-        guard localCandidates.contains(where: { $0.type == .host && $0.address == base }) else { return }
+        guard checkBase(base) != nil else { return }
         // RFC 8489 §9.1.3: missing USERNAME or MESSAGE-INTEGRITY is 400, a wrong one 401.
         guard let username = request.username, request.hasMessageIntegrity else {
             sendUnauthenticatedError(400, "Bad Request", to: request, from: base, destination: source, now: now)
@@ -166,7 +173,7 @@ extension ICEAgentCore {
             remoteCandidates.append(candidate)
             remote = candidate
         }
-        guard let remote, let local = localCandidates.first(where: { $0.type == .host && $0.address == base }) else { return }
+        guard let remote, let local = checkBase(base) else { return }
 
         // RFC 8445 §7.3.1.4: triggered checks.
         if !pairs.contains(where: { $0.local.address == base && $0.remote.address == source }) {

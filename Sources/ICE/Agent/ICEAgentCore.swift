@@ -40,6 +40,10 @@ public struct ICEAgentCore {
     var prflxCounter = 0
     /// Bounds the unauthenticated 400/401 responses (see STUNErrorResponseLimiter).
     var errorResponseLimiter = STUNErrorResponseLimiter()
+    /// One TURN client per (host candidate, TURN server) (RFC 8445 §5.1.1.2).
+    var turnClients: [TURNClient] = []
+    /// The latest time an input brought: what data sent through a relay is stamped with.
+    var clock: Duration = .zero
     var transmits: [ICETransmit] = []
     var transmitHead = 0
     var events: [ICEEvent] = []
@@ -64,8 +68,10 @@ public struct ICEAgentCore {
 
     /// Adds a host candidate for a socket bound to `base`, and starts asking the configured
     /// STUN servers of the same address family for its server-reflexive address.
+    /// With TURN servers configured, also allocates a relayed candidate on each of them.
     @discardableResult
     public mutating func addHostCandidate(base: TransportAddress, now: Duration) -> ICECandidate {
+        clock = now
         if let existing = localCandidates.first(where: { $0.type == .host && $0.address == base }) {
             return existing
         }
@@ -75,12 +81,18 @@ public struct ICEAgentCore {
             priority: ICECandidate.priority(type: .host, localPreference: localPreference),
             address: base, type: .host)
         localCandidates.append(candidate)
+        guard configuration.transportPolicy == .all else {
+            // RTCIceTransportPolicy "relay": the host is only the base of its allocations.
+            startAllocations(base: base, now: now)
+            return candidate
+        }
         emit(.candidateGathered(candidate))
         for server in configuration.stunServers where server.ip.isIPv6 == base.ip.isIPv6 {
             startTransaction(kind: .gather(server: server), source: base, destination: server,
                              message: STUNMessage(type: .bindingRequest, transactionID: newTransactionID()),
                              key: nil, now: now)
         }
+        startAllocations(base: base, now: now)
         for remote in remoteCandidates { addPair(localBase: candidate, remote: remote, now: now) }
         return candidate
     }
@@ -93,6 +105,7 @@ public struct ICEAgentCore {
     }
 
     public mutating func setRemoteCredentials(_ credentials: ICECredentials, now: Duration) {
+        clock = now
         remoteCredentials = credentials
         if state == .new { setState(.checking) }
         scheduleChecks(now: now)
@@ -101,6 +114,7 @@ public struct ICEAgentCore {
     /// Adds a remote candidate (trickled or from the SDP). Non-UDP and other-component
     /// candidates are kept out of the checklist.
     public mutating func addRemoteCandidate(_ candidate: ICECandidate, now: Duration) {
+        clock = now
         guard candidate.isUDP, candidate.component == 1 else { return }
         if let i = remoteCandidates.firstIndex(where: { $0.address == candidate.address }) {
             // Already learned as peer-reflexive from a check: now signaled, keep the signaled form.
@@ -113,7 +127,7 @@ public struct ICEAgentCore {
             return
         }
         remoteCandidates.append(candidate)
-        for local in localCandidates where local.type == .host {
+        for local in localCandidates where isCheckBase(local) {
             addPair(localBase: local, remote: candidate, now: now)
         }
     }
@@ -144,7 +158,10 @@ public struct ICEAgentCore {
         if state != .closed { setState(.checking) }
     }
 
+    /// Releases the TURN allocations (Refresh with LIFETIME 0, sent once) and stops.
     public mutating func close() {
+        for i in turnClients.indices { turnClients[i].close(now: clock) }
+        processTURN(now: clock)
         transactions = [:]
         pairs = []
         triggeredQueue = []
@@ -156,11 +173,31 @@ public struct ICEAgentCore {
     }
 
     /// Wraps application data (DTLS, SRTP) for the selected pair.
+    /// Through a relayed local candidate, the datagram goes to the TURN server as ChannelData
+    /// or a Send indication (RFC 8656 §10-12); a ChannelBind it starts waits in `pollTransmit`.
     public mutating func send(_ payload: [UInt8]) throws(ICEError) -> ICETransmit {
         guard state != .closed else { throw .closed }
         guard let pair = selectedPair, state != .failed else { throw .notConnected }
-        return ICETransmit(source: pair.local.address, destination: pair.remote.address, payload: payload)
+        guard pair.local.type == .relayed else {
+            return ICETransmit(source: pair.local.address, destination: pair.remote.address, payload: payload)
+        }
+        guard let i = turnClientIndex(relayed: pair.local.address),
+              let bytes = turnClients[i].send(payload, to: pair.remote.address, now: clock) else {
+            throw .failed("the TURN allocation of \(pair.local.address) is gone")
+        }
+        if turnClients[i].hasOutput { drainTURNTransmits(i) }
+        return ICETransmit(source: turnClients[i].base, destination: turnClients[i].server, payload: bytes,
+                           transport: turnClients[i].transport)
     }
+
+    /// The local candidates to signal: all of them, or only the relayed ones under the
+    /// `.relay` transport policy.
+    public var signaledCandidates: [ICECandidate] {
+        configuration.transportPolicy == .all ? localCandidates : localCandidates.filter { $0.type == .relayed }
+    }
+
+    /// True when `pollTransmit` or `pollEvent` has something (the driver pumps after a send).
+    public var hasPendingOutput: Bool { transmitHead < transmits.count || eventHead < events.count }
 
     // MARK: - Outputs
 
@@ -191,6 +228,7 @@ public struct ICEAgentCore {
             deadline = deadline.map { min($0, d) } ?? d
         }
         for t in transactions.values { consider(t.deadline) }
+        for c in turnClients { consider(c.nextDeadline) }
         consider(nextCheckTime)
         if selectedPairID != nil {
             consider(nextConsent)
@@ -210,7 +248,16 @@ public struct ICEAgentCore {
 
     mutating func emit(_ event: ICEEvent) { events.append(event) }
 
+    /// Queues a datagram; from a relayed candidate it goes through its TURN client.
     mutating func transmit(_ payload: [UInt8], from source: TransportAddress, to destination: TransportAddress) {
+        if !turnClients.isEmpty, let i = turnClientIndex(relayed: source) {
+            if let bytes = turnClients[i].send(payload, to: destination, now: clock) {
+                transmits.append(ICETransmit(source: turnClients[i].base, destination: turnClients[i].server, payload: bytes,
+                                             transport: turnClients[i].transport))
+            }
+            drainTURNTransmits(i)
+            return
+        }
         transmits.append(ICETransmit(source: source, destination: destination, payload: payload))
     }
 
@@ -224,6 +271,17 @@ public struct ICEAgentCore {
         STUNTransactionID.random(using: &random)
     }
 
+    /// A local candidate checks may be sent from: a host candidate (unless the policy is
+    /// `.relay`) or a relayed one.
+    func isCheckBase(_ candidate: ICECandidate) -> Bool {
+        candidate.type == .relayed || (candidate.type == .host && configuration.transportPolicy == .all)
+    }
+
+    /// The local candidate whose address is `base`, if checks may use it.
+    func checkBase(_ base: TransportAddress) -> ICECandidate? {
+        localCandidates.first { $0.address == base && isCheckBase($0) }
+    }
+
     /// Distinct local preferences per base (RFC 8445 §5.1.2.1), IPv6 first (RFC 8421).
     func localPreference(for base: TransportAddress) -> UInt32 {
         let index = UInt32(localCandidates.filter { $0.type == .host }.count)
@@ -235,7 +293,8 @@ public struct ICEAgentCore {
     mutating func checkGatheringComplete() {
         guard hostGatheringFinished, !gatheringComplete else { return }
         let pending = transactions.values.contains { if case .gather = $0.kind { true } else { false } }
-        guard !pending else { return }
+        let allocating = turnClients.contains { $0.state == .new || $0.state == .allocating }
+        guard !pending, !allocating else { return }
         gatheringComplete = true
         emit(.gatheringComplete)
     }

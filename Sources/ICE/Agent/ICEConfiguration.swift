@@ -16,6 +16,16 @@ public struct ICEConfiguration: Sendable {
     /// STUN servers for server-reflexive candidates (IP literals; a server of the other
     /// address family than a host candidate is not asked from it).
     public var stunServers: [TransportAddress] = []
+    /// TURN servers for relayed candidates (RFC 8656), one allocation per host candidate of
+    /// the same address family; over UDP, TCP or TLS.
+    public var turnServers: [TURNServer] = []
+    /// PEM files of the certificate authorities TURN servers over TLS are verified against;
+    /// empty: the system's (OpenSSL's default paths).
+    public var turnTLSTrustedCertificates: [String] = []
+    /// `.relay` offers and checks only relayed candidates (RTCIceTransportPolicy).
+    public var transportPolicy = ICETransportPolicy.all
+    /// The TURN clients' timers.
+    public var turn = TURNClientConfiguration()
     /// Gather host candidates on loopback interfaces (like Chromium's
     /// `--allow-loopback-in-peer-connection`). Off by default.
     public var allowLoopback = false
@@ -96,15 +106,22 @@ public enum ICEEvent: Sendable {
     case checkFailed(ICECandidatePair, errorCode: Int?)
     /// RFC 7675: no authenticated consent response for `consentTimeout`.
     case consentExpired(ICECandidatePair)
+    /// An Allocate on a TURN server succeeded (the relayed candidate) or failed.
+    case relayResult(RelayResult)
+    /// A TURN allocation that existed is gone; its relayed candidate carries nothing more.
+    case relayLost(server: TransportAddress, TURNError)
     /// A non-STUN datagram (DTLS, SRTP, ...) from a known remote candidate.
     case applicationData([UInt8], kind: DatagramKind, from: TransportAddress, base: TransportAddress)
 }
 
-/// A datagram the driver must send from the socket bound to `source`.
+/// A datagram the driver must send from the socket bound to `source`, or a message for the
+/// TCP connection from `source`'s address to a TURN server (RFC 8656 §3.1).
 public struct ICETransmit: Sendable, Equatable {
     public var source: TransportAddress
     public var destination: TransportAddress
     public var payload: [UInt8]
+    /// `.udp`: a datagram; `.tcp`: on the stream to the TURN server at `destination`.
+    public var transport: TURNTransport = .udp
 }
 
 public enum ICEError: Error, Equatable, Sendable {

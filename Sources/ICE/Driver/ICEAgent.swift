@@ -16,6 +16,8 @@ public struct ReceivedDatagram: Sendable {
 public struct GatherReport: Sendable {
     public var candidates: [ICECandidate]
     public var serverReflexive: [ServerReflexiveResult]
+    /// Each TURN server's answer: a relayed candidate or the error (RFC 8656 §7.3).
+    public var relayed: [RelayResult] = []
 }
 
 /// The ICE agent on real UDP sockets: `ICEAgentCore` run on one SwiftNIO event loop, one
@@ -77,7 +79,8 @@ public final class ICEAgent: Sendable {
         if gathered {
             // Sockets are bound once per agent; an ICE restart reuses them.
             return try await eventLoop.submit { [driver] in
-                GatherReport(candidates: driver.value.core.localCandidates, serverReflexive: driver.value.serverReflexive)
+                GatherReport(candidates: driver.value.core.signaledCandidates, serverReflexive: driver.value.serverReflexive,
+                             relayed: driver.value.relayed)
             }.get()
         }
         let addresses = try network.hostAddresses(for: configuration)
@@ -100,7 +103,7 @@ public final class ICEAgent: Sendable {
     }
 
     public var localCandidates: [ICECandidate] {
-        get async throws { try await eventLoop.submit { [driver] in driver.value.core.localCandidates }.get() }
+        get async throws { try await eventLoop.submit { [driver] in driver.value.core.signaledCandidates }.get() }
     }
 
     public var role: ICERole {

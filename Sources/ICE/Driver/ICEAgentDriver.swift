@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NIOSSL
 import NetworkPrimitives
 
 /// The event-loop side of `ICEAgent`: owns the core, the sockets and the timer. Used only on
@@ -15,6 +16,10 @@ final class ICEAgentDriver {
     var gatherWaiters: [EventLoopPromise<GatherReport>] = []
     var selectionWaiters: [EventLoopPromise<ICECandidatePair>] = []
     var serverReflexive: [ServerReflexiveResult] = []
+    var relayed: [RelayResult] = []
+    /// TCP connections to TURN servers (RFC 8656 §3.1).
+    var streams: [TURNStreamKey: TURNStreamConnection] = [:]
+    var turnTLS: NIOSSLContext?
     let events: AsyncStream<ICEEvent>.Continuation
     let datagrams: AsyncStream<ReceivedDatagram>.Continuation
     /// When set, application data and events go here, synchronously on the event loop,
@@ -71,6 +76,8 @@ final class ICEAgentDriver {
     func send(_ payload: [UInt8]) throws {
         let transmit = try core.send(payload)
         write(transmit)
+        // Through a relay, a send may start a ChannelBind (RFC 8656 §12).
+        if core.hasPendingOutput { pump() }
     }
 
     func receive(_ payload: [UInt8], from source: TransportAddress, on base: TransportAddress) {
@@ -78,12 +85,26 @@ final class ICEAgentDriver {
         if ICELog.logger.logLevel <= .debug, let stun = ICELog.describe(payload) {
             ICELog.logger.debug("\(stun) from \(source) on \(base)")
         }
+        let turnBefore = core.hasTURNClients ? core.turnCounters : nil
         core.handleDatagram(payload, from: source, to: base, now: now)
         if core.counters != before {
             published.store(core.counters)
             ICELog.logger.debug("dropped a datagram from \(source) on \(base) (\(payload.count) bytes): \(Self.reason(before, core.counters))")
         }
+        if let turnBefore { logTURNDrop(turnBefore, from: source, size: payload.count) }
         pump()
+    }
+
+    /// A message from a TURN server that its client refused (counted in `TURNClientCounters`), in words.
+    private func logTURNDrop(_ before: TURNClientCounters, from source: TransportAddress, size: Int) {
+        let after = core.turnCounters
+        guard after != before else { return }
+        let reason = after.malformedMessages != before.malformedMessages ? "not a valid STUN or ChannelData message"
+            : after.unmatchedResponses != before.unmatchedResponses ? "a response to no TURN request of ours"
+            : after.unauthenticatedResponses != before.unauthenticatedResponses ? "a response whose MESSAGE-INTEGRITY does not verify"
+            : after.unexpectedPeerData != before.unexpectedPeerData ? "data from a peer without a permission or channel"
+            : "data sent with no allocation"
+        ICELog.logger.debug("TURN: dropped a message from \(source) (\(size) bytes): \(reason)")
     }
 
     /// The counter that moved, in words.
@@ -104,7 +125,11 @@ final class ICEAgentDriver {
 
     private func write(_ transmit: ICETransmit) {
         if ICELog.logger.logLevel <= .debug, let stun = ICELog.describe(transmit.payload) {
-            ICELog.logger.debug("\(stun) to \(transmit.destination) from \(transmit.source)")
+            ICELog.logger.debug("\(stun) to \(transmit.destination) from \(transmit.source)\(transmit.transport == .udp ? "" : " over \(transmit.transport.rawValue.uppercased())")")
+        }
+        if transmit.transport != .udp {
+            writeStream(transmit)
+            return
         }
         guard let socket = sockets[transmit.source] else {
             ICELog.logger.warning("no socket for \(transmit.source): a datagram to \(transmit.destination) was not sent")
@@ -125,6 +150,64 @@ final class ICEAgentDriver {
         }
     }
 
+    /// A message for a TURN server over TCP: on its connection, opened on first use.
+    private func writeStream(_ transmit: ICETransmit) {
+        let key = TURNStreamKey(base: transmit.source, server: transmit.destination, transport: transmit.transport)
+        if let connection = streams[key] {
+            connection.write(transmit.payload)
+            return
+        }
+        guard let box else { return }
+        var tls: NIOSSLContext?
+        if key.transport == .tls {
+            do { tls = try tlsContext() } catch {
+                ICELog.logger.warning("no TLS for TURN server \(key.server): \(error)")
+                core.turnStreamClosed(server: key.server, base: key.base, transport: key.transport, now: now)
+                return
+            }
+        }
+        let connection = TURNStreamConnection()
+        connection.write(transmit.payload)
+        streams[key] = connection
+        let serverName = core.configuration.turnServers.first { $0.address == key.server && $0.transport == .tls }?.tlsServerName
+        TURNStreamConnection.connect(key: key, tls: tls, serverName: serverName, eventLoop: eventLoop, box: box)
+    }
+
+    /// The client TLS context for TURN servers (RFC 8656 §3.1: TLS 1.2 or later), made once:
+    /// certificates verified against `turnTLSTrustedCertificates` or the system's.
+    private func tlsContext() throws -> NIOSSLContext {
+        if let turnTLS { return turnTLS }
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = .tlsv12
+        let files = core.configuration.turnTLSTrustedCertificates
+        if !files.isEmpty {
+            configuration.trustRoots = .certificates(try files.flatMap { try NIOSSLCertificate.fromPEMFile($0) })
+        }
+        let context = try NIOSSLContext(configuration: configuration)
+        turnTLS = context
+        return context
+    }
+
+    /// One message from a TURN server's TCP connection.
+    func receiveStream(_ message: [UInt8], key: TURNStreamKey) {
+        guard streams[key] != nil else { return }
+        if ICELog.logger.logLevel <= .debug, let stun = ICELog.describe(message) {
+            ICELog.logger.debug("\(stun) from \(key.server) over \(key.transport.rawValue.uppercased())")
+        }
+        let turnBefore = core.turnCounters
+        core.handleTURNStreamMessage(message, from: key.server, base: key.base, transport: key.transport, now: now)
+        logTURNDrop(turnBefore, from: key.server, size: message.count)
+        pump()
+    }
+
+    /// A TURN server's TCP connection failed or ended: the allocation on it is gone.
+    func streamClosed(_ key: TURNStreamKey) {
+        guard let connection = streams.removeValue(forKey: key) else { return }
+        connection.close()
+        core.turnStreamClosed(server: key.server, base: key.base, transport: key.transport, now: now)
+        pump()
+    }
+
     /// One datagram of ours that did not leave, counted and published for getStats.
     private func countSendFailure() {
         core.counters.datagramSendFailures += 1
@@ -140,6 +223,8 @@ final class ICEAgentDriver {
             return
         case .serverReflexiveResult(let result):
             serverReflexive.append(result)
+        case .relayResult(let result):
+            relayed.append(result)
         case .gatheringComplete:
             completeGathering()
         case .selectedPairChanged(let pair):
@@ -167,12 +252,19 @@ final class ICEAgentDriver {
         case .roleChanged(let r): log.debug("role conflict resolved: now \(r.rawValue)")
         case .selectedPairChanged(let p): log.debug("selected pair \(p)")
         case .checkFailed(let p, let code): log.debug("check failed on \(p): \(code.map { "STUN error \($0)" } ?? "no answer")")
+        case .relayResult(let r):
+            if let error = r.error {
+                log.warning("TURN server \(r.server) gave no relayed candidate: \(error)")
+            } else {
+                log.debug("TURN server \(r.server) allocated \(r.candidate.map { "\($0.address)" } ?? "")")
+            }
+        case .relayLost(let server, let error): log.warning("the allocation on TURN server \(server) is gone: \(error)")
         case .consentExpired(let p): log.notice("consent expired on \(p): the peer stopped answering (RFC 7675)")
         }
     }
 
     private func completeGathering() {
-        let report = GatherReport(candidates: core.localCandidates, serverReflexive: serverReflexive)
+        let report = GatherReport(candidates: core.signaledCandidates, serverReflexive: serverReflexive, relayed: relayed)
         let waiters = gatherWaiters
         gatherWaiters = []
         for w in waiters { w.succeed(report) }
@@ -210,6 +302,9 @@ final class ICEAgentDriver {
         events.finish()
         datagrams.finish()
         box = nil
+        // After pump(): the Refresh with LIFETIME 0 went onto each connection first.
+        for connection in streams.values { connection.close() }
+        streams = [:]
         let all = Array(sockets.values)
         sockets = [:]
         return all

@@ -11,7 +11,17 @@ enum ICELog {
     /// Parses the message again: call only when the line will be written.
     static func describe(_ bytes: [UInt8]) -> String? {
         guard STUNMessage.looksLikeSTUN(bytes), let m = try? STUNMessage(parsing: bytes) else { return nil }
-        let method = m.type.method == .binding ? "Binding" : "method 0x\(String(m.type.method.rawValue, radix: 16))"
+        let method: String
+        switch m.type.method {
+        case .binding: method = "Binding"
+        case .allocate: method = "Allocate"
+        case .refresh: method = "Refresh"
+        case .send: method = "Send"
+        case .data: method = "Data"
+        case .createPermission: method = "CreatePermission"
+        case .channelBind: method = "ChannelBind"
+        default: method = "method 0x\(String(m.type.method.rawValue, radix: 16))"
+        }
         var text: String
         switch m.type.messageClass {
         case .request: text = "\(method) request"

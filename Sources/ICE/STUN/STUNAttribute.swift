@@ -1,6 +1,6 @@
 import NetworkPrimitives
 
-/// Attribute type codes used here (RFC 8489 §18.3, RFC 8445 §16.1).
+/// Attribute type codes used here (RFC 8489 §18.3, RFC 8445 §16.1, RFC 8656 §18).
 public enum STUNAttributeType {
     public static let mappedAddress: UInt16 = 0x0001
     public static let username: UInt16 = 0x0006
@@ -10,6 +10,16 @@ public enum STUNAttributeType {
     public static let realm: UInt16 = 0x0014
     public static let nonce: UInt16 = 0x0015
     public static let messageIntegritySHA256: UInt16 = 0x001C
+    public static let passwordAlgorithm: UInt16 = 0x001D
+    public static let passwordAlgorithms: UInt16 = 0x8002
+    public static let channelNumber: UInt16 = 0x000C
+    public static let lifetime: UInt16 = 0x000D
+    public static let xorPeerAddress: UInt16 = 0x0012
+    public static let data: UInt16 = 0x0013
+    public static let xorRelayedAddress: UInt16 = 0x0016
+    public static let requestedAddressFamily: UInt16 = 0x0017
+    public static let requestedTransport: UInt16 = 0x0019
+    public static let dontFragment: UInt16 = 0x001A
     public static let xorMappedAddress: UInt16 = 0x0020
     public static let priority: UInt16 = 0x0024
     public static let useCandidate: UInt16 = 0x0025
@@ -37,6 +47,21 @@ public enum STUNAttribute: Hashable, Sendable {
     case iceControlled(UInt64)
     /// RFC 8489 §14.8: a class 3-6 code and a reason phrase.
     case errorCode(code: Int, reason: String)
+    /// RFC 8489 §14.11-14.12: the algorithm the client chose, and the server's list.
+    case passwordAlgorithm(STUNPasswordAlgorithm)
+    case passwordAlgorithms([STUNPasswordAlgorithm])
+    /// RFC 8656 §18.1: a channel number (0x4000-0x4FFF), then two reserved bytes.
+    case channelNumber(UInt16)
+    /// RFC 8656 §18.2: the allocation's (or the requested) lifetime in seconds.
+    case lifetime(UInt32)
+    /// RFC 8656 §18.3: a peer's address, XORed like XOR-MAPPED-ADDRESS.
+    case xorPeerAddress(TransportAddress)
+    /// RFC 8656 §18.4: the application data of a Send or Data indication.
+    case data([UInt8])
+    /// RFC 8656 §18.5: the relayed transport address the server allocated.
+    case xorRelayedAddress(TransportAddress)
+    /// RFC 8656 §18.6: the protocol number of the relayed transport (17, UDP).
+    case requestedTransport(UInt8)
     case unknown(type: UInt16, value: [UInt8])
 
     public var type: UInt16 {
@@ -52,6 +77,14 @@ public enum STUNAttribute: Hashable, Sendable {
         case .iceControlling: STUNAttributeType.iceControlling
         case .iceControlled: STUNAttributeType.iceControlled
         case .errorCode: STUNAttributeType.errorCode
+        case .passwordAlgorithm: STUNAttributeType.passwordAlgorithm
+        case .passwordAlgorithms: STUNAttributeType.passwordAlgorithms
+        case .channelNumber: STUNAttributeType.channelNumber
+        case .lifetime: STUNAttributeType.lifetime
+        case .xorPeerAddress: STUNAttributeType.xorPeerAddress
+        case .data: STUNAttributeType.data
+        case .xorRelayedAddress: STUNAttributeType.xorRelayedAddress
+        case .requestedTransport: STUNAttributeType.requestedTransport
         case .unknown(let type, _): type
         }
     }
@@ -87,6 +120,27 @@ public enum STUNAttribute: Hashable, Sendable {
             let hundreds = Int(v[2] & 0x07), rest = Int(v[3])
             guard (3...6).contains(hundreds), rest < 100 else { throw .malformedAttribute(type: type) }
             return .errorCode(code: hundreds * 100 + rest, reason: try text(Array(v[4...]), type: type, max: 763))
+        case STUNAttributeType.passwordAlgorithm:
+            let list = try STUNPasswordAlgorithm.decodeList(v, type: type)
+            guard list.count == 1 else { throw .malformedAttribute(type: type) }
+            return .passwordAlgorithm(list[0])
+        case STUNAttributeType.passwordAlgorithms:
+            return .passwordAlgorithms(try STUNPasswordAlgorithm.decodeList(v, type: type))
+        case STUNAttributeType.channelNumber:
+            guard v.count == 4 else { throw .malformedAttribute(type: type) }
+            return .channelNumber(UInt16(v[0]) << 8 | UInt16(v[1]))
+        case STUNAttributeType.lifetime:
+            guard v.count == 4 else { throw .malformedAttribute(type: type) }
+            return .lifetime(be32(v, 0))
+        case STUNAttributeType.xorPeerAddress:
+            return .xorPeerAddress(try decodeAddress(v, type: type, xorKey: xorKey(transactionID)))
+        case STUNAttributeType.data:
+            return .data(v)
+        case STUNAttributeType.xorRelayedAddress:
+            return .xorRelayedAddress(try decodeAddress(v, type: type, xorKey: xorKey(transactionID)))
+        case STUNAttributeType.requestedTransport:
+            guard v.count == 4 else { throw .malformedAttribute(type: type) }
+            return .requestedTransport(v[0])
         default:
             return .unknown(type: type, value: v)
         }
@@ -104,6 +158,13 @@ public enum STUNAttribute: Hashable, Sendable {
             return be32Bytes(UInt32(truncatingIfNeeded: t >> 32)) + be32Bytes(UInt32(truncatingIfNeeded: t))
         case .errorCode(let code, let reason):
             return [0, 0, UInt8(truncatingIfNeeded: code / 100), UInt8(truncatingIfNeeded: code % 100)] + Array(reason.utf8)
+        case .passwordAlgorithm(let a): return a.encoded
+        case .passwordAlgorithms(let list): return list.flatMap(\.encoded)
+        case .channelNumber(let n): return [UInt8(n >> 8), UInt8(truncatingIfNeeded: n), 0, 0]
+        case .lifetime(let seconds): return be32Bytes(seconds)
+        case .xorPeerAddress(let a), .xorRelayedAddress(let a): return Self.encodeAddress(a, xorKey: Self.xorKey(transactionID))
+        case .data(let bytes): return bytes
+        case .requestedTransport(let proto): return [proto, 0, 0, 0]
         case .unknown(_, let value): return value
         }
     }

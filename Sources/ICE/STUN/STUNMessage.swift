@@ -17,6 +17,8 @@ public struct STUNMessage: Sendable {
 
     /// True when the parsed message carried MESSAGE-INTEGRITY.
     public private(set) var hasMessageIntegrity = false
+    /// True when the parsed message carried MESSAGE-INTEGRITY-SHA256 (RFC 8489 §14.6).
+    public private(set) var hasMessageIntegritySHA256 = false
     /// True when the parsed message carried a FINGERPRINT (already verified by the parser).
     public private(set) var hasFingerprint = false
     /// Comprehension-required attribute types (0x0000-0x7FFF) this parser does not know.
@@ -25,6 +27,8 @@ public struct STUNMessage: Sendable {
     /// The received bytes and where MESSAGE-INTEGRITY's header starts in them.
     private var received: [UInt8] = []
     private var integrityOffset: Int?
+    private var integritySHA256Offset: Int?
+    private var integritySHA256Length = 0
 
     public init(type: STUNMessageType, transactionID: STUNTransactionID, attributes: [STUNAttribute] = []) {
         self.type = type
@@ -76,10 +80,22 @@ public struct STUNMessage: Sendable {
                 hasFingerprint = true
             case STUNAttributeType.messageIntegrity:
                 guard valueLength == 20 else { throw .malformedAttribute(type: attributeType) }
+                // RFC 8489 §14.6: MESSAGE-INTEGRITY-SHA256 may follow it, never precede it.
                 if !sawIntegrity {
                     sawIntegrity = true
                     hasMessageIntegrity = true
                     integrityOffset = offset
+                }
+            case STUNAttributeType.messageIntegritySHA256:
+                // RFC 8489 §14.6: 16 to 32 bytes, a multiple of four (a truncated HMAC).
+                guard (16...32).contains(valueLength), valueLength % 4 == 0 else {
+                    throw .malformedAttribute(type: attributeType)
+                }
+                if !hasMessageIntegritySHA256 {
+                    sawIntegrity = true
+                    hasMessageIntegritySHA256 = true
+                    integritySHA256Offset = offset
+                    integritySHA256Length = valueLength
                 }
             default:
                 // RFC 8489 §14.5: attributes after MESSAGE-INTEGRITY (but FINGERPRINT) are ignored.
@@ -108,10 +124,24 @@ public struct STUNMessage: Sendable {
         return constantTimeEqual(mac, Array(received[(start + 4)..<(start + 24)]))
     }
 
-    /// Encodes the message; with a key, appends MESSAGE-INTEGRITY; with `fingerprint`,
+    /// Checks MESSAGE-INTEGRITY-SHA256 (HMAC-SHA256, RFC 8489 §14.6), truncated or not.
+    public func verifyMessageIntegritySHA256(key: [UInt8]) -> Bool {
+        guard let start = integritySHA256Offset, start + 4 + integritySHA256Length <= received.count else { return false }
+        var covered = Array(received[0..<start])
+        let adjustedLength = start + 4 + integritySHA256Length - Self.headerLength
+        covered[2] = UInt8(truncatingIfNeeded: adjustedLength >> 8)
+        covered[3] = UInt8(truncatingIfNeeded: adjustedLength)
+        guard let mac = HMACSHA256.authenticate(covered, key: key) else { return false }
+        return constantTimeEqual(Array(mac.prefix(integritySHA256Length)),
+                                 Array(received[(start + 4)..<(start + 4 + integritySHA256Length)]))
+    }
+
+    /// Encodes the message; with a key, appends MESSAGE-INTEGRITY; with `integritySHA256Key`,
+    /// MESSAGE-INTEGRITY-SHA256 after it (RFC 8489 §14.6); with `fingerprint`,
     /// appends FINGERPRINT last. `padding` is the byte used to pad attribute values (any value
     /// is allowed; RFC 5769 uses spaces, which lets the tests compare bytes exactly).
-    public func encoded(integrityKey: [UInt8]? = nil, fingerprint: Bool = false, padding: UInt8 = 0) -> [UInt8] {
+    public func encoded(integrityKey: [UInt8]? = nil, integritySHA256Key: [UInt8]? = nil,
+                        fingerprint: Bool = false, padding: UInt8 = 0) -> [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(128)
         let typeValue = type.rawValue
@@ -125,6 +155,11 @@ public struct STUNMessage: Sendable {
             Self.setLength(&out, out.count + 24 - Self.headerLength)
             let mac = HMACSHA1.authenticate(out, key: key) ?? [UInt8](repeating: 0, count: 20)
             Self.append(type: STUNAttributeType.messageIntegrity, value: mac, to: &out, padding: padding)
+        }
+        if let key = integritySHA256Key {
+            Self.setLength(&out, out.count + 36 - Self.headerLength)
+            let mac = HMACSHA256.authenticate(out, key: key) ?? [UInt8](repeating: 0, count: 32)
+            Self.append(type: STUNAttributeType.messageIntegritySHA256, value: mac, to: &out, padding: padding)
         }
         if fingerprint {
             let crc = Self.fingerprint(of: out[...], lengthThrough: out.count + 8)
@@ -164,6 +199,16 @@ public struct STUNMessage: Sendable {
 
     public var iceControlled: UInt64? {
         for case .iceControlled(let t) in attributes { return t }
+        return nil
+    }
+
+    public var realm: String? {
+        for case .realm(let r) in attributes { return r }
+        return nil
+    }
+
+    public var nonce: String? {
+        for case .nonce(let n) in attributes { return n }
         return nil
     }
 

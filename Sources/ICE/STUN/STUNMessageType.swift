@@ -6,11 +6,17 @@ public enum STUNClass: UInt16, Sendable {
     case errorResponse = 0b11
 }
 
-/// A STUN method; ICE uses only Binding.
+/// A STUN method: Binding (RFC 8489 §18.2) and TURN's (RFC 8656 §17).
 public struct STUNMethod: RawRepresentable, Hashable, Sendable {
     public var rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue & 0x0FFF }
     public static let binding = STUNMethod(rawValue: 0x001)
+    public static let allocate = STUNMethod(rawValue: 0x003)
+    public static let refresh = STUNMethod(rawValue: 0x004)
+    public static let send = STUNMethod(rawValue: 0x006)
+    public static let data = STUNMethod(rawValue: 0x007)
+    public static let createPermission = STUNMethod(rawValue: 0x008)
+    public static let channelBind = STUNMethod(rawValue: 0x009)
 }
 
 /// The 14-bit message type: method bits M0-M11 interleaved with class bits C0 and C1

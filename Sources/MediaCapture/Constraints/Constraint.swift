@@ -1,3 +1,4 @@
+import MediaPrimitives
 /// One constraint of a ConstraintSet (getusermedia.html §"Types for Constrainable
 /// Properties"): a bare value, or a dictionary of `exact` / `ideal` / `min` / `max`. A bare
 /// value is kept apart because its meaning depends on where it stands: ideal in the basic

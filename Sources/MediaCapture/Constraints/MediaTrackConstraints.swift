@@ -1,3 +1,4 @@
+import MediaPrimitives
 /// The constrainable properties of getusermedia.html §"Constrainable Properties", in the
 /// order of the MediaTrackConstraintSet IDL (which is also the order in which a failed
 /// required constraint is reported), then `backgroundBlur` from the partial dictionaries of

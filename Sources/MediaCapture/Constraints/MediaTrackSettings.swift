@@ -1,3 +1,4 @@
+import MediaPrimitives
 /// One value of a settings dictionary.
 public enum SettingValue: Sendable, Equatable {
     case number(Double)

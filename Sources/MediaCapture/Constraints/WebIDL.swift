@@ -1,3 +1,4 @@
+import MediaPrimitives
 /// The WebIDL conversions (WebIDL §3.2 "JavaScript type mapping") a browser applies to the
 /// object a page passes to getUserMedia, applied here to the JSON value of that object, so
 /// the same text means the same thing in Tincan as in a browser.

@@ -1,3 +1,4 @@
+import MediaPrimitives
 /// The device model every source plugs into: the fake devices here, the V4L2 and ALSA
 /// devices in LinuxCapture. A device describes its native modes; the constraint engine picks
 /// one; the device then captures in that mode on a thread of its own.

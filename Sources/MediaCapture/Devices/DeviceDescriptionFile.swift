@@ -1,3 +1,4 @@
+import MediaPrimitives
 /// Fake devices described by a JSON file (`--devices-file`):
 ///
 ///     {"devices": [

@@ -1,3 +1,4 @@
+import MediaPrimitives
 import Synchronization
 
 /// A camera that plays a YUV4MPEG2 file in a loop at the file's frame rate (like Chromium's

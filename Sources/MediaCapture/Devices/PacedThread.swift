@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import MediaPrimitives
 import Synchronization
 
 /// A thread of its own that calls `tick` at a fixed interval on the monotonic clock, the way

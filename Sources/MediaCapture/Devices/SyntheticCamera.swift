@@ -1,3 +1,4 @@
+import MediaPrimitives
 import Synchronization
 
 /// A running fake capture: a paced thread plus the end handler, so a test can make the

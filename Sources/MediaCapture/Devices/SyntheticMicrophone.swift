@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import MediaPrimitives
 
 /// The built-in fake microphone: a sine tone (440 Hz by default) at a quarter of full scale,
 /// delivered as 10 ms frames in real time on a thread of its own.

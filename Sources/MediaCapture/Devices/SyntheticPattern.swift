@@ -1,3 +1,4 @@
+import MediaPrimitives
 /// The synthetic camera's picture: a gradient with a moving bar, and a band of big black and
 /// white cells in the top-left corner that carries the frame number and the capture time in
 /// bits, so a receiver can measure frame rate and latency from the decoded picture even after

@@ -1,3 +1,4 @@
+import MediaPrimitives
 /// Reads 16-bit PCM WAV (the `--audio-file` fake microphone, test oracles). Unknown chunks are
 /// skipped; anything but 16-bit PCM is an error that says how to convert. The file is read
 /// chunk by chunk, so memory follows the samples it really holds (at most

@@ -1,3 +1,4 @@
+import MediaPrimitives
 /// Writes 16-bit PCM WAV. Sizes in the header are patched on close, so a file cut short by a
 /// crash still holds its samples (players read to the end of the data).
 public final class WAVWriter {

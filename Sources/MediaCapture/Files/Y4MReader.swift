@@ -1,3 +1,4 @@
+import MediaPrimitives
 /// Reads YUV4MPEG2 files with 4:2:0 chroma (the `--video-file` fake camera, test oracles).
 /// Bad headers and truncated frames are errors, never traps; sizes and rates outside
 /// `CaptureLimits` are errors that name the header field, and a file too short to hold one

@@ -1,3 +1,4 @@
+import MediaPrimitives
 /// Writes raw I420 video as YUV4MPEG2 (the format `vpxenc`, ffmpeg and mpv read), so captured
 /// frames can be inspected and fed to reference encoders byte for byte.
 public final class Y4MWriter {

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import MediaPrimitives
 import Synchronization
 
 /// The Permissions API names of the two capture permissions.

@@ -1,3 +1,4 @@
+import MediaPrimitives
 /// A MediaStream (getusermedia.html §"MediaStream"): a set of tracks.
 public final class MediaStream: Sendable {
     public let id: String

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MediaCapture
+import MediaPrimitives
 import PeerConnection
 import Signaling
 

@@ -1,6 +1,7 @@
 import Foundation
 import MediaCapture
 import MediaCodecs
+import MediaPrimitives
 import PeerConnection
 import Synchronization
 

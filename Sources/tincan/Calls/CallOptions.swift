@@ -65,6 +65,7 @@ extension CallSetup {
         var config = RTCConfiguration()
         config.maxBitrate = maxBitrate
         config.loopbackCandidates = signaling.loopbackPolicy
+        signaling.ice.apply(to: &config)
         return try RTCPeerConnection(configuration: config)
     }
 }

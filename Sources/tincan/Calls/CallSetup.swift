@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import MediaCapture
+import MediaPrimitives
 import PeerConnection
 import Signaling
 

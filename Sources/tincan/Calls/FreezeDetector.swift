@@ -1,4 +1,5 @@
 import MediaCapture
+import MediaPrimitives
 
 /// Finds freezes in the decoded video the way webrtc-stats counts `freezeCount`: a gap
 /// between two frames longer than max(3 × the mean frame duration, mean + 150 ms), the mean

@@ -3,6 +3,7 @@ import Foundation
 import ICE
 import LinkEmulator
 import MediaCapture
+import MediaPrimitives
 import NetworkPrimitives
 import PeerConnection
 
@@ -43,6 +44,8 @@ struct LoopbackCommand: AsyncParsableCommand, LoggingCommand {
 
     @OptionGroup var linkOptions: LinkOptions
 
+    @OptionGroup var ice: ICEServerOptions
+
     @Option(name: .customLong("timeline-json"), help: ArgumentHelp("Write the call's figures over time (every 250 ms) and a summary here.", valueName: "file"))
     var timelineJSON: String?
 
@@ -77,6 +80,7 @@ struct LoopbackCommand: AsyncParsableCommand, LoggingCommand {
         var config = RTCConfiguration()
         config.restrictToAddresses = [IPAddress("127.0.0.1")].compactMap { $0 }
         config.maxBitrate = maxBitrate
+        ice.apply(to: &config)
         let caller = try RTCPeerConnection(configuration: config)
         let callee = try RTCPeerConnection(configuration: config)
         let monitor = CallMonitor()

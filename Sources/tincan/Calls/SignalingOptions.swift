@@ -50,6 +50,8 @@ struct SignalingOptions: ParsableArguments {
         valueName: "policy"))
     var loopbackCandidates: String?
 
+    @OptionGroup var ice: ICEServerOptions
+
     private var choices: [String] {
         var c: [String] = []
         if whip != nil { c.append("--whip") }

@@ -87,7 +87,7 @@ public enum JSONValue: Sendable, Equatable {
         for _ in 0..<level { out += indent }
     }
 
-    static func format(_ n: Double) -> String {
+    public static func format(_ n: Double) -> String {
         if !n.isFinite { return "null" }
         if n == n.rounded(), abs(n) < 1e15 { return String(Int64(n)) }
         return String(n)
