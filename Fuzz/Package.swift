@@ -25,7 +25,7 @@ let fuzzTargets: [Target] = [
     fuzzTarget("FuzzTURN", ["ICE", "NetworkPrimitives"]),
     fuzzTarget("FuzzRTP", ["RTP"]),
     fuzzTarget("FuzzRTCP", ["RTP"]),
-    fuzzTarget("FuzzSDP", ["SDP"]),
+    fuzzTarget("FuzzSDP", ["SDP", "PeerConnection"]),
     fuzzTarget("FuzzDTLS", ["ICE", "DTLS"]),
     fuzzTarget("FuzzSignalMessage", ["Signaling"]),
     fuzzTarget("FuzzCopyPaste", ["Signaling"]),
@@ -56,11 +56,15 @@ let package = Package(
         .target(name: "SRTP", dependencies: ["CSRTP"], path: "Sources/SRTP"),
         .target(name: "DTLS", dependencies: ["COpenSSL", "SRTP"], path: "Sources/DTLS"),
         // ICE without its NIO driver (STUN, the TURN client and the RFC 7983 demultiplexer), Signaling without
-        // its HTTP/WebSocket clients (the messages, the copy-and-paste blob): Subsets/ holds
-        // symlinks to just those files.
+        // its HTTP/WebSocket clients (the messages, the copy-and-paste blob), PeerConnection's
+        // codec registry: Subsets/ holds symlinks to just those files.
         .target(name: "NetworkPrimitives", path: "Sources/NetworkPrimitives"),
         .target(name: "ICE", dependencies: ["COpenSSL", "CZlib", "NetworkPrimitives"], path: "Subsets/ICE"),
         .target(name: "Signaling", dependencies: ["CZlib"], path: "Subsets/Signaling"),
+        // PeerConnection's codec registry alone (what the SDP target answers with), without
+        // the connection and its NIO loop.
+        .target(name: "PeerConnection", dependencies: ["SDP", "RTP", "MediaCodecs", "MediaCapture", "MediaPrimitives"],
+                path: "Subsets/PeerConnection"),
         .target(name: "FuzzSupport", path: "Targets/FuzzSupport"),
     ] + fuzzTargets,
     swiftLanguageModes: [.v6]

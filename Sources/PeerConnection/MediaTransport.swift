@@ -43,7 +43,7 @@ final class MediaTransport: Sendable {
 
     // MARK: Streams
 
-    func addStream(_ sender: RTPSender, kind: RTPMediaKind) -> RTPTransportStreamID {
+    func addStream(_ sender: RTPSendStream, kind: RTPMediaKind) -> RTPTransportStreamID {
         state.withLock { $0.controller.addStream(sender, kind: kind) }
     }
 
@@ -51,8 +51,8 @@ final class MediaTransport: Sendable {
         state.withLock { $0.controller.removeStream(id) }
     }
 
-    /// The stream's `RTPSender` as it is now (its statistics and RTT, for getStats).
-    func sender(_ id: RTPTransportStreamID) -> RTPSender { state.withLock { $0.controller.sender(id) } }
+    /// The stream's `RTPSendStream` as it is now (its statistics and RTT, for getStats).
+    func sender(_ id: RTPTransportStreamID) -> RTPSendStream { state.withLock { $0.controller.sender(id) } }
 
     /// What the peer last reported about a stream (fraction lost, reports so far): read for
     /// every audio packet (Opus follows the loss).

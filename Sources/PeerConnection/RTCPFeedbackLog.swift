@@ -8,7 +8,7 @@ enum RTCPFeedbackLog {
     /// Sent: the bytes parsed again, only when the log will take them.
     static func log(_ compound: [UInt8], sent: Bool) {
         guard let packets = try? RTCPPacket.parseCompound(compound) else {
-            // Our own packet: RTPReceiver wrote it, the parser must read it.
+            // Our own packet: RTPReceiveStream wrote it, the parser must read it.
             Log.rtp.warning("an RTCP packet of ours does not parse (\(compound.count) bytes)")
             return
         }

@@ -103,7 +103,7 @@ public final class RTCPeerConnection: Sendable {
     public func addTrack(_ track: MediaStreamTrack, streamId: String = "tincan") throws -> RTCRtpSender {
         try state.withLock { s in
             guard !s.closed else { throw RTCError(.invalidStateError, "the connection is closed") }
-            let kind: RTPStreamParameters.Kind = track.kind == "video" ? .video : .audio
+            let kind = track.mediaKind
             let sender = RTCRtpSender(track: track, maxBitrate: configuration.maxBitrate)
             if let i = s.transceivers.firstIndex(where: { $0.kind == kind && $0.sender == nil && !$0.stopped }) {
                 s.transceivers[i].sender = sender
@@ -123,7 +123,7 @@ public final class RTCPeerConnection: Sendable {
         try state.withLock { s in
             guard !s.closed else { throw RTCError(.invalidStateError, "the connection is closed") }
             let sender = RTCRtpSender(track: track, maxBitrate: configuration.maxBitrate)
-            s.transceivers.append(Transceiver(kind: track.kind == "video" ? .video : .audio, direction: direction,
+            s.transceivers.append(Transceiver(kind: track.mediaKind, direction: direction,
                                               sender: sender, streamId: streamId))
             return sender
         }
@@ -153,7 +153,7 @@ public final class RTCPeerConnection: Sendable {
     }
 
     /// WebRTC 1.0 §5.1 `addTransceiver(kind)`: e.g. `.recvonly` to receive without sending.
-    public func addTransceiver(_ kind: RTPStreamParameters.Kind, direction: RTCRtpTransceiverDirection = .recvonly) throws {
+    public func addTransceiver(_ kind: RTPMediaKind, direction: RTCRtpTransceiverDirection = .recvonly) throws {
         try state.withLock { s in
             guard !s.closed else { throw RTCError(.invalidStateError, "the connection is closed") }
             s.transceivers.append(Transceiver(kind: kind, direction: direction, streamId: "tincan"))
@@ -180,7 +180,7 @@ public final class RTCPeerConnection: Sendable {
             let transport = localTransport(credentials, candidates: s.localCandidates, setup: nil)
             let live = s.transceivers.filter { !$0.stopped }
             var offer = SessionDescription.offer(
-                capabilities: live.map { SessionNegotiation.capabilities(for: $0.kind, direction: $0.direction, receiveBitrate: configuration.receiveBitrate) },
+                capabilities: live.map { settings.codecs.capabilities(for: $0.kind, direction: $0.direction, receiveBitrate: configuration.receiveBitrate) },
                 transport: transport, origin: Origin(sessionID: String(s.sessionId), sessionVersion: UInt64(s.version)))
             var j = 0
             for i in s.transceivers.indices where !s.transceivers[i].stopped {
@@ -207,9 +207,9 @@ public final class RTCPeerConnection: Sendable {
             let transceivers = s.transceivers
             var answer = offer.answer(transport: transport, origin: Origin(sessionID: String(s.sessionId), sessionVersion: UInt64(s.version))) { index, offered in
                 guard index < transceivers.count, !transceivers[index].stopped,
-                      SessionNegotiation.kind(of: offered.kind) == transceivers[index].kind else { return nil }
-                return SessionNegotiation.capabilities(for: transceivers[index].kind, direction: transceivers[index].direction,
-                                                     receiveBitrate: configuration.receiveBitrate)
+                      RTPMediaKind(offered.kind) == transceivers[index].kind else { return nil }
+                return settings.codecs.capabilities(for: transceivers[index].kind, direction: transceivers[index].direction,
+                                                    receiveBitrate: configuration.receiveBitrate)
             }
             for i in answer.media.indices where i < transceivers.count && !answer.media[i].isRejected {
                 SessionNegotiation.describeSources(&answer.media[i], of: transceivers[i], cname: configuration.cname)
@@ -253,7 +253,7 @@ public final class RTCPeerConnection: Sendable {
                 var existing = s.transceivers
                 var ordered: [Transceiver] = []
                 for (i, m) in parsed.media.enumerated() {
-                    let kind = SessionNegotiation.kind(of: m.kind)
+                    let kind = RTPMediaKind(m.kind)
                     if let kind, let j = existing.firstIndex(where: { $0.kind == kind }) {
                         var t = existing.remove(at: j)
                         t.mid = m.mid ?? String(i)
@@ -386,7 +386,11 @@ public final class RTCPeerConnection: Sendable {
         }
         guard let media else { return }
         for (sender, parameters) in senders {
-            do { try sender.start(parameters: parameters, media: media, clock: clock, inline: settings.encodesOnEventLoop,
+            guard let codec = settings.codecs.codec(for: parameters) else {
+                Log.peerConnection.warning("cannot send the \(sender.kind) track: \(parameters.codecName) is not a registered codec")
+                continue
+            }
+            do { try sender.start(parameters: parameters, codec: codec, media: media, clock: clock, inline: settings.encodesOnEventLoop,
                                  encodeTimeModel: settings.simulatedVideoEncodeTime) } catch {
                 Log.peerConnection.warning("cannot send the \(sender.kind) track: \(error)")
             }
@@ -453,7 +457,7 @@ public final class RTCPeerConnection: Sendable {
                     let sources = SessionNegotiation.remoteSources(n)
                     if let p = SessionNegotiation.parameters(n, ssrc: sources.ssrc ?? 0, rtxSSRC: sources.rtx, cname: configuration.cname) {
                         let receiver = RTCRtpReceiver(parameters: p, localSSRC: t.ssrc, trackId: n.remoteMsid?.trackID, clock: clock,
-                                                      decodesInline: settings.encodesOnEventLoop)
+                                                      codecs: settings.codecs, decodesInline: settings.encodesOnEventLoop)
                         s.transceivers[i].receiveParameters = p
                         s.transceivers[i].receiver = receiver
                         newReceivers.append((receiver, t.mid))
@@ -503,7 +507,7 @@ public final class RTCPeerConnection: Sendable {
         let streams = transceivers.flatMap { [$0.sendParameters, $0.receiveParameters].compactMap { $0 } }
         let rtcpSSRC = transceivers.first?.ssrc ?? .random(in: 1 ... .max)
         let config = SessionNegotiation.pipeline(
-            streams: streams, receiving: transceivers.lazy.compactMap(\.receiveParameters).first, rtcpSSRC: rtcpSSRC,
+            settings.codecs.stages, streams: streams, receiving: transceivers.lazy.compactMap(\.receiveParameters).first, rtcpSSRC: rtcpSSRC,
             receiveBitrate: configuration.receiveBitrate, ntpTimeAtZero: clock.ntpNow() &- NTPTime.timestamp(clock.now()))
         return MediaTransport(configuration: config, dtls: dtls, clock: clock) { [weak self] event in
             self?.handle(event)

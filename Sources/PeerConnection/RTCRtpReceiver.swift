@@ -5,24 +5,21 @@ import RTP
 import Synchronization
 
 /// Receives one remote track (WebRTC 1.0 §5.3): SRTP-clear RTP goes through a jitter buffer
-/// that reorders, NACKs, unwraps RTX and asks for keyframes (`RTPReceiver`), whole frames
-/// are decoded (VP8 / Opus) and handed to the sinks. The SSRC comes from the remote SDP
+/// that reorders, NACKs, unwraps RTX and asks for keyframes (`RTPReceiveStream`), whole frames
+/// are decoded by the negotiated codec's decoder (its `RTCRtpCodecRegistration`) and handed
+/// to the sinks: one path whatever the codec. The SSRC comes from the remote SDP
 /// (`a=ssrc`) or, when the peer leaves it out, is learned from the first packet of the
 /// negotiated payload type.
 public final class RTCRtpReceiver: Sendable {
-    public let kind: RTPStreamParameters.Kind
+    public let kind: RTPMediaKind
     /// The `msid` track id the peer announced, if any.
     public let trackId: String?
-
-    private enum Buffer: Sendable {
-        case video(RTPReceiver<VP8Depacketizer>)
-        case audio(RTPReceiver<OpusDepacketizer>)
-    }
 
     private struct State {
         var parameters: RTPStreamParameters
         var localSSRC: UInt32
-        var buffer: Buffer?
+        /// The jitter buffer, for the codec's depacketizer (nil until the SSRC is known).
+        var buffer: (any RTPFrameAssembler)?
         var ended = false
         /// Drops before the jitter buffer (getStats inbound-rtp, non-standard members):
         /// nothing from the peer is dropped unseen.
@@ -36,22 +33,28 @@ public final class RTCRtpReceiver: Sendable {
 
     private let clock: MediaClock
     private let decoder: ReceivedFrameDecoder
+    /// The negotiated codec (nil: not one of `codecs`; its packets are then not taken).
+    private let codec: RTCRtpCodecRegistration?
 
     /// `decodesInline`: decode on the caller (the loop, in simulated time) instead of a queue
     /// of the receiver's own.
-    init(parameters: RTPStreamParameters, localSSRC: UInt32, trackId: String?, clock: MediaClock, decodesInline: Bool = false) {
+    init(parameters: RTPStreamParameters, localSSRC: UInt32, trackId: String?, clock: MediaClock,
+         codecs: RTCRtpCodecRegistry = .tincan, decodesInline: Bool = false) {
         kind = parameters.kind
         self.trackId = trackId
         self.clock = clock
-        decoder = ReceivedFrameDecoder(kind: parameters.kind, clockRate: parameters.clockRate, channels: parameters.channels,
-                                       clock: clock, inline: decodesInline)
+        let codec = codecs.codec(for: parameters)
+        self.codec = codec
+        if codec == nil { Log.codecs.warning("no registered codec \(parameters.codecName)/\(parameters.clockRate): its packets are dropped") }
+        decoder = ReceivedFrameDecoder(codec: codec, parameters: parameters, clock: clock, inline: decodesInline)
         state = Mutex(State(parameters: parameters, localSSRC: localSSRC))
-        if parameters.ssrc != 0 { state.withLock { Self.makeBuffer(&$0, ssrc: parameters.ssrc) } }
+        if parameters.ssrc != 0 { state.withLock { Self.makeBuffer(&$0, ssrc: parameters.ssrc, codec: codec) } }
     }
 
-    private static func makeBuffer(_ s: inout State, ssrc: UInt32) {
+    private static func makeBuffer(_ s: inout State, ssrc: UInt32, codec: RTCRtpCodecRegistration?) {
+        guard let codec else { return }
         let p = s.parameters
-        let config = RTPReceiverConfiguration(
+        let config = RTPReceiveStreamConfiguration(
             ssrc: ssrc, payloadType: p.payloadType, clockRate: p.clockRate, rtxSSRC: p.rtxSSRC,
             rtxPayloadType: p.rtxPayloadType, localSSRC: s.localSSRC, cname: p.cname,
             nackEnabled: p.nack, keyframeRequestsEnabled: p.pli, reducedSizeRTCP: p.reducedSizeRTCP,
@@ -59,7 +62,7 @@ public final class RTCRtpReceiver: Sendable {
             // to what users notice most (the time to first picture).
             startupDelay: .zero)
         s.parameters.ssrc = ssrc
-        s.buffer = p.kind == .video ? .video(RTPReceiver(configuration: config)) : .audio(RTPReceiver(configuration: config))
+        s.buffer = makeFrameAssembler(codec.depacketizer, configuration: config)
     }
 
     /// Decoded pictures, on the receiver's decoding thread (in order, one at a time): a slow
@@ -79,17 +82,18 @@ public final class RTCRtpReceiver: Sendable {
     /// True if a packet with this SSRC and payload type is ours (learning the SSRC, or the
     /// RTX SSRC, from the first packet when the SDP did not say).
     func accepts(ssrc: UInt32, payloadType: UInt8) -> Bool {
-        state.withLock { s in
+        guard let codec else { return false }
+        return state.withLock { s in
             let p = s.parameters
             if ssrc == p.ssrc && p.ssrc != 0 { return true }
             if let rtx = p.rtxSSRC, rtx == ssrc { return true }
             if p.ssrc == 0, payloadType == p.payloadType {
-                Self.makeBuffer(&s, ssrc: ssrc)
+                Self.makeBuffer(&s, ssrc: ssrc, codec: codec)
                 return true
             }
             if p.rtxSSRC == nil, let rtxPT = p.rtxPayloadType, payloadType == rtxPT, p.ssrc != 0 {
                 s.parameters.rtxSSRC = ssrc
-                Self.makeBuffer(&s, ssrc: p.ssrc)  // a fresh buffer that knows the RTX stream
+                Self.makeBuffer(&s, ssrc: p.ssrc, codec: codec)  // a fresh buffer that knows the RTX stream
                 return true
             }
             return false
@@ -98,13 +102,10 @@ public final class RTCRtpReceiver: Sendable {
 
     /// Mutates the jitter buffer taken out of the state, so that it is the only reference and
     /// its ring is not copied on write (per packet, that copy would be most of the work).
-    private static func withBuffer(_ s: inout State, video: (inout RTPReceiver<VP8Depacketizer>) -> Void,
-                                   audio: (inout RTPReceiver<OpusDepacketizer>) -> Void) {
-        guard let taken = s.buffer.take() else { return }
-        switch consume taken {
-        case .video(var r): video(&r); s.buffer = .video(r)
-        case .audio(var r): audio(&r); s.buffer = .audio(r)
-        }
+    private static func withBuffer(_ s: inout State, _ body: (inout any RTPFrameAssembler) -> Void) {
+        guard var buffer = s.buffer.take() else { return }
+        body(&buffer)
+        s.buffer = buffer
     }
 
     /// One clear RTP packet of this stream. Whole frames go to the decoder, outside the lock.
@@ -116,15 +117,10 @@ public final class RTCRtpReceiver: Sendable {
             var malformed: RTPError?
             let sr = s.senderReport
             packet.withUnsafeBytes { raw in
-                Self.withBuffer(&s,
-                    video: { r in
-                        do throws(RTPError) { try r.receive(raw, at: now) { f, b in frames.append(Self.frame(f, b, sr)) } }
-                        catch { malformed = error }
-                    },
-                    audio: { r in
-                        do throws(RTPError) { try r.receive(raw, at: now) { f, b in frames.append(Self.frame(f, b, sr)) } }
-                        catch { malformed = error }
-                    })
+                Self.withBuffer(&s) { r in
+                    do throws(RTPError) { try r.receive(raw, at: now) { f, b in frames.append(Self.frame(f, b, sr)) } }
+                    catch { malformed = error }
+                }
             }
             if let malformed {
                 s.packetsMalformed += 1
@@ -149,7 +145,7 @@ public final class RTCRtpReceiver: Sendable {
     /// and asks for one (the frames after it reference it).
     private func decode(_ frames: [ReceivedFrameDecoder.Frame]) {
         for frame in frames where !decoder.submit(frame) {
-            state.withLock { s in Self.withBuffer(&s, video: { $0.decoderLostFrame() }, audio: { $0.decoderLostFrame() }) }
+            state.withLock { s in Self.withBuffer(&s) { $0.decoderLostFrame() } }
         }
     }
 
@@ -162,7 +158,7 @@ public final class RTCRtpReceiver: Sendable {
             for case .senderReport(let sr) in packets where sr.ssrc == s.parameters.ssrc {
                 s.senderReport = (Self.ntpSeconds(sr.ntpTimestamp), sr.rtpTimestamp)
             }
-            Self.withBuffer(&s, video: { $0.handleRTCP(packets, at: now) }, audio: { $0.handleRTCP(packets, at: now) })
+            Self.withBuffer(&s) { $0.handleRTCP(packets, at: now) }
         }
     }
 
@@ -173,9 +169,7 @@ public final class RTCRtpReceiver: Sendable {
             var rtcp: [[UInt8]] = []
             var frames: [ReceivedFrameDecoder.Frame] = []
             let sr = s.senderReport
-            Self.withBuffer(&s,
-                video: { $0.poll(at: now, onFrame: { f, b in frames.append(Self.frame(f, b, sr)) }, sendRTCP: { rtcp.append(Array($0)) }) },
-                audio: { $0.poll(at: now, onFrame: { f, b in frames.append(Self.frame(f, b, sr)) }, sendRTCP: { rtcp.append(Array($0)) }) })
+            Self.withBuffer(&s) { $0.poll(at: now, onFrame: { f, b in frames.append(Self.frame(f, b, sr)) }, sendRTCP: { rtcp.append(Array($0)) }) }
             return (rtcp, frames)
         }
         decode(frames)
@@ -207,11 +201,7 @@ public final class RTCRtpReceiver: Sendable {
 
     var statistics: Statistics {
         let (rtp, unprotect, malformed) = state.withLock { s -> (RTCInboundRtpStreamStats, Int64, Int64) in
-            let rtp: RTCInboundRtpStreamStats = switch s.buffer {
-            case .video(let r): r.statistics
-            case .audio(let r): r.statistics
-            case nil: RTCInboundRtpStreamStats()
-            }
+            let rtp = s.buffer?.statistics ?? RTCInboundRtpStreamStats()
             return (rtp, s.srtpUnprotectFailures, s.packetsMalformed)
         }
         let c = decoder.counters

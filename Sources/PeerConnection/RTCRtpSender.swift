@@ -6,12 +6,13 @@ import RTP
 import Synchronization
 
 /// Sends one track (WebRTC 1.0 §5.2): capture frames are adapted to what the network
-/// carries (`VideoAdaptation`: size and frame rate within the track's constraints), go to an
-/// encoder worker (VP8 or Opus, drop-oldest when it falls behind), are packetized (RFC 7741 /
-/// RFC 7587) and handed to the transport's pipeline (`MediaTransport`): its `RTPSender`
-/// numbers them and keeps the history for NACK/RTX, the pacer sends them. The pipeline
-/// answers NACK and PLI/FIR and sets the target; this sender follows it (`setTargetBitrate`)
-/// within the user's cap.
+/// carries (video: `VideoAdaptation`, size and frame rate within the track's constraints), go
+/// to the negotiated codec's encoder (its `RTCRtpCodecRegistration`; on a worker, drop-oldest
+/// when it falls behind), are packetized by the codec's packetizer and handed to the
+/// transport's pipeline (`MediaTransport`): its `RTPSendStream` numbers them and keeps the
+/// history for NACK/RTX, the pacer sends them. The pipeline answers NACK and PLI/FIR and sets
+/// the target; this sender follows it (`setTargetBitrate`) within the user's cap. One path
+/// for every codec: what differs between them is in the registration.
 ///
 /// Everything after the encoder runs on the connection's event loop; the encoder runs on a
 /// worker thread of its own, or inline on the loop when the settings say so (simulated time).
@@ -26,11 +27,7 @@ public final class RTCRtpSender: Sendable {
         var clock: MediaClock
         var sinkToken: FrameSinkToken?
         var pump: Task<Void, Never>?
-        var videoWorker: VP8EncoderWorker?
-        /// The encoder when it runs inline on the event loop (only touched there).
-        var inlineVideo: InlineEncoder<VP8Encoder>?
-        var inlineAudio: InlineEncoder<OpusEncoder>?
-        var audioWorker: OpusEncoderWorker?
+        var encoder: MediaStreamEncoder
         /// The most this stream sends on the wire: the user's cap, or what the picture needs.
         var wireMaximum = 0
         /// The encoder's bitrate now.
@@ -56,9 +53,11 @@ public final class RTCRtpSender: Sendable {
         /// Capture times of recent frames, for framesPerSecond (the last second's count).
         var recentFrames: [UInt64] = []
         var timestampOffset = UInt32.random(in: .min ... .max)
-        /// One packetizer for the stream: its picture ID runs on and its buffer is reused.
-        var packetizer: VP8Packetizer? = VP8Packetizer(maxPayloadSize: 1100, initialPictureID: .random(in: 0...0x7FFF))
-        /// Opus: the loss it plans for, from the peer's receiver reports, and the last report seen.
+        /// One packetizer for the stream, the codec's (VP8: its picture ID runs on and its
+        /// buffer is reused); nil while it works.
+        var packetizer: (any RTPPacketizer)?
+        /// A codec that plans for loss (Opus): the loss it plans for, from the peer's receiver
+        /// reports, and the last report seen.
         var opusLoss = OpusPacketLoss()
         var lossReportsSeen: Int64 = 0
     }
@@ -115,7 +114,7 @@ public final class RTCRtpSender: Sendable {
         self.track = track
         state = Mutex(State(maxBitrate: maxBitrate))
         warmupToken = Mutex(nil)
-        if track.kind == "video" {
+        if track.mediaKind == .video {
             let token = track.addVideoSink { [weak self] frame in self?.latestPicture.withLock { $0 = frame } }
             warmupToken.withLock { $0 = token }
         }
@@ -130,106 +129,63 @@ public final class RTCRtpSender: Sendable {
         return latestPicture.withLock { p in defer { p = nil }; return p }
     }
 
-    /// Opens the encoder for the track's current settings, registers the stream with the
-    /// transport's pipeline and starts sending.
-    func start(parameters: RTPStreamParameters, media: MediaTransport, clock: MediaClock, inline: Bool,
-               encodeTimeModel: (@Sendable (_ width: Int, _ height: Int) -> Duration)? = nil) throws {
+    /// Opens the codec's encoder for the track's current settings, registers the stream with
+    /// the transport's pipeline and starts sending.
+    func start(parameters: RTPStreamParameters, codec: RTCRtpCodecRegistration, media: MediaTransport, clock: MediaClock,
+               inline: Bool, encodeTimeModel: (@Sendable (_ width: Int, _ height: Int) -> Duration)? = nil) throws {
         let loop = clock.eventLoop
         let settings = track.getSettings()
         let maxBitrate = state.withLock { $0.maxBitrate }
-        var config = RTPSenderConfiguration(
+        var config = RTPSendStreamConfiguration(
             ssrc: parameters.ssrc, payloadType: parameters.payloadType, clockRate: parameters.clockRate,
             rtxSSRC: parameters.rtxSSRC, rtxPayloadType: parameters.rtxPayloadType,
             extensions: parameters.extensions, mid: parameters.mid, cname: parameters.cname)
         if parameters.kind == .audio { config.historyCapacity = 128 }
-        let rtp = RTPSender(configuration: config, initialSequenceNumber: .random(in: 0 ... .max),
+        let rtp = RTPSendStream(configuration: config, initialSequenceNumber: .random(in: 0 ... .max),
                             initialRTXSequenceNumber: .random(in: 0 ... .max))
-        if parameters.kind == .video {
-            var vc = VP8EncoderConfiguration(width: settings.width ?? 640, height: settings.height ?? 480,
-                                             frameRate: settings.frameRate ?? 30)
-            // The user's cap and the peer's b=TIAS/b=AS: the lower wins (both are payload rates).
-            if let cap = [maxBitrate, parameters.remoteMaximumBitrate].compactMap({ $0 }).min() { vc.maxBitrate = cap }
-            let need = min(VP8Encoder.defaultBitrate(width: vc.width, height: vc.height, frameRate: vc.frameRate), vc.maxBitrate)
-            // Until the pipeline's first target: its start rate, as libwebrtc starts.
-            let start = min(need, BitrateConstraints().start)
-            vc.targetBitrate = start
-            let encoder = try VP8Encoder(configuration: vc)
-            let stream = media.addStream(rtp, kind: .video)
-            var running = Running(parameters: parameters, media: media, stream: stream, clock: clock,
-                                  wireMaximum: need * 21 / 20, currentTarget: start, encodeTimeModel: encodeTimeModel,
-                                  encoderMaximum: vc.maxBitrate)
+        let opened = try codec.makeEncoder(MediaEncoderRequest(settings: settings, parameters: parameters,
+                                                               maxBitrate: maxBitrate, inline: inline))
+        let encoder = opened.encoder
+        let stream = media.addStream(rtp, kind: parameters.kind)
+        var running = Running(parameters: parameters, media: media, stream: stream, clock: clock, encoder: encoder,
+                              wireMaximum: opened.wireMaximum, currentTarget: opened.startBitrate,
+                              encodeTimeModel: opened.picture == nil ? nil : encodeTimeModel,
+                              encoderMaximum: opened.encoderMaximum)
+        state.withLock { $0.packetizer = codec.makePacketizer() }
+        // Frames to the encoder: queued for its worker, or encoded on the loop (simulated time).
+        let submit: @Sendable (MediaFrame) -> Void
+        if let encodeNow = encoder.encodeNow {
+            submit = { [weak self] frame in
+                guard let self else { return }
+                loop.execute { self.encodeInline(frame, with: encodeNow) }
+            }
+        } else {
+            submit = encoder.submit
+        }
+        if let picture = opened.picture {
             let now = clock.captureNanoseconds()
             let bounds = VideoAdaptationBounds(settings: settings, constraints: track.getConstraints())
             adaptation.withLock {
                 $0 = Adaptation(adaptation: VideoAdaptation(bounds: bounds, now: now),
-                                adapter: VideoFrameAdapter(width: vc.width, height: vc.height, sourceFrameRate: vc.frameRate),
+                                adapter: VideoFrameAdapter(width: picture.width, height: picture.height, sourceFrameRate: picture.frameRate),
                                 holdUntil: now + Self.initialHold)
             }
             let first = endWarmup().flatMap { now &- $0.timestamp < 500_000_000 ? $0 : nil }
-            if inline {
-                let inlineEncoder = InlineEncoder(encoder)
-                running.inlineVideo = inlineEncoder
-                adaptation.withLock { $0?.connectFrameDropping { on in inlineEncoder.reconfigure(VP8Encoder.frameDropping(on)) } }
-                running.sinkToken = track.addVideoSink { [weak self] frame in
-                    guard let self, let frame = self.adapt(frame) else { return }
-                    loop.execute { self.encodeInline(frame, with: inlineEncoder) }
-                }
-                state.withLock { $0.running = running }
-                if let first = first.flatMap(adapt) { loop.execute { self.encodeInline(first, with: inlineEncoder) } }
-            } else {
-                let worker = VP8EncoderWorker(encoder: encoder, capacity: 2, label: "tincan.vp8")
-                adaptation.withLock { $0?.connectFrameDropping { on in worker.reconfigure(VP8Encoder.frameDropping(on)) } }
-                if let first = first.flatMap(adapt) { worker.submit(first) }
-                running.videoWorker = worker
-                running.sinkToken = track.addVideoSink { [weak self] frame in
-                    guard let frame = self?.adapt(frame) else { return }
-                    worker.submit(frame)
-                }
-                running.pump = Task { [weak self] in
-                    for await frame in worker.frames {
-                        guard let self else { return }
-                        loop.execute { self.send(video: frame) }
-                    }
-                }
-                state.withLock { $0.running = running }
+            if let set = encoder.setFrameDropping { adaptation.withLock { $0?.connectFrameDropping(set) } }
+            if !inline, let first = first.flatMap(adapt) { submit(.video(first)) }
+            running.sinkToken = track.addVideoSink { [weak self] frame in
+                guard let frame = self?.adapt(frame) else { return }
+                submit(.video(frame))
             }
+            if inline, let first = first.flatMap(adapt) { submit(.video(first)) }
         } else {
-            guard settings.sampleRate == nil || settings.sampleRate == OpusEncoder.sampleRate else {
-                throw CodecError(codec: "Opus", "the audio track runs at \(settings.sampleRate ?? 0) Hz; Opus over RTP needs 48000 Hz (ask for {\"sampleRate\": 48000})")
-            }
-            let channels = settings.channelCount ?? 1
-            // FEC only for a peer whose decoder uses it (RFC 7587 §6.1); the loss it plans for
-            // starts at none and follows the receiver reports (`followLoss`). The peer's
-            // b=TIAS/b=AS caps the bitrate, within what Opus can do.
-            var opus = OpusEncoderConfiguration(channelCount: channels, inbandFEC: parameters.opusInbandFEC, packetLossPercent: 0)
-            if let cap = parameters.remoteMaximumBitrate { opus.bitrate = max(6000, min(opus.bitrate, cap)) }
-            let encoder = try OpusEncoder(configuration: opus)
-            let stream = media.addStream(rtp, kind: .audio)
-            // Opus's rate with its headers: one packet per frame duration.
-            let payload = max(1, opus.bitrate * opus.frameDuration / 8000)
-            let wire = opus.bitrate * (payload + BitrateAllocation.headerBytesPerPacket) / payload
-            var running = Running(parameters: parameters, media: media, stream: stream, clock: clock,
-                                  wireMaximum: wire, currentTarget: opus.bitrate, encoderMaximum: opus.bitrate)
-            if inline {
-                let inlineEncoder = InlineEncoder(encoder)
-                running.inlineAudio = inlineEncoder
-                running.sinkToken = track.addAudioSink { [weak self] frame in
-                    guard let self else { return }
-                    loop.execute { self.encodeInline(frame, with: inlineEncoder) }
-                }
-            } else {
-                let worker = OpusEncoderWorker(encoder: encoder, capacity: 25, label: "tincan.opus")
-                running.audioWorker = worker
-                running.sinkToken = track.addAudioSink { worker.submit($0) }
-                running.pump = Task { [weak self] in
-                    for await packet in worker.frames {
-                        guard let self else { return }
-                        loop.execute { self.send(audio: packet) }
-                    }
-                }
-            }
-            state.withLock { $0.running = running }
+            running.sinkToken = track.addAudioSink { submit(.audio($0)) }
         }
+        running.pump = encoder.startPump? { [weak self] frame in
+            guard let self else { return }
+            loop.execute { self.send(frame) }
+        }
+        state.withLock { $0.running = running }
     }
 
     /// On the capture thread: the frame at the size and rate the adaptation chose, or nil
@@ -268,45 +224,49 @@ public final class RTCRtpSender: Sendable {
 
     /// Encodes on the event loop (simulated runs): the pending bitrate and keyframe request
     /// apply to this frame, as the worker would apply them.
-    private func encodeInline(_ frame: VideoFrame, with encoder: InlineEncoder<VP8Encoder>) {
+    private func encodeInline(_ frame: MediaFrame, with encodeNow: @Sendable (MediaFrame) -> [EncodedMedia]) {
         guard state.withLock({ $0.running != nil }) else { return }
-        for output in encoder.encode(frame) { send(video: output) }
-    }
-
-    private func encodeInline(_ frame: AudioFrame, with encoder: InlineEncoder<OpusEncoder>) {
-        guard state.withLock({ $0.running != nil }) else { return }
-        for output in encoder.encode(frame) { send(audio: output) }
+        for output in encodeNow(frame) { send(output) }
     }
 
     /// On the event loop: packetize into the pipeline, which numbers and paces the packets.
-    private func send(video frame: EncodedVideoFrame) {
-        let taken = state.withLock { s -> (Running, VP8Packetizer, UInt32)? in
-            guard let running = s.running, let packetizer = s.packetizer else { return nil }
-            s.packetizer = nil  // the only reference while it works: its buffer is not copied
+    private func send(_ frame: EncodedMedia) {
+        let taken = state.withLock { s -> (Running, any RTPPacketizer, UInt32)? in
+            guard let running = s.running, let packetizer = s.packetizer.take() else { return nil }
+            // the only reference while it works: its buffer is not copied
             s.framesSent += 1
-            if frame.isKeyframe { s.keyFramesSent += 1 }
-            s.qpSum += Int64(frame.qp ?? 0)
-            s.frameWidth = frame.width
-            s.frameHeight = frame.height
-            s.recentFrames.append(frame.timestamp)
-            s.recentFrames.removeAll { frame.timestamp &- $0 > 1_000_000_000 }
+            if case .video(let picture) = frame {
+                if picture.isKeyframe { s.keyFramesSent += 1 }
+                s.qpSum += Int64(picture.qp ?? 0)
+                s.frameWidth = picture.width
+                s.frameHeight = picture.height
+                s.recentFrames.append(picture.timestamp)
+                s.recentFrames.removeAll { picture.timestamp &- $0 > 1_000_000_000 }
+            }
             return (running, packetizer, frame.rtpTimestamp(offset: s.timestampOffset))
         }
         guard let (running, taken, timestamp) = taken else { return }
         var packetizer = taken
-        packetizer.packetize(frame.data) { payload, isLast in
-            running.media.send(running.stream, payload: payload, timestamp: timestamp, marker: isLast)
+        frame.data.withUnsafeBytes { bytes in
+            packetizer.packetize(bytes) { payload, marker in
+                running.media.send(running.stream, payload: payload, timestamp: timestamp, marker: marker)
+            }
         }
         state.withLock { $0.packetizer = packetizer }
         running.media.flush()
-        if let encodeTime = encodeTime(of: frame) { frameEncoded(encodeTime: encodeTime, now: running.clock.captureNanoseconds()) }
+        // A picture's encode time feeds the CPU-overuse ladder; a codec that plans for loss
+        // follows the peer's receiver reports.
+        if case .video(let picture) = frame, let encodeTime = encodeTime(of: picture) {
+            frameEncoded(encodeTime: encodeTime, now: running.clock.captureNanoseconds())
+        }
+        if running.encoder.setPacketLoss != nil { followLoss(running) }
     }
 
     /// What encoding `frame` cost: the worker's measured time (its `totalEncodeTime` since the
     /// last frame), or the settings' model when encoding inline in simulated time.
     private func encodeTime(of frame: EncodedVideoFrame) -> UInt64? {
-        let worker = state.withLock { $0.running?.videoWorker }
-        let measured = worker?.statistics
+        let measure = state.withLock { $0.running?.encoder.measured }
+        let measured = measure?()
         return state.withLock { s -> UInt64? in
             guard var running = s.running else { return nil }
             if let model = running.encodeTimeModel {
@@ -333,20 +293,9 @@ public final class RTCRtpSender: Sendable {
         }
     }
 
-    private func send(audio packet: EncodedAudioFrame) {
-        let taken = state.withLock { s -> (Running, UInt32)? in
-            guard let running = s.running else { return nil }
-            s.framesSent += 1
-            return (running, packet.rtpTimestamp(offset: s.timestampOffset))
-        }
-        guard let (running, timestamp) = taken else { return }
-        packet.data.withUnsafeBytes { running.media.send(running.stream, payload: $0, timestamp: timestamp, marker: false) }
-        running.media.flush()
-        followLoss(running)
-    }
-
-    /// Opus plans for the loss the peer reports about this stream (`OpusPacketLoss`): a new
-    /// receiver report that moves it reconfigures the encoder ahead of its next packet.
+    /// A codec that plans for loss (Opus) follows what the peer reports about this stream
+    /// (`OpusPacketLoss`): a new receiver report that moves it reconfigures the encoder ahead
+    /// of its next packet.
     private func followLoss(_ running: Running) {
         let report = running.media.remoteReport(running.stream)
         let percent = state.withLock { s -> Int? in
@@ -355,17 +304,14 @@ public final class RTCRtpSender: Sendable {
             return s.opusLoss.report(fractionLost: report.fractionLost)
         }
         guard let percent else { return }
-        let fec = running.parameters.opusInbandFEC
-        let change: EncoderChange<OpusEncoder> = { try $0.setInbandFEC(fec, packetLossPercent: percent) }
-        running.audioWorker?.reconfigure(change)
-        running.inlineAudio?.reconfigure(change)
+        running.encoder.setPacketLoss?(percent, running.parameters.opusInbandFEC)
     }
 
     // MARK: Driven by the pipeline (on the event loop)
 
     /// The most this stream sends on the wire, for the transport's allocation.
     var wireMaximum: Int? { state.withLock { $0.running?.wireMaximum } }
-    var isAudio: Bool { track.kind == "audio" }
+    var isAudio: Bool { track.mediaKind == .audio }
     var ssrc: UInt32? { state.withLock { $0.running?.parameters.ssrc } }
 
     /// This stream's share of the transport's target (on the wire): the encoder follows it,
@@ -381,8 +327,7 @@ public final class RTCRtpSender: Sendable {
             return (running, target)
         }
         guard let (running, target) = update else { return }
-        running.videoWorker?.setTargetBitrate(target)
-        running.inlineVideo?.setTargetBitrate(target)
+        running.encoder.setTargetBitrate(target)
         let now = running.clock.captureNanoseconds()
         adaptation.withLock { a in
             guard var current = a else { return }
@@ -408,8 +353,7 @@ public final class RTCRtpSender: Sendable {
     /// A rate-limited PLI/FIR from the pipeline.
     func requestKeyframe() {
         guard let running = state.withLock({ $0.running }) else { return }
-        running.videoWorker?.requestKeyframe()
-        running.inlineVideo?.requestKeyframe()
+        running.encoder.requestKeyframe()
     }
 
     /// RTCP BYE for this stream (RFC 3550 §6.6), sent when the call ends.
@@ -425,8 +369,7 @@ public final class RTCRtpSender: Sendable {
         _ = endWarmup()
         guard let running = state.withLock({ s -> Running? in defer { s.running = nil }; return s.running }) else { return }
         if let token = running.sinkToken { track.removeSink(token) }
-        await running.videoWorker?.finish()
-        await running.audioWorker?.finish()
+        await running.encoder.finish()
         running.pump?.cancel()
         let media = running.media, stream = running.stream
         try? await running.clock.eventLoop.submit { media.removeStream(stream) }.get()
@@ -463,8 +406,7 @@ public final class RTCRtpSender: Sendable {
         }
         guard let (running, framesSent, keyFramesSent, qpSum, width, height, fps, lossPercent) = snapshot else { return nil }
         let rtp = running.media.sender(running.stream)
-        let drops = running.videoWorker?.statistics.dropped ?? running.audioWorker?.statistics.dropped
-            ?? running.inlineVideo?.statistics.dropped ?? 0
+        let drops = running.encoder.dropped()
         let now = running.clock.captureNanoseconds()
         let a = adaptation.withLock { a in
             a.map { ($0.adapter.framesDecimated + $0.framesHeld, $0.adaptation.decision.reason, $0.adaptation.qualityLimitationDurations(now: now),

@@ -1,3 +1,4 @@
+import RTP
 import SDP
 
 /// `RTCRtpTransceiverDirection` (WebRTC 1.0 §5.4.1) has the values and meaning of the SDP
@@ -7,7 +8,7 @@ public typealias RTCRtpTransceiverDirection = MediaDirection
 /// One m-section's worth of media (WebRTC 1.0 §5.4): a sender, a receiver, a direction and,
 /// once negotiated, a mid. Value type kept inside the peer connection's state.
 struct Transceiver: Sendable {
-    var kind: RTPStreamParameters.Kind
+    var kind: RTPMediaKind
     var mid: String?
     var direction: RTCRtpTransceiverDirection
     var sender: RTCRtpSender?

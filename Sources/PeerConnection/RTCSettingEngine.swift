@@ -23,6 +23,9 @@ public struct RTCSettingEngine: Sendable {
     /// reads there (a slower machine, in a test). Nil: no CPU feedback in a simulated run.
     /// A real call measures the encoder instead.
     public var simulatedVideoEncodeTime: (@Sendable (_ width: Int, _ height: Int) -> Duration)?
+    /// The codecs offered, answered, encoded and decoded, and the pipeline whose stages the
+    /// SDP advertises (pion's MediaEngine).
+    public var codecs: RTCRtpCodecRegistry = .tincan
 
     public init(eventLoop: (any EventLoop)? = nil, network: (any ICEDatagramNetwork)? = nil,
                 encodesOnEventLoop: Bool = false, simulatedTime: Bool = false) {

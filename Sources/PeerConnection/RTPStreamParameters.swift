@@ -3,13 +3,12 @@ import RTP
 /// What negotiation settled for one RTP stream in one direction (the parts of an
 /// m-section an `RTCRtpSender` or `RTCRtpReceiver` needs): JSEP's result, SDP-free.
 public struct RTPStreamParameters: Sendable, Equatable {
-    public enum Kind: String, Sendable { case audio, video }
-
-    public var kind: Kind
+    public var kind: RTPMediaKind
     public var mid: String?
     public var ssrc: UInt32
     public var payloadType: UInt8
-    /// "VP8" or "opus".
+    /// The negotiated codec's name as the SDP wrote it ("VP8", "opus"): with the clock rate,
+    /// what finds its registration (`RTCRtpCodecRegistry.codec(for:)`).
     public var codecName: String
     public var clockRate: UInt32
     public var channels: Int
@@ -32,7 +31,7 @@ public struct RTPStreamParameters: Sendable, Equatable {
     /// so sending it is worth the bits.
     public var opusInbandFEC = false
 
-    public init(kind: Kind, mid: String?, ssrc: UInt32, payloadType: UInt8, codecName: String,
+    public init(kind: RTPMediaKind, mid: String?, ssrc: UInt32, payloadType: UInt8, codecName: String,
                 clockRate: UInt32, channels: Int = 1) {
         self.kind = kind
         self.mid = mid

@@ -62,8 +62,8 @@ final class ReceivedFrameDecoder: Sendable {
 
     /// Touched only by the one decoding context (the queue, or the loop when inline).
     private struct Codec: ~Copyable {
-        var vp8: VP8Decoder?
-        var opus: OpusDecoder?
+        /// The registered codec's decoder, opened at the first frame.
+        var decoder: (any MediaDecoder)?
         var openFailed = false
         /// The RTP timestamp unwrapped from the first frame's, for media times in files.
         var lastRTPTimestamp: UInt32?
@@ -72,7 +72,9 @@ final class ReceivedFrameDecoder: Sendable {
 
     static let maximumPending = 30
 
-    private let kind: RTPStreamParameters.Kind
+    private let registration: RTCRtpCodecRegistration?
+    /// The codec's name in logs.
+    private let codecName: String
     private let clockRate: UInt32
     private let channels: Int
     private let clock: MediaClock
@@ -80,12 +82,14 @@ final class ReceivedFrameDecoder: Sendable {
     private let shared = Mutex(Shared())
     private let codec = Mutex(Codec())
 
-    init(kind: RTPStreamParameters.Kind, clockRate: UInt32, channels: Int, clock: MediaClock, inline: Bool) {
-        self.kind = kind
-        self.clockRate = clockRate
-        self.channels = max(1, min(2, channels))
+    /// `codec` nil: no decoder (its frames are counted in `framesWithoutDecoder`).
+    init(codec: RTCRtpCodecRegistration?, parameters: RTPStreamParameters, clock: MediaClock, inline: Bool) {
+        registration = codec
+        codecName = parameters.codecName
+        clockRate = parameters.clockRate
+        channels = max(1, min(2, parameters.channels))
         self.clock = clock
-        queue = inline ? nil : DispatchQueue(label: "tincan.decode.\(kind)")
+        queue = inline ? nil : DispatchQueue(label: "tincan.decode.\(parameters.kind)")
     }
 
     func addVideoSink(_ sink: @escaping @Sendable (VideoFrame) -> Void) { shared.withLock { $0.sinks.video.append(sink) } }
@@ -112,62 +116,65 @@ final class ReceivedFrameDecoder: Sendable {
         return true
     }
 
+    /// One path for every codec: the registered decoder, then the counters and sinks of
+    /// what it gave (pictures or samples).
     private func decode(_ frame: Frame) {
         defer { shared.withLock { $0.pending -= 1 } }
         guard let sinks = shared.withLock({ $0.stopped ? nil : $0.sinks }) else { return }
         let arrival = clock.captureNanoseconds()
-        switch kind {
-        case .video: decodeVideo(frame, arrival: arrival, sinks: sinks)
-        case .audio: decodeAudio(frame, arrival: arrival, sinks: sinks)
+        // After a loss, until a keyframe: the frames reference what was lost (never for a
+        // codec whose every frame is a keyframe, like Opus).
+        guard frame.isDecodable else {
+            shared.withLock { $0.counters.framesAwaitingKeyframe += 1 }
+            return
+        }
+        let (registration, channels, clockRate) = (registration, channels, clockRate)
+        let outcome = codec.withLock { c -> Outcome in
+            var openError: String?
+            if c.decoder == nil && !c.openFailed, let registration {
+                do throws(CodecError) { c.decoder = try registration.makeDecoder(channels) } catch {
+                    c.openFailed = true
+                    openError = "\(error)"
+                }
+            }
+            guard let decoder = c.decoder else { return .noDecoder(openError: openError) }
+            do throws(CodecError) {
+                let media = try decoder.decodeFrame(frame.payload, timestamp: arrival)
+                return .decoded(media, mediaTime: Self.mediaNanoseconds(&c, frame.rtpTimestamp, clockRate: clockRate))
+            } catch {
+                return .failed("\(error)")
+            }
+        }
+        guard let (media, mediaTime) = settle(outcome) else { return }
+        let latency = latency(of: frame)
+        switch media {
+        case .video(let pictures): deliver(pictures, of: frame, arrival: arrival, mediaTime: mediaTime, latency: latency, sinks: sinks)
+        case .audio(let audio): deliver(audio, of: frame, mediaTime: mediaTime, latency: latency, sinks: sinks)
         }
     }
 
     /// What a decode came to, counted (and logged outside the codec's lock).
-    private enum Outcome<Output> {
-        case decoded(Output, mediaTime: UInt64)
+    private enum Outcome {
+        case decoded(DecodedMedia, mediaTime: UInt64)
         case noDecoder(openError: String?)
         case failed(String)
     }
 
     /// Counts a failed outcome; the output of a good one.
-    private func settle<Output>(_ outcome: Outcome<Output>) -> (Output, UInt64)? {
-        let name = kind == .video ? "VP8" : "Opus"
+    private func settle(_ outcome: Outcome) -> (DecodedMedia, UInt64)? {
         switch outcome {
         case .decoded(let output, let mediaTime): return (output, mediaTime)
         case .noDecoder(let openError):
             shared.withLock { $0.counters.framesWithoutDecoder += 1 }
-            if let openError { Log.codecs.warning("no \(name) decoder, its frames are dropped: \(openError)") }
+            if let openError { Log.codecs.warning("no \(codecName) decoder, its frames are dropped: \(openError)") }
         case .failed(let why):
             shared.withLock { $0.counters.decodeErrors += 1 }
-            Log.codecs.debug("a \(name) frame did not decode: \(why)")
+            Log.codecs.debug("a \(codecName) frame did not decode: \(why)")
         }
         return nil
     }
 
-    private func decodeVideo(_ frame: Frame, arrival: UInt64, sinks: Sinks) {
-        guard frame.isDecodable else {
-            shared.withLock { $0.counters.framesAwaitingKeyframe += 1 }
-            return
-        }
-        let clockRate = clockRate
-        let outcome = codec.withLock { c -> Outcome<[VideoFrame]> in
-            var openError: String?
-            if c.vp8 == nil && !c.openFailed {
-                do { c.vp8 = try VP8Decoder(threads: 2) } catch {
-                    c.openFailed = true
-                    openError = "\(error)"
-                }
-            }
-            guard let decoder = c.vp8 else { return .noDecoder(openError: openError) }
-            do {
-                let pictures = try decoder.decode(frame.payload, timestamp: arrival)
-                return .decoded(pictures, mediaTime: Self.mediaNanoseconds(&c, frame.rtpTimestamp, clockRate: clockRate))
-            } catch {
-                return .failed("\(error)")
-            }
-        }
-        guard let (pictures, mediaTime) = settle(outcome) else { return }
-        let latency = latency(of: frame)
+    private func deliver(_ pictures: [VideoFrame], of frame: Frame, arrival: UInt64, mediaTime: UInt64, latency: Double?, sinks: Sinks) {
         shared.withLock { s in
             for picture in pictures {
                 s.counters.framesDecoded += 1
@@ -189,26 +196,7 @@ final class ReceivedFrameDecoder: Sendable {
         }
     }
 
-    private func decodeAudio(_ frame: Frame, arrival: UInt64, sinks: Sinks) {
-        let channels = channels, clockRate = clockRate
-        let outcome = codec.withLock { c -> Outcome<AudioFrame> in
-            var openError: String?
-            if c.opus == nil && !c.openFailed {
-                do { c.opus = try OpusDecoder(channelCount: channels) } catch {
-                    c.openFailed = true
-                    openError = "\(error)"
-                }
-            }
-            guard let decoder = c.opus else { return .noDecoder(openError: openError) }
-            do {
-                let audio = try decoder.decode(frame.payload, timestamp: arrival)
-                return .decoded(audio, mediaTime: Self.mediaNanoseconds(&c, frame.rtpTimestamp, clockRate: clockRate))
-            } catch {
-                return .failed("\(error)")
-            }
-        }
-        guard let (audio, mediaTime) = settle(outcome) else { return }
-        let latency = latency(of: frame)
+    private func deliver(_ audio: AudioFrame, of frame: Frame, mediaTime: UInt64, latency: Double?, sinks: Sinks) {
         shared.withLock { s in
             s.counters.framesDecoded += 1
             s.counters.audioSamples += Int64(audio.frameCount)

@@ -1,54 +1,10 @@
 import RTP
 import SDP
 
-/// Where the peer connection meets the SDP module: what we offer and answer with, the
-/// sources we announce, and the stream parameters a negotiated m-section gives us.
+/// Where the peer connection meets the SDP module: what we offer and answer with (from the
+/// codec registry), the sources we announce, and the stream parameters a negotiated
+/// m-section gives us.
 enum SessionNegotiation {
-    /// The transport pipeline we run, before negotiation: what its stages implement is what
-    /// the offer and answer advertise (`RTPTransportConfiguration.features(for:)`), so the
-    /// SDP cannot announce feedback nothing answers. Negotiation then removes the stages the
-    /// peer did not accept (`pipeline(...)`).
-    static let stages = RTPTransportConfiguration(rtcpSSRC: 0)
-
-    /// Our `a=extmap` ids (the one-byte form, 1-14): mid for BUNDLE, then the stages' URIs.
-    static let extensionIDs: [(uri: String, id: Int)] = [
-        (RTPHeaderExtensionURI.mid, 1),
-        (RTPHeaderExtensionURI.absSendTime, 2),
-        (RTPHeaderExtensionURI.transportSequenceNumber, 3),
-    ]
-
-    static func feedback(for kind: RTPMediaKind) -> [RTCPFeedback] {
-        stages.features(for: kind).rtcpFeedback.compactMap { try? RTCPFeedback(parsing: $0) }  // our own strings
-    }
-
-    static func headerExtensions(for kind: RTPMediaKind) -> [SDP.RTPHeaderExtensionMap] {
-        let uris = [RTPHeaderExtensionURI.mid] + stages.features(for: kind).headerExtensions
-        return extensionIDs.filter { uris.contains($0.uri) }.map { SDP.RTPHeaderExtensionMap(id: $0.id, uri: $0.uri) }
-    }
-
-    /// What we offer or answer with. A video section we receive on carries `b=AS`/`b=TIAS`
-    /// for `receiveBitrate` when the user set one (RTCConfiguration), so the peer's sender
-    /// keeps under it (RFC 8829 §5.10); audio sections carry none: Opus is small beside it.
-    static func capabilities(for kind: RTPStreamParameters.Kind, direction: RTCRtpTransceiverDirection,
-                             receiveBitrate: UInt64? = nil) -> MediaCapabilities {
-        switch kind {
-        case .video:
-            var c = MediaCapabilities(kind: .video, codecs: [
-                RTPCodec(payloadType: 96, name: "VP8", clockRate: 90000, feedback: feedback(for: .video)),
-                .rtx(payloadType: 97, for: 96),
-            ], headerExtensions: headerExtensions(for: .video), direction: direction)
-            if let receiveBitrate, direction.receives { c.bandwidths = Bandwidth.limit(payloadBitrate: Int(clamping: receiveBitrate)) }
-            return c
-        case .audio:
-            // Chromium accepts Opus only written exactly `opus/48000/2` (docs/interop.md).
-            return MediaCapabilities(kind: .audio, codecs: [
-                RTPCodec(payloadType: 111, name: "opus", clockRate: 48000, channels: 2,
-                         parameters: FormatParameters([("minptime", "10"), ("useinbandfec", "1")]),
-                         feedback: feedback(for: .audio)),
-            ], headerExtensions: headerExtensions(for: .audio), direction: direction)
-        }
-    }
-
     /// `a=ssrc`, `a=ssrc-group:FID` and `a=msid` for a section we send on (RFC 5576, RFC 8830).
     static func describeSources(_ section: inout MediaDescription, of t: Transceiver, cname: String) {
         guard let track = t.sender?.track, section.direction.sends else { return }
@@ -91,18 +47,10 @@ enum SessionNegotiation {
                                endOfCandidates: t.endOfCandidates)
     }
 
-    static func kind(of section: MediaKind) -> RTPStreamParameters.Kind? {
-        switch section {
-        case .audio: .audio
-        case .video: .video
-        default: nil
-        }
-    }
-
     /// The parameters of one direction of a negotiated section: the codec to use (the first
     /// the answer accepted), its RTX, the common feedback and the extension ids.
     static func parameters(_ n: NegotiatedMedia, ssrc: UInt32, rtxSSRC: UInt32?, cname: String) -> RTPStreamParameters? {
-        guard !n.isRejected, let kind = kind(of: n.kind), let codec = n.preferredCodec,
+        guard !n.isRejected, let kind = RTPMediaKind(n.kind), let codec = n.preferredCodec,
               let pt = UInt8(exactly: codec.payloadType) else { return nil }
         var p = RTPStreamParameters(kind: kind, mid: n.mid, ssrc: ssrc, payloadType: pt, codecName: codec.name,
                                     clockRate: UInt32(clamping: codec.clockRate), channels: codec.channels ?? 1)
@@ -137,8 +85,8 @@ enum SessionNegotiation {
 
     /// The pipeline for the negotiated streams: the stages the peer accepted, the extension
     /// ids it agreed to, our REMB capped at `receiveBitrate` (2.5 Mbit/s when unset).
-    static func pipeline(streams: [RTPStreamParameters], receiving: RTPStreamParameters?, rtcpSSRC: UInt32,
-                         receiveBitrate: UInt64?, ntpTimeAtZero: UInt64) -> RTPTransportConfiguration {
+    static func pipeline(_ stages: RTPTransportConfiguration, streams: [RTPStreamParameters], receiving: RTPStreamParameters?,
+                         rtcpSSRC: UInt32, receiveBitrate: UInt64?, ntpTimeAtZero: UInt64) -> RTPTransportConfiguration {
         var c = stages
         c.rtcpSSRC = rtcpSSRC
         c.ntpTimeAtZero = ntpTimeAtZero

@@ -1,5 +1,6 @@
 /// What the local side can do with one kind of media: the input to answering an offer
-/// (RFC 3264 §6.1, RFC 8829 §5.3.1) and to writing one.
+/// (RFC 3264 §6.1, RFC 8829 §5.3.1) and to writing one. Tincan's own come from its codec
+/// registry (`PeerConnection.RTCRtpCodecRegistry`); this module only knows the shape.
 public struct MediaCapabilities: Sendable, Equatable {
     public var kind: MediaKind
     /// Codecs in local preference order, with local payload types, the fmtp parameters the
@@ -35,41 +36,4 @@ public struct MediaCapabilities: Sendable, Equatable {
 
     /// DTLS-SRTP profiles (RFC 5764 §8, RFC 8829 §5.1.2).
     public static let secureRTPProtocols: Set<String> = ["UDP/TLS/RTP/SAVPF", "UDP/TLS/RTP/SAVP", "TCP/DTLS/RTP/SAVPF", "TCP/DTLS/RTP/SAVP"]
-
-    /// The feedback Tincan's video pipeline handles: NACK, PLI, FIR, REMB, transport-cc.
-    public static let videoFeedback: [RTCPFeedback] = [.remb, .transportCC, .fir, .nack, .pli]
-
-    /// Tincan's video: VP8 (RFC 7741) on 96 with RTX (RFC 4588) on 97.
-    public static func tincanVideo(direction: MediaDirection = .sendrecv) -> MediaCapabilities {
-        MediaCapabilities(
-            kind: .video,
-            codecs: [
-                RTPCodec(payloadType: 96, name: "VP8", clockRate: 90000, feedback: videoFeedback),
-                .rtx(payloadType: 97, for: 96),
-            ],
-            headerExtensions: [
-                RTPHeaderExtensionMap(id: 2, uri: RTPHeaderExtensionMap.absSendTime),
-                RTPHeaderExtensionMap(id: 3, uri: RTPHeaderExtensionMap.transportWideCC),
-                RTPHeaderExtensionMap(id: 4, uri: RTPHeaderExtensionMap.sdesMid),
-            ],
-            direction: direction)
-    }
-
-    /// Tincan's audio: Opus (RFC 7587) on 111, written `opus/48000/2` as Chromium requires.
-    public static func tincanAudio(direction: MediaDirection = .sendrecv) -> MediaCapabilities {
-        MediaCapabilities(
-            kind: .audio,
-            codecs: [
-                RTPCodec(payloadType: 111, name: "opus", clockRate: 48000, channels: 2,
-                         parameters: FormatParameters([("minptime", "10"), ("useinbandfec", "1")]),
-                         feedback: [.transportCC]),
-            ],
-            headerExtensions: [
-                RTPHeaderExtensionMap(id: 1, uri: RTPHeaderExtensionMap.audioLevel),
-                RTPHeaderExtensionMap(id: 2, uri: RTPHeaderExtensionMap.absSendTime),
-                RTPHeaderExtensionMap(id: 3, uri: RTPHeaderExtensionMap.transportWideCC),
-                RTPHeaderExtensionMap(id: 4, uri: RTPHeaderExtensionMap.sdesMid),
-            ],
-            direction: direction)
-    }
 }

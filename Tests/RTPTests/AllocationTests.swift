@@ -28,8 +28,8 @@ import Testing
 
     @Test func steadyStatePacketPathAllocatesNothing() throws {
         let counter = Self.counter  // resolved once: dlsym itself allocates
-        var sender = RTPSender(configuration: StreamTests.senderConfig)
-        var receiver = RTPReceiver<VP8Depacketizer>(configuration: StreamTests.receiverConfig)
+        var sender = RTPSendStream(configuration: StreamTests.senderConfig)
+        var receiver = RTPReceiveStream<VP8Depacketizer>(configuration: StreamTests.receiverConfig)
         var packetizer = VP8Packetizer()
         let frame = [0x51] + [UInt8](repeating: 3, count: 3999)
         // Packets travel through a preallocated buffer, as a socket would hand them over.

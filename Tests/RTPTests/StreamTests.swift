@@ -3,15 +3,15 @@ import Testing
 @testable import RTP
 
 @Suite struct StreamTests {
-    static let senderConfig = RTPSenderConfiguration(
+    static let senderConfig = RTPSendStreamConfiguration(
         ssrc: 0x1111_1111, payloadType: 96, clockRate: 90_000, rtxSSRC: 0x2222_2222, rtxPayloadType: 97,
         extensions: RTPHeaderExtensionMap(mid: 1, absSendTime: 2, transportSequenceNumber: 3), mid: "v")
 
-    static let receiverConfig = RTPReceiverConfiguration(
+    static let receiverConfig = RTPReceiveStreamConfiguration(
         ssrc: 0x1111_1111, payloadType: 96, clockRate: 90_000, rtxSSRC: 0x2222_2222, rtxPayloadType: 97,
         localSSRC: 0x3333_3333)
 
-    func sendFrame(_ sender: inout RTPSender, _ packetizer: inout VP8Packetizer, _ frame: [UInt8], ts: UInt32,
+    func sendFrame(_ sender: inout RTPSendStream, _ packetizer: inout VP8Packetizer, _ frame: [UInt8], ts: UInt32,
                    at now: Duration) throws -> [[UInt8]] {
         var out: [[UInt8]] = []
         try packetizer.packetize(frame) { payload, last in
@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func senderWritesExtensionsAndAnswersNACKWithRTX() throws {
-        var sender = RTPSender(configuration: Self.senderConfig, initialSequenceNumber: 0xFFFF, initialRTXSequenceNumber: 500)
+        var sender = RTPSendStream(configuration: Self.senderConfig, initialSequenceNumber: 0xFFFF, initialRTXSequenceNumber: 500)
         var sent: [[UInt8]] = []
         try ([0x51, 0xAA, 0xBB] as [UInt8]).withUnsafeBytes { payload in
             try sender.send(payload: payload, timestamp: 9000, marker: true, at: .milliseconds(1500)) { sent.append(Array($0)) }
@@ -63,7 +63,7 @@ import Testing
     }
 
     @Test func historyForgetsOldPackets() throws {
-        var sender = RTPSender(configuration: RTPSenderConfiguration(
+        var sender = RTPSendStream(configuration: RTPSendStreamConfiguration(
             ssrc: 1, payloadType: 96, clockRate: 90_000, rtxSSRC: 2, rtxPayloadType: 97, historyCapacity: 512))
         for i in 0..<600 {
             try [UInt8(i & 0xFF)].withUnsafeBytes { p in
@@ -82,7 +82,7 @@ import Testing
 
     @Test func pliAndFIRRaiseKeyframeRequests() throws {
         let requests = Mutex<[KeyframeRequestReason]>([])
-        var sender = RTPSender(configuration: Self.senderConfig)
+        var sender = RTPSendStream(configuration: Self.senderConfig)
         sender.onKeyframeRequest = { reason in requests.withLock { $0.append(reason) } }
         let pli = try sender.handleRTCP([.pictureLossIndication(.init(senderSSRC: 3, mediaSSRC: 0x1111_1111))], at: .zero) { _ in }
         #expect(pli.keyframeRequest == .pictureLossIndication)
@@ -96,13 +96,13 @@ import Testing
     }
 
     @Test func receiverNACKsAndUnwrapsRTX() throws {
-        var sender = RTPSender(configuration: Self.senderConfig, initialSequenceNumber: 65533)
+        var sender = RTPSendStream(configuration: Self.senderConfig, initialSequenceNumber: 65533)
         var packetizer = VP8Packetizer(maxPayloadSize: 100)
         var frame = [UInt8](repeating: 7, count: 350)
         frame[0] = 0x50
         let packets = try sendFrame(&sender, &packetizer, frame, ts: 3000, at: .zero)
         #expect(packets.count == 4)  // seq 65533, 65534, 65535, 0
-        var receiver = RTPReceiver<VP8Depacketizer>(configuration: Self.receiverConfig)
+        var receiver = RTPReceiveStream<VP8Depacketizer>(configuration: Self.receiverConfig)
         var frames: [(RTPAssembledFrame, [UInt8])] = []
         let onFrame: (RTPAssembledFrame, UnsafeRawBufferPointer) -> Void = { f, b in frames.append((f, Array(b))) }
         for i in [0, 1, 3] {
@@ -148,12 +148,12 @@ import Testing
     func rtcp0(_ packet: RTCPPacket) throws -> [UInt8] { try RTCPPacket.serialize([packet]) }
 
     @Test func givesUpAndSendsPLIThenRecoversOnKeyframe() throws {
-        var sender = RTPSender(configuration: Self.senderConfig)
+        var sender = RTPSendStream(configuration: Self.senderConfig)
         var packetizer = VP8Packetizer(maxPayloadSize: 100)
         var config = Self.receiverConfig
         config.maxWait = .milliseconds(300)
         config.startupDelay = .zero
-        var receiver = RTPReceiver<VP8Depacketizer>(configuration: config)
+        var receiver = RTPReceiveStream<VP8Depacketizer>(configuration: config)
         var frames: [RTPAssembledFrame] = []
         let onFrame: (RTPAssembledFrame, UnsafeRawBufferPointer) -> Void = { f, _ in frames.append(f) }
         var all: [[UInt8]] = []
@@ -184,11 +184,11 @@ import Testing
     }
 
     @Test func startupToleratesReorderedFirstFrame() throws {
-        var sender = RTPSender(configuration: Self.senderConfig)
+        var sender = RTPSendStream(configuration: Self.senderConfig)
         var packetizer = VP8Packetizer(maxPayloadSize: 100)
         let frame = [0x50] + [UInt8](repeating: 9, count: 400)
         let packets = try sendFrame(&sender, &packetizer, frame, ts: 0, at: .zero)
-        var receiver = RTPReceiver<VP8Depacketizer>(configuration: Self.receiverConfig)
+        var receiver = RTPReceiveStream<VP8Depacketizer>(configuration: Self.receiverConfig)
         var frames: [[UInt8]] = []
         for (i, p) in packets.reversed().enumerated() {
             try p.withUnsafeBytes { raw in try receiver.receive(raw, at: .milliseconds(i)) { _, b in frames.append(Array(b)) } }
@@ -200,8 +200,8 @@ import Testing
     }
 
     @Test func receiverReportFieldsAndRoundTripTime() throws {
-        var sender = RTPSender(configuration: Self.senderConfig)
-        var receiver = RTPReceiver<OpusDepacketizer>(configuration: RTPReceiverConfiguration(
+        var sender = RTPSendStream(configuration: Self.senderConfig)
+        var receiver = RTPReceiveStream<OpusDepacketizer>(configuration: RTPReceiveStreamConfiguration(
             ssrc: 0x1111_1111, payloadType: 96, clockRate: 90_000, localSSRC: 0x3333_3333))
         var packets: [[UInt8]] = []
         for i in 0..<10 {
@@ -263,7 +263,7 @@ import Testing
     }
 
     @Test func garbageIntoReceiverNeverTraps() throws {
-        var receiver = RTPReceiver<VP8Depacketizer>(configuration: Self.receiverConfig)
+        var receiver = RTPReceiveStream<VP8Depacketizer>(configuration: Self.receiverConfig)
         var random = TestRandom(state: 99)
         var t = Duration.zero
         for _ in 0..<20_000 {

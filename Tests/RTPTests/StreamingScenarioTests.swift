@@ -55,11 +55,11 @@ struct StreamingScenario {
         net.setConditions(forward, from: senderAddress.ip, to: receiverAddress.ip)
         net.setConditions(backward, from: receiverAddress.ip, to: senderAddress.ip)
 
-        var sender = RTPSender(configuration: RTPSenderConfiguration(
+        var sender = RTPSendStream(configuration: RTPSendStreamConfiguration(
             ssrc: 0x1111_1111, payloadType: 96, clockRate: 90_000, rtxSSRC: 0x2222_2222, rtxPayloadType: 97,
             extensions: RTPHeaderExtensionMap(mid: 1, absSendTime: 2, transportSequenceNumber: 3), mid: "0"),
             initialSequenceNumber: 65_000)
-        var receiver = RTPReceiver<VP8Depacketizer>(configuration: RTPReceiverConfiguration(
+        var receiver = RTPReceiveStream<VP8Depacketizer>(configuration: RTPReceiveStreamConfiguration(
             ssrc: 0x1111_1111, payloadType: 96, clockRate: 90_000, rtxSSRC: 0x2222_2222, rtxPayloadType: 97,
             localSSRC: 0x3333_3333, nackEnabled: nackEnabled))
         var packetizer = VP8Packetizer()

@@ -9,14 +9,14 @@ import Testing
     static let audioSSRC: UInt32 = 0x3333_3333
     static let extensions = RTPHeaderExtensionMap(mid: 1, absSendTime: 2, transportSequenceNumber: 3)
 
-    static func videoSender(historyMaxAge: Duration = .seconds(1)) -> RTPSender {
-        RTPSender(configuration: RTPSenderConfiguration(
+    static func videoSender(historyMaxAge: Duration = .seconds(1)) -> RTPSendStream {
+        RTPSendStream(configuration: RTPSendStreamConfiguration(
             ssrc: videoSSRC, payloadType: 96, clockRate: 90_000, rtxSSRC: rtxSSRC, rtxPayloadType: 97,
             extensions: extensions, mid: "v", historyMaxAge: historyMaxAge), initialSequenceNumber: 65000, initialRTXSequenceNumber: 100)
     }
 
-    static func audioSender() -> RTPSender {
-        RTPSender(configuration: RTPSenderConfiguration(
+    static func audioSender() -> RTPSendStream {
+        RTPSendStream(configuration: RTPSendStreamConfiguration(
             ssrc: audioSSRC, payloadType: 111, clockRate: 48_000, extensions: extensions, mid: "a", historyCapacity: 128))
     }
 

@@ -123,7 +123,7 @@ import Testing
     }
 
     @Test func senderIgnoresGarbageRTCP() throws {
-        var sender = RTPSender(configuration: StreamTests.senderConfig)
+        var sender = RTPSendStream(configuration: StreamTests.senderConfig)
         var random = TestRandom(state: 5)
         var rejected = 0
         for _ in 0..<5_000 {

@@ -55,7 +55,7 @@ import Testing
     }
 
     @Test func ourCapabilitiesLimitIsWrittenAndReadBack() throws {
-        var video = MediaCapabilities.tincanVideo(direction: .recvonly)
+        var video = Tincan.video(direction: .recvonly)
         video.bandwidths = Bandwidth.limit(payloadBitrate: 300_000)
         let offer = SessionDescription.offer(capabilities: [video], transport: NegotiationTests.transport)
         let text = offer.sdpText

@@ -193,7 +193,7 @@ import Testing
     @Test func buildingInAnyOrderGivesChromiumOrder() throws {
         var m = MediaDescription(kind: .video)
         m.setSources(primary: 1111, retransmission: 2222, cname: "tincan")
-        m.codecs = MediaCapabilities.tincanVideo().codecs
+        m.codecs = Tincan.video().codecs
         m.rtcpMux = true
         m.msid = MediaStreamID(streamID: "stream", trackID: "track")
         m.direction = .sendonly

@@ -27,7 +27,7 @@ import Testing
         #expect(!names.isEmpty)
         for name in names.sorted() {
             let offer = try SessionDescription.parse(String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8))
-            let answer = offer.answer(capabilities: [.tincanVideo(direction: .recvonly), .tincanAudio(direction: .recvonly)],
+            let answer = offer.answer(capabilities: [Tincan.video(direction: .recvonly), Tincan.audio(direction: .recvonly)],
                                       transport: Self.transport, origin: Origin(sessionID: "4611686018427387904"))
             let negotiated = try answer.negotiated(answering: offer)
             #expect(negotiated.contains { !$0.isRejected }, "\(name): everything rejected")
@@ -36,7 +36,7 @@ import Testing
                 try answer.sdpText.write(to: out, atomically: true, encoding: .utf8)
             }
         }
-        let offer = SessionDescription.offer(capabilities: [.tincanVideo(direction: .sendonly), .tincanAudio(direction: .sendonly)],
+        let offer = SessionDescription.offer(capabilities: [Tincan.video(direction: .sendonly), Tincan.audio(direction: .sendonly)],
                                              transport: Self.transport, origin: Origin(sessionID: "4611686018427387904"))
         if exchange {
             try offer.sdpText.write(to: folder.appendingPathComponent("tincan-offer.sdp"), atomically: true, encoding: .utf8)

@@ -8,7 +8,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let buffer = UnsafeRawBufferPointer(UnsafeBufferPointer(start: data, count: size))
     _ = isRTCPPacket(buffer)
     guard let packets = try? RTCPPacket.parseCompound(buffer) else { return 0 }
-    var receiver = RTPReceiver<VP8Depacketizer>(configuration: RTPReceiverConfiguration(
+    var receiver = RTPReceiveStream<VP8Depacketizer>(configuration: RTPReceiveStreamConfiguration(
         ssrc: 0x1234_5678, payloadType: 96, clockRate: 90_000, localSSRC: 1, capacity: 64))
     receiver.handleRTCP(packets, at: .seconds(5))
     receiver.poll(at: .seconds(6), onFrame: { _, _ in }, sendRTCP: { _ in })

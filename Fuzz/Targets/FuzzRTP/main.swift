@@ -10,7 +10,7 @@ let extensionMap = RTPHeaderExtensionMap(mid: 9, absSendTime: 2, transportSequen
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let packets = FuzzInput.datagrams(UnsafeBufferPointer(start: data, count: size))
-    var receiver: RTPReceiver<VP8Depacketizer>?
+    var receiver: RTPReceiveStream<VP8Depacketizer>?
     var now = Duration.zero
     var frames = 0
     for packet in packets {
@@ -29,7 +29,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             _ = try? VP8Depacketizer.appendFrameData(payload, to: &frame)
             _ = try? OpusDepacketizer.appendFrameData(payload, to: &frame)
             if receiver == nil {
-                receiver = RTPReceiver(configuration: RTPReceiverConfiguration(
+                receiver = RTPReceiveStream(configuration: RTPReceiveStreamConfiguration(
                     ssrc: header.ssrc, payloadType: header.payloadType, clockRate: 90_000,
                     rtxSSRC: header.ssrc &+ 1, rtxPayloadType: header.payloadType &+ 1, localSSRC: 1, capacity: 64))
             }

@@ -1,7 +1,9 @@
 // The SDP parser (docs/DESIGN.md, "Testing", fuzzing) and the answer built from what parses.
 // Whatever the bytes: parse returns or throws an SDPError (never traps), and what parses
-// writes back to text that parses to the same description.
+// writes back to text that parses to the same description; then Tincan answers it with
+// what the codec registry offers (the product's own capabilities).
 
+import PeerConnection
 import SDP
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -16,7 +18,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard let again = try? SessionDescription.parse(parsed.sdpText), again == parsed else {
         fatalError("round trip changed the description")
     }
-    _ = parsed.answer(capabilities: [.tincanVideo(), .tincanAudio()],
+    let codecs = RTCRtpCodecRegistry.tincan
+    _ = parsed.answer(capabilities: [codecs.capabilities(for: .video, direction: .sendrecv),
+                                     codecs.capabilities(for: .audio, direction: .sendrecv)],
                       transport: LocalTransport(iceUfrag: "fuzz", icePwd: "fuzzfuzzfuzzfuzzfuzzfuzz", fingerprints: []))
     return 0
 }

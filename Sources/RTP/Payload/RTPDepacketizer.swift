@@ -1,5 +1,6 @@
-/// What the jitter buffer needs to know about a payload format to rebuild frames.
-public protocol RTPDepacketizer {
+/// What the jitter buffer needs to know about a payload format to rebuild frames. Its
+/// metatype is what a codec registration holds, hence `SendableMetatype`.
+public protocol RTPDepacketizer: SendableMetatype {
     /// True if this payload begins a new frame (lets the buffer resynchronize after loss).
     static func isFrameStart(_ payload: UnsafeRawBufferPointer) -> Bool
     /// True if the frame beginning with this payload is independently decodable.

@@ -1,7 +1,7 @@
 /// Schedules the sender reports of the streams (RFC 3550 §6.4.1; the report bodies stay with
-/// each `RTPSender`): libwebrtc's fixed intervals, 1 s for video and 5 s for audio, instead of
+/// each `RTPSendStream`): libwebrtc's fixed intervals, 1 s for video and 5 s for audio, instead of
 /// RFC 3550 §6.2's bandwidth share (at these rates the share allows more than this).
-/// Receiver reports stay with each `RTPReceiver`, which schedules them itself.
+/// Receiver reports stay with each `RTPReceiveStream`, which schedules them itself.
 public struct RTCPReportStage: Sendable {
     public struct Configuration: Sendable, Equatable {
         public var videoInterval: Duration = .seconds(1)

@@ -1,5 +1,5 @@
 /// Writes the transport's values into each packet as it leaves the pacer, in the slots the
-/// stream reserved (`RTPSender` writes placeholders): the transport-wide sequence number
+/// stream reserved (`RTPSendStream` writes placeholders): the transport-wide sequence number
 /// (draft-holmer-rmcat-transport-wide-cc-extensions-01 §2: one counter per transport, shared
 /// by media, RTX and padding, so feedback sees every packet the path carried) and
 /// abs-send-time (the egress time, so the receiver's delay estimate does not include time in
@@ -9,7 +9,7 @@ public struct RTPEgressStamper: Sendable {
     public private(set) var nextTransportSequenceNumber: Int64
     /// Packets that should have carried a slot (the id is negotiated) but did not.
     public private(set) var packetsWithoutSlot = 0
-    /// Packets egress could not parse (never emitted by `RTPSender`; counted, sent unchanged).
+    /// Packets egress could not parse (never emitted by `RTPSendStream`; counted, sent unchanged).
     public private(set) var unparsablePackets = 0
 
     public init(initialTransportSequenceNumber: UInt16 = 0) {

@@ -34,12 +34,3 @@ public enum RTCPFeedbackValue {
     public static let receiverEstimatedMaximumBitrate = "goog-remb"
     public static let transportWideCongestionControl = "transport-cc"
 }
-
-/// Audio or video: the stages advertise per media section (libwebrtc offers NACK and
-/// keyframe requests for video only).
-public enum RTPMediaKind: Sendable, Equatable {
-    case audio
-    case video
-
-    var pacedKind: PacedPacketKind { self == .audio ? .audio : .video }
-}

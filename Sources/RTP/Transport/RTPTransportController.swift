@@ -2,7 +2,7 @@
 /// ICE agent core: packets, RTCP and the current time in; packets to protect and send,
 /// deadlines and events out. No clocks, threads or locks inside.
 ///
-/// It owns egress for every stream of the transport: media from each stream's `RTPSender`
+/// It owns egress for every stream of the transport: media from each stream's `RTPSendStream`
 /// goes through the `RTPPacer`; at egress, after pacing, the transport-wide sequence number
 /// (one counter for media, RTX and padding) and abs-send-time are written into the packet
 /// in place, and the send time goes to the estimator. Incoming RTCP is routed to the stages
@@ -20,7 +20,7 @@
 /// - after each call: drain `pollEvent()`.
 public struct RTPTransportController: Sendable {
     struct Stream: Sendable {
-        var sender: RTPSender
+        var sender: RTPSendStream
         let kind: RTPMediaKind
         let ssrc: UInt32
         let rtxSSRC: UInt32?
@@ -89,7 +89,7 @@ public struct RTPTransportController: Sendable {
 
     /// Registers a stream; its packets leave through this transport from now on. The
     /// sender's `onKeyframeRequest` should stay nil: requests arrive as rate-limited events.
-    public mutating func addStream(_ sender: RTPSender, kind: RTPMediaKind) -> RTPTransportStreamID {
+    public mutating func addStream(_ sender: RTPSendStream, kind: RTPMediaKind) -> RTPTransportStreamID {
         let c = sender.configuration
         streams.append(Stream(sender: sender, kind: kind, ssrc: c.ssrc, rtxSSRC: c.rtxSSRC, clockRate: c.clockRate,
                               extensions: c.extensions))
@@ -106,7 +106,7 @@ public struct RTPTransportController: Sendable {
     }
 
     /// The stream's sender (its statistics, RTT, sequence numbers).
-    public func sender(_ id: RTPTransportStreamID) -> RTPSender { streams[id.index].sender }
+    public func sender(_ id: RTPTransportStreamID) -> RTPSendStream { streams[id.index].sender }
 
     private mutating func choosePaddingStream() {
         let candidates = streams.indices.filter { streams[$0].active && streams[$0].rtxSSRC != nil }
@@ -231,7 +231,7 @@ public struct RTPTransportController: Sendable {
     private static func routeRTCP(
         _ packets: [RTCPPacket], to stream: inout Stream, index: Int, pacer: inout RTPPacer,
         nack: inout NACKResponderStage?, counters: inout RTPTransportStatistics, overhead: Int, at now: Duration
-    ) throws -> RTPSenderFeedback {
+    ) throws -> RTPSendStreamFeedback {
         let rtt = stream.sender.roundTripTime
         var expiresAt: Duration?
         let feedback = try stream.sender.handleRTCP(packets, at: now, shouldRetransmit: { _, age in

@@ -1,4 +1,4 @@
-public struct RTPReceiverConfiguration: Sendable {
+public struct RTPReceiveStreamConfiguration: Sendable {
     /// The media stream's SSRC and payload type.
     public var ssrc: UInt32
     public var payloadType: UInt8
@@ -93,13 +93,15 @@ public struct RTPAssembledFrame: Sendable, Equatable {
 
 /// The receiving side of one RTP stream (sans-I/O): unwraps RTX, reorders packets in a
 /// jitter buffer, rebuilds frames in order, asks for missing packets with NACK, for a
-/// keyframe with PLI, and reports reception with RR.
+/// keyframe with PLI, and reports reception with RR. A stream engine, as libwebrtc's
+/// RtpVideoStreamReceiver: `RTCRtpReceiver` (PeerConnection) is the WebRTC object that owns
+/// one.
 ///
 /// Feed it with `receive` for every RTP packet and `handleRTCP` for RTCP from the sender,
 /// and call `poll` every 10-20 ms (it gives up late frames and writes RTCP). Packets are
 /// copied into ring slots and frames into one buffer that keep their capacity: steady
 /// state allocates nothing per packet.
-public struct RTPReceiver<Format: RTPDepacketizer>: Sendable {
+public struct RTPReceiveStream<Format: RTPDepacketizer>: Sendable {
     enum SlotState: Sendable { case empty, missing, present, released }
 
     struct Slot: Sendable {
@@ -115,7 +117,7 @@ public struct RTPReceiver<Format: RTPDepacketizer>: Sendable {
         var payload: [UInt8] = []
     }
 
-    public let configuration: RTPReceiverConfiguration
+    public let configuration: RTPReceiveStreamConfiguration
     private var slots: [Slot]
     private let mask: Int64
     private var unwrapper = SequenceNumberUnwrapper()
@@ -145,7 +147,7 @@ public struct RTPReceiver<Format: RTPDepacketizer>: Sendable {
     /// RRTRs we sent (compact NTP of our own clock, send time), matched against DLRR.
     private var sentReferenceTimes: [(compact: UInt32, at: Duration)] = []
 
-    public init(configuration: RTPReceiverConfiguration) {
+    public init(configuration: RTPReceiveStreamConfiguration) {
         self.configuration = configuration
         var c = 16
         while c < configuration.capacity { c <<= 1 }

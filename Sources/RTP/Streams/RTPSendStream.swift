@@ -6,7 +6,7 @@ public enum KeyframeRequestReason: Sendable, Equatable {
     case fullIntraRequest
 }
 
-public struct RTPSenderConfiguration: Sendable {
+public struct RTPSendStreamConfiguration: Sendable {
     public var ssrc: UInt32
     public var payloadType: UInt8
     public var clockRate: UInt32
@@ -41,7 +41,7 @@ public struct RTPSenderConfiguration: Sendable {
 }
 
 /// What one incoming RTCP compound packet asked of the sender.
-public struct RTPSenderFeedback: Sendable, Equatable {
+public struct RTPSendStreamFeedback: Sendable, Equatable {
     public var keyframeRequest: KeyframeRequestReason?
     /// The latest REMB bitrate in bits per second.
     public var estimatedMaximumBitrate: UInt64?
@@ -54,12 +54,14 @@ public struct RTPSenderFeedback: Sendable, Equatable {
 
 /// The sending side of one RTP stream (sans-I/O): numbers and timestamps packets, adds the
 /// negotiated header extensions, keeps a history, answers NACK with RTX (RFC 4588) and
-/// raises keyframe requests on PLI/FIR.
+/// raises keyframe requests on PLI/FIR. A stream engine, as libwebrtc's RtpSenderEgress
+/// and pion's interceptors below the track: `RTCRtpSender` (PeerConnection) is the WebRTC
+/// object that owns one.
 ///
 /// Steady state allocates nothing per packet: the packet is written into one reused buffer
 /// and copied into a history slot that keeps its capacity.
-public struct RTPSender: Sendable {
-    public let configuration: RTPSenderConfiguration
+public struct RTPSendStream: Sendable {
+    public let configuration: RTPSendStreamConfiguration
     /// The sequence number of the next media packet.
     public private(set) var sequenceNumber: UInt16
     public private(set) var rtxSequenceNumber: UInt16
@@ -81,7 +83,7 @@ public struct RTPSender: Sendable {
     /// The last RRTR (RFC 3611 §4.4) received, answered with DLRR in our next SR.
     private var lastReceiverReferenceTime: (ssrc: UInt32, compact: UInt32, at: Duration)?
 
-    public init(configuration: RTPSenderConfiguration, initialSequenceNumber: UInt16 = 0, initialRTXSequenceNumber: UInt16 = 0) {
+    public init(configuration: RTPSendStreamConfiguration, initialSequenceNumber: UInt16 = 0, initialRTXSequenceNumber: UInt16 = 0) {
         self.configuration = configuration
         self.sequenceNumber = initialSequenceNumber
         self.rtxSequenceNumber = initialRTXSequenceNumber
@@ -136,14 +138,14 @@ public struct RTPSender: Sendable {
     /// `emit` (as RTX when configured).
     public mutating func handleRTCP(
         _ bytes: UnsafeRawBufferPointer, at now: Duration, emit: (UnsafeRawBufferPointer) throws -> Void
-    ) throws -> RTPSenderFeedback {
+    ) throws -> RTPSendStreamFeedback {
         let packets = try RTCPPacket.parseCompound(bytes)
         return try handleRTCP(packets, at: now, emit: emit)
     }
 
     public mutating func handleRTCP(
         _ packets: [RTCPPacket], at now: Duration, emit: (UnsafeRawBufferPointer) throws -> Void
-    ) throws -> RTPSenderFeedback {
+    ) throws -> RTPSendStreamFeedback {
         try handleRTCP(packets, at: now, shouldRetransmit: { _, _ in true }, emit: emit)
     }
 
@@ -154,8 +156,8 @@ public struct RTPSender: Sendable {
     public mutating func handleRTCP(
         _ packets: [RTCPPacket], at now: Duration, shouldRetransmit: (UInt16, Duration) -> Bool,
         emit: (UnsafeRawBufferPointer) throws -> Void
-    ) throws -> RTPSenderFeedback {
-        var feedback = RTPSenderFeedback()
+    ) throws -> RTPSendStreamFeedback {
+        var feedback = RTPSendStreamFeedback()
         let ssrc = configuration.ssrc
         // Index loops: unoptimized builds allocate in IndexingIterator over these enums.
         for i in packets.indices {
@@ -221,7 +223,7 @@ public struct RTPSender: Sendable {
     }
 
     private mutating func retransmit(
-        _ seq: UInt16, at now: Duration, feedback: inout RTPSenderFeedback,
+        _ seq: UInt16, at now: Duration, feedback: inout RTPSendStreamFeedback,
         shouldRetransmit: (UInt16, Duration) -> Bool, emit: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
         guard history.contains(seq, at: now), let sentAt = history.sendTime(of: seq) else {

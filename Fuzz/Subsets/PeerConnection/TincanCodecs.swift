@@ -1,0 +1,1 @@
+../../../Sources/PeerConnection/TincanCodecs.swift

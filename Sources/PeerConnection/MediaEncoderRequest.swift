@@ -1,0 +1,25 @@
+import MediaCapture
+
+/// What a sending stream asks of its codec's registration.
+struct MediaEncoderRequest: Sendable {
+    /// The track's settings when sending starts (size and rate, sample rate, channels).
+    var settings: MediaTrackSettings
+    var parameters: RTPStreamParameters
+    /// The user's cap (`RTCConfiguration.maxBitrate`), payload bit/s.
+    var maxBitrate: Int?
+    /// Encode on the event loop (simulated time) rather than on a worker.
+    var inline: Bool
+}
+
+/// An opened encoder and the rates the sender's control starts from.
+struct OpenedMediaEncoder: Sendable {
+    var encoder: MediaStreamEncoder
+    /// The encoder's first bitrate (video: the pipeline's start rate until its first target).
+    var startBitrate: Int
+    /// The most this stream sends on the wire: the user's cap, or what the picture needs.
+    var wireMaximum: Int
+    /// The most the encoder may be given: the user's cap and the peer's `b=TIAS`/`b=AS`.
+    var encoderMaximum: Int
+    /// Video: the size and rate encoded at first, where the adaptation starts.
+    var picture: (width: Int, height: Int, frameRate: Double)?
+}
