@@ -86,7 +86,8 @@ public final class CoturnServer: Sendable {
 
     /// Waits (up to `limit`) until the server accepts TCP connections on 127.0.0.1:`port`: a
     /// TCP client fails at once on a refused connection, where UDP retransmits.
-    public func waitForTCP(port: UInt16, limit: Duration = .seconds(5)) async throws {
+    /// (coturn takes seconds to start on a loaded machine: it opens its database first.)
+    public func waitForTCP(port: UInt16, limit: Duration = .seconds(20)) async throws {
         let clock = ContinuousClock()
         let end = clock.now + limit
         while clock.now < end {
@@ -151,14 +152,25 @@ public final class CoturnServer: Sendable {
         return path
     }
 
-    /// A UDP port that was free a moment ago on 127.0.0.1, below 60000 (the relay ports follow it).
+    /// A port that was free for UDP and TCP a moment ago on 127.0.0.1, below 65000 (the relay
+    /// ports follow it).
     public static func freeUDPPort() async throws -> UInt16 {
-        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 0
-        try await channel.close()
-        guard port > 0 else { throw CoturnError(description: "no free port") }
-        // Relay ports are port+1...port+200: keep them inside the port range.
-        return port < 65000 ? UInt16(port) : UInt16(port - 10000)
+        // Free for TCP too (coturn listens on both), and low enough for the relay ports after it.
+        for _ in 0..<20 {
+            let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .bind(host: "127.0.0.1", port: 0).get()
+            let port = channel.localAddress?.port ?? 0
+            try await channel.close()
+            guard port > 0, port < 65000 else { continue }
+            do {
+                let tcp = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .bind(host: "127.0.0.1", port: port).get()
+                try await tcp.close()
+            } catch {
+                continue
+            }
+            return UInt16(port)
+        }
+        throw CoturnError(description: "no free port")
     }
 }
