@@ -102,6 +102,11 @@ import Testing
         #expect(expired.0 - silentAt >= .seconds(20))
         #expect(sim.eventsA.contains { if case .stateChanged(.disconnected) = $0.1 { true } else { false } })
         #expect(throws: ICEError.notConnected) { try sim.a.send([1]) }
+        // Failed, the controlling agent has nothing left to nominate: no deadline in the past
+        // (one there fired forever, a busy loop).
+        #expect(sim.a.nextDeadline.map { $0 > sim.now } ?? true)
+        sim.run(until: sim.now + .seconds(10))
+        #expect(sim.a.nextDeadline.map { $0 > sim.now } ?? true)
     }
 
     @Test func wrongPasswordIsRefusedWith401() {

@@ -293,6 +293,33 @@ import Testing
         #expect(server.sentToPeers.last?.viaChannel == true)
     }
 
+    /// The allocation refused at its Refresh (437): the agent reports it, sending through it
+    /// throws, and consent then fails the connection (RFC 7675).
+    @Test func lostAllocationEndsTheRelayedPath() throws {
+        var sim = Self.relayPair(policy: .relay)
+        sim.a.addHostCandidate(base: sim.aAddress, now: sim.now)
+        let hostB = sim.b.addHostCandidate(base: sim.bAddress, now: sim.now)
+        sim.a.finishHostGathering()
+        sim.b.finishHostGathering()
+        sim.drain()
+        sim.run(until: .seconds(1)) { $0.a.gatheringComplete }
+        let relay = try #require(sim.a.signaledCandidates.first)
+        sim.a.setRemoteCredentials(sim.b.localCredentials, now: sim.now)
+        sim.b.setRemoteCredentials(sim.a.localCredentials, now: sim.now)
+        sim.a.addRemoteCandidate(hostB, now: sim.now)
+        sim.b.addRemoteCandidate(relay, now: sim.now)
+        sim.drain()
+        sim.run(until: .seconds(5)) { $0.bothConnected }
+        #expect(sim.bothConnected)
+        sim.turn?.injectedErrors[.refresh] = 437
+        sim.run(until: .seconds(600))
+        #expect(sim.eventsA.contains { if case .relayLost(_, .allocationMismatch) = $0.1 { true } else { false } })
+        #expect(throws: ICEError.self) { try sim.a.send([0x80, 0]) }
+        sim.run(until: .seconds(700))
+        #expect(sim.a.state == .failed)
+        #expect(sim.eventsA.contains { if case .consentExpired = $0.1 { true } else { false } })
+    }
+
     @Test func allPolicyOffersHostAndRelay() {
         var sim = Self.relayPair(policy: .all)
         sim.a.addHostCandidate(base: sim.aAddress, now: sim.now)

@@ -118,6 +118,12 @@ extension ICEAgentCore {
             emit(.relayResult(RelayResult(server: server, base: base, candidate: nil, error: error)))
         case .allocationLost(let error):
             emit(.relayLost(server: server, error))
+            // Its pairs can no longer be checked; a selected one lapses through consent (RFC 7675).
+            for p in pairs.indices where pairs[p].local.type == .relayed && pairs[p].id != selectedPairID
+                && pairs[p].local.address == turnClients[i].relayedAddress {
+                pairs[p].state = .failed
+                pairs[p].valid = false
+            }
         case .permissionCreated, .permissionFailed, .channelBound, .channelBindFailed, .refreshed, .closed:
             break
         }

@@ -238,7 +238,10 @@ public struct ICEAgentCore {
             }
         }
         if isStalled { consider(lastCheckActivity + configuration.checkingTimeout) }
-        if role == .controlling, nominatingPairID == nil, selectedPairID == nil, let first = firstValidTime {
+        // Only while a valid pair is left to nominate: after consent expired on the selected
+        // pair there is none, and a deadline in the past would fire forever.
+        if role == .controlling, nominatingPairID == nil, selectedPairID == nil, let first = firstValidTime,
+           pairs.contains(where: \.valid) {
             consider(first + configuration.nominationTimeout)
         }
         return deadline
@@ -250,7 +253,13 @@ public struct ICEAgentCore {
 
     /// Queues a datagram; from a relayed candidate it goes through its TURN client.
     mutating func transmit(_ payload: [UInt8], from source: TransportAddress, to destination: TransportAddress) {
-        if !turnClients.isEmpty, let i = turnClientIndex(relayed: source) {
+        if !turnClients.isEmpty, let i = turnClients.firstIndex(where: { $0.relayedAddress == source }) {
+            // A relayed candidate whose allocation is gone sends nothing: counted, not tried
+            // from a socket that does not exist.
+            guard turnClients[i].state == .allocated else {
+                counters.datagramSendFailures += 1
+                return
+            }
             if let bytes = turnClients[i].send(payload, to: destination, now: clock) {
                 transmits.append(ICETransmit(source: turnClients[i].base, destination: turnClients[i].server, payload: bytes,
                                              transport: turnClients[i].transport))
