@@ -94,6 +94,8 @@ public final class RTCPeerConnection: Sendable {
     public var remoteDescription: RTCSessionDescription? { state.withLock { $0.remoteDescription } }
     public func getSenders() -> [RTCRtpSender] { state.withLock { $0.transceivers.compactMap(\.sender) } }
     public func getReceivers() -> [RTCRtpReceiver] { state.withLock { $0.transceivers.compactMap(\.receiver) } }
+    /// WebRTC 1.0 §5.1 `getTransceivers()`: one per m-section, in the order of the SDP.
+    public func getTransceivers() -> [RTCRtpTransceiver] { state.withLock { $0.transceivers.map(RTCRtpTransceiver.init) } }
 
     // MARK: Tracks
 

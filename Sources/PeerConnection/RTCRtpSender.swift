@@ -142,7 +142,7 @@ public final class RTCRtpSender: Sendable {
             extensions: parameters.extensions, mid: parameters.mid, cname: parameters.cname)
         if parameters.kind == .audio { config.historyCapacity = 128 }
         let rtp = RTPSendStream(configuration: config, initialSequenceNumber: .random(in: 0 ... .max),
-                            initialRTXSequenceNumber: .random(in: 0 ... .max))
+                                initialRTXSequenceNumber: .random(in: 0 ... .max))
         let opened = try codec.makeEncoder(MediaEncoderRequest(settings: settings, parameters: parameters,
                                                                maxBitrate: maxBitrate, inline: inline))
         let encoder = opened.encoder
@@ -172,12 +172,12 @@ public final class RTCRtpSender: Sendable {
             }
             let first = endWarmup().flatMap { now &- $0.timestamp < 500_000_000 ? $0 : nil }
             if let set = encoder.setFrameDropping { adaptation.withLock { $0?.connectFrameDropping(set) } }
-            if !inline, let first = first.flatMap(adapt) { submit(.video(first)) }
+            // The held picture goes ahead of the live ones.
+            if let first = first.flatMap(adapt) { submit(.video(first)) }
             running.sinkToken = track.addVideoSink { [weak self] frame in
                 guard let frame = self?.adapt(frame) else { return }
                 submit(.video(frame))
             }
-            if inline, let first = first.flatMap(adapt) { submit(.video(first)) }
         } else {
             running.sinkToken = track.addAudioSink { submit(.audio($0)) }
         }

@@ -24,3 +24,31 @@ struct Transceiver: Sendable {
     var currentDirection: RTCRtpTransceiverDirection?
     var stopped = false
 }
+
+/// WebRTC 1.0 §5.4 `RTCRtpTransceiver`, as `getTransceivers()` gives it: a view of one
+/// m-section at the time of the call. Read-only, since renegotiation (the way a new
+/// `direction` or `stop()` would reach the peer) is not implemented; `sender` is nil where
+/// nothing is sent (Tincan's `RTCRtpSender` always has a track).
+public struct RTCRtpTransceiver: Sendable {
+    public let kind: RTPMediaKind
+    /// Set by the offer or answer that carries the section.
+    public let mid: String?
+    public let sender: RTCRtpSender?
+    /// Made when the section is negotiated with us receiving.
+    public let receiver: RTCRtpReceiver?
+    /// What we asked for.
+    public let direction: RTCRtpTransceiverDirection
+    /// What the last answer settled, from our side (nil before).
+    public let currentDirection: RTCRtpTransceiverDirection?
+    public let stopped: Bool
+
+    init(_ t: Transceiver) {
+        kind = t.kind
+        mid = t.mid
+        sender = t.sender
+        receiver = t.receiver
+        direction = t.direction
+        currentDirection = t.currentDirection
+        stopped = t.stopped
+    }
+}
