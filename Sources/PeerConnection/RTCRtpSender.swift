@@ -191,32 +191,32 @@ public final class RTCRtpSender: Sendable {
     /// On the capture thread: the frame at the size and rate the adaptation chose, or nil
     /// when the frame-rate decimation leaves it out.
     private func adapt(_ frame: VideoFrame) -> VideoFrame? {
-        let adapted = adaptation.withLock { a -> VideoFrame? in
-            guard var current = a else { return frame }
+        let (adapted, taken) = adaptation.withLock { a -> (VideoFrame?, [(VideoAdaptation.Decision, target: Int?, cpu: Double?)]) in
+            guard var current = a else { return (frame, []) }
             a = nil  // the only reference while it mutates: its pool is not copied
             defer { a = current }
             guard frame.timestamp >= current.holdUntil else {
                 current.framesHeld += 1
-                return nil
+                return (nil, [])
             }
             if let target = current.pendingTarget {
                 current.pendingTarget = nil
                 if let decision = current.adaptation.setTargetBitrate(target, now: frame.timestamp) { current.apply(decision) }
             }
             if let decision = current.adaptation.update(now: frame.timestamp) { current.apply(decision) }
-            return current.adapter.adapt(frame)
+            let out = current.adapter.adapt(frame)
+            // The rungs taken (by this frame, a new target or an encode time) go to the log
+            // outside the lock; no second lock per frame.
+            guard !current.announced.isEmpty else { return (out, []) }
+            defer { current.announced.removeAll(keepingCapacity: true) }
+            return (out, current.announced)
         }
-        logAdaptation()
+        log(taken)
         return adapted
     }
 
     /// The rungs taken, at debug (`--log-level debug`): what the ladder chose and why.
-    private func logAdaptation() {
-        let taken = adaptation.withLock { a -> [(VideoAdaptation.Decision, target: Int?, cpu: Double?)] in
-            guard let current = a, !current.announced.isEmpty else { return [] }
-            defer { a?.announced.removeAll(keepingCapacity: true) }
-            return current.announced
-        }
+    private func log(_ taken: [(VideoAdaptation.Decision, target: Int?, cpu: Double?)]) {
         for (decision, target, cpu) in taken {
             Log.codecs.debug("video adapts to \(decision.rung) (\(decision.reason.rawValue); target \(target.map { "\($0 / 1000) kbit/s" } ?? "none"), encode load \(cpu.map { "\(Int($0 * 100)) %" } ?? "unknown"))")
         }
