@@ -295,18 +295,6 @@ public final class DTLSTransport: Sendable {
         }
     }
 
-    /// The two SRTP sessions of this endpoint: one to protect what it sends, one to
-    /// unprotect what the peer sends, with the directions RFC 5764 §4.2 gives each role.
-    public func makeSRTPSessions() throws(DTLSError) -> (outbound: SRTPSession, inbound: SRTPSession) {
-        let keys = try exportSRTPKeyingMaterial()
-        do {
-            return (try keys.makeOutboundSession(isDTLSClient: role == .client),
-                    try keys.makeInboundSession(isDTLSClient: role == .client))
-        } catch {
-            throw .setupFailed("SRTP session: \(error)")
-        }
-    }
-
     // MARK: - Internals (called with the lock held)
 
     private var isConnected: Bool {

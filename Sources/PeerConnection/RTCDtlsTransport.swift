@@ -181,7 +181,8 @@ final class RTCDtlsTransport: Sendable {
             switch event {
             case .connected:
                 do {
-                    let sessions = try dtls.makeSRTPSessions()
+                    // Where DTLS and SRTP meet: the handshake's keys, the sessions of our role.
+                    let sessions = try dtls.exportSRTPKeyingMaterial().makeSessions(isDTLSClient: dtls.role == .client)
                     let (early, handlers) = inner.withLock { s in
                         s.sessions = sessions
                         s.state = .connected
