@@ -55,7 +55,7 @@ public final class RTCPeerConnection: Sendable {
         /// Waiting in `waitUntilConnected`.
         var connectionWaiters: [CheckedContinuation<Void, any Error>] = []
         var iceState = ICEConnectionState.new
-        var selectedPair: String?
+        var selectedPair: ICECandidatePair?
         /// Who RTP and RTCP go to, kept beside the transceivers so that routing a packet
         /// reads two arrays instead of building them (set when media starts, and by removeTrack).
         var activeSenders: [RTCRtpSender] = []
@@ -361,7 +361,7 @@ public final class RTCPeerConnection: Sendable {
             updateConnectionState()
         case .selectedPairChanged(let pair):
             let start = state.withLock { s -> Bool in
-                s.selectedPair = pair.description
+                s.selectedPair = pair
                 return s.transport?.state == .new
             }
             if start { startDTLS() }
@@ -706,7 +706,7 @@ public final class RTCPeerConnection: Sendable {
         var transceivers: [Transceiver]
         var transport: RTCDtlsTransport?
         var media: MediaTransport.Statistics?
-        var selectedPair: String?
+        var selectedPair: ICECandidatePair?
         var iceState: ICEConnectionState
         /// Clear packets dropped before any receiver (see `State`), and what ICE refused.
         var undecodableRTP: Int64 = 0

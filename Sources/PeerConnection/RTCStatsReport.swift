@@ -1,5 +1,6 @@
 import MediaCodecs
 import Foundation
+import ICE
 import MediaPrimitives
 import RTP
 
@@ -34,7 +35,8 @@ public struct RTCStatsReport: Sendable {
 
 extension RTCPeerConnection {
     /// The stats of this connection now: codec, outbound-rtp, remote-inbound-rtp,
-    /// media-source, inbound-rtp, transport and candidate-pair.
+    /// media-source, inbound-rtp, transport, candidate-pair and its local-candidate and
+    /// remote-candidate.
     public func getStats() -> RTCStatsReport {
         let snap = snapshot
         let now = Date().timeIntervalSince1970 * 1000
@@ -145,7 +147,12 @@ extension RTCPeerConnection {
                 ("selectedCandidatePairId", .string("CP01"))] + Self.pipelineMembers(snap.media)))
             var pair: [(String, JSONValue)] = [("transportId", .string("T01")), ("state", .string(snap.iceState == .connected ? "succeeded" : "in-progress")),
                                                ("nominated", .bool(snap.iceState == .connected))]
-            if let p = snap.selectedPair { pair.append(("description", .string(p))) }
+            if let p = snap.selectedPair {
+                pair += [("localCandidateId", .string("CL01")), ("remoteCandidateId", .string("CR01")),
+                         ("description", .string(p.description))]
+                entries.append(.init(id: "CL01", type: "local-candidate", timestamp: now, members: Self.candidateMembers(p.validLocal)))
+                entries.append(.init(id: "CR01", type: "remote-candidate", timestamp: now, members: Self.candidateMembers(p.remote)))
+            }
             let rtts = snap.transceivers.compactMap { $0.sender?.statistics?.remote.roundTripTime }
             if let rtt = rtts.first { pair.append(("currentRoundTripTime", .number(rtt))) }
             if let m = snap.media {
@@ -156,6 +163,19 @@ extension RTCPeerConnection {
             entries.append(.init(id: "CP01", type: "candidate-pair", timestamp: now, members: pair))
         }
         return RTCStatsReport(entries: entries)
+    }
+
+    /// webrtc-stats §"RTCIceCandidateStats": one candidate of the selected pair (the local one
+    /// as the valid pair has it: server-reflexive behind a NAT, not its host base).
+    static func candidateMembers(_ c: ICECandidate) -> [(String, JSONValue)] {
+        var members: [(String, JSONValue)] = [
+            ("transportId", .string("T01")), ("address", .string("\(c.address.ip)")), ("port", .number(Double(c.address.port))),
+            ("protocol", .string(c.transport.lowercased())), ("candidateType", .string(c.type.rawValue)),
+            ("priority", .number(Double(c.priority))), ("foundation", .string(c.foundation))]
+        if let r = c.relatedAddress {
+            members += [("relatedAddress", .string("\(r.ip)")), ("relatedPort", .number(Double(r.port)))]
+        }
+        return members
     }
 
     /// Not webrtc-stats members: what the transport's pipeline did (its drops included, so

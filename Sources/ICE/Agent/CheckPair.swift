@@ -19,7 +19,9 @@ struct CheckPair {
     var nominateOnSuccess = false
 
     var foundation: String { local.foundation + ":" + remote.foundation }
-    var publicPair: ICECandidatePair { ICECandidatePair(local: local, remote: remote) }
+    /// Set when a check succeeded: see `ICECandidatePair.validLocal`.
+    var validLocal: ICECandidate?
+    var publicPair: ICECandidatePair { ICECandidatePair(local: local, remote: remote, validLocal: validLocal) }
 
     /// RFC 8445 §6.1.2.3: 2^32*MIN(G,D) + 2*MAX(G,D) + (G>D?1:0).
     func priority(role: ICERole) -> UInt64 {

@@ -274,6 +274,7 @@ extension ICEAgentCore {
     mutating func checkSucceeded(pairIndex i: Int, useCandidate: Bool, mapped: TransportAddress?, now: Duration) {
         pairs[i].state = .succeeded
         pairs[i].valid = true
+        pairs[i].validLocal = validLocalCandidate(of: pairs[i], mapped: mapped)
         if firstValidTime == nil { firstValidTime = now }
         if pairs[i].id == selectedPairID { lastConsent = now }
         // RFC 8445 §7.2.5.3.3: unfreeze the pairs of the same foundation.
@@ -289,6 +290,19 @@ extension ICEAgentCore {
         }
         considerNomination(now: now)
         scheduleChecks(now: now)
+    }
+
+    /// RFC 8445 §7.2.5.3.2: the valid pair's local candidate is the one whose address is the
+    /// mapped address (a server-reflexive candidate of the same base, behind a NAT); a mapped
+    /// address no candidate has is a peer-reflexive candidate (§7.2.5.3.1), with the priority
+    /// the check carried. Without a mapped address, the pair's own local candidate.
+    func validLocalCandidate(of pair: CheckPair, mapped: TransportAddress?) -> ICECandidate {
+        guard let mapped, mapped != pair.local.address else { return pair.local }
+        if let known = localCandidates.first(where: { $0.address == mapped }) { return known }
+        return ICECandidate(
+            foundation: ICECandidate.foundation(type: .peerReflexive, baseIP: pair.local.address.ip, server: nil),
+            priority: ICECandidate.priority(type: .peerReflexive, localPreference: (pair.local.priority >> 8) & 0xFFFF),
+            address: mapped, type: .peerReflexive, relatedAddress: pair.local.address)
     }
 
     mutating func gatherResponse(_ response: STUNMessage, server: TransportAddress, base: TransportAddress) {

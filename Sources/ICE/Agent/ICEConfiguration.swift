@@ -75,8 +75,21 @@ public struct ICEConfiguration: Sendable {
 
 /// A candidate pair as shown to users of the agent.
 public struct ICECandidatePair: Hashable, Sendable, CustomStringConvertible {
+    /// The candidate checks and data are sent from: a host or relayed candidate (a
+    /// server-reflexive candidate is replaced by its base, RFC 8445 §6.1.2.4).
     public var local: ICECandidate
     public var remote: ICECandidate
+    /// RFC 8445 §7.2.5.3.2: the local candidate of the valid pair a successful check built:
+    /// the local candidate whose address is the response's XOR-MAPPED-ADDRESS (behind a NAT,
+    /// the server-reflexive one), or a peer-reflexive one when none is. What getStats reports
+    /// as the selected pair's local candidate; `local` until a check succeeded.
+    public var validLocal: ICECandidate
+
+    public init(local: ICECandidate, remote: ICECandidate, validLocal: ICECandidate? = nil) {
+        self.local = local
+        self.remote = remote
+        self.validLocal = validLocal ?? local
+    }
 
     public var description: String { "\(local.address) -> \(remote.address) (\(remote.type.rawValue))" }
 }

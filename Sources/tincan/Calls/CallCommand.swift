@@ -93,14 +93,17 @@ struct CallCommand: AsyncParsableCommand, LoggingCommand {
             await made?.close()
             throw ExitCode(1)
         }
+        // Offer (made or received) to ICE and DTLS connected, and through which candidates.
+        let connectedMs = (Double(MonotonicClock.now() &- offerAt) / 1e4).rounded() / 100
+        let connection = CallSetup.connectionSummary(pc.getStats(), offerToConnectedMs: connectedMs)
         let call = CallSession(pc: pc, stream: stream, duration: session.duration, monitor: monitor)
-        Output.stderr("tincan: connected")
+        Output.stderr("tincan: connected in \(connectedMs) ms\(CallSetup.describePath(connection))")
         let ending = await call.run(hangups: CallSetup.hangups(of: channel))
         let stats = pc.getStats()
         await call.end(exchange: channel)
         for e in watching?.recorder.finish() ?? [] { Output.stderr("tincan: recording: \(e)") }
         let received = monitor.report(offerAt: offerAt, stats: stats)
-        let summary = JSONValue.object([("sent", CallSetup.senderSummary(stats)), ("received", received)])
+        let summary = JSONValue.object([("sent", CallSetup.senderSummary(stats)), ("received", received), ("connection", connection)])
         print(summary.serialized)
         if let statsJSON = session.statsJSON { try CallSetup.write(.object([("stats", stats.json)]), to: statsJSON, flattening: summary) }
         if ending.isFailure { throw ExitCode(1) }

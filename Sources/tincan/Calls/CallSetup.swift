@@ -97,6 +97,31 @@ enum CallSetup {
         return nil
     }
 
+    /// How the call connected: the time from the offer to connected, and the selected pair's
+    /// candidate types and addresses (getStats local-candidate and remote-candidate).
+    static func connectionSummary(_ stats: RTCStatsReport, offerToConnectedMs: Double) -> JSONValue {
+        var members: [(String, JSONValue)] = [("offerToConnectedMs", .number(offerToConnectedMs))]
+        for (key, type) in [("local", "local-candidate"), ("remote", "remote-candidate")] {
+            guard let c = stats.first(type: type) else { continue }
+            members.append(("\(key)CandidateType", c["candidateType"] ?? .null))
+            if case .string(let address)? = c["address"], case .number(let port)? = c["port"] {
+                members.append(("\(key)Address", .string("\(address):\(Int(port))")))
+            }
+        }
+        return .object(members)
+    }
+
+    /// " (srflx 203.0.113.10:40000 -> srflx 203.0.113.20:40002)", or "" before a pair was selected.
+    static func describePath(_ connection: JSONValue) -> String {
+        guard case .object(let m) = connection else { return "" }
+        func value(_ k: String) -> String? {
+            if case .string(let s)? = m.first(where: { $0.0 == k })?.1 { return s }
+            return nil
+        }
+        guard let lt = value("localCandidateType"), let rt = value("remoteCandidateType") else { return "" }
+        return " (\(lt) \(value("localAddress") ?? "?") -> \(rt) \(value("remoteAddress") ?? "?"))"
+    }
+
     /// What a sender reports at the end (the keys interop scripts read).
     static func senderSummary(_ stats: RTCStatsReport) -> JSONValue {
         let video = stats.first(type: "outbound-rtp", kind: "video"), audio = stats.first(type: "outbound-rtp", kind: "audio")
