@@ -22,8 +22,10 @@ public final class CoturnServer: Sendable {
     /// `extra`: more configuration lines (e.g. `no-udp`: clients over TCP only). With `tls`,
     /// a self-signed certificate for localhost and 127.0.0.1 (`certificatePath`) and TLS on
     /// `tlsPort` (`port` + 201, past the relay ports).
+    /// `listeningIP` (listening and relaying) and `launcher` (e.g. `ip netns exec NS`, which
+    /// execs, so the PID is still turnserver's) put it elsewhere than loopback.
     public init(executable: String, turnPort port: UInt16, username: String, password: String, extra: [String] = [],
-                tls: Bool = false) throws {
+                tls: Bool = false, listeningIP: String = "127.0.0.1", launcher: [String] = []) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("tincan-coturn-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var extra = extra
@@ -36,9 +38,9 @@ public final class CoturnServer: Sendable {
             extra.append("no-tls")
         }
         let config = """
-            listening-ip=127.0.0.1
+            listening-ip=\(listeningIP)
             listening-port=\(port)
-            relay-ip=127.0.0.1
+            relay-ip=\(listeningIP)
             min-port=\(port &+ 1)
             max-port=\(port &+ 200)
             lt-cred-mech
@@ -58,8 +60,8 @@ public final class CoturnServer: Sendable {
         let configFile = directory.appendingPathComponent("turnserver.conf")
         try config.write(to: configFile, atomically: true, encoding: .utf8)
         process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-c", configFile.path]
+        process.executableURL = URL(fileURLWithPath: launcher.first ?? executable)
+        process.arguments = launcher.dropFirst() + (launcher.isEmpty ? [] : [executable]) + ["-c", configFile.path]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

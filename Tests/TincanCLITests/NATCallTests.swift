@@ -1,0 +1,120 @@
+import CoturnHarness
+import Foundation
+import Testing
+
+/// Two `tincan call` processes behind NATs (docs/nat.md): network namespaces made by
+/// scripts/nat/topology, nftables masquerade on each router, coturn (STUN and TURN) and
+/// tincan-signal in the "public internet" namespace. With the routers reaching each other
+/// the call goes directly through server-reflexive candidates; with direct paths blocked,
+/// through the relay. Prints each side's offer-to-connected time. Needs root (ip netns):
+/// CI runs the tests as root; otherwise the test fails saying so.
+@Suite(.serialized) struct NATCallTests {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let topology = packageRoot.appendingPathComponent("scripts/nat/topology").path
+    static let publicIP = "203.0.113.1"
+    static let seconds = 10
+
+    enum Variant: String, CaseIterable, CustomTestStringConvertible {
+        case direct, blocked
+        var testDescription: String { self == .direct ? "NATs that let direct paths through: srflx <-> srflx" : "direct paths blocked: through the TURN relay" }
+    }
+
+    static func topology(_ arguments: [String]) -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [topology] + arguments
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        do { try p.run() } catch { return (-1, "\(error)") }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test("a call between two hosts behind NATs, with coturn in a third namespace", arguments: Variant.allCases)
+    func callThroughNATs(variant: Variant) async throws {
+        guard getuid() == 0 else {
+            Issue.record("NATCallTests needs root for ip netns (CI runs the tests as root): run `sudo swift test --filter NATCallTests`")
+            return
+        }
+        guard let tincan = TincanBinary.path else { throw CLIError("tincan binary not found") }
+        let signalPath = URL(fileURLWithPath: tincan).deletingLastPathComponent().appendingPathComponent("tincan-signal").path
+        guard FileManager.default.isExecutableFile(atPath: signalPath) else { throw CLIError("tincan-signal not built next to tincan") }
+        let turnserver = try CoturnServer.installed()
+        // Unique per run: a leftover of a crashed run never collides with this one.
+        let name = "tnat\(getpid() % 100_000)\(variant.rawValue.prefix(1))\(Int.random(in: 100...999))"
+        let up = Self.topology(["up", name, variant.rawValue])
+        defer { _ = Self.topology(["down", name]) }  // also kills whatever still runs in its namespaces
+        try #require(up.status == 0, "scripts/nat/topology up: \(up.output)")
+        func inNamespace(_ suffix: String) -> [String] { ["/usr/sbin/ip", "netns", "exec", "\(name)-\(suffix)"] }
+
+        let server = try CoturnServer(executable: turnserver, turnPort: 3478, username: "tincan", password: "relay-me",
+                                      listeningIP: Self.publicIP, launcher: inNamespace("pub"))
+        defer { server.stop() }
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let signal = Process()
+        signal.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        signal.arguments = Array(inNamespace("pub").dropFirst()) + [signalPath, "serve", "--listen", "\(Self.publicIP):8080"]
+        signal.standardOutput = FileHandle.nullDevice
+        signal.standardError = FileHandle.nullDevice
+        try signal.run()
+        defer { signal.terminate(); signal.waitUntilExit() }
+        // coturn opens its database and relay ports first (seconds on a loaded machine).
+        let ready = Date().addingTimeInterval(20)
+        while !server.log.contains("Total General servers"), Date() < ready { try await Task.sleep(for: .milliseconds(50)) }
+        try await Task.sleep(for: .milliseconds(500))
+
+        let common = ["call", "--fake-devices", "--allow", "camera,microphone", "--signal", "ws://\(Self.publicIP):8080", "--room", "nat",
+                      "--duration", "\(Self.seconds)", "--constraints", #"{"video": {"width": 320, "height": 240}, "audio": true}"#,
+                      "--ice-server", "stun:\(Self.publicIP):3478", "--ice-server", "turn:\(Self.publicIP):3478?transport=udp",
+                      "--ice-username", "tincan", "--ice-credential", "relay-me"]
+        let statsA = dir.appendingPathComponent("a.json"), statsB = dir.appendingPathComponent("b.json")
+        let a = try CallCommandTests.Background(common + ["--stats-json", statsA.path], in: dir, name: "a", launcher: inNamespace("a"))
+        let b = try CallCommandTests.Background(common + ["--answer", "--stats-json", statsB.path], in: dir, name: "b", launcher: inNamespace("b"))
+        let limit = Double(Self.seconds + 40)
+        #expect(a.wait(seconds: limit) && a.process.terminationStatus == 0, "host A: \(a.stderr)\n\(server.log.suffix(3000))")
+        #expect(b.wait(seconds: limit) && b.process.terminationStatus == 0, "host B: \(b.stderr)")
+
+        var sent: [String: Double] = [:]
+        var decoded: [String: Double] = [:]
+        for (side, file) in [("A", statsA), ("B", statsB)] {
+            let report = try #require(try? JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any],
+                                      "host \(side) wrote no --stats-json: \(side == "A" ? a.stderr : b.stderr)")
+            sent[side] = (report["sent"] as? [String: Any])?["videoFramesSent"] as? Double ?? 0
+            decoded[side] = (report["received"] as? [String: Any])?["videoFramesDecoded"] as? Double ?? 0
+            let stats = report["stats"] as? [[String: Any]] ?? []
+            let pair = try #require(stats.first { $0["type"] as? String == "candidate-pair" && $0["nominated"] as? Bool == true },
+                                    "host \(side): no selected candidate pair")
+            func candidate(_ key: String) -> [String: Any]? {
+                stats.first { $0["id"] as? String == pair[key] as? String }
+            }
+            let local = try #require(candidate("localCandidateId"), "host \(side): no local-candidate")
+            let remote = try #require(candidate("remoteCandidateId"), "host \(side): no remote-candidate")
+            let types = [local["candidateType"] as? String ?? "?", remote["candidateType"] as? String ?? "?"]
+            let addresses = [local, remote].map { "\($0["address"] ?? "?"):\($0["port"] ?? "?")" }
+            let connection = report["connection"] as? [String: Any]
+            let connectMs = connection?["offerToConnectedMs"] as? Double
+            print("NAT \(variant.rawValue): host \(side) connected in \(connectMs.map { "\($0) ms" } ?? "?") (offer to connected) "
+                  + "over \(types[0]) \(addresses[0]) -> \(types[1]) \(addresses[1])")
+            #expect(connectMs != nil, "host \(side): no offerToConnectedMs")
+            switch variant {
+            case .direct:
+                // Host candidates (10.0.1.x, 10.0.2.x) do not reach across; the NATs' mappings do.
+                #expect(types == ["srflx", "srflx"], "host \(side): \(types) \(addresses)")
+            case .blocked:
+                // The best pair that works: one relay hop (a relayed candidate on one side, the
+                // other side's srflx), never a direct pair; every address on it is coturn's or a NAT's.
+                #expect(types.contains("relay"), "host \(side) did not use the relay: \(types) \(addresses)")
+                #expect(addresses.contains { $0.hasPrefix(Self.publicIP + ":") }, "host \(side): \(addresses)")
+            }
+        }
+        for (side, other) in [("A", "B"), ("B", "A")] {
+            let s = sent[other] ?? 0, d = decoded[side] ?? 0
+            print("NAT \(variant.rawValue): host \(side) decoded \(Int(d)) of the \(Int(s)) frames host \(other) sent")
+            #expect(s >= Double(Self.seconds * 25), "host \(other) sent only \(s) frames in \(Self.seconds) s")
+            #expect(d >= s * 0.95, "host \(side) decoded \(d) of \(s) frames")
+        }
+    }
+}
