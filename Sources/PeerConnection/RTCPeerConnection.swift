@@ -53,7 +53,10 @@ public final class RTCPeerConnection: Sendable {
         /// and transport-cc itself).
         var rtcpTimer: RepeatedTask?
         /// Waiting in `waitUntilConnected`.
-        var connectionWaiters: [CheckedContinuation<Void, any Error>] = []
+        var connectionWaiters: [Int: CheckedContinuation<Void, any Error>] = [:]
+        var nextConnectionWaiter = 0
+        /// Waiters cancelled (by `waitUntilConnected`'s timeout) before they were registered.
+        var cancelledConnectionWaiters: Set<Int> = []
         var iceState = ICEConnectionState.new
         var selectedPair: ICECandidatePair?
         /// Who RTP and RTCP go to, kept beside the transceivers so that routing a packet
@@ -647,8 +650,8 @@ public final class RTCPeerConnection: Sendable {
             default: result = nil
             }
             guard result != nil else { return ([], nil) }
-            defer { s.connectionWaiters = [] }
-            return (s.connectionWaiters, result)
+            defer { s.connectionWaiters = [:] }
+            return (Array(s.connectionWaiters.values), result)
         }
         guard let result else { return }
         for w in waiters { w.resume(with: result) }
@@ -659,9 +662,32 @@ public final class RTCPeerConnection: Sendable {
     public func waitUntilConnected(timeout: Duration = .seconds(15)) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { [self] in
-                try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-                    state.withLock { $0.connectionWaiters.append(c) }
-                    resumeConnectionWaiters()
+                // Cancellable: the timeout ends the group, and a group waits for its tasks. A
+                // waiter resumed only by connected/failed/closed kept `tincan call` waiting
+                // while ICE went on checking (a TURN allocation the server had dropped: the
+                // NAT test found it), long past the timeout.
+                let id = state.withLock { s in
+                    defer { s.nextConnectionWaiter += 1 }
+                    return s.nextConnectionWaiter
+                }
+                try await withTaskCancellationHandler {
+                    try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+                        let cancelled = state.withLock { s in
+                            if s.cancelledConnectionWaiters.remove(id) != nil { return true }
+                            s.connectionWaiters[id] = c
+                            return false
+                        }
+                        if cancelled { c.resume(throwing: CancellationError()) } else { resumeConnectionWaiters() }
+                    }
+                } onCancel: {
+                    let waiter = state.withLock { s in
+                        guard let c = s.connectionWaiters.removeValue(forKey: id) else {
+                            s.cancelledConnectionWaiters.insert(id)
+                            return nil as CheckedContinuation<Void, any Error>?
+                        }
+                        return c
+                    }
+                    waiter?.resume(throwing: CancellationError())
                 }
             }
             group.addTask {
