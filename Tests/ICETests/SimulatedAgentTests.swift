@@ -158,9 +158,10 @@ import Testing
         #expect(sim.a.state == .connected && sim.b.state == .connected)
     }
 
-    @Test func stunServerAnswerBecomesServerReflexiveCandidate() throws {
-        // B plays a STUN server for A's gathering: it answers Binding requests without
-        // credentials with XOR-MAPPED-ADDRESS of a pretend NAT mapping.
+    /// An agent with host 10.0.0.1:5000 whose STUN server (192.0.2.10:3478, played by the
+    /// test) answers its Binding request with `mapped`, a pretend NAT mapping.
+    static func agentAnsweredBySTUNServer(mapped: TransportAddress) throws
+        -> (agent: ICEAgentCore, request: ICETransmit, parsed: STUNMessage, server: TransportAddress, base: TransportAddress) {
         var config = ICEConfiguration.simulated
         let server = TransportAddress("192.0.2.10", port: 3478)!
         config.stunServers = [server]
@@ -170,13 +171,18 @@ import Testing
         a.finishHostGathering()
         let firstTransmit = a.pollTransmit()
         let request = try #require(firstTransmit)
-        #expect(request.destination == server && request.source == base)
         let parsed = try STUNMessage(parsing: request.payload)
-        #expect(parsed.type == .bindingRequest && !parsed.hasMessageIntegrity)
-        let mapped = TransportAddress("203.0.113.7", port: 40000)!
         let answer = STUNMessage(type: .bindingSuccess, transactionID: parsed.transactionID,
                                  attributes: [.xorMappedAddress(mapped)]).encoded(fingerprint: true)
         a.handleDatagram(answer, from: server, to: base, now: .milliseconds(10))
+        return (a, request, parsed, server, base)
+    }
+
+    @Test func stunServerAnswerBecomesServerReflexiveCandidate() throws {
+        let mapped = TransportAddress("203.0.113.7", port: 40000)!
+        var (a, request, parsed, server, base) = try Self.agentAnsweredBySTUNServer(mapped: mapped)
+        #expect(request.destination == server && request.source == base)
+        #expect(parsed.type == .bindingRequest && !parsed.hasMessageIntegrity)
         var events: [ICEEvent] = []
         while let e = a.pollEvent() { events.append(e) }
         let srflx = try #require(a.localCandidates.first { $0.type == .serverReflexive })

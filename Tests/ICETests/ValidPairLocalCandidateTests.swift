@@ -10,19 +10,7 @@ import Testing
 @Suite struct ValidPairLocalCandidateTests {
     /// An agent with host 10.0.0.1:5000 and, from a STUN server's answer, srflx 203.0.113.7:40000.
     static func agentBehindNAT() throws -> (ICEAgentCore, host: ICECandidate, srflx: ICECandidate) {
-        var config = ICEConfiguration.simulated
-        let server = TransportAddress("192.0.2.10", port: 3478)!
-        config.stunServers = [server]
-        var a = ICEAgentCore(role: .controlling, configuration: config, random: SplitMix64(seed: 3))
-        let base = TransportAddress("10.0.0.1", port: 5000)!
-        a.addHostCandidate(base: base, now: .zero)
-        a.finishHostGathering()
-        let transmit = a.pollTransmit()
-        let request = try #require(transmit)
-        let parsed = try STUNMessage(parsing: request.payload)
-        let answer = STUNMessage(type: .bindingSuccess, transactionID: parsed.transactionID,
-                                 attributes: [.xorMappedAddress(TransportAddress("203.0.113.7", port: 40000)!)]).encoded(fingerprint: true)
-        a.handleDatagram(answer, from: server, to: base, now: .milliseconds(10))
+        let a = try SimulatedAgentTests.agentAnsweredBySTUNServer(mapped: TransportAddress("203.0.113.7", port: 40000)!).agent
         let host = try #require(a.localCandidates.first { $0.type == .host })
         let srflx = try #require(a.localCandidates.first { $0.type == .serverReflexive })
         return (a, host, srflx)
