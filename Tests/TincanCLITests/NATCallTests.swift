@@ -16,7 +16,18 @@ import Testing
 
     enum Variant: String, CaseIterable, CustomTestStringConvertible {
         case direct, blocked
-        var testDescription: String { self == .direct ? "NATs that let direct paths through: srflx <-> srflx" : "direct paths blocked: through the TURN relay" }
+        /// Direct paths blocked and both sides on `--ice-transport-policy relay`: relay <-> relay.
+        case relayOnly
+        var testDescription: String {
+            switch self {
+            case .direct: "NATs that let direct paths through: srflx <-> srflx"
+            case .blocked: "direct paths blocked: through the TURN relay"
+            case .relayOnly: "direct paths blocked, --ice-transport-policy relay on both sides: relay <-> relay"
+            }
+        }
+        /// The scripts/nat/topology variant.
+        var topology: String { self == .direct ? "direct" : "blocked" }
+        var arguments: [String] { self == .relayOnly ? ["--ice-transport-policy", "relay"] : [] }
     }
 
     static func topology(_ arguments: [String]) -> (status: Int32, output: String) {
@@ -43,8 +54,8 @@ import Testing
         guard FileManager.default.isExecutableFile(atPath: signalPath) else { throw CLIError("tincan-signal not built next to tincan") }
         let turnserver = try CoturnServer.installed()
         // Unique per run: a leftover of a crashed run never collides with this one.
-        let name = "tnat\(getpid() % 100_000)\(variant.rawValue.prefix(1))\(Int.random(in: 100...999))"
-        let up = Self.topology(["up", name, variant.rawValue])
+        let name = "tnat\(getpid() % 100_000)\(variant.rawValue.prefix(2))\(Int.random(in: 100...999))"
+        let up = Self.topology(["up", name, variant.topology])
         defer { _ = Self.topology(["down", name]) }  // also kills whatever still runs in its namespaces
         try #require(up.status == 0, "scripts/nat/topology up: \(up.output)")
         func inNamespace(_ suffix: String) -> [String] { ["/usr/sbin/ip", "netns", "exec", "\(name)-\(suffix)"] }
@@ -69,7 +80,7 @@ import Testing
         let common = ["call", "--fake-devices", "--allow", "camera,microphone", "--signal", "ws://\(Self.publicIP):8080", "--room", "nat",
                       "--duration", "\(Self.seconds)", "--constraints", #"{"video": {"width": 320, "height": 240}, "audio": true}"#,
                       "--ice-server", "stun:\(Self.publicIP):3478", "--ice-server", "turn:\(Self.publicIP):3478?transport=udp",
-                      "--ice-username", "tincan", "--ice-credential", "relay-me"]
+                      "--ice-username", "tincan", "--ice-credential", "relay-me"] + variant.arguments
         let statsA = dir.appendingPathComponent("a.json"), statsB = dir.appendingPathComponent("b.json")
         let a = try CallCommandTests.Background(common + ["--stats-json", statsA.path], in: dir, name: "a", launcher: inNamespace("a"))
         let b = try CallCommandTests.Background(common + ["--answer", "--stats-json", statsB.path], in: dir, name: "b", launcher: inNamespace("b"))
@@ -108,6 +119,9 @@ import Testing
                 // other side's srflx), never a direct pair; every address on it is coturn's or a NAT's.
                 #expect(types.contains("relay"), "host \(side) did not use the relay: \(types) \(addresses)")
                 #expect(addresses.contains { $0.hasPrefix(Self.publicIP + ":") }, "host \(side): \(addresses)")
+            case .relayOnly:
+                #expect(types == ["relay", "relay"], "host \(side): \(types) \(addresses)")
+                #expect(addresses.allSatisfy { $0.hasPrefix(Self.publicIP + ":") }, "host \(side): \(addresses)")
             }
         }
         for (side, other) in [("A", "B"), ("B", "A")] {
