@@ -49,12 +49,19 @@ let package = Package(
         systemLibrary("CV4L2", pkgConfig: "libv4l2", apt: "libv4l-dev"),
         systemLibrary("CALSA", pkgConfig: "alsa", apt: "libasound2-dev"),
         systemLibrary("CZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
+        systemLibrary("CWebRTCAudioProcessing", pkgConfig: "webrtc-audio-processing", apt: "libwebrtc-audio-processing-dev"),
+        // The library is C++ only: a C face for Swift (the one C++ file of the package).
+        // (SwiftPM drops the -D flags of a .pc file: its two defines are repeated here.)
+        .target(name: "CAudioProcessingShim", dependencies: ["CWebRTCAudioProcessing"],
+                cxxSettings: [.define("WEBRTC_POSIX"), .define("WEBRTC_AUDIO_PROCESSING_ONLY_BUILD")]),
         // Debian's libyuv-dev ships no .pc file: the module map links it by name.
         systemLibrary("CYUV", pkgConfig: nil, apt: "libyuv-dev"),
 
         // What capture, codecs and the peer connection share: raw frames (I420, Int16 PCM),
         // crop-and-scale and decimation, the monotonic clock, JSON values, Y4M/WAV files.
         .target(name: "MediaPrimitives", dependencies: ["CYUV"]),
+        // echoCancellation, noiseSuppression, autoGainControl: WebRTC's audio processing module.
+        .target(name: "AudioProcessing", dependencies: ["CAudioProcessingShim", "MediaPrimitives"]),
         // getUserMedia: constraints, SelectSettings, tracks, permission, devices.
         .target(name: "MediaCapture", dependencies: ["MediaPrimitives"]),
         // Real Linux devices: V4L2 cameras and ALSA microphones.
@@ -162,6 +169,7 @@ let package = Package(
         .testTarget(name: "DTLSTests", dependencies: ["DTLS", "SRTP"]),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"]),
         // PeerConnection for its codec registry: the offer tests exercise what the product offers.
+        .testTarget(name: "AudioProcessingTests", dependencies: ["AudioProcessing", "MediaPrimitives"]),
         .testTarget(name: "SDPTests", dependencies: ["SDP", "RTP", "PeerConnection"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "RTP", "MediaCapture", "MediaPrimitives", "ICE", "SDP", "CallSimulation", "VirtualNetwork", "NetworkPrimitives"]),
         // The transport joined: ICE, then DTLS on the selected pair, then SRTP-protected RTP.
