@@ -51,7 +51,8 @@ let package = Package(
         systemLibrary("CZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
         systemLibrary("CWebRTCAudioProcessing", pkgConfig: "webrtc-audio-processing", apt: "libwebrtc-audio-processing-dev"),
         // The library is C++ only: a C face for Swift (the one C++ file of the package).
-        // (SwiftPM drops the -D flags of a .pc file: its two defines are repeated here.)
+        // SwiftPM drops the -D flags of the .pc file (and warns "prohibited flag(s)" for them):
+        // its two defines are repeated here. Its -I is needed: the headers include "webrtc/...".
         .target(name: "CAudioProcessingShim", dependencies: ["CWebRTCAudioProcessing"],
                 cxxSettings: [.define("WEBRTC_POSIX"), .define("WEBRTC_AUDIO_PROCESSING_ONLY_BUILD")]),
         // Debian's libyuv-dev ships no .pc file: the module map links it by name.
