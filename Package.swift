@@ -49,6 +49,8 @@ let package = Package(
         systemLibrary("CV4L2", pkgConfig: "libv4l2", apt: "libv4l-dev"),
         systemLibrary("CALSA", pkgConfig: "alsa", apt: "libasound2-dev"),
         systemLibrary("CZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
+        // sdl2.pc carries -D_REENTRANT, which SwiftPM refuses: linked by name (Sources/CSDL2/shim.h).
+        systemLibrary("CSDL2", pkgConfig: nil, apt: "libsdl2-dev"),
         // Debian's libyuv-dev ships no .pc file: the module map links it by name.
         systemLibrary("CYUV", pkgConfig: nil, apt: "libyuv-dev"),
 
@@ -105,9 +107,16 @@ let package = Package(
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
 
+        // Playout of received video: a window (SDL2) on a thread of its own, fed through
+        // latest-frame slots.
+        .target(name: "VideoWindow", dependencies: [
+            "CSDL2", "MediaPrimitives",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
         .executableTarget(name: "tincan", dependencies: [
             "MediaCapture", "MediaPrimitives", "LinuxCapture", "MediaCodecs", "PeerConnection", "ICE", "Signaling",
-            "LinkEmulator", "VirtualNetwork", "NetworkPrimitives",
+            "LinkEmulator", "VirtualNetwork", "NetworkPrimitives", "VideoWindow",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -166,7 +175,8 @@ let package = Package(
         .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "MediaCapture", "MediaPrimitives", "ICE", "SDP", "CallSimulation", "VirtualNetwork", "NetworkPrimitives"]),
         // The transport joined: ICE, then DTLS on the selected pair, then SRTP-protected RTP.
         .testTarget(name: "TransportTests", dependencies: ["ICE", "DTLS", "SRTP", "RTP", "VirtualNetwork", "NetworkPrimitives"]),
-        .testTarget(name: "TincanCLITests", dependencies: ["tincan", "MediaCapture", "MediaPrimitives", "MediaCodecs", "CoturnHarness"]),
+        .testTarget(name: "TincanCLITests", dependencies: ["tincan", "MediaCapture", "MediaPrimitives", "MediaCodecs", "CoturnHarness", "VideoWindow"]),
+        .testTarget(name: "VideoWindowTests", dependencies: ["VideoWindow", "MediaPrimitives"]),
         .testTarget(name: "SignalingTests", dependencies: [
             "Signaling", "SignalingServer", "tincan-signal",
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
