@@ -15,6 +15,34 @@ public struct PixelRect: Sendable, Equatable, CustomStringConvertible {
 /// corner of that area, and the stats line in a bar of its own below it, so that nothing
 /// covers the received picture but the self-view's corner.
 public enum WindowLayout {
+    /// Where one redraw puts each part, in drawable pixels.
+    public struct Placement: Sendable, Equatable {
+        /// The received picture's rectangle (nil before the first picture).
+        public var remote: PixelRect?
+        /// The self-view's rectangle (nil without a local camera).
+        public var selfView: PixelRect?
+        public var statsBar: PixelRect
+        /// The pixels of one font cell of the stats line.
+        public var textScale: Int
+    }
+
+    /// The stats text's scale: font cells of 1 to 3 pixels with the window's width.
+    public static func textScale(windowWidth: Int) -> Int { max(1, min(3, windowWidth / 480)) }
+
+    /// The whole layout of a window of `windowWidth` x `windowHeight` with pictures of these
+    /// sizes: what the window draws, and what a test of its screenshot reads.
+    public static func place(windowWidth: Int, windowHeight: Int, remote: (width: Int, height: Int)?,
+                             selfView local: (width: Int, height: Int)?) -> Placement {
+        let scale = textScale(windowWidth: windowWidth)
+        let barHeight = statsBarHeight(lineHeight: BitmapFont.lineHeight * scale)
+        let area = videoArea(windowWidth: windowWidth, windowHeight: windowHeight, statsBarHeight: barHeight)
+        return Placement(
+            remote: remote.map { fit(contentWidth: $0.width, contentHeight: $0.height, in: area) },
+            selfView: local.map { selfView(contentWidth: $0.width, contentHeight: $0.height, in: area) },
+            statsBar: statsBar(windowWidth: windowWidth, windowHeight: windowHeight, statsBarHeight: barHeight),
+            textScale: scale)
+    }
+
     /// The largest rectangle of `contentWidth`:`contentHeight` inside `area`, centred;
     /// empty when either has no pixels.
     public static func fit(contentWidth: Int, contentHeight: Int, in area: PixelRect) -> PixelRect {

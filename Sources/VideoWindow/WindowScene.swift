@@ -73,32 +73,29 @@ final class WindowScene {
         return true
     }
 
-    /// The stats text's scale: font cells of 1 to 3 pixels with the window's width.
-    static func textScale(windowWidth: Int) -> Int { max(1, min(3, windowWidth / 480)) }
-
     func render() {
         resized = false
         let (w, h) = renderer.outputSize
-        let scale = Self.textScale(windowWidth: w)
-        let barHeight = WindowLayout.statsBarHeight(lineHeight: BitmapFont.lineHeight * scale)
-        let area = WindowLayout.videoArea(windowWidth: w, windowHeight: h, statsBarHeight: barHeight)
+        let place = WindowLayout.place(windowWidth: w, windowHeight: h,
+                                       remote: remoteTexture.map { ($0.width, $0.height) },
+                                       selfView: selfTexture.map { ($0.width, $0.height) })
+        let scale = place.textScale
         renderer.setColor(0, 0, 0)
         SDL_RenderClear(renderer.pointer)
-        if let remoteTexture {
-            remoteTexture.draw(into: WindowLayout.fit(contentWidth: remoteTexture.width, contentHeight: remoteTexture.height, in: area))
+        if let remoteTexture, let rect = place.remote {
+            remoteTexture.draw(into: rect)
         } else {
             let text = "waiting for the other side's picture"
             renderer.setColor(200, 200, 200)
             renderer.fill(BitmapFont.rects(for: text, x: (w - BitmapFont.width(of: text, scale: scale)) / 2,
-                                           y: area.height / 2, scale: scale))
+                                           y: place.statsBar.y / 2, scale: scale))
         }
-        if let selfTexture {
-            let rect = WindowLayout.selfView(contentWidth: selfTexture.width, contentHeight: selfTexture.height, in: area)
+        if let selfTexture, let rect = place.selfView {
             selfTexture.draw(into: rect)
             renderer.setColor(255, 255, 255)
             renderer.outline(PixelRect(x: rect.x - 1, y: rect.y - 1, width: rect.width + 2, height: rect.height + 2))
         }
-        let bar = WindowLayout.statsBar(windowWidth: w, windowHeight: h, statsBarHeight: barHeight)
+        let bar = place.statsBar
         renderer.setColor(24, 24, 24)
         renderer.fill([bar])
         renderer.setColor(230, 230, 230)

@@ -64,3 +64,18 @@ import VideoWindow
         #expect(area.y == 0 && area.height == bar.y)
     }
 }
+
+@Suite struct WindowPlacementTests {
+    @Test("a whole window: the remote picture and the self-view above the stats bar, the self-view inside the picture's area")
+    func place() {
+        let p = WindowLayout.place(windowWidth: 960, windowHeight: 540, remote: (1280, 720), selfView: (640, 480))
+        guard let remote = p.remote, let local = p.selfView else { Issue.record("no rectangles: \(p)"); return }
+        #expect(p.textScale == 2)
+        #expect(p.statsBar.y + p.statsBar.height == 540 && p.statsBar.height > 7 * 2)
+        #expect(remote.y + remote.height <= p.statsBar.y && local.y + local.height <= p.statsBar.y)
+        #expect(remote.height == p.statsBar.y, "a 16:9 picture in a 960-wide window is bound by the height left above the bar")
+        #expect(abs(remote.width * 9 - remote.height * 16) <= 16)
+        #expect(local.x + local.width <= 960 && local.x > 960 / 2)
+        #expect(WindowLayout.place(windowWidth: 960, windowHeight: 540, remote: nil, selfView: nil).remote == nil)
+    }
+}
