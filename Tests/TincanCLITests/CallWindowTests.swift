@@ -128,6 +128,12 @@ import VideoWindow
         return SyntheticPattern.readFrameNumber(from: VideoFrame(width: rect.width, height: rect.height, data: data, timestamp: 0))
     }
 
+    /// `received.videoFramesDecoded` of a call's summary (0 when there is none).
+    static func videoFramesDecoded(_ stdout: String) -> Int {
+        let summary = try? JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any]
+        return (summary?["received"] as? [String: Any])?["videoFramesDecoded"] as? Int ?? 0
+    }
+
     @Test("tincan call's window under Xvfb: the remote picture scaled to fit with its frame counter readable and advancing, the self-view, and closing the window ends the call with status 0")
     func windowShowsTheOtherSide() throws {
         try Self.requirePythonXlib()
@@ -148,7 +154,13 @@ import VideoWindow
             ["call", "--fake-devices", "--allow", "camera,microphone", "--offer-out", offer, "--answer-in", answer,
              "--duration", "90", "--constraints", #"{"video": {"width": 640, "height": 480}, "audio": true}"#],
             in: dir, name: "caller", launcher: ["/usr/bin/env", "DISPLAY=\(x.display)"])
-        defer { _ = caller.wait(seconds: 0); _ = answerer.wait(seconds: 0) }
+        defer {
+            // After a failed expectation: neither side outlives the test.
+            for side in [caller, answerer] where side.process.isRunning {
+                kill(side.process.processIdentifier, SIGKILL)
+                side.process.waitUntilExit()
+            }
+        }
 
         /// A screenshot whose remote picture carries a readable counter, within `seconds`.
         func readable(within seconds: Double) throws -> (image: XWDImage, remote: Int, local: Int?)? {
@@ -188,8 +200,7 @@ import VideoWindow
         #expect(caller.process.terminationStatus == 0, "caller: \(caller.stderr)")
         #expect(caller.stderr.contains("the window was closed, ending the call"), "\(caller.stderr)")
         #expect(caller.stderr.contains("[camera off]"), "the camera was released: \(caller.stderr)")
-        let summary = try JSONSerialization.jsonObject(with: Data(caller.stdout.utf8)) as? [String: Any]
-        #expect(((summary?["received"] as? [String: Any])?["videoFramesDecoded"] as? Int ?? 0) > 30, "\(caller.stdout)")
+        #expect(Self.videoFramesDecoded(caller.stdout) > 30, "\(caller.stdout)")
         #expect(answerer.wait(seconds: 15) && answerer.process.terminationStatus == 0, "answerer: \(answerer.stderr)")
         #expect(answerer.stderr.contains("hung up"), "the other side saw the hang-up: \(answerer.stderr)")
     }
@@ -211,7 +222,6 @@ import VideoWindow
         let lines = answerer.stderr.split(separator: "\n").filter { $0.contains("display") }
         #expect(lines.count == 1 && lines[0].contains("no display") && lines[0].contains("the call goes on without a window"), "\(answerer.stderr)")
         #expect(!caller.stderr.contains("display"), "--no-window says nothing about displays: \(caller.stderr)")
-        let summary = try JSONSerialization.jsonObject(with: Data(answerer.stdout.utf8)) as? [String: Any]
-        #expect(((summary?["received"] as? [String: Any])?["videoFramesDecoded"] as? Int ?? 0) > 10, "\(answerer.stdout)")
+        #expect(Self.videoFramesDecoded(answerer.stdout) > 10, "\(answerer.stdout)")
     }
 }
