@@ -45,7 +45,7 @@ public final class VideoWindow: Sendable {
 
     /// Opens the window on a thread of its own and returns once it shows (or failed to).
     /// `onClose` runs on the window's thread when the user closes the window (its close
-    /// button, Escape or Q); `close()` does not call it.
+    /// button, Escape or Q), after SDL is released; `close()` does not call it.
     public static func open(title: String, width: Int = 960, height: Int = 540,
                             onClose: @escaping @Sendable () -> Void) async throws(VideoWindowError) -> VideoWindow {
         guard display != nil else { throw .noDisplay("neither DISPLAY nor WAYLAND_DISPLAY is set") }
@@ -89,10 +89,11 @@ public final class VideoWindow: Sendable {
     // MARK: The window's thread
 
     private func run(title: String, width: Int, height: Int, started: (Result<Void, VideoWindowError>) -> Void) {
+        var closedByUser = false
         do {
             let scene = try WindowScene(title: title, width: width, height: height)
             started(.success(()))
-            loop(scene)
+            closedByUser = loop(scene)
         } catch {
             started(.failure(error))
         }
@@ -105,18 +106,19 @@ public final class VideoWindow: Sendable {
         let r = remote.counters, v = selfView.counters
         Self.log.info("window closed: \(r.taken) pictures shown, \(r.dropped) dropped (the window was slower than the decoder); self-view \(v.taken) shown, \(v.dropped) dropped")
         for w in waiters { w.resume() }
+        if closedByUser {
+            closedByUserFlag.store(true, ordering: .releasing)
+            onClose()
+        }
     }
 
-    private func loop(_ scene: WindowScene) {
+    /// Draws until `close()` (false) or the user closes the window (true).
+    private func loop(_ scene: WindowScene) -> Bool {
         var statsVersion = -1
         while true {
             let (stop, line, version) = shared.withLock { ($0.stopRequested, $0.statsLine, $0.statsVersion) }
-            if stop { return }
-            if scene.handleEvents() {
-                closedByUserFlag.store(true, ordering: .releasing)
-                onClose()
-                return
-            }
+            if stop { return false }
+            if scene.handleEvents() { return true }
             var dirty = scene.resized
             if let frame = remote.take() { dirty = scene.showRemote(frame) || dirty }
             if let frame = selfView.take() { dirty = scene.showSelf(frame) || dirty }

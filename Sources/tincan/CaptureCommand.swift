@@ -309,11 +309,13 @@ struct Interrupt {
     var reason: String { interruptReason.withLock { $0 } }
 
     /// Ends the command as Ctrl-C does, for another reason (the call's window was closed):
-    /// through the flag once a command watches it, before that by SIGINT's default action.
+    /// through the flag once a command watches it; before that, as SIGINT's default action
+    /// would (exit status 130), which a raised SIGINT would not do where it is ignored (a
+    /// command started in the background by a shell).
     static func request(reason: String) {
         guard interruptWatched.load(ordering: .sequentiallyConsistent) else {
-            raise(SIGINT)
-            return
+            Output.stderr("tincan: \(reason) before the call started")
+            exit(128 + SIGINT)
         }
         interruptReason.withLock { $0 = reason }
         interruptFlag.store(true, ordering: .sequentiallyConsistent)
