@@ -55,6 +55,8 @@ let package = Package(
         // its two defines are repeated here. Its -I is needed: the headers include "webrtc/...".
         .target(name: "CAudioProcessingShim", dependencies: ["CWebRTCAudioProcessing"],
                 cxxSettings: [.define("WEBRTC_POSIX"), .define("WEBRTC_AUDIO_PROCESSING_ONLY_BUILD")]),
+        // sdl2.pc carries -D_REENTRANT, which SwiftPM refuses: linked by name (Sources/CSDL2/shim.h).
+        systemLibrary("CSDL2", pkgConfig: nil, apt: "libsdl2-dev"),
         // Debian's libyuv-dev ships no .pc file: the module map links it by name.
         systemLibrary("CYUV", pkgConfig: nil, apt: "libyuv-dev"),
 
@@ -113,9 +115,16 @@ let package = Package(
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
 
+        // Playout of received video: a window (SDL2) on a thread of its own, fed through
+        // latest-frame slots.
+        .target(name: "VideoWindow", dependencies: [
+            "CSDL2", "MediaPrimitives",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
         .executableTarget(name: "tincan", dependencies: [
             "MediaCapture", "MediaPrimitives", "LinuxCapture", "MediaCodecs", "PeerConnection", "ICE", "Signaling",
-            "LinkEmulator", "VirtualNetwork", "NetworkPrimitives",
+            "LinkEmulator", "VirtualNetwork", "NetworkPrimitives", "VideoWindow",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -175,7 +184,8 @@ let package = Package(
         .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "RTP", "MediaCapture", "MediaPrimitives", "ICE", "SDP", "CallSimulation", "VirtualNetwork", "NetworkPrimitives"]),
         // The transport joined: ICE, then DTLS on the selected pair, then SRTP-protected RTP.
         .testTarget(name: "TransportTests", dependencies: ["ICE", "DTLS", "SRTP", "RTP", "VirtualNetwork", "NetworkPrimitives"]),
-        .testTarget(name: "TincanCLITests", dependencies: ["tincan", "MediaCapture", "MediaPrimitives", "MediaCodecs", "CoturnHarness"]),
+        .testTarget(name: "TincanCLITests", dependencies: ["tincan", "MediaCapture", "MediaPrimitives", "MediaCodecs", "CoturnHarness", "VideoWindow"]),
+        .testTarget(name: "VideoWindowTests", dependencies: ["VideoWindow", "MediaPrimitives"]),
         .testTarget(name: "SignalingTests", dependencies: [
             "Signaling", "SignalingServer", "tincan-signal",
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
