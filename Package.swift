@@ -146,6 +146,9 @@ let package = Package(
 
         .testTarget(name: "MediaCaptureTests", dependencies: ["MediaCapture", "MediaPrimitives"]),
         .testTarget(name: "LinuxCaptureTests", dependencies: ["LinuxCapture", "MediaCapture", "MediaPrimitives"]),
+        // The received audio's playout: the jitter buffer in simulated time, and a call played
+        // through ALSA's file plugin.
+        .testTarget(name: "PlayoutTests", dependencies: ["PeerConnection", "MediaCodecs", "MediaCapture", "MediaPrimitives", "LinuxCapture", "NetworkPrimitives"]),
         .testTarget(name: "MediaCodecsTests", dependencies: ["MediaCodecs", "MediaCapture", "MediaPrimitives"]),
         .testTarget(name: "RTPTests", dependencies: ["RTP", "VirtualNetwork", "NetworkPrimitives"]),
         .testTarget(name: "LinkEmulatorTests", dependencies: [

@@ -77,6 +77,14 @@ public final class RTCRtpReceiver: Sendable {
     /// Decoded 48 kHz audio, 20 ms at a time.
     public func addAudioSink(_ sink: @escaping @Sendable (AudioFrame) -> Void) { decoder.addAudioSink(sink) }
 
+    /// Plays this audio stream through an adaptive jitter buffer (`AudioPlayoutSource`): the
+    /// output reads 10 ms blocks from it. From then on the audio sinks get what is played.
+    /// Nil for a video stream, or when the codec's decoder cannot conceal losses.
+    public func startPlayout() -> AudioPlayoutSource? {
+        guard kind == .audio else { return nil }
+        return decoder.startPlayout()
+    }
+
     var ssrc: UInt32 { state.withLock { $0.parameters.ssrc } }
 
     /// True if a packet with this SSRC and payload type is ours (learning the SSRC, or the
@@ -197,6 +205,8 @@ public final class RTCRtpReceiver: Sendable {
         var audioSamples: Int64
         /// Mean capture-to-decode delay over the last frames, seconds; nil before an SR.
         var latency: Double?
+        /// The jitter buffer's, once a playout started.
+        var playout: AudioPlayoutStatistics?
     }
 
     var statistics: Statistics {
@@ -212,6 +222,7 @@ public final class RTCRtpReceiver: Sendable {
                           frameWidth: c.frameWidth, frameHeight: c.frameHeight,
                           framesPerSecond: c.recentFrames.filter { now &- $0 <= 1_000_000_000 }.count,
                           audioSamples: c.audioSamples,
-                          latency: c.latencies.isEmpty ? nil : c.latencies.reduce(0, +) / Double(c.latencies.count))
+                          latency: c.latencies.isEmpty ? nil : c.latencies.reduce(0, +) / Double(c.latencies.count),
+                          playout: decoder.playoutStatistics)
     }
 }

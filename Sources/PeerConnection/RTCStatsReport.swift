@@ -106,6 +106,8 @@ extension RTCPeerConnection {
                                 ("frameWidth", n(st.frameWidth)), ("frameHeight", n(st.frameHeight)),
                                 ("framesPerSecond", n(st.framesPerSecond)), ("pliCount", n(st.rtp.pliCount)),
                                 ("firCount", n(st.rtp.firCount))]
+                } else if let a = st.playout {
+                    inbound += Self.playoutMembers(a)
                 } else {
                     inbound += [("totalSamplesReceived", n(st.audioSamples))]
                 }

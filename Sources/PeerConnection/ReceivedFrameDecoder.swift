@@ -58,6 +58,8 @@ final class ReceivedFrameDecoder: Sendable {
         var counters = Counters()
         var pending = 0
         var stopped = false
+        /// Audio only: once started, the jitter buffer takes the packets and decodes them.
+        var playout: AudioPlayoutSource?
     }
 
     /// Touched only by the one decoding context (the queue, or the loop when inline).
@@ -99,6 +101,37 @@ final class ReceivedFrameDecoder: Sendable {
 
     var counters: Counters { shared.withLock { $0.counters } }
 
+    /// Starts the playout of an audio stream (the same one on a second call); nil when the
+    /// codec's decoder cannot conceal or does not open (logged).
+    func startPlayout() -> AudioPlayoutSource? {
+        if let playout = shared.withLock({ $0.playout }) { return playout }
+        let decoder: any MediaDecoder
+        do throws(CodecError) {
+            guard let registration else { return nil }
+            decoder = try registration.makeDecoder(channels)
+        } catch {
+            Log.codecs.warning("no \(codecName) decoder for the playout: \(error)")
+            return nil
+        }
+        guard let concealing = decoder as? any ConcealingAudioDecoder else {
+            Log.codecs.warning("the \(codecName) decoder cannot conceal losses: no playout")
+            return nil
+        }
+        let playout = AudioPlayoutSource(decoder: concealing, clock: clock) { [weak self] block in
+            guard let self else { return }
+            let sinks = shared.withLock { s -> [@Sendable (AudioFrame) -> Void] in
+                s.counters.audioSamples += Int64(block.frameCount)
+                return s.sinks.audio
+            }
+            for sink in sinks { sink(block) }
+        }
+        return shared.withLock { s in
+            if let existing = s.playout { return existing }
+            s.playout = playout
+            return playout
+        }
+    }
+
     /// No more decoding; frames already queued are let go.
     func stop() { shared.withLock { $0.stopped = true } }
 
@@ -120,8 +153,12 @@ final class ReceivedFrameDecoder: Sendable {
     /// what it gave (pictures or samples).
     private func decode(_ frame: Frame) {
         defer { shared.withLock { $0.pending -= 1 } }
-        guard let sinks = shared.withLock({ $0.stopped ? nil : $0.sinks }) else { return }
+        guard let (sinks, playout) = shared.withLock({ $0.stopped ? nil : ($0.sinks, $0.playout) }) else { return }
         let arrival = clock.captureNanoseconds()
+        if let playout {
+            queueForPlayout(frame, playout, sinks: sinks)
+            return
+        }
         // After a loss, until a keyframe: the frames reference what was lost (never for a
         // codec whose every frame is a keyframe, like Opus).
         guard frame.isDecodable else {
@@ -209,6 +246,23 @@ final class ReceivedFrameDecoder: Sendable {
             for sink in sinks.encodedAudio { sink(encoded) }
         }
     }
+
+    /// An audio frame into the jitter buffer, which decodes it when its time comes; the
+    /// encoded sinks get it now.
+    private func queueForPlayout(_ frame: Frame, _ playout: AudioPlayoutSource, sinks: Sinks) {
+        let frames = playout.insert(frame.payload, rtpTimestamp: frame.rtpTimestamp)
+        let latency = latency(of: frame)
+        shared.withLock { s in
+            s.counters.framesDecoded += 1
+            if let latency { Self.note(latency, in: &s.counters) }
+        }
+        guard !sinks.encodedAudio.isEmpty, let frames else { return }
+        let mediaTime = codec.withLock { Self.mediaNanoseconds(&$0, frame.rtpTimestamp, clockRate: clockRate) }
+        let encoded = EncodedAudioFrame(data: frame.payload, timestamp: mediaTime, sampleCount: frames, channelCount: playout.channelCount)
+        for sink in sinks.encodedAudio { sink(encoded) }
+    }
+
+    var playoutStatistics: AudioPlayoutStatistics? { shared.withLock { $0.playout }?.statistics }
 
     /// Seconds from capture (the SR maps the sender's RTP clock to its wall clock; both hosts'
     /// wall clocks agree on one machine, and roughly, with NTP, across two) to now.

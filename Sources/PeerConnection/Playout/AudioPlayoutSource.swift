@@ -1,0 +1,50 @@
+import MediaPrimitives
+import Synchronization
+
+/// A received audio track's playout (`RTCRtpReceiver.startPlayout()`): the stream's packets
+/// go into an `AudioJitterBuffer` on the receiver's decoding context, and an output (an ALSA
+/// device on a thread of its own, whose writes block) takes 10 ms blocks with `read()` when it
+/// has room for them. The jitter buffer decodes with the codec's registered decoder: once a
+/// playout is started it is the stream's only audio decoder, and the receiver's audio sinks
+/// get what it emits (concealment and stretching included), on the reader's thread.
+public final class AudioPlayoutSource: Sendable {
+    public static let sampleRate = AudioJitterBuffer.sampleRate
+    public static let blockFrames = AudioJitterBuffer.blockFrames
+    public let channelCount: Int
+
+    private let buffer: Mutex<AudioJitterBuffer>
+    private let clock: MediaClock
+    /// The receiver's audio sinks, given each emitted block outside the lock.
+    private let deliver: @Sendable (AudioFrame) -> Void
+
+    init(decoder: sending any ConcealingAudioDecoder, clock: MediaClock, deliver: @escaping @Sendable (AudioFrame) -> Void) {
+        channelCount = decoder.channelCount
+        buffer = Mutex(AudioJitterBuffer(decoder: decoder))
+        self.clock = clock
+        self.deliver = deliver
+    }
+
+    /// One packet, now. Returns its samples per channel (nil: not a packet of the codec).
+    func insert(_ payload: [UInt8], rtpTimestamp: UInt32) -> Int? {
+        let now = clock.now()
+        return buffer.withLock { b in
+            b.insert(payload, rtpTimestamp: rtpTimestamp, at: now)
+            return b.frameCount(of: payload)
+        }
+    }
+
+    /// The next 10 ms of interleaved 48 kHz samples (silence until the first packets are
+    /// buffered). Made when asked: call it as the output consumes, not ahead of it.
+    public func read() -> AudioFrame {
+        let now = clock.now()
+        let (samples, playing) = buffer.withLock { b in (b.pull(at: now), b.isPlaying) }
+        let frame = AudioFrame(sampleRate: Self.sampleRate, channelCount: channelCount, samples: samples,
+                               timestamp: clock.captureNanoseconds())
+        if playing { deliver(frame) }
+        return frame
+    }
+
+    public var statistics: AudioPlayoutStatistics { buffer.withLock { $0.statistics } }
+    /// Seconds.
+    public var targetDelay: Double { buffer.withLock { $0.targetDelay } }
+}

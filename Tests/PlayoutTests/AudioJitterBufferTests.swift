@@ -1,0 +1,193 @@
+import LinuxCapture
+import MediaCodecs
+import MediaPrimitives
+@testable import PeerConnection
+import Testing
+
+/// The jitter buffer on a simulated clock: a sender of 20 ms Opus packets of a 440 Hz tone, a
+/// network that delays, drops and reorders them, and an output that pulls a 10 ms block every
+/// 10 ms.
+@Suite struct AudioJitterBufferTests {
+    static let frequency = 440.0
+
+    /// Seconds of tone as Opus packets (mono, 20 ms, in-band FEC on).
+    static func packets(seconds: Double) throws -> [[UInt8]] {
+        let encoder = try OpusEncoder(configuration: OpusEncoderConfiguration(channelCount: 1))
+        let frames = Int(seconds * 48000)
+        let tone = ToneFrequency.sine(frequency: frequency, sampleRate: 48000, channelCount: 1, frames: frames)
+        var out: [[UInt8]] = []
+        for start in stride(from: 0, to: frames, by: 480) {
+            let block = AudioFrame(sampleRate: 48000, channelCount: 1, samples: Array(tone[start..<min(frames, start + 480)]), timestamp: 0)
+            out += try encoder.encode(block).map(\.data)
+        }
+        return out
+    }
+
+    /// A packet's fate on the network: its one-way delay, or nil when it is lost.
+    typealias Network = (_ index: Int) -> Duration?
+
+    struct Run {
+        var output: [Int16] = []
+        /// Per pull: the buffer level and target, seconds.
+        var levels: [Double] = []
+        var targets: [Double] = []
+        var firstPlayedBlock: Int?
+        var statistics = AudioPlayoutStatistics()
+        var lost = 0
+    }
+
+    /// RTP timestamps start near the 32-bit wrap, so unwrapping is exercised too.
+    static func run(_ packets: [[UInt8]], network: Network, pullsFrom start: Duration = .zero,
+                    seconds: Double? = nil, configuration: AudioJitterBuffer.Configuration = .init()) throws -> Run {
+        var buffer = AudioJitterBuffer(decoder: try OpusDecoder(channelCount: 1), configuration: configuration)
+        var arrivals: [(at: Duration, index: Int)] = []
+        var run = Run()
+        for i in packets.indices {
+            guard let delay = network(i) else { run.lost += 1; continue }
+            arrivals.append((.milliseconds(20 * i) + delay, i))
+        }
+        arrivals.sort { $0.at < $1.at }  // stable: equal times keep the order given
+        var next = 0
+        let end = Duration.milliseconds(Int64((seconds ?? Double(packets.count) * 0.02) * 1000))
+        var now = start
+        while now < end {
+            while next < arrivals.count && arrivals[next].at <= now {
+                let i = arrivals[next].index
+                buffer.insert(packets[i], rtpTimestamp: 0xFFFF_0000 &+ UInt32(i * 960), at: arrivals[next].at)
+                next += 1
+            }
+            let block = buffer.pull(at: now)
+            if buffer.isPlaying && run.firstPlayedBlock == nil { run.firstPlayedBlock = run.output.count / 480 }
+            run.output += block
+            run.levels.append(Double(buffer.levelFrames) / 48000)
+            run.targets.append(buffer.targetDelay)
+            now += .milliseconds(10)
+        }
+        run.statistics = buffer.statistics
+        return run
+    }
+
+    /// Deterministic noise for the network (SplitMix64).
+    struct Noise {
+        var state: UInt64
+        mutating func next() -> Double {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
+        }
+    }
+
+    /// The blocks after the decoder's start-up (its first few ms are its pre-roll).
+    static func playedTone(_ run: Run) -> [Int16] {
+        Array(run.output.dropFirst(((run.firstPlayedBlock ?? 0) + 2) * 480))
+    }
+
+    @Test("a clean stream comes out gapless, its tone in every block, within a bounded delay")
+    func cleanStream() throws {
+        let run = try Self.run(try Self.packets(seconds: 5), network: { _ in .milliseconds(40) })
+        let s = run.statistics
+        #expect(s.concealedSamples == 0)
+        #expect(s.underrunBlocks == 0)
+        #expect(s.packetsDiscardedLate == 0)
+        let missing = ToneCheck.blocksWithoutTone(Self.playedTone(run), frequency: Self.frequency)
+        #expect(missing.isEmpty, "blocks without the tone: \(missing)")
+        let meanDelay = s.jitterBufferDelay / Double(s.jitterBufferEmittedCount)
+        #expect(meanDelay > 0 && meanDelay <= 0.05, "mean jitter buffer delay \(meanDelay) s")
+        #expect(run.levels.dropFirst(50).allSatisfy { $0 <= 0.07 }, "max level \(run.levels.max() ?? 0)")
+        #expect(s.jitterBufferEmittedCount == s.totalSamplesReceived)
+        #expect(abs(s.totalSamplesDuration - Double(s.jitterBufferEmittedCount) / 48000) < 1e-6)
+        // 12000 peak: RMS 8485 of 32767.
+        #expect(abs(s.audioLevel - 8485.0 / 32767) < 0.05, "audioLevel \(s.audioLevel)")
+        #expect(s.totalAudioEnergy > 0)
+    }
+
+    @Test("5% loss and 30 ms of jitter: the concealment is counted and no underrun goes beyond the loss")
+    func lossAndJitter() throws {
+        var noise = Noise(state: 13)
+        var fate: [Duration?] = []
+        let packets = try Self.packets(seconds: 20)
+        for _ in packets.indices {
+            let lost = noise.next() < 0.05
+            let jitter = noise.next() * 30
+            fate.append(lost ? nil : .milliseconds(40) + .microseconds(Int64(jitter * 1000)))
+        }
+        let run = try Self.run(packets, network: { fate[$0] })
+        let s = run.statistics
+        let lostFrames = Int64(run.lost * 960)
+        print("playout: lost \(run.lost) packets (\(lostFrames) samples); concealed \(s.concealedSamples) in \(s.concealmentEvents) events; fec \(s.fecSamples); underrun blocks \(s.underrunBlocks); late \(s.packetsDiscardedLate); target \(run.targets.last ?? 0) s; mean delay \(s.jitterBufferDelay / Double(s.jitterBufferEmittedCount)) s")
+        #expect(run.lost > 20)
+        #expect(s.concealedSamples >= lostFrames * 9 / 10, "concealed \(s.concealedSamples) of \(lostFrames) lost")
+        #expect(s.concealedSamples <= lostFrames + 4 * 480, "concealed \(s.concealedSamples), lost \(lostFrames)")
+        #expect(s.concealmentEvents >= 10)
+        #expect(s.fecSamples > 0)
+        // The target follows the jitter: above the clean 20 ms, near its 95th percentile + 20 ms.
+        let target = run.targets.last ?? 0
+        #expect(target > 0.035 && target < 0.07, "target \(target)")
+    }
+
+    @Test("reordering is undone: the played audio is every packet decoded in timestamp order")
+    func reordering() throws {
+        let packets = try Self.packets(seconds: 4)
+        // What in-order decoding gives, packet after packet.
+        let decoder = try OpusDecoder(channelCount: 1)
+        var inOrder: [Int16] = []
+        for p in packets { inOrder += try decoder.decode(p).samples }
+        var noise = Noise(state: 3)
+        // Each packet is held back 0-45 ms: neighbours overtake each other.
+        let fate: [Duration] = packets.indices.map { _ in .milliseconds(30) + .microseconds(Int64(noise.next() * 45_000)) }
+        var swaps = 0
+        for i in 1..<packets.count where .milliseconds(20 * i) + fate[i] < .milliseconds(20 * (i - 1)) + fate[i - 1] { swaps += 1 }
+        #expect(swaps > 20, "\(swaps) packets overtook the one before")
+
+        // A target from the start above the reordering, and no stretching: then the output is
+        // exactly the decoder's, packet after packet in timestamp order.
+        var fixed = AudioJitterBuffer.Configuration()
+        fixed.minimumTargetDelay = .milliseconds(80)
+        fixed.accelerateMargin = .seconds(100)
+        fixed.expandMargin = .seconds(100)
+        let exact = try Self.run(packets, network: { fate[$0] }, configuration: fixed)
+        #expect(exact.statistics.concealedSamples == 0)
+        #expect(exact.statistics.packetsDiscardedLate == 0)
+        let played = Array(exact.output.dropFirst((exact.firstPlayedBlock ?? 0) * 480))
+        #expect(played.count > 48000 * 3)
+        let same = played == Array(inOrder.prefix(played.count))
+        #expect(same, "the played audio is not the in-order decoding")
+
+        // Adaptive: the target grows to the reordering by waiting for the late packets (a few
+        // blocks concealed at the start), and none is discarded.
+        let adaptive = try Self.run(packets, network: { fate[$0] })
+        #expect(adaptive.statistics.packetsDiscardedLate == 0)
+        #expect(adaptive.statistics.concealedSamples <= 10 * 480, "concealed \(adaptive.statistics.concealedSamples)")
+    }
+
+    @Test("time-stretching brings an inflated delay back to the target within a few seconds, seamlessly")
+    func accelerate() throws {
+        // The output starts 500 ms after the packets: 500 ms are buffered at the first pull.
+        let run = try Self.run(try Self.packets(seconds: 6), network: { _ in .milliseconds(40) }, pullsFrom: .milliseconds(500))
+        let s = run.statistics
+        #expect(run.levels.first ?? 0 > 0.4)
+        // After 3 s (300 pulls): within 25 ms of the target.
+        let late = zip(run.levels, run.targets).dropFirst(300)
+        let worst = late.map { $0 - $1 }.max() ?? 1
+        #expect(worst < 0.025, "level above target by \(worst) s after 3 s")
+        #expect(s.removedSamplesForAcceleration > 48000 * 4 / 10, "removed \(s.removedSamplesForAcceleration)")
+        #expect(s.concealedSamples == 0)
+        let missing = ToneCheck.blocksWithoutTone(Self.playedTone(run), frequency: Self.frequency)
+        #expect(missing.isEmpty, "blocks without the tone: \(missing)")
+    }
+
+    @Test("jitter that starts mid-call raises the target and preemptive expansion fills up to it")
+    func decelerate() throws {
+        var noise = Noise(state: 7)
+        let packets = try Self.packets(seconds: 8)
+        let fate: [Duration] = packets.indices.map { i in
+            i < 150 ? .milliseconds(40) : .milliseconds(40) + .microseconds(Int64(noise.next() * 60_000))
+        }
+        let run = try Self.run(packets, network: { fate[$0] })
+        let s = run.statistics
+        #expect(s.insertedSamplesForDeceleration > 0)
+        #expect((run.targets.last ?? 0) > (run.targets[100]) + 0.02, "target \(run.targets[100]) -> \(run.targets.last ?? 0)")
+    }
+}
