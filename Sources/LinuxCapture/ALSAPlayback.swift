@@ -39,6 +39,14 @@ public final class ALSAPlayback {
         }
     }
 
+    /// Frames written and not yet played (snd_pcm_delay); nil when the device cannot say,
+    /// 0 when it plays nothing in real time (the `null` plugin under `file`).
+    public func queuedFrames() -> Int? {
+        var delay: snd_pcm_sframes_t = 0
+        guard snd_pcm_delay(pcm.handle, &delay) == 0 else { return nil }
+        return max(0, Int(delay))
+    }
+
     /// Lets what was written play out, then closes the device.
     public func drainAndClose() {
         _ = snd_pcm_nonblock(pcm.handle, 0)

@@ -1,0 +1,45 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A user-space speaker: alsa-lib's `file` plugin over `null` writes what is played to a raw
+/// file (S16_LE, interleaved), with no sound card. ALSA_CONFIG_PATH is process-wide, so this
+/// adds its asoundrc to the path rather than replacing it (LinuxCaptureTests add theirs).
+enum PlaybackFileFixture {
+    static let directory: String = {
+        var template = Array("/tmp/tincan-playout-XXXXXX".utf8CString)
+        let dir = template.withUnsafeMutableBufferPointer { buf -> String in
+            guard let p = mkdtemp(buf.baseAddress!) else { return "/tmp" }
+            return String(cString: p)
+        }
+        var rc = ""
+        for name in ["call", "recv", "call_answer"] {
+            rc += "pcm.tincan_speaker_\(name) { type file slave.pcm \"null\" file \"\(dir)/\(name).raw\" format \"raw\" }\n"
+        }
+        if let file = fopen(dir + "/asoundrc", "w") {
+            fputs(rc, file)
+            fclose(file)
+        }
+        let path = getenv("ALSA_CONFIG_PATH").map { String(cString: $0) } ?? "/usr/share/alsa/alsa.conf"
+        setenv("ALSA_CONFIG_PATH", "\(path):\(dir)/asoundrc", 1)
+        return dir
+    }()
+
+    /// The ALSA device for `name` and the file its audio lands in.
+    static func speaker(_ name: String) -> (device: String, file: String) {
+        ("tincan_speaker_\(name)", directory + "/\(name).raw")
+    }
+
+    static func samples(at path: String) -> [Int16] {
+        guard let file = fopen(path, "rb") else { return [] }
+        defer { fclose(file) }
+        var out: [Int16] = []
+        var chunk = [Int16](repeating: 0, count: 4800)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 2, 4800, file) }
+            if n == 0 { break }
+            out += chunk.prefix(n)
+        }
+        return out
+    }
+}
