@@ -169,7 +169,7 @@ let package = Package(
         .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "MediaCapture", "MediaPrimitives", "ICE", "SDP", "CallSimulation", "VirtualNetwork", "NetworkPrimitives"]),
         // The transport joined: ICE, then DTLS on the selected pair, then SRTP-protected RTP.
         .testTarget(name: "TransportTests", dependencies: ["ICE", "DTLS", "SRTP", "RTP", "VirtualNetwork", "NetworkPrimitives"]),
-        .testTarget(name: "TincanCLITests", dependencies: ["tincan", "MediaCapture", "MediaPrimitives", "MediaCodecs", "CoturnHarness"]),
+        .testTarget(name: "TincanCLITests", dependencies: ["tincan", "MediaCapture", "MediaPrimitives", "MediaCodecs", "LinuxCapture", "CoturnHarness"]),
         .testTarget(name: "SignalingTests", dependencies: [
             "Signaling", "SignalingServer", "tincan-signal",
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

@@ -40,7 +40,11 @@ public final class ALSAAudioOutput: Sendable {
         read: @escaping @Sendable () -> AudioFrame,
         onError: @escaping @Sendable (MediaStreamError) -> Void = { _ in }
     ) throws(MediaStreamError) -> ALSAAudioOutput {
-        let playback = try ALSAPlayback(pcmName: device, sampleRate: sampleRate, channelCount: channelCount)
+        // The error is thrown with the device's name; alsa-lib's own line on stderr would
+        // only repeat it.
+        tincan_alsa_silence_errors()
+        defer { tincan_alsa_restore_errors() }
+        let playback = try ALSAPlayback(pcmName: device, sampleRate: sampleRate, channelCount: channelCount, label: "audio output")
         let output = ALSAAudioOutput(device: device, playback: playback)
         guard output.thread.start({ output.run(read: read, onError: onError) }) else {
             throw MediaStreamError(.notReadableError, "\(device): cannot start a playback thread")

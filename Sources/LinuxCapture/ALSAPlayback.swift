@@ -12,11 +12,13 @@ public final class ALSAPlayback {
     public var sampleRate: Int { pcm.sampleRate }
     public var channelCount: Int { pcm.channelCount }
 
-    public init(pcmName: String, sampleRate: Int, channelCount: Int) throws(MediaStreamError) {
-        pcm = try ALSAPCM.open(name: pcmName, stream: SND_PCM_STREAM_PLAYBACK, label: pcmName)
-        try pcm.configure(rate: sampleRate, channels: channelCount, label: pcmName)
+    /// `label` names the device in errors (the PCM name by default).
+    public init(pcmName: String, sampleRate: Int, channelCount: Int, label: String? = nil) throws(MediaStreamError) {
+        let label = label ?? pcmName
+        pcm = try ALSAPCM.open(name: pcmName, stream: SND_PCM_STREAM_PLAYBACK, label: label)
+        try pcm.configure(rate: sampleRate, channels: channelCount, label: label)
         guard pcm.sampleBytes == 2 else {
-            throw MediaStreamError(.notReadableError, "\(pcmName): playback needs S16_LE")
+            throw MediaStreamError(.notReadableError, "\(label) (\(pcmName)): playback needs S16_LE")
         }
     }
 

@@ -85,6 +85,10 @@ public final class RTCRtpReceiver: Sendable {
         return decoder.startPlayout()
     }
 
+    /// Ends the playout (its output could not open, or failed): the audio sinks get every
+    /// decoded frame again, as before `startPlayout()`.
+    public func stopPlayout() { decoder.stopPlayout() }
+
     var ssrc: UInt32 { state.withLock { $0.parameters.ssrc } }
 
     /// True if a packet with this SSRC and payload type is ours (learning the SSRC, or the

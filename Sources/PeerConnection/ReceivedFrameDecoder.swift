@@ -132,6 +132,9 @@ final class ReceivedFrameDecoder: Sendable {
         }
     }
 
+    /// Back to decoding every frame as it comes, for the sinks (the output went away).
+    func stopPlayout() { shared.withLock { $0.playout = nil } }
+
     /// No more decoding; frames already queued are let go.
     func stop() { shared.withLock { $0.stopped = true } }
 

@@ -91,11 +91,11 @@ import Testing
         #expect(s.concealedSamples == 0)
         #expect(s.underrunBlocks == 0)
         #expect(s.packetsDiscardedLate == 0)
-        let missing = ToneCheck.blocksWithoutTone(Self.playedTone(run), frequency: Self.frequency)
+        let missing = ToneFrequency.blocksWithoutTone(Self.playedTone(run), frequency: Self.frequency)
         #expect(missing.isEmpty, "blocks without the tone: \(missing)")
         let meanDelay = s.jitterBufferDelay / Double(s.jitterBufferEmittedCount)
-        #expect(meanDelay > 0 && meanDelay <= 0.05, "mean jitter buffer delay \(meanDelay) s")
-        #expect(run.levels.dropFirst(50).allSatisfy { $0 <= 0.07 }, "max level \(run.levels.max() ?? 0)")
+        #expect(meanDelay > 0 && meanDelay <= 0.06, "mean jitter buffer delay \(meanDelay) s")
+        #expect(run.levels.dropFirst(50).allSatisfy { $0 <= 0.08 }, "max level \(run.levels.max() ?? 0)")
         #expect(s.jitterBufferEmittedCount == s.totalSamplesReceived)
         #expect(abs(s.totalSamplesDuration - Double(s.jitterBufferEmittedCount) / 48000) < 1e-6)
         // 12000 peak: RMS 8485 of 32767.
@@ -122,9 +122,9 @@ import Testing
         #expect(s.concealedSamples <= lostFrames + 4 * 480, "concealed \(s.concealedSamples), lost \(lostFrames)")
         #expect(s.concealmentEvents >= 10)
         #expect(s.fecSamples > 0)
-        // The target follows the jitter: above the clean 20 ms, near its 95th percentile + 20 ms.
+        // The target follows the jitter: above the clean 30 ms, near its 95th percentile + 30 ms.
         let target = run.targets.last ?? 0
-        #expect(target > 0.035 && target < 0.07, "target \(target)")
+        #expect(target > 0.045 && target < 0.08, "target \(target)")
     }
 
     @Test("reordering is undone: the played audio is every packet decoded in timestamp order")
@@ -174,7 +174,7 @@ import Testing
         #expect(worst < 0.025, "level above target by \(worst) s after 3 s")
         #expect(s.removedSamplesForAcceleration > 48000 * 4 / 10, "removed \(s.removedSamplesForAcceleration)")
         #expect(s.concealedSamples == 0)
-        let missing = ToneCheck.blocksWithoutTone(Self.playedTone(run), frequency: Self.frequency)
+        let missing = ToneFrequency.blocksWithoutTone(Self.playedTone(run), frequency: Self.frequency)
         #expect(missing.isEmpty, "blocks without the tone: \(missing)")
     }
 

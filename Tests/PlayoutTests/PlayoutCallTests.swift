@@ -69,27 +69,34 @@ import Testing
         let all = PlaybackFileFixture.samples(at: speaker.file)
         let mono = stride(from: 0, to: all.count - channels + 1, by: channels).map { all[$0] }
         #expect(mono.count >= 48000 * 3, "\(mono.count) frames in \(speaker.file)")
-        // From the first block of tone to the end: the tone in every 10 ms block (the
-        // last 30 ms may be cut at the stop).
-        let blocks = ToneCheck.blocksWithoutTone(mono, frequency: Self.frequency)
+        // From the first block of tone to the end (the last 30 ms may be cut at the stop):
+        // the tone in every 10 ms block that the jitter buffer did not have to conceal. On a
+        // clean link that is every block; a machine loaded enough to stall the call's threads
+        // makes the buffer conceal (counted in getStats, never silent), and only that may be
+        // missing.
+        let blocks = ToneFrequency.blocksWithoutTone(mono, frequency: Self.frequency)
         let total = mono.count / 480
         let onset = (0..<total).first { !blocks.contains($0) } ?? total
         let gaps = blocks.filter { $0 > onset + 2 && $0 < total - 3 }
-        #expect(gaps.isEmpty, "blocks without the \(Self.frequency) Hz tone after the onset (block \(onset) of \(total)): \(gaps)")
+        let audio = try #require(stats.first(type: "inbound-rtp", kind: "audio"))
+        guard case .number(let concealed)? = audio["concealedSamples"] else { Issue.record("no concealedSamples"); return }
+        let concealedBlocks = Int((concealed / 480).rounded(.up))
+        print("playout over loopback: \(total) blocks, tone from block \(onset), \(gaps.count) without it; \(concealedBlocks) blocks concealed")
+        #expect(gaps.count <= concealedBlocks, "blocks without the \(Self.frequency) Hz tone after the onset (block \(onset) of \(total)) that the jitter buffer did not conceal: \(gaps)")
+        #expect(concealedBlocks <= total / 20, "\(concealedBlocks) of \(total) blocks concealed on a clean link")
         #expect(total - onset >= 300, "only \(total - onset) blocks of tone")
         // And it is that tone, not another.
         let middle = Array(mono[(mono.count / 2)..<(mono.count / 2 + 48000 / 2)])
         let measured = ToneFrequency.estimate(middle, sampleRate: 48000) ?? 0
         #expect(abs(measured - Self.frequency) < 2, "measured \(measured) Hz")
 
-        let audio = try #require(stats.first(type: "inbound-rtp", kind: "audio"))
         for name in ["jitterBufferDelay", "jitterBufferTargetDelay", "jitterBufferEmittedCount", "totalSamplesReceived",
                      "concealedSamples", "silentConcealedSamples", "concealmentEvents", "insertedSamplesForDeceleration",
                      "removedSamplesForAcceleration", "audioLevel", "totalAudioEnergy", "totalSamplesDuration"] {
             #expect(audio[name] != nil, "inbound-rtp audio has no \(name)")
         }
         if case .number(let emitted)? = audio["jitterBufferEmittedCount"], case .number(let delay)? = audio["jitterBufferDelay"] {
-            print("playout over loopback: emitted \(Int(emitted)) samples, mean jitter buffer delay \(delay / max(1, emitted) * 1000) ms, concealed \(audio["concealedSamples"].map { "\($0)" } ?? "?")")
+            print("playout over loopback: emitted \(Int(emitted)) samples, mean jitter buffer delay \(delay / max(1, emitted) * 1000) ms")
             #expect(emitted > 48000 * 3)
             #expect(delay / emitted < 0.1)
         }

@@ -47,7 +47,8 @@ public struct AudioPlayoutStatistics: Sendable, Equatable {
 ///   way while less than the target is buffered;
 /// - the target delay follows the measured jitter: the 95th percentile, over 10 s, of each
 ///   packet's arrival delay relative to the fastest packet of the last 2 s (NetEq's
-///   DelayManager), plus half a packet and a block;
+///   DelayManager), plus a packet and a block (what the level falls by between arrivals, and
+///   what each pull takes);
 /// - the buffer level (decoded samples plus the packets' span) is kept at the target by
 ///   time-stretching whole pitch periods (`TimeStretch`: accelerate above it, preemptive
 ///   expand below it).
@@ -164,7 +165,9 @@ struct AudioJitterBuffer {
         relativeDelays.append((now, transit - fastest))
         let sorted = relativeDelays.map(\.delay).sorted()
         let q = sorted[min(sorted.count - 1, Int(Double(sorted.count) * configuration.quantile))]
-        let wanted = q + Double(packetFrames / 2 + Self.blockFrames) / Double(Self.sampleRate)
+        // The level falls by a packet between arrivals and a block must be there at each
+        // pull: the quantile on top of both.
+        let wanted = q + Double(packetFrames + Self.blockFrames) / Double(Self.sampleRate)
         targetDelay = min(max(wanted, Self.seconds(configuration.minimumTargetDelay)),
                           Self.seconds(configuration.maximumTargetDelay))
     }

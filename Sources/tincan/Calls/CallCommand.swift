@@ -32,15 +32,26 @@ struct CallCommand: AsyncParsableCommand, LoggingCommand {
 
     @OptionGroup var sending: SendingOptions
     @OptionGroup var recording: RecordingOptions
+
+    @Option(name: .customLong("audio-output"), help: ArgumentHelp(
+        "Play the other side's audio on this ALSA device (default: default). One that cannot be opened (no sound card) is a warning and the call goes on.",
+        valueName: "device"))
+    var audioOutput: String?
+
+    @Flag(name: .customLong("no-audio-output"), help: "Do not play the other side's audio (headless use; --audio-out still records it).")
+    var noAudioOutput = false
+
     @OptionGroup var session: SessionOptions
 
     func validate() throws {
         try signaling.validate(offering: !answer)
+        if noAudioOutput && audioOutput != nil { throw ValidationError("--audio-output and --no-audio-output: give one of them") }
     }
 
     func run() async throws {
         let stream = try await CallSetup.getUserMedia(deviceOptions: deviceOptions, permissionOptions: permissionOptions, constraints: sending.constraints)
         let monitor = CallMonitor()
+        let playout = ReceivedAudioPlayout(device: noAudioOutput ? nil : (audioOutput ?? "default"))
         var watching: (task: Task<Void, Never>, recorder: ReceivedMediaRecorder)?
         defer { watching?.task.cancel() }
         let pc: RTCPeerConnection
@@ -61,7 +72,7 @@ struct CallCommand: AsyncParsableCommand, LoggingCommand {
                                                           tracks: stream.getTracks()) { pc in
                     made = pc
                     watching?.task.cancel()
-                    watching = recording.watchTracks(of: pc, monitor: monitor)
+                    watching = recording.watchTracks(of: pc, monitor: monitor, also: playout.attach)
                 }
                 pc = answered.pc
                 offerAt = answered.offerAt
@@ -70,7 +81,7 @@ struct CallCommand: AsyncParsableCommand, LoggingCommand {
                 let offering = try CallSetup.peerConnection(signaling, maxBitrate: sending.maxBitrate)
                 made = offering
                 pc = offering
-                watching = recording.watchTracks(of: pc, monitor: monitor)
+                watching = recording.watchTracks(of: pc, monitor: monitor, also: playout.attach)
                 let exchange = try signaling.offerExchange()
                 channel = exchange
                 for track in stream.getTracks() { try pc.addTrack(track) }
@@ -91,6 +102,7 @@ struct CallCommand: AsyncParsableCommand, LoggingCommand {
             Output.stderr("tincan: the call did not start: \(error)")
             for t in stream.getTracks() { t.stop() }
             await made?.close()
+            await playout.stop()
             throw ExitCode(1)
         }
         let call = CallSession(pc: pc, stream: stream, duration: session.duration, monitor: monitor)
@@ -98,6 +110,7 @@ struct CallCommand: AsyncParsableCommand, LoggingCommand {
         let ending = await call.run(hangups: CallSetup.hangups(of: channel))
         let stats = pc.getStats()
         await call.end(exchange: channel)
+        await playout.stop()
         for e in watching?.recorder.finish() ?? [] { Output.stderr("tincan: recording: \(e)") }
         let received = monitor.report(offerAt: offerAt, stats: stats)
         let summary = JSONValue.object([("sent", CallSetup.senderSummary(stats)), ("received", received)])

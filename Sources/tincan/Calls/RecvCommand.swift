@@ -26,6 +26,12 @@ struct RecvCommand: AsyncParsableCommand, LoggingCommand {
     @OptionGroup var signaling: SignalingOptions
 
     @OptionGroup var recording: RecordingOptions
+
+    @Option(name: .customLong("audio-output"), help: ArgumentHelp(
+        "Also play the received audio on this ALSA device (default: none). One that cannot be opened is a warning and the call goes on.",
+        valueName: "device"))
+    var audioOutput: String?
+
     @OptionGroup var session: SessionOptions
 
     @Option(help: ArgumentHelp("Also write the report (JSON) to this file.", valueName: "file"))
@@ -42,6 +48,7 @@ struct RecvCommand: AsyncParsableCommand, LoggingCommand {
             Output.stderr("tincan: WHIP endpoint at \(endpoint.endpointURL ?? "?"), waiting for an offer")
         }
         let monitor = CallMonitor()
+        let playout = ReceivedAudioPlayout(device: audioOutput)
         // One connection per offer (a refused offer's is discarded): hooked as it is made.
         var watching: (task: Task<Void, Never>, recorder: ReceivedMediaRecorder)?
         defer { watching?.task.cancel() }
@@ -49,7 +56,7 @@ struct RecvCommand: AsyncParsableCommand, LoggingCommand {
         do {
             answered = try await CallSetup.answer(answering, signaling: signaling) { pc in
                 watching?.task.cancel()
-                watching = recording.watchTracks(of: pc, monitor: monitor)
+                watching = recording.watchTracks(of: pc, monitor: monitor, also: playout.attach)
             }
         } catch {
             Output.stderr("tincan: the call did not start: \(error)")
@@ -64,12 +71,14 @@ struct RecvCommand: AsyncParsableCommand, LoggingCommand {
         } catch {
             Output.stderr("tincan: the call did not start: \(error)")
             await call.end(exchange: answering)
+            await playout.stop()
             throw ExitCode(1)
         }
         Output.stderr("tincan: connected, receiving")
         let ending = await call.run(hangups: CallSetup.hangups(of: answering))
         let stats = pc.getStats()
         await call.end(exchange: answering)
+        await playout.stop()
         let errors = watching?.recorder.finish() ?? []
         for e in errors { Output.stderr("tincan: recording: \(e)") }
         let result = monitor.report(offerAt: offerAt, stats: stats)

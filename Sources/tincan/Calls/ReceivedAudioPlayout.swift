@@ -1,0 +1,49 @@
+import Foundation
+import LinuxCapture
+import MediaCapture
+import PeerConnection
+import Synchronization
+
+/// Plays the received audio on an ALSA device (`--audio-output`): each audio receiver's
+/// jitter buffer (`RTCRtpReceiver.startPlayout()`) feeds an `ALSAAudioOutput`, whose thread
+/// asks for 10 ms at a time. A device that cannot be opened (no sound card on a server) is
+/// one warning with its name, and the call goes on without sound: the audio is still decoded
+/// for `--audio-out` and the report.
+final class ReceivedAudioPlayout: Sendable {
+    let device: String?
+    private let outputs = Mutex<[ALSAAudioOutput]>([])
+    private let warned = Atomic<Bool>(false)
+
+    init(device: String?) { self.device = device }
+
+    func attach(_ receiver: RTCRtpReceiver) {
+        guard let device, receiver.kind == .audio, let playout = receiver.startPlayout() else { return }
+        do {
+            let output = try ALSAAudioOutput.start(
+                device: device, sampleRate: AudioPlayoutSource.sampleRate, channelCount: playout.channelCount,
+                read: { playout.read() },
+                onError: { [self] error in
+                    receiver.stopPlayout()
+                    Output.stderr("tincan: warning: the audio output \(device) failed, the call goes on without sound: \(error.message)")
+                    _ = warned.exchange(true, ordering: .relaxed)
+                })
+            outputs.withLock { $0.append(output) }
+        } catch {
+            receiver.stopPlayout()
+            guard !warned.exchange(true, ordering: .relaxed) else { return }
+            Output.stderr("tincan: warning: cannot play the received audio on ALSA device '\(device)': \(error.message); the call goes on without sound (--audio-output DEVICE to pick another, --no-audio-output to not try)")
+        }
+    }
+
+    /// Stops the outputs (their threads are joined off the cooperative pool).
+    func stop() async {
+        let outputs = outputs.withLock { o -> [ALSAAudioOutput] in defer { o = [] }; return o }
+        guard !outputs.isEmpty else { return }
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                for output in outputs { output.stop() }
+                done.resume()
+            }
+        }
+    }
+}
