@@ -146,9 +146,6 @@ let package = Package(
 
         .testTarget(name: "MediaCaptureTests", dependencies: ["MediaCapture", "MediaPrimitives"]),
         .testTarget(name: "LinuxCaptureTests", dependencies: ["LinuxCapture", "MediaCapture", "MediaPrimitives"]),
-        // The received audio's playout: the jitter buffer in simulated time, and a call played
-        // through ALSA's file plugin.
-        .testTarget(name: "PlayoutTests", dependencies: ["PeerConnection", "MediaCodecs", "MediaCapture", "MediaPrimitives", "LinuxCapture", "NetworkPrimitives"]),
         .testTarget(name: "MediaCodecsTests", dependencies: ["MediaCodecs", "MediaCapture", "MediaPrimitives"]),
         .testTarget(name: "RTPTests", dependencies: ["RTP", "VirtualNetwork", "NetworkPrimitives"]),
         .testTarget(name: "LinkEmulatorTests", dependencies: [
@@ -166,7 +163,9 @@ let package = Package(
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"]),
         // PeerConnection for its codec registry: the offer tests exercise what the product offers.
         .testTarget(name: "SDPTests", dependencies: ["SDP", "PeerConnection"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "MediaCapture", "MediaPrimitives", "ICE", "SDP", "CallSimulation", "VirtualNetwork", "NetworkPrimitives"]),
+        // MediaCodecs and LinuxCapture for the playout: Opus packets into the jitter buffer, and a
+        // call's audio played through ALSA's file plugin.
+        .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "MediaCapture", "MediaPrimitives", "ICE", "SDP", "CallSimulation", "VirtualNetwork", "NetworkPrimitives", "MediaCodecs", "LinuxCapture"]),
         // The transport joined: ICE, then DTLS on the selected pair, then SRTP-protected RTP.
         .testTarget(name: "TransportTests", dependencies: ["ICE", "DTLS", "SRTP", "RTP", "VirtualNetwork", "NetworkPrimitives"]),
         .testTarget(name: "TincanCLITests", dependencies: ["tincan", "MediaCapture", "MediaPrimitives", "MediaCodecs", "LinuxCapture", "CoturnHarness"]),

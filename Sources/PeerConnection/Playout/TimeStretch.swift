@@ -54,14 +54,8 @@ enum TimeStretch {
     /// from the first into the second. Returns the frames removed (0 when none is joinable).
     static func accelerate(_ pcm: inout [Int16], channels: Int) -> Int {
         guard let lag = joinableLag(pcm, channels: channels) else { return 0 }
-        var joined = [Int16](repeating: 0, count: lag * channels)
-        for n in 0..<lag {
-            let w = Double(n) / Double(lag)
-            for c in 0..<channels {
-                let a = Double(pcm[n * channels + c]), b = Double(pcm[(n + lag) * channels + c])
-                joined[n * channels + c] = clamp((1 - w) * a + w * b)
-            }
-        }
+        // x[0..<P] fading into x[P..<2P], then x[2P...]: each seam joins neighbours.
+        let joined = crossfade(pcm, from: 0, to: lag, frames: lag, channels: channels)
         pcm.replaceSubrange(0..<(2 * lag * channels), with: joined)
         return lag
     }
@@ -71,17 +65,23 @@ enum TimeStretch {
     /// rest. Returns the frames inserted (0 when none is joinable).
     static func expand(_ pcm: inout [Int16], channels: Int) -> Int {
         guard let lag = joinableLag(pcm, channels: channels) else { return 0 }
-        var inserted = [Int16](repeating: 0, count: lag * channels)
-        for n in 0..<lag {
-            let w = Double(n) / Double(lag)
-            for c in 0..<channels {
-                let a = Double(pcm[(n + lag) * channels + c]), b = Double(pcm[n * channels + c])
-                inserted[n * channels + c] = clamp((1 - w) * a + w * b)
-            }
-        }
-        // x[0..<P], fade(x[P..<2P] -> x[0..<P]), x[P...]: each seam joins neighbours.
+        // x[0..<P], x[P..<2P] fading into x[0..<P], then x[P...]: each seam joins neighbours.
+        let inserted = crossfade(pcm, from: lag, to: 0, frames: lag, channels: channels)
         pcm.insert(contentsOf: inserted, at: lag * channels)
         return lag
+    }
+
+    /// `frames` frames that fade linearly from those at `from` to those at `to`.
+    private static func crossfade(_ pcm: [Int16], from: Int, to: Int, frames: Int, channels: Int) -> [Int16] {
+        var out = [Int16](repeating: 0, count: frames * channels)
+        for n in 0..<frames {
+            let w = Double(n) / Double(frames)
+            for c in 0..<channels {
+                let a = Double(pcm[(from + n) * channels + c]), b = Double(pcm[(to + n) * channels + c])
+                out[n * channels + c] = clamp((1 - w) * a + w * b)
+            }
+        }
+        return out
     }
 
     private static func clamp(_ v: Double) -> Int16 { Int16(max(-32768, min(32767, v.rounded()))) }

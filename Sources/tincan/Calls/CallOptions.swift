@@ -34,7 +34,7 @@ struct RecordingOptions: ParsableArguments {
     @Option(name: .customLong("video-out"), help: ArgumentHelp("Record the received video: .y4m raw, .ivf VP8.", valueName: "file"))
     var videoOut: String?
 
-    @Option(name: .customLong("audio-out"), help: ArgumentHelp("Record the received audio: .wav raw, .ogg Opus.", valueName: "file"))
+    @Option(name: .customLong("audio-out"), help: ArgumentHelp("Record the received audio: .wav raw (what plays, when it plays), .ogg Opus (as received).", valueName: "file"))
     var audioOut: String?
 
     func validate() throws {

@@ -17,7 +17,7 @@ struct RecvCommand: AsyncParsableCommand, LoggingCommand {
         Examples:
           tincan recv --whip-listen 127.0.0.1:8080 --video-out in.ivf --audio-out in.ogg
           tincan recv --signal ws://127.0.0.1:8080 --room studio --duration 30 --video-out in.y4m
-          tincan recv --copy-paste
+          tincan recv --copy-paste --audio-output default
           tincan recv --offer-in offer.sdp --answer-out answer.sdp --report report.json
         """
     )

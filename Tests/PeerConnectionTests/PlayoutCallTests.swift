@@ -1,7 +1,6 @@
 import LinuxCapture
 import MediaCapture
 import MediaPrimitives
-import NetworkPrimitives
 import PeerConnection
 import Synchronization
 import Testing
@@ -11,14 +10,6 @@ import Testing
 /// person on `tincan call` hears it.
 @Suite(.serialized) struct PlayoutCallTests {
     static let frequency = 660.0
-
-    static func configuration() -> RTCConfiguration {
-        var c = RTCConfiguration()
-        c.restrictToAddresses = [IPAddress("127.0.0.1")!]
-        c.ice.maximumRetransmissionTimeout = .milliseconds(500)
-        c.ice.checkingTimeout = .seconds(8)
-        return c
-    }
 
     final class Outputs: Sendable {
         let state = Mutex<(output: ALSAAudioOutput?, playout: AudioPlayoutSource?, error: String?)>((nil, nil, nil))
@@ -31,8 +22,8 @@ import Testing
                                    permissions: StaticPermissions.allowAll, indicator: SilentCaptureIndicator())
         let stream = try await devices.getUserMedia(jsonText: #"{"audio": true}"#)
         defer { for t in stream.getTracks() { t.stop() } }
-        let sender = try RTCPeerConnection(configuration: Self.configuration())
-        let receiver = try RTCPeerConnection(configuration: Self.configuration())
+        let sender = try RTCPeerConnection(configuration: LoopbackCallTests.configuration())
+        let receiver = try RTCPeerConnection(configuration: LoopbackCallTests.configuration())
         for t in stream.getTracks() { try sender.addTrack(t) }
 
         let outputs = Outputs()
@@ -48,11 +39,7 @@ import Testing
                 }
             }
         }
-        let offer = try await sender.createOffer()
-        try await sender.setLocalDescription(offer)
-        try await receiver.setRemoteDescription(offer)
-        let answer = try await receiver.createAnswer()
-        try await receiver.setLocalDescription(answer)
+        let (_, answer) = try await LoopbackCallTests.offerAndAnswer(sender, receiver)
         try await sender.setRemoteDescription(answer)
         try await sender.waitUntilConnected(timeout: .seconds(10))
         try await receiver.waitUntilConnected(timeout: .seconds(10))
