@@ -3,6 +3,7 @@ import MediaCodecs
 import MediaPrimitives
 @testable import PeerConnection
 import Testing
+import VirtualNetwork
 
 #if canImport(Glibc)
 import Glibc
@@ -72,16 +73,12 @@ import Glibc
         return run
     }
 
-    /// Deterministic noise for the network (SplitMix64).
+    /// Deterministic noise for the network.
     struct Noise {
-        var state: UInt64
-        mutating func next() -> Double {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
-        }
+        var generator: SeededGenerator
+        init(state: UInt64) { generator = SeededGenerator(seed: state) }
+        /// 0..<1.
+        mutating func next() -> Double { Double.random(in: 0..<1, using: &generator) }
     }
 
     /// The blocks after the decoder's start-up (its first few ms are its pre-roll).
