@@ -234,6 +234,31 @@ import Glibc
         #expect(missing.isEmpty, "blocks without the tone: \(missing)")
     }
 
+    @Test("a sender that restarts its RTP clock (timestamps far back, then far ahead) is followed, not discarded")
+    func timestampJumps() throws {
+        let packets = try Self.packets(seconds: 6)
+        var buffer = AudioJitterBuffer(decoder: try OpusDecoder(channelCount: 1))
+        var out: [Int16] = []
+        var now = Duration.zero
+        var next = 0
+        while now < .seconds(6) {
+            while next < packets.count && .milliseconds(20 * next + 40) <= now {
+                // Seconds 2-4 a billion samples back, then 4-6 a billion ahead.
+                let base: UInt32 = next < 100 ? 5_000_000 : next < 200 ? 5_000_000 &- 1_000_000_000 : 5_000_000 &+ 1_000_000_000
+                buffer.insert(packets[next], rtpTimestamp: base &+ UInt32(next * 960), at: now)
+                next += 1
+            }
+            out += buffer.pull(at: now)
+            now += .milliseconds(10)
+        }
+        let s = buffer.statistics
+        #expect(s.timestampJumps == 2)
+        #expect(s.packetsDiscardedLate == 0)
+        // Each restart costs at most the start-up wait; the rest is tone.
+        let missing = ToneFrequency.blocksWithoutTone(Array(out.dropFirst(10 * 480)), frequency: Self.frequency)
+        #expect(missing.count <= 12, "blocks without the tone: \(missing)")
+    }
+
     @Test("jitter that starts mid-call raises the target and preemptive expansion fills up to it")
     func decelerate() throws {
         var noise = Noise(state: 7)

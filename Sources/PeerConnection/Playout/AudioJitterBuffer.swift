@@ -30,6 +30,9 @@ public struct AudioPlayoutStatistics: Sendable, Equatable {
     public var fecSamples: Int64 = 0
     public var underrunBlocks: Int64 = 0
     public var decodeErrors: Int64 = 0
+    /// Times the sender's timestamps jumped more than `AudioJitterBuffer.Configuration.
+    /// maximumJump` from the playout point (a restarted sender): the buffer started over.
+    public var timestampJumps: Int64 = 0
 
     public init() {}
 }
@@ -74,6 +77,9 @@ struct AudioJitterBuffer {
         var maximumConcealment: Duration = .milliseconds(250)
         /// How many packets the buffer holds; beyond, the oldest are dropped (counted late).
         var capacity = 100
+        /// A packet this far from the playout point, either way, is a new timeline (the
+        /// sender restarted its RTP clock): the buffer starts over from it.
+        var maximumJump: Duration = .seconds(3)
 
         init() {}
     }
@@ -139,6 +145,14 @@ struct AudioJitterBuffer {
             lastExtended = ext
             lastRTPTimestamp = rtpTimestamp
         }
+        let jump = Int64(Self.seconds(configuration.maximumJump) * Double(Self.sampleRate))
+        if let reference = nextTimestamp ?? packets.keys.max(), abs(ext - reference) > jump {
+            restart()
+            statistics.timestampJumps += 1
+            // Unwrapped from here on.
+            lastExtended = ext
+            lastRTPTimestamp = rtpTimestamp
+        }
         if let next = nextTimestamp, ext < next {
             statistics.packetsDiscardedLate += 1
             return
@@ -153,6 +167,16 @@ struct AudioJitterBuffer {
             statistics.packetsDiscardedLate += 1
         }
         noteArrival(ext, at: now)
+    }
+
+    /// Forgets the packets and the playout point (the decoded samples still play), so that
+    /// the next packet starts a new timeline.
+    private mutating func restart() {
+        packets.removeAll()
+        nextTimestamp = nil
+        arrivals.removeAll()
+        relativeDelays.removeAll()
+        expandedWhileEmpty = 0
     }
 
     /// The arrival delay relative to the fastest recent packet, and the target from them.

@@ -23,6 +23,7 @@ extension RTCPeerConnection {
             ("fecSamples", n(a.fecSamples)),
             ("underrunBlocks", n(a.underrunBlocks)),
             ("playoutDecodeErrors", n(a.decodeErrors)),
+            ("timestampJumps", n(a.timestampJumps)),
         ]
     }
 }
