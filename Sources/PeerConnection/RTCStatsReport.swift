@@ -118,7 +118,7 @@ extension RTCPeerConnection {
                             ("framesAwaitingKeyframe", n(st.framesAwaitingKeyframe)),
                             ("framesWithoutDecoder", n(st.framesWithoutDecoder)), ("framesDecodeFailed", n(st.decodeErrors))]
                 // Not a webrtc-stats member: capture-to-decode delay by the sender's SR mapping,
-                // what lip sync is judged by.
+                // what lip sync is judged by (capture to playout for audio that plays).
                 if let latency = st.latency { inbound.append(("captureToDecodeDelay", .number(latency))) }
                 entries.append(.init(id: "IT_\(p.ssrc)_\(kind)", type: "inbound-rtp", timestamp: now, members: inbound))
                 entries.append(.init(id: "CIT_\(p.payloadType)", type: "codec", timestamp: now, members: [

@@ -117,10 +117,12 @@ final class ReceivedFrameDecoder: Sendable {
             Log.codecs.warning("the \(codecName) decoder cannot conceal losses: no playout")
             return nil
         }
-        let playout = AudioPlayoutSource(decoder: concealing, clock: clock) { [weak self] block in
+        let playout = AudioPlayoutSource(decoder: concealing, clock: clock) { [weak self] block, latency in
             guard let self else { return }
             let sinks = shared.withLock { s -> [@Sendable (AudioFrame) -> Void] in
                 s.counters.audioSamples += Int64(block.frameCount)
+                // Capture to playout: what lip sync is judged by, once the audio waits here.
+                if let latency { Self.note(latency, in: &s.counters) }
                 return s.sinks.audio
             }
             for sink in sinks { sink(block) }
@@ -253,12 +255,8 @@ final class ReceivedFrameDecoder: Sendable {
     /// An audio frame into the jitter buffer, which decodes it when its time comes; the
     /// encoded sinks get it now.
     private func queueForPlayout(_ frame: Frame, _ playout: AudioPlayoutSource, sinks: Sinks) {
-        let frames = playout.insert(frame.payload, rtpTimestamp: frame.rtpTimestamp)
-        let latency = latency(of: frame)
-        shared.withLock { s in
-            s.counters.framesDecoded += 1
-            if let latency { Self.note(latency, in: &s.counters) }
-        }
+        let frames = playout.insert(frame.payload, rtpTimestamp: frame.rtpTimestamp, senderReport: frame.senderReport)
+        shared.withLock { $0.counters.framesDecoded += 1 }
         guard !sinks.encodedAudio.isEmpty, let frames else { return }
         let mediaTime = codec.withLock { Self.mediaNanoseconds(&$0, frame.rtpTimestamp, clockRate: clockRate) }
         let encoded = EncodedAudioFrame(data: frame.payload, timestamp: mediaTime, sampleCount: frames, channelCount: playout.channelCount)
@@ -270,8 +268,14 @@ final class ReceivedFrameDecoder: Sendable {
     /// Seconds from capture (the SR maps the sender's RTP clock to its wall clock; both hosts'
     /// wall clocks agree on one machine, and roughly, with NTP, across two) to now.
     private func latency(of frame: Frame) -> Double? {
-        guard let sr = frame.senderReport else { return nil }
-        let elapsed = Double(Int32(bitPattern: frame.rtpTimestamp &- sr.rtp)) / Double(max(1, clockRate))
+        Self.secondsSinceCapture(frame.rtpTimestamp, frame.senderReport, clockRate: clockRate, clock: clock)
+    }
+
+    /// Seconds from the capture of the sample at `rtpTimestamp` to now, by the sender's SR.
+    static func secondsSinceCapture(_ rtpTimestamp: UInt32, _ sr: (ntp: Double, rtp: UInt32)?, clockRate: UInt32,
+                                    clock: MediaClock) -> Double? {
+        guard let sr else { return nil }
+        let elapsed = Double(Int32(bitPattern: rtpTimestamp &- sr.rtp)) / Double(max(1, clockRate))
         return RTCRtpReceiver.ntpSeconds(clock.ntpNow()) - (sr.ntp + elapsed)
     }
 

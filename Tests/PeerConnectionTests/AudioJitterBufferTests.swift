@@ -36,6 +36,9 @@ import Glibc
         /// Per pull: the buffer level and target, seconds.
         var levels: [Double] = []
         var targets: [Double] = []
+        /// Per pull: seconds from the emitted block's send time (its RTP timestamp) to the pull
+        /// (NaN before playing).
+        var playoutDelays: [Double] = []
         var firstPlayedBlock: Int?
         var statistics = AudioPlayoutStatistics()
         var lost = 0
@@ -67,6 +70,8 @@ import Glibc
             run.output += block
             run.levels.append(Double(buffer.levelFrames) / 48000)
             run.targets.append(buffer.targetDelay)
+            let sent = buffer.emittedTimestamp.map { Double($0 &- 0xFFFF_0000) / 48000 }
+            run.playoutDelays.append(sent.map { AudioJitterBuffer.seconds(now) - $0 } ?? .nan)
             now += .milliseconds(10)
         }
         run.statistics = buffer.statistics
@@ -99,6 +104,11 @@ import Glibc
         #expect(meanDelay > 0 && meanDelay <= 0.06, "mean jitter buffer delay \(meanDelay) s")
         #expect(run.levels.dropFirst(50).allSatisfy { $0 <= 0.08 }, "max level \(run.levels.max() ?? 0)")
         #expect(s.jitterBufferEmittedCount == s.totalSamplesReceived)
+        // The emitted block's timestamp maps back to its send time (what the A/V mapping
+        // needs): the newest packet came 40 ms after it was sent (within a pull's 10 ms) and
+        // ends 20 ms after its timestamp; the block starts the level plus itself before that.
+        let offsets = zip(run.playoutDelays, run.levels).dropFirst(50).map { delay, level in delay - (0.04 - 0.02 + level + 0.01) }
+        #expect(offsets.allSatisfy { $0 >= -0.001 && $0 <= 0.011 }, "capture to playout off by \(offsets.min() ?? 0)...\(offsets.max() ?? 0) s")
         #expect(abs(s.totalSamplesDuration - Double(s.jitterBufferEmittedCount) / 48000) < 1e-6)
         // 12000 peak: RMS 8485 of 32767.
         #expect(abs(s.audioLevel - 8485.0 / 32767) < 0.05, "audioLevel \(s.audioLevel)")

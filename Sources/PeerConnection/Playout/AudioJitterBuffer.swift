@@ -103,6 +103,9 @@ struct AudioJitterBuffer {
     private var concealing = false
     private var arrivals: [(at: Duration, transit: Double)] = []
     private var relativeDelays: [(at: Duration, delay: Double)] = []
+    /// The RTP timestamp of the last block's first sample (nil before playing): about, since
+    /// stretching and concealment make the mapping loose by a pitch period or so.
+    private(set) var emittedTimestamp: UInt32?
     /// Seconds.
     private(set) var targetDelay: Double
     /// The smoothed level, frames.
@@ -174,6 +177,7 @@ struct AudioJitterBuffer {
     private mutating func restart() {
         packets.removeAll()
         nextTimestamp = nil
+        emittedTimestamp = nil
         arrivals.removeAll()
         relativeDelays.removeAll()
         expandedWhileEmpty = 0
@@ -215,6 +219,10 @@ struct AudioJitterBuffer {
         let level = Double(levelFrames)
         filteredLevel += 0.1 * (level - filteredLevel)
         stretch()
+        if let next = nextTimestamp, let last = lastRTPTimestamp {
+            let first = next - Int64(pcm.count / channels)
+            emittedTimestamp = last &+ UInt32(truncatingIfNeeded: first - lastExtended)
+        }
         let out = Array(pcm.prefix(block))
         pcm.removeFirst(out.count)
         account(out, levelFrames: level)

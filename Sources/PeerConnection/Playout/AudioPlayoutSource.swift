@@ -13,11 +13,14 @@ public final class AudioPlayoutSource: Sendable {
     public let channelCount: Int
 
     private let buffer: Mutex<AudioJitterBuffer>
+    /// The sender's last SR (its NTP seconds at an RTP timestamp).
+    private let senderReport = Mutex<(ntp: Double, rtp: UInt32)?>(nil)
     private let clock: MediaClock
-    /// The receiver's audio sinks, given each emitted block outside the lock.
-    private let deliver: @Sendable (AudioFrame) -> Void
+    /// The receiver's audio sinks, given each emitted block outside the lock, with the
+    /// seconds from its capture (by the SR) to now.
+    private let deliver: @Sendable (AudioFrame, Double?) -> Void
 
-    init(decoder: sending any ConcealingAudioDecoder, clock: MediaClock, deliver: @escaping @Sendable (AudioFrame) -> Void) {
+    init(decoder: sending any ConcealingAudioDecoder, clock: MediaClock, deliver: @escaping @Sendable (AudioFrame, Double?) -> Void) {
         channelCount = decoder.channelCount
         buffer = Mutex(AudioJitterBuffer(decoder: decoder))
         self.clock = clock
@@ -25,8 +28,9 @@ public final class AudioPlayoutSource: Sendable {
     }
 
     /// One packet, now. Returns its samples per channel (nil: not a packet of the codec).
-    func insert(_ payload: [UInt8], rtpTimestamp: UInt32) -> Int? {
+    func insert(_ payload: [UInt8], rtpTimestamp: UInt32, senderReport sr: (ntp: Double, rtp: UInt32)?) -> Int? {
         let now = clock.now()
+        if let sr { senderReport.withLock { $0 = sr } }
         return buffer.withLock { b in
             b.insert(payload, rtpTimestamp: rtpTimestamp, at: now)
             return b.frameCount(of: payload)
@@ -37,10 +41,13 @@ public final class AudioPlayoutSource: Sendable {
     /// buffered). Made when asked: call it as the output consumes, not ahead of it.
     public func read() -> AudioFrame {
         let now = clock.now()
-        let (samples, playing) = buffer.withLock { b in (b.pull(at: now), b.isPlaying) }
+        let (samples, emitted) = buffer.withLock { b in (b.pull(at: now), b.emittedTimestamp) }
         let frame = AudioFrame(sampleRate: Self.sampleRate, channelCount: channelCount, samples: samples,
                                timestamp: clock.captureNanoseconds())
-        if playing { deliver(frame) }
+        guard let emitted else { return frame }
+        let latency = ReceivedFrameDecoder.secondsSinceCapture(emitted, senderReport.withLock { $0 },
+                                                               clockRate: UInt32(Self.sampleRate), clock: clock)
+        deliver(frame, latency)
         return frame
     }
 
