@@ -263,7 +263,14 @@ final class ReceivedFrameDecoder: Sendable {
         for sink in sinks.encodedAudio { sink(encoded) }
     }
 
-    var playoutStatistics: AudioPlayoutStatistics? { shared.withLock { $0.playout }?.statistics }
+    var playoutStatistics: AudioPlayoutStatistics? { playout?.statistics }
+    var playout: AudioPlayoutSource? { shared.withLock { $0.playout } }
+
+    /// The mean capture-to-decode (or, playing, to playout) delay of the recent frames, seconds.
+    var meanLatency: Double? {
+        let l = shared.withLock { $0.counters.latencies }
+        return l.isEmpty ? nil : l.reduce(0, +) / Double(l.count)
+    }
 
     /// Seconds from capture (the SR maps the sender's RTP clock to its wall clock; both hosts'
     /// wall clocks agree on one machine, and roughly, with NTP, across two) to now.

@@ -269,6 +269,58 @@ import Glibc
         #expect(missing.count <= 12, "blocks without the tone: \(missing)")
     }
 
+    @Test("a minimum delay (lip sync, jitterBufferTarget) is reached by expanding and let go by accelerating, the tone intact")
+    func minimumDelay() throws {
+        let packets = try Self.packets(seconds: 10)
+        var buffer = AudioJitterBuffer(decoder: try OpusDecoder(channelCount: 1))
+        var out: [Int16] = []
+        var levels: [Double] = []
+        var now = Duration.zero
+        var next = 0
+        while now < .seconds(10) {
+            if now == .seconds(2) { buffer.minimumDelay = 0.15 }
+            if now == .seconds(6) { buffer.minimumDelay = 0 }
+            while next < packets.count && .milliseconds(20 * next + 40) <= now {
+                buffer.insert(packets[next], rtpTimestamp: UInt32(next * 960), at: now)
+                next += 1
+            }
+            out += buffer.pull(at: now)
+            levels.append(Double(buffer.levelFrames) / 48000)
+            now += .milliseconds(10)
+        }
+        // 3 s after each change (pulls 500-600 and 900-1000): near the new target.
+        let raised = levels[500..<600].reduce(0, +) / 100, lowered = levels[900..<1000].reduce(0, +) / 100
+        #expect(abs(raised - 0.15) < 0.025, "level \(raised) s with a 150 ms minimum")
+        #expect(lowered < 0.06, "level \(lowered) s once the minimum is let go")
+        #expect(buffer.statistics.insertedSamplesForDeceleration > 48000 / 10)
+        #expect(buffer.statistics.removedSamplesForAcceleration > 48000 / 10)
+        #expect(buffer.statistics.concealedSamples == 0)
+        let missing = ToneFrequency.blocksWithoutTone(Array(out.dropFirst(10 * 480)), frequency: Self.frequency)
+        #expect(missing.isEmpty, "blocks without the tone: \(missing)")
+    }
+
+    @Test("lip sync: a picture 120 ms behind the sound makes the sound wait about that much; a picture ahead lets it go")
+    func lipSync() {
+        var sync = LipSync()
+        // The audio's delay follows its extra wait (the buffer expands to it within an update).
+        let audioBase = 0.06
+        for _ in 0..<12 { sync.update(audioDelay: audioBase + sync.audioExtraDelay, videoDelay: 0.18) }
+        #expect(abs(sync.audioExtraDelay - 0.12) <= LipSync.deadband, "extra \(sync.audioExtraDelay)")
+        #expect(sync.videoLag == 0)
+        // The first steps are bounded: no jump of more than 80 ms at once.
+        var fresh = LipSync()
+        fresh.update(audioDelay: 0.06, videoDelay: 0.66)
+        #expect(fresh.audioExtraDelay == LipSync.maximumStep)
+        // Now the video is early: the wait goes, and what is left is the video's to wait.
+        for _ in 0..<12 { sync.update(audioDelay: audioBase + sync.audioExtraDelay, videoDelay: 0.02) }
+        #expect(sync.audioExtraDelay == 0)
+        #expect(abs(sync.videoLag - 0.04) < 1e-9, "video lag \(sync.videoLag)")
+        // Within the deadband nothing moves.
+        var calm = LipSync()
+        calm.update(audioDelay: 0.06, videoDelay: 0.075)
+        #expect(calm.audioExtraDelay == 0)
+    }
+
     @Test("jitter that starts mid-call raises the target and preemptive expansion fills up to it")
     func decelerate() throws {
         var noise = Noise(state: 7)

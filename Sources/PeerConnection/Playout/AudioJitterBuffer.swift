@@ -33,6 +33,8 @@ public struct AudioPlayoutStatistics: Sendable, Equatable {
     /// Times the sender's timestamps jumped more than `AudioJitterBuffer.Configuration.
     /// maximumJump` from the playout point (a restarted sender): the buffer started over.
     public var timestampJumps: Int64 = 0
+    /// Seconds the audio waits for the video (lip sync, `LipSync`).
+    public var lipSyncDelay = 0.0
 
     public init() {}
 }
@@ -106,8 +108,14 @@ struct AudioJitterBuffer {
     /// The RTP timestamp of the last block's first sample (nil before playing): about, since
     /// stretching and concealment make the mapping loose by a pitch period or so.
     private(set) var emittedTimestamp: UInt32?
-    /// Seconds.
+    /// Seconds: what the network needs (`networkTargetDelay`), or `minimumDelay` when that
+    /// is more (lip sync, the application's `jitterBufferTarget`).
     private(set) var targetDelay: Double
+    private var networkTargetDelay: Double
+    /// Seconds, at most 1.
+    var minimumDelay = 0.0 {
+        didSet { updateTarget() }
+    }
     /// The smoothed level, frames.
     private var filteredLevel = 0.0
     private(set) var statistics = AudioPlayoutStatistics()
@@ -117,6 +125,11 @@ struct AudioJitterBuffer {
         self.configuration = configuration
         channels = decoder.channelCount
         targetDelay = Self.seconds(configuration.minimumTargetDelay)
+        networkTargetDelay = targetDelay
+    }
+
+    private mutating func updateTarget() {
+        targetDelay = max(networkTargetDelay, min(1, max(0, minimumDelay)))
     }
 
     static func seconds(_ d: Duration) -> Double {
@@ -196,8 +209,9 @@ struct AudioJitterBuffer {
         // The level falls by a packet between arrivals and a block must be there at each
         // pull: the quantile on top of both.
         let wanted = q + Double(packetFrames + Self.blockFrames) / Double(Self.sampleRate)
-        targetDelay = min(max(wanted, Self.seconds(configuration.minimumTargetDelay)),
-                          Self.seconds(configuration.maximumTargetDelay))
+        networkTargetDelay = min(max(wanted, Self.seconds(configuration.minimumTargetDelay)),
+                                 Self.seconds(configuration.maximumTargetDelay))
+        updateTarget()
     }
 
     func frameCount(of payload: [UInt8]) -> Int? { decoder.frameCount(of: payload) }

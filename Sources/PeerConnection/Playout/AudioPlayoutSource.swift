@@ -16,6 +16,13 @@ public final class AudioPlayoutSource: Sendable {
     /// The sender's last SR (its NTP seconds at an RTP timestamp).
     private let senderReport = Mutex<(ntp: Double, rtp: UInt32)?>(nil)
     private let clock: MediaClock
+    private struct Delays {
+        var sync = LipSync()
+        /// Seconds: the application's `jitterBufferTarget`, and the output device's queue.
+        var requested = 0.0
+        var output = 0.0
+    }
+    private let delays = Mutex(Delays())
     /// The receiver's audio sinks, given each emitted block outside the lock, with the
     /// seconds from its capture (by the SR) to now.
     private let deliver: @Sendable (AudioFrame, Double?) -> Void
@@ -51,7 +58,39 @@ public final class AudioPlayoutSource: Sendable {
         return frame
     }
 
-    public var statistics: AudioPlayoutStatistics { buffer.withLock { $0.statistics } }
+    public var statistics: AudioPlayoutStatistics {
+        var s = buffer.withLock { $0.statistics }
+        s.lipSyncDelay = delays.withLock { $0.sync.audioExtraDelay }
+        return s
+    }
+
+    /// Seconds the output keeps queued ahead of what plays (ALSA's 20 ms): part of the
+    /// audio's delay for lip sync.
+    public var outputLatency: Double {
+        get { delays.withLock { $0.output } }
+        set { delays.withLock { $0.output = max(0, newValue) } }
+    }
+
+    /// The application's preferred minimum delay, seconds (`RTCRtpReceiver.jitterBufferTarget`).
+    func setRequestedDelay(_ seconds: Double) {
+        let minimum = delays.withLock { d -> Double in
+            d.requested = max(0, seconds)
+            return max(d.requested, d.sync.audioExtraDelay)
+        }
+        buffer.withLock { $0.minimumDelay = minimum }
+    }
+
+    /// One lip-sync update from the capture-to-playout delay of this audio (before its
+    /// output's queue) and the capture-to-display delay of the video. Returns the state.
+    @discardableResult
+    func synchronize(audioDelay: Double, videoDelay: Double) -> LipSync {
+        let (minimum, sync) = delays.withLock { d -> (Double, LipSync) in
+            d.sync.update(audioDelay: audioDelay + d.output, videoDelay: videoDelay)
+            return (max(d.requested, d.sync.audioExtraDelay), d.sync)
+        }
+        buffer.withLock { $0.minimumDelay = minimum }
+        return sync
+    }
     /// Seconds.
     public var targetDelay: Double { buffer.withLock { $0.targetDelay } }
 }

@@ -24,6 +24,7 @@ extension RTCPeerConnection {
             ("underrunBlocks", n(a.underrunBlocks)),
             ("playoutDecodeErrors", n(a.decodeErrors)),
             ("timestampJumps", n(a.timestampJumps)),
+            ("lipSyncDelay", .number(a.lipSyncDelay)),
         ]
     }
 }

@@ -18,6 +18,8 @@ final class ReceivedAudioPlayout: Sendable {
 
     func attach(_ receiver: RTCRtpReceiver) {
         guard let device, receiver.kind == .audio, let playout = receiver.startPlayout() else { return }
+        // The device's queue is part of the audio's delay, for lip sync.
+        playout.outputLatency = Double(ALSAAudioOutput.leadFrames) / Double(AudioPlayoutSource.sampleRate)
         do {
             let output = try ALSAAudioOutput.start(
                 device: device, sampleRate: AudioPlayoutSource.sampleRate, channelCount: playout.channelCount,
