@@ -162,10 +162,10 @@ let package = Package(
         .testTarget(name: "DTLSTests", dependencies: ["DTLS", "SRTP"]),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"]),
         // PeerConnection for its codec registry: the offer tests exercise what the product offers.
-        .testTarget(name: "SDPTests", dependencies: ["SDP", "PeerConnection"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SDPTests", dependencies: ["SDP", "RTP", "PeerConnection"], resources: [.copy("Fixtures")]),
         // MediaCodecs and LinuxCapture for the playout: Opus packets into the jitter buffer, and a
         // call's audio played through ALSA's file plugin.
-        .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "MediaCapture", "MediaPrimitives", "ICE", "SDP", "CallSimulation", "VirtualNetwork", "NetworkPrimitives", "MediaCodecs", "LinuxCapture"]),
+        .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "RTP", "MediaCapture", "MediaPrimitives", "ICE", "SDP", "CallSimulation", "VirtualNetwork", "NetworkPrimitives", "MediaCodecs", "LinuxCapture"]),
         // The transport joined: ICE, then DTLS on the selected pair, then SRTP-protected RTP.
         .testTarget(name: "TransportTests", dependencies: ["ICE", "DTLS", "SRTP", "RTP", "VirtualNetwork", "NetworkPrimitives"]),
         .testTarget(name: "TincanCLITests", dependencies: ["tincan", "MediaCapture", "MediaPrimitives", "MediaCodecs", "LinuxCapture", "CoturnHarness"]),
