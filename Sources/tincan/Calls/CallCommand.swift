@@ -19,8 +19,9 @@ struct CallCommand: AsyncParsableCommand, LoggingCommand {
           tincan call --fake-devices --allow camera,microphone --signal ws://127.0.0.1:8080 --room demo
                   (then open http://127.0.0.1:8080/?room=demo in a browser)
           tincan call --fake-devices --allow camera,microphone --copy-paste [--answer]
-          tincan call ... --audio-output plughw:CARD=USB,DEV=0    (the other side on a USB headset)
-          tincan call ... --no-audio-output                        (a server: no sound card)
+          the other side on a USB headset, or nowhere (a server with no sound card):
+          tincan call ... --audio-output plughw:CARD=USB,DEV=0
+          tincan call ... --no-audio-output
 
         The other side's audio plays on --audio-output through an adaptive jitter buffer (Opus concealment and FEC, time-stretching); getStats' inbound-rtp has its jitterBufferDelay, concealedSamples, ...
         """
