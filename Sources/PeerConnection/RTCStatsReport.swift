@@ -98,7 +98,7 @@ extension RTCPeerConnection {
                     ("packetsReceived", n(st.rtp.packetsReceived)), ("packetsLost", n(st.rtp.packetsLost)),
                     ("jitter", .number(st.rtp.jitter)), ("bytesReceived", n(st.rtp.bytesReceived)),
                     ("headerBytesReceived", n(st.rtp.headerBytesReceived)),
-                    ("packetsDiscarded", n(st.rtp.packetsDiscarded)), ("nackCount", n(st.rtp.nackCount)),
+                    ("packetsDiscarded", n(st.rtp.packetsDiscarded + (st.playout?.packetsDiscardedLate ?? 0))), ("nackCount", n(st.rtp.nackCount)),
                     ("retransmittedPacketsReceived", n(st.rtp.retransmittedPacketsReceived))]
                 if t.kind == .video {
                     inbound += [("framesDecoded", n(st.framesDecoded)), ("keyFramesDecoded", n(st.keyFramesDecoded)),

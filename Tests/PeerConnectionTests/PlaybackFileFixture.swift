@@ -12,10 +12,7 @@ enum PlaybackFileFixture {
             guard let p = mkdtemp(buf.baseAddress!) else { return "/tmp" }
             return String(cString: p)
         }
-        var rc = ""
-        for name in ["call", "recv", "call_answer"] {
-            rc += "pcm.tincan_speaker_\(name) { type file slave.pcm \"null\" file \"\(dir)/\(name).raw\" format \"raw\" }\n"
-        }
+        let rc = "pcm.tincan_speaker { type file slave.pcm \"null\" file \"\(dir)/speaker.raw\" format \"raw\" }\n"
         if let file = fopen(dir + "/asoundrc", "w") {
             fputs(rc, file)
             fclose(file)
@@ -25,10 +22,8 @@ enum PlaybackFileFixture {
         return dir
     }()
 
-    /// The ALSA device for `name` and the file its audio lands in.
-    static func speaker(_ name: String) -> (device: String, file: String) {
-        ("tincan_speaker_\(name)", directory + "/\(name).raw")
-    }
+    /// The ALSA device and the file its audio lands in.
+    static var speaker: (device: String, file: String) { ("tincan_speaker", directory + "/speaker.raw") }
 
     static func samples(at path: String) -> [Int16] {
         guard let file = fopen(path, "rb") else { return [] }

@@ -17,7 +17,7 @@ import Testing
 
     @Test("the other side's tone plays through ALSA into a file, without gaps on a clean link")
     func tonePlaysThroughALSA() async throws {
-        let speaker = PlaybackFileFixture.speaker("call")
+        let speaker = PlaybackFileFixture.speaker
         let devices = MediaDevices(videoDevices: [], audioDevices: [SyntheticMicrophone(frequency: Self.frequency)],
                                    permissions: StaticPermissions.allowAll, indicator: SilentCaptureIndicator())
         let stream = try await devices.getUserMedia(jsonText: #"{"audio": true}"#)
