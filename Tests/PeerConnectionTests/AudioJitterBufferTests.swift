@@ -183,7 +183,7 @@ import Glibc
         func decodeSamples(_ packet: [UInt8]) throws(CodecError) -> [Int16] { try decoder.decodeSamples(packet) }
         func conceal(frames: Int) throws(CodecError) -> [Int16] { try decoder.conceal(frames: frames) }
         func recover(frames: Int, from next: [UInt8]) throws(CodecError) -> [Int16] { try decoder.conceal(frames: frames) }
-        func frameCount(of packet: [UInt8]) -> Int? { decoder.frameCount(of: packet) }
+        static func frameCount(of packet: [UInt8]) -> Int? { OpusDecoder.frameCount(of: packet) }
     }
 
     @Test("a lost packet is rebuilt from the next packet's in-band FEC: closer to the original than concealment alone")

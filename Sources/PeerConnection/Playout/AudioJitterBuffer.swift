@@ -214,8 +214,6 @@ struct AudioJitterBuffer {
         updateTarget()
     }
 
-    func frameCount(of payload: [UInt8]) -> Int? { decoder.frameCount(of: payload) }
-
     // MARK: Blocks out
 
     /// The next 10 ms, interleaved. Silence (not counted) until the first packets reach

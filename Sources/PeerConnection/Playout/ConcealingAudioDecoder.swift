@@ -14,7 +14,7 @@ protocol ConcealingAudioDecoder: MediaDecoder, SendableMetatype {
     /// the codec when it carries none).
     func recover(frames: Int, from next: [UInt8]) throws(CodecError) -> [Int16]
     /// Samples per channel in `packet`, read from its header without decoding it.
-    func frameCount(of packet: [UInt8]) -> Int?
+    static func frameCount(of packet: [UInt8]) -> Int?
 }
 
 extension OpusDecoder: ConcealingAudioDecoder {
@@ -23,5 +23,4 @@ extension OpusDecoder: ConcealingAudioDecoder {
     func recover(frames: Int, from next: [UInt8]) throws(CodecError) -> [Int16] {
         try decode(next, fec: true, lostSamples: frames).samples
     }
-    func frameCount(of packet: [UInt8]) -> Int? { Self.frameCount(of: packet) }
 }
