@@ -9,10 +9,7 @@ import Testing
     func callPlaysTheOtherSide() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let speaker = dir.appendingPathComponent("speaker.raw").path
-        try "pcm.tincan_cli_speaker { type file slave.pcm \"null\" file \"\(speaker)\" format \"raw\" }\n"
-            .write(to: dir.appendingPathComponent("asoundrc"), atomically: true, encoding: .utf8)
-        let alsa = ["ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf:\(dir.path)/asoundrc"]
+        let (speaker, alsa) = try Self.speaker(in: dir)
 
         let server = try SignalServer.start()
         defer { server.stop() }
@@ -35,22 +32,63 @@ import Testing
         let received = summary?["received"] as? [String: Any]
         #expect((received?["audioFramesDecoded"] as? Int ?? 0) >= 100)
 
-        // What the offerer's speaker played: the answerer's 440 Hz (stereo Opus, channel 0).
-        let data = (try? Data(contentsOf: URL(fileURLWithPath: speaker))) ?? Data()
+        // What the offerer's speaker played: the answerer's 440 Hz, every block but those
+        // the jitter buffer concealed (counted in getStats: none on a clean link unless the
+        // machine stalls the call's threads).
+        let stats = (try? JSONSerialization.jsonObject(with: Data(contentsOf: statsPath))) ?? [:]
+        let concealed = Self.inboundAudio(in: stats)?["concealedSamples"] as? Double
+        #expect(concealed != nil, "no concealedSamples in the offerer's inbound-rtp audio")
+        Self.expectTone(in: speaker, concealedSamples: concealed ?? 0, name: "tincan call --audio-output", log: offererStderr)
+    }
+
+    @Test("tincan recv --audio-output plays what a tincan send sends; --audio-out records what plays")
+    func recvPlays() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (speaker, alsa) = try Self.speaker(in: dir)
+        let offer = dir.appendingPathComponent("offer.sdp").path, answer = dir.appendingPathComponent("answer.sdp").path
+        let wav = dir.appendingPathComponent("heard.wav").path, statsPath = dir.appendingPathComponent("stats.json")
+        let recv = try CallCommandTests.Background(["recv", "--offer-in", offer, "--answer-out", answer, "--duration", "4",
+                                                    "--audio-output", "tincan_cli_speaker", "--audio-out", wav, "--stats-json", statsPath.path],
+                                                   in: dir, name: "recv", environment: alsa)
+        let send = try CallCommandTests.Background(["send", "--fake-devices", "--allow", "microphone", "--offer-out", offer, "--answer-in", answer,
+                                                    "--duration", "5", "--constraints", #"{"audio": true}"#], in: dir, name: "send")
+        #expect(recv.wait(seconds: 40) && recv.process.terminationStatus == 0, "recv: \(recv.stderr)")
+        _ = send.wait(seconds: 30)
+        let stats = (try? JSONSerialization.jsonObject(with: Data(contentsOf: statsPath))) ?? [:]
+        let concealed = Self.inboundAudio(in: stats)?["concealedSamples"] as? Double
+        #expect(concealed != nil, "no concealedSamples: the audio did not play (\(recv.stderr))")
+        Self.expectTone(in: speaker, concealedSamples: concealed ?? 0, name: "tincan recv --audio-output", log: recv.stderr)
+        // The recording is what played: 48 kHz WAV after its 44-byte header, the same tone.
+        let data = (try? Data(contentsOf: URL(fileURLWithPath: wav))) ?? Data()
+        let samples = data.count > 44 ? data.dropFirst(44).withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) } : []
+        let left = stride(from: 0, to: max(0, samples.count - 1), by: 2).map { samples[$0] }
+        let measured = left.count > 48000 ? ToneFrequency.estimate(Array(left[24000..<48000]), sampleRate: 48000) ?? 0 : 0
+        #expect(abs(measured - 440) < 2, "the recording's tone: \(measured) Hz")
+    }
+
+    /// An asoundrc with `tincan_cli_speaker` (the file plugin over null) in `dir`: the raw
+    /// file it writes and the environment that finds it.
+    static func speaker(in dir: URL) throws -> (file: String, environment: [String: String]) {
+        let file = dir.appendingPathComponent("speaker.raw").path
+        try "pcm.tincan_cli_speaker { type file slave.pcm \"null\" file \"\(file)\" format \"raw\" }\n"
+            .write(to: dir.appendingPathComponent("asoundrc"), atomically: true, encoding: .utf8)
+        return (file, ["ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf:\(dir.path)/asoundrc"])
+    }
+
+    /// The 440 Hz tone in every 10 ms block of what `file` (stereo S16) played from its onset,
+    /// but the blocks the jitter buffer concealed; and not more than 5 % of them concealed.
+    static func expectTone(in file: String, concealedSamples: Double, name: String, log: String) {
+        let data = (try? Data(contentsOf: URL(fileURLWithPath: file))) ?? Data()
         let all = data.withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
         let mono = stride(from: 0, to: max(0, all.count - 1), by: 2).map { all[$0] }
         let blocks = ToneFrequency.blocksWithoutTone(mono, frequency: 440)
         let total = mono.count / 480
         let onset = (0..<total).first { !blocks.contains($0) } ?? total
         let gaps = blocks.filter { $0 > onset + 2 && $0 < total - 3 }
-        // Every block has the tone but those the jitter buffer concealed (counted in getStats:
-        // none on a clean link unless the machine stalls the call's threads).
-        let stats = (try? JSONSerialization.jsonObject(with: Data(contentsOf: statsPath))) ?? [:]
-        let concealed = Self.inboundAudio(in: stats)?["concealedSamples"] as? Double
-        let concealedBlocks = Int(((concealed ?? 0) / 480).rounded(.up))
-        print("tincan call --audio-output: \(total) blocks played, tone from block \(onset), \(gaps.count) blocks without it, \(concealedBlocks) concealed")
-        #expect(concealed != nil, "no concealedSamples in the offerer's inbound-rtp audio")
-        #expect(total - onset >= 250, "\(total - onset) blocks of tone in \(speaker): \(offererStderr)")
+        let concealedBlocks = Int((concealedSamples / 480).rounded(.up))
+        print("\(name): \(total) blocks played, tone from block \(onset), \(gaps.count) blocks without it, \(concealedBlocks) concealed")
+        #expect(total - onset >= 250, "\(total - onset) blocks of tone in \(file): \(log)")
         #expect(gaps.count <= concealedBlocks, "blocks without the 440 Hz tone after its onset (block \(onset) of \(total)) not concealed by the jitter buffer: \(gaps)")
         #expect(concealedBlocks <= total / 20, "\(concealedBlocks) of \(total) blocks concealed on a clean link")
     }
