@@ -50,7 +50,11 @@ public final class MediaStreamTrack: Sendable {
         var shaper: VideoShaper?
         var decimator: FrameDecimator?
         var nextSink = 0
-        var videoSinks: [Int: @Sendable (VideoFrame) -> Void] = [:]
+        var videoSinks: [Int: @Sendable (VideoFrame) -> Void] = [:] {
+            didSet { videoSinkList = Array(videoSinks.values) }
+        }
+        /// `videoSinks` as a list, built when they change, not per frame.
+        var videoSinkList: [@Sendable (VideoFrame) -> Void] = []
         var audioSinks: [Int: @Sendable (AudioFrame) -> Void] = [:]
         var endSinks: [Int: @Sendable () -> Void] = [:]
         var finishers: [Int: @Sendable () -> Void] = [:]
@@ -58,6 +62,9 @@ public final class MediaStreamTrack: Sendable {
         var capturing = false
     }
     private let state: Mutex<State>
+    /// The crop-and-scale output: buffers reused once the sinks let go (only the device's
+    /// thread shapes; the lock is never held across a sink).
+    private let shaped = Mutex(VideoFramePool(count: 4))
 
     init(source: TrackSource, candidate: SettingsCandidate, constraints: MediaTrackConstraints,
          indicator: any CaptureIndicator, gracePeriod: Double, pacer: any CapturePacer) {
@@ -218,11 +225,11 @@ public final class MediaStreamTrack: Sendable {
             let admit = dec.admit(frame.timestamp)
             s.decimator = dec
             guard admit, !s.videoSinks.isEmpty else { return nil }
-            return (shaper, s.enabled, Array(s.videoSinks.values))
+            return (shaper, s.enabled, s.videoSinkList)
         }
         guard let (shaper, enabled, sinks) = out else { return }
-        // Shaping runs outside the lock, on the device's thread.
-        let f = enabled ? shaper.shape(frame)
+        // Shaping runs outside the state's lock, on the device's thread.
+        let f = enabled ? shaped.withLock { shaper.shape(frame, pool: &$0) }
             : VideoFrame.black(width: shaper.width, height: shaper.height, timestamp: frame.timestamp)
         for sink in sinks { sink(f) }
     }
@@ -296,7 +303,7 @@ public final class MediaStreamTrack: Sendable {
                 guard let self else { return false }
                 // The size is read each time: applyConstraints may change it while released.
                 let (sinks, w, h): ([@Sendable (VideoFrame) -> Void], Int, Int) = self.state.withLock { s in
-                    (s.readyState == .live && !s.enabled ? Array(s.videoSinks.values) : [],
+                    (s.readyState == .live && !s.enabled ? s.videoSinkList : [],
                      s.settings.width ?? 640, s.settings.height ?? 480)
                 }
                 let black = VideoFrame.black(width: w, height: h, timestamp: deadline)
