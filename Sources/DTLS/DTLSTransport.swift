@@ -1,3 +1,4 @@
+import Glibc
 import COpenSSL
 import SRTP
 import Synchronization
@@ -44,7 +45,10 @@ public final class DTLSTransport: Sendable {
         let initial = configuration.initialRetransmissionTimeout.components
         let initialMicroseconds = UInt32(clamping: initial.seconds * 1_000_000 + initial.attoseconds / 1_000_000_000_000)
         context = DTLSConnectionContext(
-            expectedFingerprint: remoteFingerprint, initialTimeoutMicroseconds: max(initialMicroseconds, 1000))
+            expectedFingerprint: remoteFingerprint,
+            initialTimeoutMicroseconds: configuration.callerClocksRetransmissions
+                ? UInt32(DTLSConfiguration.callerClockedTimeout / .microseconds(1)) : max(initialMicroseconds, 1000),
+            timerDoubles: !configuration.callerClocksRetransmissions)
         guard !configuration.srtpProfiles.isEmpty else { throw .setupFailed("no SRTP profile configured") }
 
         ERR_clear_error()
@@ -65,11 +69,10 @@ public final class DTLSTransport: Sendable {
         case .server: SSL_set_accept_state(ssl.pointer)
         }
         DTLS_set_timer_cb(ssl.pointer) { ssl, previous in
-            // RFC 6347 §4.2.4.1: start at the configured value, double, cap at 60 s.
-            if previous == 0 {
-                let slot = SSL_get_ex_data(ssl, 0)
-                return DTLSConnectionContext.from(slot)?.initialTimeoutMicroseconds ?? 1_000_000
-            }
+            // RFC 6347 §4.2.4.1: start at the configured value, double, cap at 60 s (unless
+            // the caller keeps the schedule: then always the same, `callerClockedTimeout`).
+            guard let context = DTLSConnectionContext.from(SSL_get_ex_data(ssl, 0)) else { return 1_000_000 }
+            if previous == 0 || !context.timerDoubles { return context.initialTimeoutMicroseconds }
             return min(previous &* 2, 60_000_000)
         }
         guard tincan_DTLS_set_link_mtu(ssl.pointer, configuration.mtu) == 1 else {
@@ -220,6 +223,18 @@ public final class DTLSTransport: Sendable {
         }
     }
 
+    /// Retransmits the last flight now, for a caller that keeps the schedule on its own clock
+    /// (`DTLSConfiguration.callerClocksRetransmissions`): waits out what is left of OpenSSL's
+    /// real-clock timer first (at most `callerClockedTimeout`), since OpenSSL resends only
+    /// once it has run out. Simulated time only: it blocks the calling thread.
+    public func retransmit() -> [DTLSEvent] {
+        if let left = retransmissionTimeout, left > .zero {
+            let c = min(left, DTLSConfiguration.callerClockedTimeout).components
+            usleep(UInt32(clamping: c.seconds * 1_000_000 + c.attoseconds / 1_000_000_000_000 + 200))
+        }
+        return handleTimeout()
+    }
+
     /// Datagrams to send to the peer, oldest first; each at most `mtu` bytes.
     public func takeOutgoingDatagrams() -> [[UInt8]] {
         lock.withLock { _ in
@@ -277,18 +292,6 @@ public final class DTLSTransport: Sendable {
             } catch {
                 throw .handshakeFailed("exported keying material: \(error)")
             }
-        }
-    }
-
-    /// The two SRTP sessions of this endpoint: one to protect what it sends, one to
-    /// unprotect what the peer sends, with the directions RFC 5764 §4.2 gives each role.
-    public func makeSRTPSessions() throws(DTLSError) -> (outbound: SRTPSession, inbound: SRTPSession) {
-        let keys = try exportSRTPKeyingMaterial()
-        do {
-            return (try keys.makeOutboundSession(isDTLSClient: role == .client),
-                    try keys.makeInboundSession(isDTLSClient: role == .client))
-        } catch {
-            throw .setupFailed("SRTP session: \(error)")
         }
     }
 

@@ -10,11 +10,14 @@ final class DTLSConnectionContext {
     var receivedFingerprint: DTLSFingerprint?
     var fingerprintMismatch = false
     let initialTimeoutMicroseconds: UInt32
+    /// `DTLSConfiguration.callerClocksRetransmissions`: the timer stays at its initial value.
+    let timerDoubles: Bool
     var readBuffer = [UInt8](repeating: 0, count: 16_384)
 
-    init(expectedFingerprint: DTLSFingerprint, initialTimeoutMicroseconds: UInt32) {
+    init(expectedFingerprint: DTLSFingerprint, initialTimeoutMicroseconds: UInt32, timerDoubles: Bool) {
         self.expectedFingerprint = expectedFingerprint
         self.initialTimeoutMicroseconds = initialTimeoutMicroseconds
+        self.timerDoubles = timerDoubles
     }
 
     static func from(_ pointer: UnsafeMutableRawPointer?) -> DTLSConnectionContext? {

@@ -153,15 +153,14 @@ final class RTCDtlsTransport: Sendable {
 
     private func timerFired() {
         guard state == .connecting else { return }
+        let events: [DTLSEvent]
         if simulatedTime {
-            if let left = dtls.retransmissionTimeout, left > .zero, left < .milliseconds(100) {
-                // OpenSSL's real-clock timer (a few ms in simulated runs) must run out first.
-                let c = left.components
-                usleep(UInt32(clamping: c.seconds * 1_000_000 + c.attoseconds / 1_000_000_000_000 + 100))
-            }
+            // The schedule is this loop's (`callerClocksRetransmissions`), RFC 6347 §4.2.4.1.
             inner.withLock { $0.simulatedInterval = min($0.simulatedInterval * 2, .seconds(60)) }
+            events = dtls.retransmit()
+        } else {
+            events = dtls.handleTimeout()
         }
-        let events = dtls.handleTimeout()
         flush()
         handle(events)
         armTimer()
@@ -182,7 +181,8 @@ final class RTCDtlsTransport: Sendable {
             switch event {
             case .connected:
                 do {
-                    let sessions = try dtls.makeSRTPSessions()
+                    // Where DTLS and SRTP meet: the handshake's keys, the sessions of our role.
+                    let sessions = try dtls.exportSRTPKeyingMaterial().makeSessions(isDTLSClient: dtls.role == .client)
                     let (early, handlers) = inner.withLock { s in
                         s.sessions = sessions
                         s.state = .connected

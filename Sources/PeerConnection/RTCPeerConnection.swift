@@ -437,8 +437,8 @@ public final class RTCPeerConnection: Sendable {
         }
         var dtlsConfiguration = DTLSConfiguration()
         if settings.simulatedTime {
-            // OpenSSL's timer reads the real clock: keep it short, the loop's timer decides.
-            dtlsConfiguration.initialRetransmissionTimeout = .milliseconds(1)
+            // OpenSSL's timer reads the real clock: the loop's (simulated) timer decides.
+            dtlsConfiguration.callerClocksRetransmissions = true
         }
         let dtls = try DTLSTransport(role: role, certificate: certificate, remoteFingerprint: fingerprint, configuration: dtlsConfiguration)
         let transport = RTCDtlsTransport(ice: agent, dtls: dtls, eventLoop: settings.eventLoop, simulatedTime: settings.simulatedTime)

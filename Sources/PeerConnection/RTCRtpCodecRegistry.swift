@@ -45,9 +45,9 @@ public struct RTCRtpCodecRegistry: Sendable {
     }
 
     /// mid, then the extmap URIs the stages read or write, with our ids.
-    public func headerExtensions(for kind: RTPMediaKind) -> [SDP.RTPHeaderExtensionMap] {
+    public func headerExtensions(for kind: RTPMediaKind) -> [ExtMap] {
         let uris = [RTPHeaderExtensionURI.mid] + stages.features(for: kind).headerExtensions
-        return headerExtensionIDs.filter { uris.contains($0.uri) }.map { SDP.RTPHeaderExtensionMap(id: $0.id, uri: $0.uri) }
+        return headerExtensionIDs.filter { uris.contains($0.uri) }.map { ExtMap(id: $0.id, uri: $0.uri) }
     }
 
     /// What we offer or answer with for a section of `kind`: the registered codecs (each

@@ -56,7 +56,7 @@ extension MediaDescription {
         answer.headerExtensions = headerExtensions.compactMap { offered in
             guard capabilities.headerExtensions.contains(where: { $0.uri == offered.uri }) else { return nil }
             // RFC 8285 §7: what is offered sendonly is answered recvonly, and so on.
-            return RTPHeaderExtensionMap(id: offered.id, uri: offered.uri,
+            return ExtMap(id: offered.id, uri: offered.uri,
                                          direction: offered.direction?.answer(wantsToSend: true, wantsToReceive: true))
         }
         answer.direction = (offeredDirection ?? direction).answer(

@@ -8,7 +8,7 @@ public struct MediaCapabilities: Sendable, Equatable {
     /// their primary with `apt` (local payload types).
     public var codecs: [RTPCodec]
     /// Header extensions supported (URIs matter; ids are the ones used in a local offer).
-    public var headerExtensions: [RTPHeaderExtensionMap]
+    public var headerExtensions: [ExtMap]
     /// What the local side wants: to send, receive, both or neither.
     public var direction: MediaDirection
     /// Accept `a=rtcp-rsize` (RFC 5506) when offered.
@@ -22,7 +22,7 @@ public struct MediaCapabilities: Sendable, Equatable {
     /// `Bandwidth.limit(payloadBitrate:)`): written in offers and non-rejected answers.
     public var bandwidths: [Bandwidth] = []
 
-    public init(kind: MediaKind, codecs: [RTPCodec], headerExtensions: [RTPHeaderExtensionMap] = [],
+    public init(kind: MediaKind, codecs: [RTPCodec], headerExtensions: [ExtMap] = [],
                 direction: MediaDirection = .sendrecv, rtcpReducedSize: Bool = true,
                 requiresRTCPMux: Bool = true, protocols: Set<String> = MediaCapabilities.secureRTPProtocols) {
         self.kind = kind

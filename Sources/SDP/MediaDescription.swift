@@ -183,8 +183,8 @@ public struct MediaDescription: Sendable, Equatable, SDPAttributeContainer {
     }
 
     /// `a=extmap` lines (RFC 8285 §8), in order.
-    public var headerExtensions: [RTPHeaderExtensionMap] {
-        get { attributes("extmap").compactMap { try? RTPHeaderExtensionMap(parsing: $0) } }
+    public var headerExtensions: [ExtMap] {
+        get { attributes("extmap").compactMap { try? ExtMap(parsing: $0) } }
         set { replaceAttributes(named: ["extmap"], with: newValue.map { SDPAttribute("extmap", $0.value) }) }
     }
 

@@ -21,7 +21,7 @@ public struct NegotiatedMedia: Sendable, Equatable {
     /// entries (with `apt`) follow their primaries' acceptance.
     public var codecs: [RTPCodec]
     /// Header extensions both sides listed, with the answer's ids.
-    public var headerExtensions: [RTPHeaderExtensionMap]
+    public var headerExtensions: [ExtMap]
     public var rtcpMux: Bool
     public var rtcpReducedSize: Bool
     /// The local DTLS role: `.active` starts the handshake (DTLS client), `.passive` waits.

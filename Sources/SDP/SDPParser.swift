@@ -151,7 +151,7 @@ enum SDPParser {
             if head != "*" { _ = try RTPCodec.splitPayloadType(text, attribute: "rtcp-fb") }
             _ = try RTCPFeedback(parsing: text.dropFirst(head.count))
         case "extmap":
-            _ = try RTPHeaderExtensionMap(parsing: required())
+            _ = try ExtMap(parsing: required())
         case "fingerprint":
             _ = try SDPFingerprint(parsing: required())
         case "setup":

@@ -49,4 +49,10 @@ public struct SRTPKeyingMaterial: Sendable, Equatable {
             masterSalt: isDTLSClient ? serverMasterSalt : clientMasterSalt,
             direction: .inbound)
     }
+
+    /// Both sessions of an endpoint, with the directions RFC 5764 §4.2 gives its DTLS role:
+    /// where DTLS (the keys) and SRTP meet, the transport calls this once connected.
+    public func makeSessions(isDTLSClient: Bool) throws(SRTPError) -> (outbound: SRTPSession, inbound: SRTPSession) {
+        (try makeOutboundSession(isDTLSClient: isDTLSClient), try makeInboundSession(isDTLSClient: isDTLSClient))
+    }
 }

@@ -111,3 +111,10 @@ final class LoopbackUDPSocket {
         return (Array(buffer[0..<n]), UInt16(bigEndian: address.sin_port))
     }
 }
+
+extension DTLSTransport {
+    /// The SRTP sessions of this endpoint's role, as the transport builds them once connected.
+    func sessions() throws -> (outbound: SRTPSession, inbound: SRTPSession) {
+        try exportSRTPKeyingMaterial().makeSessions(isDTLSClient: role == .client)
+    }
+}

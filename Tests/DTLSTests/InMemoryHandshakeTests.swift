@@ -14,8 +14,8 @@ struct HandshakeCase: Sendable, CustomTestStringConvertible {
 
 /// Checks that SRTP and SRTCP cross between two connected transports, both ways.
 func expectMediaFlows(_ a: DTLSTransport, _ b: DTLSTransport, carry: ([UInt8]) throws -> [UInt8] = { $0 }) throws {
-    let (aOut, aIn) = try a.makeSRTPSessions()
-    let (bOut, bIn) = try b.makeSRTPSessions()
+    let (aOut, aIn) = try a.sessions()
+    let (bOut, bIn) = try b.sessions()
     for seq in UInt16(1)...5 {
         let fromA = rtpPacket(seq: seq, ssrc: 0xAAAA_0001)
         #expect(try bIn.unprotectRTP(carry(aOut.protectRTP(fromA))) == fromA)
@@ -126,7 +126,7 @@ func expectMediaFlows(_ a: DTLSTransport, _ b: DTLSTransport, carry: ([UInt8]) t
         #expect(checker.state == .failed(expected))
         #expect((clientChecksWrongFingerprint ? link.eventsA : link.eventsB).contains(.failed(expected)))
         #expect(throws: expected) { try checker.exportSRTPKeyingMaterial() }
-        #expect(throws: DTLSError.self) { try checker.makeSRTPSessions() }
+        #expect(throws: DTLSError.self) { try checker.exportSRTPKeyingMaterial() }
         // The other side never completes either: it got a bad_certificate alert.
         let other = clientChecksWrongFingerprint ? server : client
         if case .connected = other.state { Issue.record("peer of a refused handshake connected") }

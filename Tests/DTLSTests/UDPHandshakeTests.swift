@@ -36,7 +36,7 @@ func turn(_ transport: DTLSTransport, _ socket: LoopbackUDPSocket, peerPort: UIn
         #expect(b.state == .connected(c.profile))
         #expect(try a.exportSRTPKeyingMaterial() == b.exportSRTPKeyingMaterial())
 
-        let (aOut, aIn) = try a.makeSRTPSessions(), (bOut, bIn) = try b.makeSRTPSessions()
+        let (aOut, aIn) = try a.sessions(), (bOut, bIn) = try b.sessions()
         func carry(_ packet: [UInt8], from: LoopbackUDPSocket, to: LoopbackUDPSocket) throws -> [UInt8] {
             from.send(packet, toPort: to.port)
             let received = try #require(to.receive(timeoutMilliseconds: 1000)).bytes

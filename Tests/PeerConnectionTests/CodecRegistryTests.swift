@@ -1,4 +1,5 @@
 @testable import PeerConnection
+import RTP
 import SDP
 import Testing
 
@@ -13,8 +14,8 @@ import Testing
             .rtx(payloadType: 97, for: 96),
         ])
         #expect(video.headerExtensions.map(\.id) == [1, 2, 3])
-        #expect(video.headerExtensions.map(\.uri) == [RTPHeaderExtensionMap.sdesMid, RTPHeaderExtensionMap.absSendTime,
-                                                      RTPHeaderExtensionMap.transportWideCC])
+        #expect(video.headerExtensions.map(\.uri) == [RTPHeaderExtensionURI.mid, RTPHeaderExtensionURI.absSendTime,
+                                                      RTPHeaderExtensionURI.transportSequenceNumber])
         let audio = RTCRtpCodecRegistry.tincan.capabilities(for: .audio, direction: .recvonly)
         #expect(audio.codecs.map(\.payloadType) == [111])
         #expect(audio.codecs[0].feedback == [.transportCC])

@@ -79,7 +79,11 @@ import VirtualNetwork
         let targetAfter = Self.mean(r, \.targetBitrate, from: up + 10, to: up + 12)
         let qp = Self.mean(r, \.meanQP, from: up + 10, to: up + 12)
         print("thin-link: 720p-2mbit-300kbit-2mbit recovery \(Int(after)) of \(Int(before)) bit/s, target \(Int(targetAfter)) of \(Int(targetBefore)), qp \(qp)")
-        #expect(targetAfter >= targetBefore * 0.9, "the target back to 90% 10 s after the step up")
+        // The target must carry the earlier rate again. Not the earlier target: while the
+        // encoder sat at its best quantizer AIMD grew the target above the link's capacity
+        // (2.18 Mbit/s on 2 Mbit/s, at 1.5 × the acknowledged rate), and after the step up
+        // probes measure what the link leaves beside the media (0.95 × 1.7-1.8 Mbit/s).
+        #expect(targetAfter >= before * 0.9, "the target back to carry 90% of the earlier rate 10 s after the step up (target before: \(Int(targetBefore)))")
         #expect(window.allSatisfy { $0.frameWidth == 1280 && ($0.framesPerSecondSent ?? 0) >= 28 }, "720p30 again")
         #expect(after >= before * 0.9 || qp <= Self.quantizerFloor, "back to 90% of \(before) 10 s after the step up, or content-limited (qp \(qp))")
     }

@@ -1,4 +1,5 @@
 import Testing
+import RTP
 @testable import SDP
 
 /// Real peers' descriptions: key facts, and parse(build(parse(x))) == parse(x).
@@ -45,7 +46,7 @@ import Testing
         #expect(video.codecs[0].feedback == [.nack, .pli, .remb])
         #expect(video.codecs[1].isRetransmission && video.codecs[1].apt == 97)
         #expect(video.headerExtensions.map(\.id) == [1, 3])
-        #expect(video.headerExtensions[1].uri == RTPHeaderExtensionMap.absSendTime)
+        #expect(video.headerExtensions[1].uri == RTPHeaderExtensionURI.absSendTime)
         #expect(video.ssrcGroups == [SSRCGroup(semantics: "FID", ssrcs: [2106451836, 3752300461])])
         #expect(video.retransmissionSSRC(for: 2106451836) == 3752300461)
         #expect(video.ssrcs.map(\.ssrc) == [2106451836, 3752300461])
@@ -93,7 +94,7 @@ import Testing
         #expect(audio.codecs[0].parameters["stereo"] == "1")
         #expect(audio.codecs[2] == RTPCodec(payloadType: 0, name: "PCMU", clockRate: 8000))
         #expect(audio.codecs[4].parameters.raw == "0-15")
-        #expect(audio.headerExtensions[1] == RTPHeaderExtensionMap(id: 2, uri: "urn:ietf:params:rtp-hdrext:csrc-audio-level", direction: .recvonly))
+        #expect(audio.headerExtensions[1] == ExtMap(id: 2, uri: "urn:ietf:params:rtp-hdrext:csrc-audio-level", direction: .recvonly))
         let video = sdp.media[1]
         // fmtp lines come before rtpmap lines in Firefox: the join does not care.
         #expect(video.codecs.map(\.payloadType) == [120, 124, 121, 125, 126, 127, 97, 98])
@@ -212,7 +213,7 @@ import Testing
         let video = sdp.media[1]
         #expect(video.codecs.count == 15)
         #expect(video.codecs.filter(\.isRetransmission).count == 7)
-        #expect(video.headerExtensions.first { $0.uri == RTPHeaderExtensionMap.transportWideCC }?.id == 3)
+        #expect(video.headerExtensions.first { $0.uri == RTPHeaderExtensionURI.transportSequenceNumber }?.id == 3)
         #expect(video.ssrcs.count == 2)
         #expect(video.ssrcs[0].attributes.map(\.name) == ["cname", "msid"])
     }

@@ -1,4 +1,5 @@
 import Testing
+import RTP
 @testable import SDP
 
 /// The RFCs' own examples, and the leniencies real peers need.
@@ -197,7 +198,7 @@ import Testing
         m.rtcpMux = true
         m.msid = MediaStreamID(streamID: "stream", trackID: "track")
         m.direction = .sendonly
-        m.headerExtensions = [RTPHeaderExtensionMap(id: 4, uri: RTPHeaderExtensionMap.sdesMid)]
+        m.headerExtensions = [ExtMap(id: 4, uri: RTPHeaderExtensionURI.mid)]
         m.mid = "0"
         m.setup = .actpass
         m.fingerprints = [SDPFingerprint(hashFunction: "SHA-256", value: "FA:F7:26:FE:21:8F:48:2C:4A:80:46:C0:A0:FB:EB:97:79:D0:88:CB:B4:A1:B3:9D:F1:6D:05:E0:BC:0E:36:16")]

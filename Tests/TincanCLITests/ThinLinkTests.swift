@@ -34,6 +34,12 @@ import Testing
         #expect((summary["decodedPercent"] as? Double ?? 0) > 80)
         let svg = try String(contentsOf: chart, encoding: .utf8)
         #expect(svg.hasPrefix("<svg") && svg.contains("link capacity") && svg.contains("queueing median"))
+        // What limited the quality, per sample, and on the chart as a strip where it did.
+        let reasons = samples.map { $0["qualityLimitationReason"] as? String }
+        #expect(reasons.allSatisfy { ["none", "bandwidth", "cpu", "other"].contains($0 ?? "missing") }, "\(reasons)")
+        for reason in ["bandwidth", "cpu"] where reasons.contains(reason) {
+            #expect(svg.contains("limited: \(reason)"), "samples limited by \(reason), no strip on the chart")
+        }
     }
 
     @Test("tincan link: a bad spec is a usage error naming the item; --help teaches the grammar")

@@ -55,7 +55,7 @@ import Testing
             default: continue
             }
         }
-        let (outbound, inbound) = try dtls.makeSRTPSessions()
+        let (outbound, inbound) = try dtls.exportSRTPKeyingMaterial().makeSessions(isDTLSClient: dtls.role == .client)
         for seq in UInt16(1)...UInt16(count) {
             try await agent.send(outbound.protectRTP(rtp(seq: seq, ssrc: ssrc)))
         }

@@ -241,7 +241,7 @@ final class SimulatedCall {
                 guard !e.isKeyed else { continue }
                 e.dtlsConnectedAt = net.now
                 e.dtlsTimer = nil
-                e.srtp = try e.dtls.makeSRTPSessions()
+                e.srtp = try e.dtls.exportSRTPKeyingMaterial().makeSessions(isDTLSClient: e.dtls.role == .client)
                 // Keyed: start sending media now, and open what the peer sent meanwhile.
                 e.nextMediaTime = net.now
                 for packet in e.earlyMedia { receiveMedia(packet.bytes, arrivedAt: packet.arrivedAt, at: e) }

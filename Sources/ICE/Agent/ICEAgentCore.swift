@@ -44,10 +44,8 @@ public struct ICEAgentCore {
     var turnClients: [TURNClient] = []
     /// The latest time an input brought: what data sent through a relay is stamped with.
     var clock: Duration = .zero
-    var transmits: [ICETransmit] = []
-    var transmitHead = 0
-    var events: [ICEEvent] = []
-    var eventHead = 0
+    var transmits = OutputQueue<ICETransmit>()
+    var events = OutputQueue<ICEEvent>()
 
     /// - Parameters:
     ///   - tieBreaker: RFC 8445 §7.3.1.1; random when nil.
@@ -197,27 +195,13 @@ public struct ICEAgentCore {
     }
 
     /// True when `pollTransmit` or `pollEvent` has something (the driver pumps after a send).
-    public var hasPendingOutput: Bool { transmitHead < transmits.count || eventHead < events.count }
+    public var hasPendingOutput: Bool { !transmits.isEmpty || !events.isEmpty }
 
     // MARK: - Outputs
 
-    public mutating func pollTransmit() -> ICETransmit? {
-        guard transmitHead < transmits.count else {
-            if !transmits.isEmpty { transmits.removeAll(keepingCapacity: true); transmitHead = 0 }
-            return nil
-        }
-        defer { transmitHead += 1 }
-        return transmits[transmitHead]
-    }
+    public mutating func pollTransmit() -> ICETransmit? { transmits.poll() }
 
-    public mutating func pollEvent() -> ICEEvent? {
-        guard eventHead < events.count else {
-            if !events.isEmpty { events.removeAll(keepingCapacity: true); eventHead = 0 }
-            return nil
-        }
-        defer { eventHead += 1 }
-        return events[eventHead]
-    }
+    public mutating func pollEvent() -> ICEEvent? { events.poll() }
 
     /// When `handleTimeout(now:)` must next be called.
     public var nextDeadline: Duration? {

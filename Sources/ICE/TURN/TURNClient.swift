@@ -40,10 +40,8 @@ public struct TURNClient {
     var channels: [TransportAddress: TURNChannel] = [:]
     var channelPeers: [UInt16: TransportAddress] = [:]
     var nextChannelNumber = TURNChannelData.channelNumbers.lowerBound
-    var outbox: [[UInt8]] = []
-    var outboxHead = 0
-    var events: [TURNEvent] = []
-    var eventHead = 0
+    var outbox = OutputQueue<[UInt8]>()
+    var events = OutputQueue<TURNEvent>()
 
     /// - Parameters:
     ///   - username, password: the long-term credentials (`RTCIceServer.username`, `.credential`),
@@ -210,26 +208,12 @@ public struct TURNClient {
     // MARK: - Outputs
 
     /// The next message for the server (from `base`).
-    public mutating func pollTransmit() -> [UInt8]? {
-        guard outboxHead < outbox.count else {
-            if !outbox.isEmpty { outbox.removeAll(keepingCapacity: true); outboxHead = 0 }
-            return nil
-        }
-        defer { outboxHead += 1 }
-        return outbox[outboxHead]
-    }
+    public mutating func pollTransmit() -> [UInt8]? { outbox.poll() }
 
-    public mutating func pollEvent() -> TURNEvent? {
-        guard eventHead < events.count else {
-            if !events.isEmpty { events.removeAll(keepingCapacity: true); eventHead = 0 }
-            return nil
-        }
-        defer { eventHead += 1 }
-        return events[eventHead]
-    }
+    public mutating func pollEvent() -> TURNEvent? { events.poll() }
 
     /// True when `pollTransmit` or `pollEvent` has something.
-    public var hasOutput: Bool { outboxHead < outbox.count || eventHead < events.count }
+    public var hasOutput: Bool { !outbox.isEmpty || !events.isEmpty }
 
     /// When `handleTimeout(now:)` must next be called.
     public var nextDeadline: Duration? {

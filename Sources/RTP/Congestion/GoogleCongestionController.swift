@@ -159,7 +159,9 @@ public struct GoogleCongestionController: Sendable {
         lossBasedEstimator.updateEstimate(at: now)
         let estimate = min(max(lossBasedEstimator.currentTarget, constraints.minimum), constraints.maximum)
         probeController.setEstimatedBitrate(estimate, at: now)
-        if networkAvailable {
+        // No probe into a full congestion window: the queue a drop left behind has to drain
+        // first, and a probe (and the padding while its result is awaited) only adds to it.
+        if networkAvailable, congestionWindow.encodingRateRatio >= 1 {
             probeController.process(delayState: delayBasedEstimator.state,
                                     atCapacityBound: delayBasedEstimator.rateControl.isAtCapacityBound
                                         && estimate >= delayBasedEstimator.estimate,
@@ -177,7 +179,9 @@ public struct GoogleCongestionController: Sendable {
         next.bandwidthEstimate = estimate
         // The pacer drains at the estimate's pace, not the pushed-back one: the queue must go.
         next.pacingRate = Int(Double(estimate) * Self.pacingFactor)
-        next.paddingRate = probeController.isProbing ? estimate : 0
+        // Padding while a probe's result is awaited, never above what the congestion window
+        // lets the encoders send (libwebrtc pads at most at the pushed-back target too).
+        next.paddingRate = probeController.isProbing ? target : 0
         next.lossRate = lossBasedEstimator.averageLoss
         next.roundTripTime = roundTripTime
         next.limitedBy = target < estimate ? .congestionWindow : limit(for: estimate)

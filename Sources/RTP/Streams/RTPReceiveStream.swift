@@ -1,96 +1,3 @@
-public struct RTPReceiveStreamConfiguration: Sendable {
-    /// The media stream's SSRC and payload type.
-    public var ssrc: UInt32
-    public var payloadType: UInt8
-    public var clockRate: UInt32
-    /// The RTX stream (RFC 4588) whose packets are unwrapped into the media stream.
-    public var rtxSSRC: UInt32?
-    public var rtxPayloadType: UInt8?
-    /// Our own SSRC as the sender of RTCP, and its CNAME.
-    public var localSSRC: UInt32
-    public var cname: String
-    /// NACK (RFC 4585 §6.2.1): each missing packet is asked for at most `maxNackRetries`
-    /// times, retries spaced by the RTT estimate (at least `minNackInterval`).
-    public var nackEnabled: Bool
-    public var maxNackRetries: Int
-    public var initialRoundTripTime: Duration
-    public var minNackInterval: Duration
-    /// A gap is first NACKed only after this long, so that packets merely reordered by the
-    /// network are not asked for.
-    public var reorderingDelay: Duration
-    /// How long a frame may wait for a missing packet before it is given up (with NACK),
-    /// and how long a gap waits for reordering without NACK.
-    public var maxWait: Duration
-    public var maxWaitWithoutNACK: Duration
-    /// PLI (RFC 4585 §6.3.1) when a frame is given up, and when packets arrive but no frame
-    /// completes for `keyframeRequestTimeout`; repeated at most every
-    /// `minKeyframeRequestInterval` (or RTT + 100 ms if longer) until a keyframe arrives.
-    public var keyframeRequestsEnabled: Bool
-    public var keyframeRequestTimeout: Duration
-    public var minKeyframeRequestInterval: Duration
-    /// Receiver reports (with SDES CNAME) this often.
-    public var reportInterval: Duration
-    /// RFC 5506: send NACK/PLI alone instead of in a compound packet led by an RR.
-    public var reducedSizeRTCP: Bool
-    /// Add an XR RRTR to each report so that the sender's DLRR gives us the RTT (RFC 3611).
-    public var sendReceiverReferenceTime: Bool
-    /// The first frame waits this long for packets that the network reordered ahead of it
-    /// (later frames are ordered by sequence number and need no such wait).
-    public var startupDelay: Duration
-    /// Slots of the reorder ring (a power of two); bounds the packets held.
-    public var capacity: Int
-
-    public init(
-        ssrc: UInt32, payloadType: UInt8, clockRate: UInt32, rtxSSRC: UInt32? = nil,
-        rtxPayloadType: UInt8? = nil, localSSRC: UInt32, cname: String = "tincan",
-        nackEnabled: Bool = true, maxNackRetries: Int = 10,
-        initialRoundTripTime: Duration = .milliseconds(100), minNackInterval: Duration = .milliseconds(10),
-        maxWait: Duration = .seconds(1), maxWaitWithoutNACK: Duration = .milliseconds(100),
-        keyframeRequestsEnabled: Bool = true, keyframeRequestTimeout: Duration = .seconds(2),
-        minKeyframeRequestInterval: Duration = .milliseconds(300), reportInterval: Duration = .seconds(1),
-        reducedSizeRTCP: Bool = true, sendReceiverReferenceTime: Bool = true,
-        startupDelay: Duration = .milliseconds(30), reorderingDelay: Duration = .milliseconds(10),
-        capacity: Int = 1024
-    ) {
-        self.reorderingDelay = reorderingDelay
-        self.startupDelay = startupDelay
-        self.sendReceiverReferenceTime = sendReceiverReferenceTime
-        self.ssrc = ssrc
-        self.payloadType = payloadType
-        self.clockRate = clockRate
-        self.rtxSSRC = rtxSSRC
-        self.rtxPayloadType = rtxPayloadType
-        self.localSSRC = localSSRC
-        self.cname = cname
-        self.nackEnabled = nackEnabled
-        self.maxNackRetries = maxNackRetries
-        self.initialRoundTripTime = initialRoundTripTime
-        self.minNackInterval = minNackInterval
-        self.maxWait = maxWait
-        self.maxWaitWithoutNACK = maxWaitWithoutNACK
-        self.keyframeRequestsEnabled = keyframeRequestsEnabled
-        self.keyframeRequestTimeout = keyframeRequestTimeout
-        self.minKeyframeRequestInterval = minKeyframeRequestInterval
-        self.reportInterval = reportInterval
-        self.reducedSizeRTCP = reducedSizeRTCP
-        self.capacity = capacity
-    }
-}
-
-/// A frame the receiver rebuilt from consecutive packets.
-public struct RTPAssembledFrame: Sendable, Equatable {
-    public var timestamp: UInt32
-    /// Extended sequence numbers of its first and last packets.
-    public var firstSequenceNumber: Int64
-    public var lastSequenceNumber: Int64
-    public var isKeyframe: Bool
-    /// False for frames that follow a lost frame until the next keyframe (a decoder would
-    /// show corruption), true otherwise.
-    public var isDecodable: Bool
-
-    public var packetCount: Int { Int(lastSequenceNumber - firstSequenceNumber + 1) }
-}
-
 /// The receiving side of one RTP stream (sans-I/O): unwraps RTX, reorders packets in a
 /// jitter buffer, rebuilds frames in order, asks for missing packets with NACK, for a
 /// keyframe with PLI, and reports reception with RR. A stream engine, as libwebrtc's
@@ -142,10 +49,7 @@ public struct RTPReceiveStream<Format: RTPDepacketizer>: Sendable {
     private var firstPacketAt: Duration?
     /// True once the head has moved (a frame handed on or packets skipped).
     private var released = false
-    private var nextReportAt: Duration?
-    private var lastSenderReport: (compact: UInt32, at: Duration)?
-    /// RRTRs we sent (compact NTP of our own clock, send time), matched against DLRR.
-    private var sentReferenceTimes: [(compact: UInt32, at: Duration)] = []
+    private var reporter: RTCPReceiverReporter
 
     public init(configuration: RTPReceiveStreamConfiguration) {
         self.configuration = configuration
@@ -155,6 +59,7 @@ public struct RTPReceiveStream<Format: RTPDepacketizer>: Sendable {
         slots = Array(repeating: Slot(), count: c)
         mask = Int64(c - 1)
         receiveStatistics = RTPReceiveStatistics(clockRate: configuration.clockRate)
+        reporter = RTCPReceiverReporter(configuration: configuration)
         roundTripTime = configuration.initialRoundTripTime
         counters.ssrc = configuration.ssrc
         rtcpBuffer.reserveCapacity(1500)
@@ -444,14 +349,11 @@ public struct RTPReceiveStream<Format: RTPDepacketizer>: Sendable {
         for packet in packets {
             switch packet {
             case .senderReport(let sr) where sr.ssrc == configuration.ssrc:
-                lastSenderReport = (NTPTime.compact(sr.ntpTimestamp), now)
+                reporter.senderReportReceived(ntpTimestamp: sr.ntpTimestamp, at: now)
             case .extendedReport(let xr):
                 for case .dlrr(let subs) in xr.blocks {
-                    for sub in subs where sub.ssrc == configuration.localSSRC && sub.lastReceiverReport != 0 {
-                        guard let sent = sentReferenceTimes.last(where: { $0.compact == sub.lastReceiverReport }) else { continue }
-                        let rtt = now - sent.at - NTPTime.duration(compact: sub.delaySinceLastReceiverReport)
-                        guard rtt > .zero else { continue }
-                        updateRoundTripTime(rtt)
+                    for sub in subs {
+                        if let rtt = reporter.roundTripTime(answering: sub, at: now) { updateRoundTripTime(rtt) }
                     }
                 }
             default:
@@ -515,35 +417,10 @@ public struct RTPReceiveStream<Format: RTPDepacketizer>: Sendable {
             }
         }
 
-        let reportDue = head != nil && now >= (nextReportAt ?? now)
+        let reportDue = head != nil && reporter.isDue(at: now)
         rtcpBuffer.removeAll(keepingCapacity: true)
         if reportDue || (!feedbackBuffer.isEmpty && !c.reducedSizeRTCP) {
-            if reportDue { nextReportAt = now + c.reportInterval }
-            var lsr: UInt32 = 0, dlsr: UInt32 = 0
-            if let last = lastSenderReport {
-                lsr = last.compact
-                dlsr = NTPTime.compact(now - last.at)
-            }
-            let block = receiveStatistics.makeReportBlock(
-                ssrc: c.ssrc, lastSenderReport: lsr, delaySinceLastSenderReport: dlsr)
-            // One report block: written directly to avoid building arrays.
-            let start = RTCPWriter.begin(&rtcpBuffer, count: 1, packetType: RTCPPacketType.receiverReport)
-            rtcpBuffer.appendBigEndian(c.localSSRC)
-            block.write(into: &rtcpBuffer)
-            RTCPWriter.finish(&rtcpBuffer, start: start)
-            if reportDue {
-                // Throws only for a CNAME over 255 bytes (RFC 3550 §6.5): ours, not the peer's.
-                try? RTCPSourceDescription(ssrc: c.localSSRC, cname: c.cname).write(into: &rtcpBuffer)
-                if c.sendReceiverReferenceTime {
-                    // Our own clock as NTP: only we interpret the echo.
-                    let ntp = NTPTime.timestamp(now + .seconds(Int64(NTPTime.unixEpochOffset)))
-                    // One fixed-size block: cannot fail.
-                    try? RTCPExtendedReport(ssrc: c.localSSRC, blocks: [.receiverReferenceTime(ntpTimestamp: ntp)])
-                        .write(into: &rtcpBuffer)
-                    sentReferenceTimes.append((NTPTime.compact(ntp), now))
-                    if sentReferenceTimes.count > 8 { sentReferenceTimes.removeFirst() }
-                }
-            }
+            reporter.write(scheduled: reportDue, statistics: &receiveStatistics, at: now, into: &rtcpBuffer)
         }
         rtcpBuffer.append(contentsOf: feedbackBuffer)
         if !rtcpBuffer.isEmpty {

@@ -11,6 +11,7 @@ struct CallChart {
     static let legendWidth = 170.0
     static let plotWidth = width - left - legendWidth - 16
     static let panelHeight = 140.0
+    static let stripHeight = 6.0
     static let panelGap = 46.0
     static let top = 96.0
 
@@ -28,6 +29,8 @@ struct CallChart {
         static let sent = "#9a9a9a"
         static let random = "#f58518"
         static let burst = "#b279a2"
+        static let limitedByBandwidth = "#f2a93b"
+        static let limitedByCPU = "#7b4fa3"
         static let queue = "#d62728"
         static let rtt = "#222222"
     }
@@ -43,6 +46,9 @@ struct CallChart {
         case steps(label: String, color: String, points: [(t: Double, v: Double?)], width: Double)
         /// Bars of `width` seconds stacked from zero, one stack per time.
         case bars(label: String, color: String, times: [Double], lower: [Double], upper: [Double], width: Double)
+        /// A thin strip along the bottom of the plot where a condition holds (one `width`
+        /// seconds wide mark per time): what limits the quality.
+        case strip(label: String, color: String, times: [Double], width: Double)
     }
 
     struct Panel {
@@ -144,16 +150,24 @@ struct CallChart {
         // Frame rate, with the freezes.
         let sentFps = samples.map { Optional($0.framesSentPerSecond) }
         let decodedFps = samples.map { Optional($0.framesDecodedPerSecond) }
+        // The axis follows what was sent: the catch-up burst after a freeze (120 "fps" for a
+        // quarter second) is clipped at the top rather than squashing the rest.
+        let sentMax = sentFps.compactMap { $0 }.max() ?? 0
         panels.append(Panel(title: "Frame rate", unit: "fps", times: t, marks: [
             .line(label: "sent", color: Color.sent, values: sentFps, width: 1.5, dash: "4,2"),
             .line(label: "decoded", color: Color.decoded, values: decodedFps, width: 2, dash: nil),
-        ], yMax: max(sentFps.compactMap { $0 }.max() ?? 0, decodedFps.compactMap { $0 }.max() ?? 0, 5)))
+        ], yMax: max(min(decodedFps.compactMap { $0 }.max() ?? 0, sentMax * 1.5), sentMax, 5)))
 
         // Frame size, with the resolution where it changes.
         let frameKB = samples.map { $0.meanFrameBytes.map { $0 / 1000 } }
-        var sizePanel = Panel(title: "Encoded frame size", unit: "kB", times: t, marks: [
-            .line(label: "mean frame", color: Color.media, values: frameKB, width: 2, dash: nil),
-        ], yMax: max(frameKB.compactMap { $0 }.max() ?? 0, 1))
+        let sampleWidth = samples.count > 1 ? (samples[samples.count - 1].t - samples[0].t) / Double(samples.count - 1) : 0.25
+        var sizeMarks: [Mark] = [.line(label: "mean frame", color: Color.media, values: frameKB, width: 2, dash: nil)]
+        for (reason, color) in [("bandwidth", Color.limitedByBandwidth), ("cpu", Color.limitedByCPU)] {
+            let times = samples.filter { $0.qualityLimitationReason == reason }.map(\.t)
+            if !times.isEmpty { sizeMarks.append(.strip(label: "limited: \(reason)", color: color, times: times, width: sampleWidth)) }
+        }
+        var sizePanel = Panel(title: "Encoded frame size", unit: "kB", times: t, marks: sizeMarks,
+                              yMax: max(frameKB.compactMap { $0 }.max() ?? 0, 1))
         var resolution = ""
         for s in samples {
             guard let w = s.frameWidth, let h = s.frameHeight, w > 0 else { continue }
@@ -304,18 +318,29 @@ struct CallChart {
                     let a = x(t - width / 2), b = x(t + width / 2)
                     s.raw(##"<rect x="\##(r(a))" y="\##(r(y(upper[i])))" width="\##(r(max(b - a, 1)))" height="\##(r(max(y(lower[i]) - y(upper[i]), 0.5)))" fill="\##(color)"/>"##)
                 }
+            case .strip(_, let color, let times, let width):
+                for t in times {
+                    let a = x(t - width), b = x(t)
+                    s.raw(##"<rect x="\##(r(a))" y="\##(r(y0 + h - Self.stripHeight))" width="\##(r(max(b - a, 1)))" height="\##(r(Self.stripHeight))" fill="\##(color)" fill-opacity="0.8"/>"##)
+                }
             }
         }
         s.raw("</g>")
+        // Notes in up to three rows, each in the first row where it does not run into the
+        // previous one (resolution changes come in quick succession on a step down).
+        var rowEnds = [-Double.infinity, -Double.infinity, -Double.infinity]
         for note in p.notes {
-            s.text(x(note.t) + 3, y0 + 12, note.text, size: 10, color: "#333")
+            let start = x(note.t) + 3, end = start + Double(note.text.count) * 5.6 + 6
+            let row = rowEnds.firstIndex { $0 <= start } ?? rowEnds.indices.min { rowEnds[$0] < rowEnds[$1] } ?? 0
+            rowEnds[row] = end
+            s.text(start, y0 + 12 + Double(row) * 12, note.text, size: 10, color: "#333")
         }
         // Legend, right of the plot.
         var ly = y0 + 10
         let lx = x0 + w + 14
         var entries: [(String, String, Bool)] = p.marks.map { mark in
             switch mark {
-            case .band(let l, let c, _, _), .bars(let l, let c, _, _, _, _): (l, c, true)
+            case .band(let l, let c, _, _), .bars(let l, let c, _, _, _, _), .strip(let l, let c, _, _): (l, c, true)
             case .line(let l, let c, _, _, _), .timedLine(let l, let c, _, _, _, _), .steps(let l, let c, _, _): (l, c, false)
             }
         }

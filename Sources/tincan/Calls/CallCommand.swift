@@ -33,6 +33,7 @@ struct CallCommand: AsyncParsableCommand, LoggingCommand {
     @OptionGroup var sending: SendingOptions
     @OptionGroup var recording: RecordingOptions
     @OptionGroup var session: SessionOptions
+    @OptionGroup var windowOptions: CallWindowOptions
 
     func validate() throws {
         try signaling.validate(offering: !answer)
@@ -41,6 +42,8 @@ struct CallCommand: AsyncParsableCommand, LoggingCommand {
     func run() async throws {
         let stream = try await CallSetup.getUserMedia(deviceOptions: deviceOptions, permissionOptions: permissionOptions, constraints: sending.constraints)
         let monitor = CallMonitor()
+        let window = windowOptions.noWindow ? nil : await CallWindow.open(title: "tincan call")
+        window?.showSelfView(of: stream)
         var watching: (task: Task<Void, Never>, recorder: ReceivedMediaRecorder)?
         defer { watching?.task.cancel() }
         let pc: RTCPeerConnection
@@ -91,12 +94,15 @@ struct CallCommand: AsyncParsableCommand, LoggingCommand {
             Output.stderr("tincan: the call did not start: \(error)")
             for t in stream.getTracks() { t.stop() }
             await made?.close()
+            await window?.close()
             throw ExitCode(1)
         }
         let call = CallSession(pc: pc, stream: stream, duration: session.duration, monitor: monitor)
         Output.stderr("tincan: connected")
+        window?.show(pc)
         let ending = await call.run(hangups: CallSetup.hangups(of: channel))
         let stats = pc.getStats()
+        await window?.close()
         await call.end(exchange: channel)
         for e in watching?.recorder.finish() ?? [] { Output.stderr("tincan: recording: \(e)") }
         let received = monitor.report(offerAt: offerAt, stats: stats)

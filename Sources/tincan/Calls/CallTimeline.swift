@@ -31,6 +31,9 @@ struct CallTimeline: Codable, Sendable {
         var meanQP: Double?
         var frameWidth: Int?
         var frameHeight: Int?
+        /// outbound-rtp `qualityLimitationReason` of the video (webrtc-stats): "none",
+        /// "bandwidth", "cpu"; why the sender sends less than the estimate would carry.
+        var qualityLimitationReason: String?
         var roundTripTimeMs: Double?
         /// Packets the receiver counted lost since the previous sample, percent.
         var receiverLossPercent: Double?
@@ -165,6 +168,7 @@ struct CallTimelineRecorder {
             meanQP: frames > 0 ? ((totals.qpSum - p.qpSum) / frames * 10).rounded() / 10 : nil,
             frameWidth: n(video, "frameWidth").map { Int($0) },
             frameHeight: n(video, "frameHeight").map { Int($0) },
+            qualityLimitationReason: Self.string(video, "qualityLimitationReason"),
             roundTripTimeMs: n(sender.first(type: "remote-inbound-rtp", kind: "video"), "roundTripTime").map { ($0 * 10000).rounded() / 10 },
             receiverLossPercent: expected > 0 ? (max(totals.packetsLost - p.packetsLost, 0) / expected * 1000).rounded() / 10 : nil,
             bandwidthLimitedBy: Self.string(transport, "bandwidthLimitedBy"),

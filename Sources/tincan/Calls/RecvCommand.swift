@@ -27,6 +27,7 @@ struct RecvCommand: AsyncParsableCommand, LoggingCommand {
 
     @OptionGroup var recording: RecordingOptions
     @OptionGroup var session: SessionOptions
+    @OptionGroup var windowOptions: RecvWindowOptions
 
     @Option(help: ArgumentHelp("Also write the report (JSON) to this file.", valueName: "file"))
     var report: String?
@@ -42,6 +43,7 @@ struct RecvCommand: AsyncParsableCommand, LoggingCommand {
             Output.stderr("tincan: WHIP endpoint at \(endpoint.endpointURL ?? "?"), waiting for an offer")
         }
         let monitor = CallMonitor()
+        let window = windowOptions.window ? await CallWindow.open(title: "tincan recv") : nil
         // One connection per offer (a refused offer's is discarded): hooked as it is made.
         var watching: (task: Task<Void, Never>, recorder: ReceivedMediaRecorder)?
         defer { watching?.task.cancel() }
@@ -54,6 +56,7 @@ struct RecvCommand: AsyncParsableCommand, LoggingCommand {
         } catch {
             Output.stderr("tincan: the call did not start: \(error)")
             try? await answering.close()
+            await window?.close()
             throw ExitCode(1)
         }
         let pc = answered.pc, offerAt = answered.offerAt
@@ -64,11 +67,14 @@ struct RecvCommand: AsyncParsableCommand, LoggingCommand {
         } catch {
             Output.stderr("tincan: the call did not start: \(error)")
             await call.end(exchange: answering)
+            await window?.close()
             throw ExitCode(1)
         }
         Output.stderr("tincan: connected, receiving")
+        window?.show(pc)
         let ending = await call.run(hangups: CallSetup.hangups(of: answering))
         let stats = pc.getStats()
+        await window?.close()
         await call.end(exchange: answering)
         let errors = watching?.recorder.finish() ?? []
         for e in errors { Output.stderr("tincan: recording: \(e)") }

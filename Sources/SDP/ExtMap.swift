@@ -1,7 +1,9 @@
 /// `a=extmap:<id>[/<direction>] <uri> [<attributes>]` (RFC 8285 §8): which header extension
 /// an id carries. Ids 1-14 fit the one-byte form; 15-255 need two-byte headers, allowed
-/// together only with `a=extmap-allow-mixed` (RFC 8285 §6).
-public struct RTPHeaderExtensionMap: Sendable, Equatable, Hashable {
+/// together only with `a=extmap-allow-mixed` (RFC 8285 §6). The attribute as written (pion's
+/// `sdp.ExtMap`); what an RTP stream does with the negotiated ids is `RTP.RTPHeaderExtensionMap`,
+/// and the URIs are named once, in `RTP.RTPHeaderExtensionURI` (SDP itself only compares them).
+public struct ExtMap: Sendable, Equatable, Hashable {
     public var id: Int
     public var direction: MediaDirection?
     public var uri: String
@@ -36,10 +38,4 @@ public struct RTPHeaderExtensionMap: Sendable, Equatable, Hashable {
     var value: String {
         "\(id)" + (direction.map { "/\($0.rawValue)" } ?? "") + " \(uri)" + (extensionAttributes.map { " \($0)" } ?? "")
     }
-
-    // URIs Tincan and its peers use.
-    public static let sdesMid = "urn:ietf:params:rtp-hdrext:sdes:mid"
-    public static let absSendTime = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
-    public static let transportWideCC = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
-    public static let audioLevel = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 }

@@ -1,0 +1,1 @@
+../../../Sources/ICE/OutputQueue.swift
