@@ -53,9 +53,12 @@ public final class MediaStreamTrack: Sendable {
         var videoSinks: [Int: @Sendable (VideoFrame) -> Void] = [:] {
             didSet { videoSinkList = Array(videoSinks.values) }
         }
-        /// `videoSinks` as a list, built when they change, not per frame.
+        /// The sinks as lists, built when they change, not per frame.
         var videoSinkList: [@Sendable (VideoFrame) -> Void] = []
-        var audioSinks: [Int: @Sendable (AudioFrame) -> Void] = [:]
+        var audioSinks: [Int: @Sendable (AudioFrame) -> Void] = [:] {
+            didSet { audioSinkList = Array(audioSinks.values) }
+        }
+        var audioSinkList: [@Sendable (AudioFrame) -> Void] = []
         var endSinks: [Int: @Sendable () -> Void] = [:]
         var finishers: [Int: @Sendable () -> Void] = [:]
         var endedByDevice: MediaStreamError?
@@ -236,7 +239,7 @@ public final class MediaStreamTrack: Sendable {
 
     private func handle(_ frame: AudioFrame) {
         let (sinks, enabled): ([@Sendable (AudioFrame) -> Void], Bool) = state.withLock { s in
-            s.readyState == .live ? (Array(s.audioSinks.values), s.enabled) : ([], true)
+            s.readyState == .live ? (s.audioSinkList, s.enabled) : ([], true)
         }
         guard !sinks.isEmpty else { return }
         var out = frame
@@ -315,7 +318,7 @@ public final class MediaStreamTrack: Sendable {
             filler = pacer.start(interval: 10_000_000) { [weak self] _, deadline in
                 guard let self else { return false }
                 let sinks: [@Sendable (AudioFrame) -> Void] = self.state.withLock { s in
-                    s.readyState == .live && !s.enabled ? Array(s.audioSinks.values) : []
+                    s.readyState == .live && !s.enabled ? s.audioSinkList : []
                 }
                 let silence = AudioFrame(sampleRate: rate, channelCount: ch, samples: [Int16](repeating: 0, count: rate / 100 * ch), timestamp: deadline)
                 for sink in sinks { sink(silence) }
