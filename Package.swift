@@ -163,8 +163,10 @@ let package = Package(
 
         .testTarget(name: "MediaCaptureTests", dependencies: ["MediaCapture", "MediaPrimitives"]),
         .testTarget(name: "LinuxCaptureTests", dependencies: ["LinuxCapture", "MediaCapture", "MediaPrimitives"]),
-        .testTarget(name: "MediaCodecsTests", dependencies: ["MediaCodecs", "MediaCapture", "MediaPrimitives"]),
-        .testTarget(name: "RTPTests", dependencies: ["RTP", "VirtualNetwork", "NetworkPrimitives"]),
+        .testTarget(name: "MediaCodecsTests", dependencies: ["MediaCodecs", "MediaCapture", "MediaPrimitives", "AllocationCounter"]),
+        .testTarget(name: "RTPTests", dependencies: ["RTP", "VirtualNetwork", "NetworkPrimitives", "AllocationCounter"]),
+        // The preloaded malloc counter as the *AllocationTests suites read it.
+        .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "LinkEmulatorTests", dependencies: [
             "LinkEmulator", "VirtualNetwork",
             .product(name: "NIOCore", package: "swift-nio"),

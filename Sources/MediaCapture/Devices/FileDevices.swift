@@ -30,17 +30,19 @@ public final class Y4MFileCamera: VideoCaptureDevice {
         do { reader = try Y4MReader(path: path) } catch {
             throw MediaStreamError(.notReadableError, "cannot read the video file: \(error)")
         }
-        let file = Mutex(reader)
+        // The reader and the frames it reads into: a pool of 4 outlasts the encoder's queue
+        // (2 waiting, 1 encoding), so a warm camera allocates no frame.
+        let file = Mutex((reader: reader, pool: VideoFramePool(count: 4)))
         let session = PacedSession(onEnd: onEnd, onStop: {})
         registry.add(session)
         let interval = UInt64((1e9 / max(mode.frameRate, 0.001)).rounded())
         let path = self.path
         let thread = PacedThread(interval: interval) { _, deadline in
-            let result: Result<VideoFrame?, MediaFileError> = file.withLock { r in
+            let result: Result<VideoFrame?, MediaFileError> = file.withLock { f in
                 do throws(MediaFileError) {
-                    if let f = try r.nextFrame(timestamp: deadline) { return .success(f) }
-                    try r.rewind()
-                    return .success(try r.nextFrame(timestamp: deadline))
+                    if let frame = try f.reader.nextFrame(timestamp: deadline, from: &f.pool) { return .success(frame) }
+                    try f.reader.rewind()
+                    return .success(try f.reader.nextFrame(timestamp: deadline, from: &f.pool))
                 } catch { return .failure(error) }
             }
             switch result {
