@@ -44,12 +44,14 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
     public let frames: AsyncStream<Encoder.Output>
     private let continuation: AsyncStream<Encoder.Output>.Continuation
     private let state = Mutex(State())
-    private let encoder: Mutex<Encoder>
+    /// Used only on `queue` (its work items run one at a time): confined, not locked, so the
+    /// encoder and the reconfiguring closures run without any lock held.
+    private let encoder: SerialAccess<Encoder>
     private let queue: DispatchQueue
 
     public init(encoder: sending Encoder, capacity: Int = 2, label: String = "tincan.encoder") {
         self.capacity = max(1, capacity)
-        self.encoder = Mutex(encoder)
+        self.encoder = SerialAccess(encoder)
         queue = DispatchQueue(label: label, qos: .userInitiated)
         (frames, continuation) = AsyncStream.makeStream(of: Encoder.Output.self, bufferingPolicy: .unbounded)
     }
@@ -109,7 +111,7 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             queue.async {
                 self.drain()
-                let result: Result<[Encoder.Output], CodecError> = self.encoder.withLock { encoder in
+                let result: Result<[Encoder.Output], CodecError> = self.encoder.withValue { encoder in
                     do throws(CodecError) { return .success(try encoder.flush()) } catch { return .failure(error) }
                 }
                 var out: [Encoder.Output] = []
@@ -141,7 +143,7 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
             }
             guard let (input, bitrate, keyframe, changes) = job else { return }
             let started = MonotonicClock.now()
-            let result: Result<[Encoder.Output], CodecError> = encoder.withLock { encoder in
+            let result: Result<[Encoder.Output], CodecError> = encoder.withValue { encoder in
                 do throws(CodecError) {
                     for change in changes { try change(encoder) }
                     if let bitrate { try encoder.setTargetBitrate(bitrate) }

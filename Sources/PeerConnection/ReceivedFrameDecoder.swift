@@ -82,7 +82,9 @@ final class ReceivedFrameDecoder: Sendable {
     private let clock: MediaClock
     private let queue: DispatchQueue?
     private let shared = Mutex(Shared())
-    private let codec = Mutex(Codec())
+    /// Used only by `decode` and `queueForPlayout`, which run on `queue` (or inline on the
+    /// loop): confined, not locked, so the decoder runs without any lock held.
+    private let codec = SerialAccess(Codec())
 
     /// `codec` nil: no decoder (its frames are counted in `framesWithoutDecoder`).
     init(codec: RTCRtpCodecRegistration?, parameters: RTPStreamParameters, clock: MediaClock, inline: Bool) {
@@ -171,7 +173,7 @@ final class ReceivedFrameDecoder: Sendable {
             return
         }
         let (registration, channels, clockRate) = (registration, channels, clockRate)
-        let outcome = codec.withLock { c -> Outcome in
+        let outcome = codec.withValue { c -> Outcome in
             var openError: String?
             if c.decoder == nil && !c.openFailed, let registration {
                 do throws(CodecError) { c.decoder = try registration.makeDecoder(channels) } catch {
@@ -258,7 +260,7 @@ final class ReceivedFrameDecoder: Sendable {
         let frames = playout.insert(frame.payload, rtpTimestamp: frame.rtpTimestamp, senderReport: frame.senderReport)
         shared.withLock { $0.counters.framesDecoded += 1 }
         guard !sinks.encodedAudio.isEmpty, let frames else { return }
-        let mediaTime = codec.withLock { Self.mediaNanoseconds(&$0, frame.rtpTimestamp, clockRate: clockRate) }
+        let mediaTime = codec.withValue { Self.mediaNanoseconds(&$0, frame.rtpTimestamp, clockRate: clockRate) }
         let encoded = EncodedAudioFrame(data: frame.payload, timestamp: mediaTime, sampleCount: frames, channelCount: playout.channelCount)
         for sink in sinks.encodedAudio { sink(encoded) }
     }

@@ -7,11 +7,11 @@ import Synchronization
 /// or hold up another thread; entering from two threads at once is a programming error (the
 /// confinement is broken) and stops the program. The acquire/release pair makes each user see
 /// what the previous one wrote.
-public final class SerialAccess<Value>: @unchecked Sendable {
+public final class SerialAccess<Value: ~Copyable>: @unchecked Sendable {
     private var value: Value
     private let inUse = Atomic<Bool>(false)
 
-    public init(_ value: sending Value) { self.value = value }
+    public init(_ value: consuming sending Value) { self.value = value }
 
     public func withValue<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
         let entered = inUse.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
