@@ -12,10 +12,6 @@ public struct VP8EncoderConfiguration: Sendable, Equatable {
     public var maxBitrate: Int
     /// libvpx cpu-used (-16...16); nil: by resolution (faster for bigger pictures).
     public var cpuUsed: Int?
-    /// A negative cpu-used lets libvpx pick its speed from the time encoding really takes
-    /// (the real clock: vp8's auto speed). Off: the same speed as a fixed (positive) cpu-used,
-    /// so the output depends on the frames alone, as a simulated call needs (one seed, one call).
-    public var speedFollowsEncodeTime = true
     /// Encoder threads; nil: by resolution and core count.
     public var threads: Int?
     /// log2 of the number of token partitions; nil: 1 when threaded, else 0.
@@ -74,10 +70,7 @@ public struct VP8EncoderConfiguration: Sendable, Equatable {
     public var effectiveBitrate: Int {
         min(targetBitrate ?? VP8Encoder.defaultBitrate(width: width, height: height, frameRate: frameRate), maxBitrate)
     }
-    public var effectiveCPUUsed: Int {
-        let c = cpuUsed ?? VP8Encoder.defaultCPUUsed(width: width, height: height)
-        return speedFollowsEncodeTime ? c : abs(c)
-    }
+    public var effectiveCPUUsed: Int { cpuUsed ?? VP8Encoder.defaultCPUUsed(width: width, height: height) }
     public var effectiveThreads: Int { threads ?? VP8Encoder.defaultThreads(width: width, height: height) }
     public var effectiveTokenPartitions: Int { tokenPartitions ?? (effectiveThreads > 1 ? 1 : 0) }
 }

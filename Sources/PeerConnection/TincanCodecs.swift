@@ -19,8 +19,6 @@ extension RTCRtpCodecRegistration {
             let settings = request.settings
             var vc = VP8EncoderConfiguration(width: settings.width ?? 640, height: settings.height ?? 480,
                                              frameRate: settings.frameRate ?? 30)
-            // Inline means simulated time: nothing may depend on the real clock.
-            vc.speedFollowsEncodeTime = !request.inline
             // The user's cap and the peer's b=TIAS/b=AS: the lower wins (both are payload rates).
             if let cap = [request.maxBitrate, request.parameters.remoteMaximumBitrate].compactMap({ $0 }).min() { vc.maxBitrate = cap }
             let need = min(VP8Encoder.defaultBitrate(width: vc.width, height: vc.height, frameRate: vc.frameRate), vc.maxBitrate)
