@@ -49,12 +49,22 @@ let package = Package(
         systemLibrary("CV4L2", pkgConfig: "libv4l2", apt: "libv4l-dev"),
         systemLibrary("CALSA", pkgConfig: "alsa", apt: "libasound2-dev"),
         systemLibrary("CZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
+        systemLibrary("CWebRTCAudioProcessing", pkgConfig: "webrtc-audio-processing", apt: "libwebrtc-audio-processing-dev"),
+        // The library is C++ only: a C face for Swift (the one C++ file of the package).
+        // SwiftPM drops the -D flags of the .pc file (and warns "prohibited flag(s)" for them):
+        // its two defines are repeated here. Its -I is needed: the headers include "webrtc/...".
+        .target(name: "CAudioProcessingShim", dependencies: ["CWebRTCAudioProcessing"],
+                cxxSettings: [.define("WEBRTC_POSIX"), .define("WEBRTC_AUDIO_PROCESSING_ONLY_BUILD")]),
+        // sdl2.pc carries -D_REENTRANT, which SwiftPM refuses: linked by name (Sources/CSDL2/shim.h).
+        systemLibrary("CSDL2", pkgConfig: nil, apt: "libsdl2-dev"),
         // Debian's libyuv-dev ships no .pc file: the module map links it by name.
         systemLibrary("CYUV", pkgConfig: nil, apt: "libyuv-dev"),
 
         // What capture, codecs and the peer connection share: raw frames (I420, Int16 PCM),
         // crop-and-scale and decimation, the monotonic clock, JSON values, Y4M/WAV files.
         .target(name: "MediaPrimitives", dependencies: ["CYUV"]),
+        // echoCancellation, noiseSuppression, autoGainControl: WebRTC's audio processing module.
+        .target(name: "AudioProcessing", dependencies: ["CAudioProcessingShim", "MediaPrimitives"]),
         // getUserMedia: constraints, SelectSettings, tracks, permission, devices.
         .target(name: "MediaCapture", dependencies: ["MediaPrimitives"]),
         // Real Linux devices: V4L2 cameras and ALSA microphones.
@@ -105,9 +115,16 @@ let package = Package(
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
 
+        // Playout of received video: a window (SDL2) on a thread of its own, fed through
+        // latest-frame slots.
+        .target(name: "VideoWindow", dependencies: [
+            "CSDL2", "MediaPrimitives",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
         .executableTarget(name: "tincan", dependencies: [
             "MediaCapture", "MediaPrimitives", "LinuxCapture", "MediaCodecs", "PeerConnection", "ICE", "Signaling",
-            "LinkEmulator", "VirtualNetwork", "NetworkPrimitives",
+            "LinkEmulator", "VirtualNetwork", "NetworkPrimitives", "VideoWindow",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -146,8 +163,10 @@ let package = Package(
 
         .testTarget(name: "MediaCaptureTests", dependencies: ["MediaCapture", "MediaPrimitives"]),
         .testTarget(name: "LinuxCaptureTests", dependencies: ["LinuxCapture", "MediaCapture", "MediaPrimitives"]),
-        .testTarget(name: "MediaCodecsTests", dependencies: ["MediaCodecs", "MediaCapture", "MediaPrimitives"]),
-        .testTarget(name: "RTPTests", dependencies: ["RTP", "VirtualNetwork", "NetworkPrimitives"]),
+        .testTarget(name: "MediaCodecsTests", dependencies: ["MediaCodecs", "MediaCapture", "MediaPrimitives", "AllocationCounter"]),
+        .testTarget(name: "RTPTests", dependencies: ["RTP", "VirtualNetwork", "NetworkPrimitives", "AllocationCounter"]),
+        // The preloaded malloc counter as the *AllocationTests suites read it.
+        .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "LinkEmulatorTests", dependencies: [
             "LinkEmulator", "VirtualNetwork",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -162,11 +181,15 @@ let package = Package(
         .testTarget(name: "DTLSTests", dependencies: ["DTLS", "SRTP"]),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"]),
         // PeerConnection for its codec registry: the offer tests exercise what the product offers.
+        .testTarget(name: "AudioProcessingTests", dependencies: ["AudioProcessing", "MediaPrimitives"]),
         .testTarget(name: "SDPTests", dependencies: ["SDP", "RTP", "PeerConnection"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "RTP", "MediaCapture", "MediaPrimitives", "ICE", "SDP", "CallSimulation", "VirtualNetwork", "NetworkPrimitives"]),
+        // MediaCodecs and LinuxCapture for the playout: Opus packets into the jitter buffer, and a
+        // call's audio played through ALSA's file plugin.
+        .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "RTP", "MediaCapture", "MediaPrimitives", "ICE", "SDP", "CallSimulation", "VirtualNetwork", "NetworkPrimitives", "MediaCodecs", "LinuxCapture"]),
         // The transport joined: ICE, then DTLS on the selected pair, then SRTP-protected RTP.
         .testTarget(name: "TransportTests", dependencies: ["ICE", "DTLS", "SRTP", "RTP", "VirtualNetwork", "NetworkPrimitives"]),
-        .testTarget(name: "TincanCLITests", dependencies: ["tincan", "MediaCapture", "MediaPrimitives", "MediaCodecs", "CoturnHarness"]),
+        .testTarget(name: "TincanCLITests", dependencies: ["tincan", "MediaCapture", "MediaPrimitives", "MediaCodecs", "LinuxCapture", "CoturnHarness", "VideoWindow"]),
+        .testTarget(name: "VideoWindowTests", dependencies: ["VideoWindow", "MediaPrimitives"]),
         .testTarget(name: "SignalingTests", dependencies: [
             "Signaling", "SignalingServer", "tincan-signal",
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

@@ -12,11 +12,13 @@ public final class ALSAPlayback {
     public var sampleRate: Int { pcm.sampleRate }
     public var channelCount: Int { pcm.channelCount }
 
-    public init(pcmName: String, sampleRate: Int, channelCount: Int) throws(MediaStreamError) {
-        pcm = try ALSAPCM.open(name: pcmName, stream: SND_PCM_STREAM_PLAYBACK, label: pcmName)
-        try pcm.configure(rate: sampleRate, channels: channelCount, label: pcmName)
+    /// `label` names the device in errors (the PCM name by default).
+    public init(pcmName: String, sampleRate: Int, channelCount: Int, label: String? = nil) throws(MediaStreamError) {
+        let label = label ?? pcmName
+        pcm = try ALSAPCM.open(name: pcmName, stream: SND_PCM_STREAM_PLAYBACK, label: label)
+        try pcm.configure(rate: sampleRate, channels: channelCount, label: label)
         guard pcm.sampleBytes == 2 else {
-            throw MediaStreamError(.notReadableError, "\(pcmName): playback needs S16_LE")
+            throw MediaStreamError(.notReadableError, "\(label) (\(pcmName)): playback needs S16_LE")
         }
     }
 
@@ -37,6 +39,14 @@ public final class ALSAPlayback {
                 throw ALSAPCM.error(Int32(written), "snd_pcm_writei", name: pcm.name, label: pcm.name)
             }
         }
+    }
+
+    /// Frames written and not yet played (snd_pcm_delay); nil when the device cannot say,
+    /// 0 when it plays nothing in real time (the `null` plugin under `file`).
+    public func queuedFrames() -> Int? {
+        var delay: snd_pcm_sframes_t = 0
+        guard snd_pcm_delay(pcm.handle, &delay) == 0 else { return nil }
+        return max(0, Int(delay))
     }
 
     /// Lets what was written play out, then closes the device.

@@ -50,4 +50,38 @@ public enum ToneFrequency {
         }
         return out
     }
+
+    /// The share of a block's energy at `frequency` (a Goertzel filter): |X(f)|² × 2 / N over
+    /// Σx², about 1 for a block of pure tone at that frequency, near 0 for silence or another
+    /// pitch. Over 10 ms blocks it shows a gap, a click or a wrong pitch in the block it
+    /// happened in.
+    public static func toneShare(_ block: ArraySlice<Int16>, frequency: Double, sampleRate: Int) -> Double {
+        let n = block.count
+        guard n > 0 else { return 0 }
+        let coefficient = 2 * cos(2 * Double.pi * frequency / Double(sampleRate))
+        var s1 = 0.0, s2 = 0.0, energy = 0.0
+        for sample in block {
+            let x = Double(sample)
+            energy += x * x
+            let s0 = x + coefficient * s1 - s2
+            s2 = s1
+            s1 = s0
+        }
+        guard energy > 0 else { return 0 }
+        let power = s1 * s1 + s2 * s2 - coefficient * s1 * s2
+        return power * 2 / Double(n) / energy
+    }
+
+    /// Indexes of the 10 ms blocks of mono `samples` that do not carry the tone: quieter than
+    /// `minimumRMS`, or less than `minimumShare` of their energy at `frequency`.
+    public static func blocksWithoutTone(_ samples: [Int16], frequency: Double, sampleRate: Int = 48000,
+                                         minimumRMS: Double = 2000, minimumShare: Double = 0.5) -> [Int] {
+        let block = sampleRate / 100
+        guard samples.count >= block else { return [] }
+        return stride(from: 0, to: samples.count - block + 1, by: block).enumerated().compactMap { index, start in
+            let slice = samples[start..<(start + block)]
+            let quiet = rms(Array(slice)) < minimumRMS
+            return !quiet && toneShare(slice, frequency: frequency, sampleRate: sampleRate) >= minimumShare ? nil : index
+        }
+    }
 }

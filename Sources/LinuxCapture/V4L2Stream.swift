@@ -18,6 +18,8 @@ final class V4L2Stream {
     private var buffers: [(start: UnsafeMutableRawPointer, length: Int)]
     private var isOpen = true
     let label: String
+    /// The packed I420 frames handed on: reused once the track and the encoder let go.
+    private var frames = VideoFramePool(count: 4)
 
     static let bufferCount: UInt32 = 4
 
@@ -161,42 +163,60 @@ final class V4L2Stream {
         }
         let source = buffers[Int(buffer.index)]
         let used = min(Int(buffer.bytesused), source.length)
-        guard let data = Self.packI420(
-            UnsafeRawBufferPointer(start: source.start, count: used),
-            width: width, height: height, bytesPerLine: bytesPerLine)
-        else { return .skipped }
-        return .frame(VideoFrame(width: width, height: height, data: data, timestamp: timestamp))
+        let raw = UnsafeRawBufferPointer(start: source.start, count: used)
+        guard Self.holdsI420(raw, width: width, height: height, bytesPerLine: bytesPerLine) else { return .skipped }
+        // One copy out of the mmap'ed buffer (it goes back to the driver at once), into a
+        // pooled frame.
+        let (width, height, bytesPerLine) = (self.width, self.height, self.bytesPerLine)
+        let frame = frames.makeFrame(width: width, height: height, timestamp: timestamp) { dst in
+            _ = Self.packI420(raw, width: width, height: height, bytesPerLine: bytesPerLine, into: UnsafeMutableRawBufferPointer(dst))
+        }
+        return .frame(frame)
+    }
+
+    /// Whether `source` is long enough for an I420 image with luma rows `bytesPerLine` apart.
+    static func holdsI420(_ source: UnsafeRawBufferPointer, width: Int, height: Int, bytesPerLine: Int) -> Bool {
+        let ch = (height + 1) / 2
+        let chromaStride = (bytesPerLine + 1) / 2
+        if bytesPerLine == width { return source.count >= VideoFrame.byteCount(width: width, height: height) }
+        return source.count >= bytesPerLine * height + 2 * chromaStride * ch
     }
 
     /// Copies an I420 image whose luma rows are `bytesPerLine` apart (chroma rows half that)
     /// into a tightly packed one; nil when the buffer is too short (a truncated frame).
     static func packI420(_ source: UnsafeRawBufferPointer, width: Int, height: Int, bytesPerLine: Int) -> [UInt8]? {
+        guard holdsI420(source, width: width, height: height, bytesPerLine: bytesPerLine) else { return nil }
+        var out = [UInt8](repeating: 0, count: VideoFrame.byteCount(width: width, height: height))
+        _ = out.withUnsafeMutableBytes { packI420(source, width: width, height: height, bytesPerLine: bytesPerLine, into: $0) }
+        return out
+    }
+
+    /// `packI420` into the caller's buffer of `VideoFrame.byteCount` bytes; false (nothing
+    /// written) when the source is too short or the buffer too small.
+    static func packI420(_ source: UnsafeRawBufferPointer, width: Int, height: Int, bytesPerLine: Int,
+                         into dst: UnsafeMutableRawBufferPointer) -> Bool {
         let cw = (width + 1) / 2, ch = (height + 1) / 2
         let chromaStride = (bytesPerLine + 1) / 2
-        let needed = bytesPerLine * height + 2 * chromaStride * ch
         let packedCount = VideoFrame.byteCount(width: width, height: height)
+        guard dst.count >= packedCount, holdsI420(source, width: width, height: height, bytesPerLine: bytesPerLine) else { return false }
         if bytesPerLine == width {
-            guard source.count >= packedCount else { return nil }
-            return [UInt8](source[0..<packedCount])
+            dst[0..<packedCount].copyBytes(from: source[0..<packedCount])
+            return true
         }
-        guard source.count >= needed else { return nil }
-        var out = [UInt8](repeating: 0, count: packedCount)
-        out.withUnsafeMutableBytes { dst in
-            var d = 0
-            for row in 0..<height {
-                let s = row * bytesPerLine
-                dst[d..<(d + width)].copyBytes(from: source[s..<(s + width)])
-                d += width
-            }
-            let planeBase = [bytesPerLine * height, bytesPerLine * height + chromaStride * ch]
-            for base in planeBase {
-                for row in 0..<ch {
-                    let s = base + row * chromaStride
-                    dst[d..<(d + cw)].copyBytes(from: source[s..<(s + cw)])
-                    d += cw
-                }
+        var d = 0
+        for row in 0..<height {
+            let s = row * bytesPerLine
+            dst[d..<(d + width)].copyBytes(from: source[s..<(s + width)])
+            d += width
+        }
+        for plane in 0..<2 {
+            let base = bytesPerLine * height + plane * chromaStride * ch
+            for row in 0..<ch {
+                let s = base + row * chromaStride
+                dst[d..<(d + cw)].copyBytes(from: source[s..<(s + cw)])
+                d += cw
             }
         }
-        return out
+        return true
     }
 }

@@ -35,6 +35,8 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
         var keyframe = false
         var changes: [EncoderChange<Encoder>] = []
         var statistics = Statistics()
+        /// `deliver(to:)`'s handler.
+        var handler: (@Sendable (Encoder.Output) -> Void)?
     }
 
     public let capacity: Int
@@ -42,17 +44,37 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
     public let frames: AsyncStream<Encoder.Output>
     private let continuation: AsyncStream<Encoder.Output>.Continuation
     private let state = Mutex(State())
-    private let encoder: Mutex<Encoder>
+    /// Used only on `queue` (its work items run one at a time): confined, not locked, so the
+    /// encoder and the reconfiguring closures run without any lock held.
+    private let encoder: SerialAccess<Encoder>
     private let queue: DispatchQueue
 
     public init(encoder: sending Encoder, capacity: Int = 2, label: String = "tincan.encoder") {
         self.capacity = max(1, capacity)
-        self.encoder = Mutex(encoder)
+        self.encoder = SerialAccess(encoder)
         queue = DispatchQueue(label: label, qos: .userInitiated)
         (frames, continuation) = AsyncStream.makeStream(of: Encoder.Output.self, bufferingPolicy: .unbounded)
     }
 
     public var statistics: Statistics { state.withLock { $0.statistics } }
+
+    /// Hands every encoded frame to `handler` on the worker's queue, as it comes out of the
+    /// encoder, instead of to `frames`: no task to wake per frame (a sender's packets then
+    /// take one hop, to its event loop). Set it before the first frame is submitted; what was
+    /// encoded before went to `frames`.
+    public func deliver(to handler: @escaping @Sendable (Encoder.Output) -> Void) {
+        state.withLock { $0.handler = handler }
+    }
+
+    /// Out of the worker (on its queue, no lock held): to the handler, or to `frames`.
+    private func emit(_ outputs: [Encoder.Output]) {
+        guard !outputs.isEmpty else { return }
+        if let handler = state.withLock({ $0.handler }) {
+            for o in outputs { handler(o) }
+        } else {
+            for o in outputs { continuation.yield(o) }
+        }
+    }
 
     /// Queues a frame without blocking; drops the oldest waiting frame when the queue is full.
     /// Ignored after `finish()`.
@@ -62,7 +84,7 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
             s.statistics.submitted += 1
             s.waiting.append(input)
             if s.waiting.count > capacity {
-                s.waiting.removeFirst()
+                s.waiting.remove(at: 0)  // not removeFirst: that allocates (replaceSubrange)
                 s.statistics.dropped += 1
             }
             s.statistics.maxQueueDepth = max(s.statistics.maxQueueDepth, s.waiting.count)
@@ -89,7 +111,7 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             queue.async {
                 self.drain()
-                let result: Result<[Encoder.Output], CodecError> = self.encoder.withLock { encoder in
+                let result: Result<[Encoder.Output], CodecError> = self.encoder.withValue { encoder in
                     do throws(CodecError) { return .success(try encoder.flush()) } catch { return .failure(error) }
                 }
                 var out: [Encoder.Output] = []
@@ -98,7 +120,7 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
                 case .failure(let error): self.state.withLock { $0.statistics.errors += 1; $0.statistics.lastError = error }
                 }
                 self.state.withLock { $0.statistics.produced += out.count }
-                for o in out { self.continuation.yield(o) }
+                self.emit(out)
                 self.continuation.finish()
                 done.resume()
             }
@@ -113,7 +135,7 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
                     s.running = false
                     return nil
                 }
-                let job = (s.waiting.removeFirst(), s.pendingBitrate, s.keyframe, s.changes)
+                let job = (s.waiting.remove(at: 0), s.pendingBitrate, s.keyframe, s.changes)
                 s.pendingBitrate = nil
                 s.keyframe = false
                 s.changes.removeAll()
@@ -121,7 +143,7 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
             }
             guard let (input, bitrate, keyframe, changes) = job else { return }
             let started = MonotonicClock.now()
-            let result: Result<[Encoder.Output], CodecError> = encoder.withLock { encoder in
+            let result: Result<[Encoder.Output], CodecError> = encoder.withValue { encoder in
                 do throws(CodecError) {
                     for change in changes { try change(encoder) }
                     if let bitrate { try encoder.setTargetBitrate(bitrate) }
@@ -142,7 +164,7 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
                     s.statistics.lastError = error
                 }
             }
-            if case .success(let out) = result { for o in out { continuation.yield(o) } }
+            if case .success(let out) = result { emit(out) }
         }
     }
 }

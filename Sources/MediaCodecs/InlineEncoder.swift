@@ -1,3 +1,4 @@
+import MediaPrimitives
 import Synchronization
 
 /// An encoder called directly by its one user (a simulated call's event loop), with the same
@@ -11,11 +12,13 @@ public final class InlineEncoder<Encoder: QueuedEncoder>: Sendable {
         var statistics = EncoderWorker<Encoder>.Statistics()
     }
 
-    private let encoder: Mutex<Encoder>
+    /// Used only by `encode`, called by the one user: confined, not locked (the encoder and
+    /// the reconfiguring closures run without any lock held).
+    private let encoder: SerialAccess<Encoder>
     private let state = Mutex(State())
 
     public init(_ encoder: sending Encoder) {
-        self.encoder = Mutex(encoder)
+        self.encoder = SerialAccess(encoder)
     }
 
     public var statistics: EncoderWorker<Encoder>.Statistics { state.withLock { $0.statistics } }
@@ -35,7 +38,7 @@ public final class InlineEncoder<Encoder: QueuedEncoder>: Sendable {
             defer { s.pendingBitrate = nil; s.keyframe = false; s.changes.removeAll(); s.statistics.submitted += 1 }
             return (s.pendingBitrate, s.keyframe, s.changes)
         }
-        let result: Result<[Encoder.Output], CodecError> = encoder.withLock { e in
+        let result: Result<[Encoder.Output], CodecError> = encoder.withValue { e in
             do throws(CodecError) {
                 for change in changes { try change(e) }
                 if let bitrate { try e.setTargetBitrate(bitrate) }

@@ -14,8 +14,7 @@ public struct VideoFrameAdapter: Sendable {
     public let poolSize: Int
     private var shaper: VideoShaper?
     private var decimator: FrameDecimator
-    private var pool: [VideoFrame]
-    private var nextBuffer = 0
+    private var pool: VideoFramePool
     private let sourceFrameRate: Double
 
     /// `sourceFrameRate`: the track's frame rate (its settings); the target starts there.
@@ -26,7 +25,7 @@ public struct VideoFrameAdapter: Sendable {
         frameRate = sourceFrameRate
         self.poolSize = max(2, poolSize)
         decimator = FrameDecimator(sourceRate: sourceFrameRate, targetRate: sourceFrameRate)
-        pool = (0..<max(2, poolSize)).map { _ in VideoFrame(width: 0, height: 0, data: [], timestamp: 0) }
+        pool = VideoFramePool(count: max(2, poolSize))
     }
 
     /// Follows a new decision (size and rate to send).
@@ -58,9 +57,6 @@ public struct VideoFrameAdapter: Sendable {
             shaper = VideoShaper(nativeWidth: frame.width, nativeHeight: frame.height, width: width, height: height)
         }
         guard let shaper else { return frame }
-        let i = nextBuffer
-        nextBuffer = (nextBuffer + 1) % pool.count
-        shaper.shape(frame, into: &pool[i])
-        return pool[i]
+        return shaper.shape(frame, pool: &pool)
     }
 }

@@ -18,8 +18,9 @@ struct MediaStreamEncoder: Sendable {
     let submit: @Sendable (MediaFrame) -> Void
     /// Inline: encodes now, on the caller (the event loop).
     let encodeNow: (@Sendable (MediaFrame) -> [EncodedMedia])?
-    /// Worker: a task handing each encoded frame to `deliver`, until `finish`.
-    let startPump: (@Sendable (_ deliver: @escaping @Sendable (EncodedMedia) -> Void) -> Task<Void, Never>)?
+    /// Worker: hands each encoded frame to `deliver` on the worker's queue, until `finish`
+    /// (call it before the first frame is submitted).
+    let startPump: (@Sendable (_ deliver: @escaping @Sendable (EncodedMedia) -> Void) -> Void)?
     let setTargetBitrate: @Sendable (Int) -> Void
     let requestKeyframe: @Sendable () -> Void
     /// The worker's figures; nil inline, where no encode time is measured (simulated time
@@ -63,8 +64,8 @@ struct MediaStreamEncoder: Sendable {
         let submit: @Sendable (MediaFrame) -> Void = { frame in
             if let i = input(frame) { w.submit(i) }
         }
-        let startPump: @Sendable (@escaping @Sendable (EncodedMedia) -> Void) -> Task<Void, Never> = { deliver in
-            Task { for await frame in w.frames { deliver(output(frame)) } }
+        let startPump: @Sendable (@escaping @Sendable (EncodedMedia) -> Void) -> Void = { deliver in
+            w.deliver { deliver(output($0)) }
         }
         let measured: @Sendable () -> MediaEncoderFigures = {
             let s = w.statistics

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import RTP
+import SRTP
 import Synchronization
 
 /// The RTP side of the one BUNDLE transport: the glue between the sans-I/O
@@ -26,6 +27,30 @@ final class MediaTransport: Sendable {
         var closed = false
         /// Packets the controller refused (a full history, an unparsable payload), counted.
         var sendErrors = 0
+        /// The packets of one poll, reused from poll to poll.
+        var outgoing = OutgoingPackets()
+    }
+
+    /// What one poll emits, back to back in one reused buffer, each with room for its SRTP
+    /// trailer so that it is protected where it lies (no copy per packet, no allocation once
+    /// the buffer has grown to a burst's size).
+    struct OutgoingPackets: Sendable {
+        var bytes: [UInt8] = []
+        var packets: [(offset: Int, length: Int, isRTCP: Bool)] = []
+        var used = 0
+
+        mutating func append(_ packet: UnsafeRawBufferPointer, isRTCP: Bool) {
+            let room = packet.count + SRTPSession.trailerCapacity
+            if bytes.count < used + room { bytes.append(contentsOf: repeatElement(0, count: max(used + room - bytes.count, 4096))) }
+            bytes.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[used..<(used + packet.count)]).copyMemory(from: packet) }
+            packets.append((used, packet.count, isRTCP))
+            used += room
+        }
+
+        mutating func removeAll() {
+            packets.removeAll(keepingCapacity: true)
+            used = 0
+        }
     }
 
     private let state: Mutex<State>
@@ -116,14 +141,16 @@ final class MediaTransport: Sendable {
     /// Runs `body` on the controller, then polls it (a few times while work is due at once),
     /// arms the timer for the next deadline, and sends and dispatches outside the lock.
     private func run(_ now: Duration, _ body: (inout RTPTransportController, Duration) -> Void) {
-        let (packets, events) = state.withLock { s -> ([([UInt8], Bool)], [RTPTransportEvent]) in
-            guard !s.closed else { return ([], []) }
+        let (taken, events) = state.withLock { s -> (OutgoingPackets, [RTPTransportEvent]) in
+            guard !s.closed else { return (OutgoingPackets(), []) }
             body(&s.controller, now)
-            var outgoing: [([UInt8], Bool)] = []
+            // Taken out while it is filled and sent, so that it is not shared (and copied).
+            var outgoing = s.outgoing
+            s.outgoing = OutgoingPackets()
             var rounds = 0
             repeat {
                 do {
-                    try s.controller.poll(at: now) { bytes, kind in outgoing.append((Array(bytes), kind == .rtcp)) }
+                    try s.controller.poll(at: now) { bytes, kind in outgoing.append(bytes, isRTCP: kind == .rtcp) }
                 } catch {
                     s.sendErrors += 1
                     Self.logger.warning("RTP output failed: \(error)")
@@ -136,7 +163,15 @@ final class MediaTransport: Sendable {
             arm(&s, now: now)
             return (outgoing, events)
         }
-        for (bytes, isRTCP) in packets { dtls.send(bytes, isRTCP: isRTCP) }
+        var outgoing = taken
+        outgoing.bytes.withUnsafeMutableBytes { raw in
+            for p in outgoing.packets {
+                dtls.send(protectingInPlace: UnsafeMutableRawBufferPointer(rebasing: raw[p.offset..<(p.offset + p.length + SRTPSession.trailerCapacity)]),
+                          length: p.length, isRTCP: p.isRTCP)
+            }
+        }
+        outgoing.removeAll()
+        state.withLock { s in if s.outgoing.bytes.count < outgoing.bytes.count { s.outgoing = outgoing } }
         for e in events { onEvent(e) }
     }
 

@@ -257,15 +257,25 @@ final class RTCDtlsTransport: Sendable {
     /// Protects and sends one RTP or RTCP packet, on the event loop. Nothing leaves
     /// unencrypted: before the keys exist (or after close) the packet is counted and dropped.
     func send(_ packet: [UInt8], isRTCP: Bool) {
+        var buffer = packet
+        buffer.append(contentsOf: repeatElement(0, count: SRTPSession.trailerCapacity))
+        buffer.withUnsafeMutableBytes { send(protectingInPlace: $0, length: packet.count, isRTCP: isRTCP) }
+    }
+
+    /// As `send(_:isRTCP:)` for a packet in `buffer[0..<length]`, protected in place (the
+    /// buffer has `SRTPSession.trailerCapacity` bytes of room after it): the media path's
+    /// packets go from the pacer to the socket with one copy, the socket's.
+    func send(protectingInPlace buffer: UnsafeMutableRawBufferPointer, length: Int, isRTCP: Bool) {
         guard let session = inner.withLock({ $0.sessions?.outbound }) else {
             sendFailures.add(1, ordering: .relaxed)
             return
         }
         do {
-            let protected = isRTCP ? try session.protectRTCP(packet) : try session.protectRTP(packet)
-            try ice.sendOnEventLoop(protected)
+            let protectedLength = isRTCP ? try session.protectRTCP(buffer, length: length)
+                : try session.protectRTP(buffer, length: length)
+            try ice.sendOnEventLoop(Array(UnsafeRawBufferPointer(rebasing: buffer[0..<protectedLength])))
             packetsSent.add(1, ordering: .relaxed)
-            bytesSent.add(Int64(protected.count), ordering: .relaxed)
+            bytesSent.add(Int64(protectedLength), ordering: .relaxed)
         } catch {
             sendFailures.add(1, ordering: .relaxed)
             Log.rtp.trace("\(isRTCP ? "RTCP" : "RTP") packet not sent: \(error)")

@@ -74,6 +74,8 @@ public final class RTCPeerConnection: Sendable {
     }
 
     private let state = Mutex(State())
+    /// RTCP ticks, for the once-a-second lip sync.
+    private let ticks = Atomic<Int>(0)
 
     /// The ICE agent once there is one: tests reach its socket through it (a send the socket
     /// refuses shows in getStats' transport as datagramSendFailures).
@@ -555,7 +557,8 @@ public final class RTCPeerConnection: Sendable {
         return ratio >= 1.2 || ratio <= 0.8
     }
 
-    /// Every 20 ms: the receivers' NACK, PLI and RR. On the event loop.
+    /// Every 20 ms: the receivers' NACK, PLI and RR; every second, lip sync of the playing
+    /// audio with the first video. On the event loop.
     private func rtcpTick(_ transport: RTCDtlsTransport) {
         let receivers = state.withLock { $0.activeReceivers }
         for r in receivers {
@@ -563,6 +566,9 @@ public final class RTCPeerConnection: Sendable {
                 if Log.rtp.logLevel <= .debug { RTCPFeedbackLog.log(packet, sent: true) }
                 transport.send(packet, isRTCP: true)
             }
+        }
+        if ticks.add(1, ordering: .relaxed).newValue % 50 == 0, let video = receivers.first(where: { $0.kind == .video }) {
+            for audio in receivers where audio.kind == .audio { audio.synchronize(with: video) }
         }
     }
 

@@ -27,6 +27,7 @@ public final class RTCRtpReceiver: Sendable {
         var packetsMalformed: Int64 = 0
         /// The sender's last SR: its wall clock (NTP, seconds) at an RTP timestamp.
         var senderReport: (ntp: Double, rtp: UInt32)?
+        var jitterBufferTarget: Double?
     }
 
     private let state: Mutex<State>
@@ -76,6 +77,40 @@ public final class RTCRtpReceiver: Sendable {
 
     /// Decoded 48 kHz audio, 20 ms at a time.
     public func addAudioSink(_ sink: @escaping @Sendable (AudioFrame) -> Void) { decoder.addAudioSink(sink) }
+
+    /// Plays this audio stream through an adaptive jitter buffer (`AudioPlayoutSource`): the
+    /// output reads 10 ms blocks from it. From then on the audio sinks get what is played.
+    /// Nil for a video stream, or when the codec's decoder cannot conceal losses.
+    public func startPlayout() -> AudioPlayoutSource? {
+        guard kind == .audio, let playout = decoder.startPlayout() else { return nil }
+        playout.setRequestedDelay((jitterBufferTarget ?? 0) / 1000)
+        return playout
+    }
+
+    /// The application's preferred jitter buffer delay in milliseconds, 0...4000 (webrtc-pc
+    /// §5.3, `jitterBufferTarget`; values outside are clamped where the spec throws a
+    /// RangeError); nil leaves it to the buffer. A playing audio stream waits at least this
+    /// long; video frames are handed on as they decode, so it does not change them.
+    public var jitterBufferTarget: Double? {
+        get { state.withLock { $0.jitterBufferTarget } }
+        set {
+            let target = newValue.map { max(0, min(4000, $0.isFinite ? $0 : 0)) }
+            state.withLock { $0.jitterBufferTarget = target }
+            decoder.playout?.setRequestedDelay((target ?? 0) / 1000)
+        }
+    }
+
+    /// Lip sync of this playing audio stream with `video` (`LipSync`), by their capture
+    /// delays through their SRs. Nothing before both have SRs.
+    func synchronize(with video: RTCRtpReceiver) {
+        guard kind == .audio, video.kind == .video, let playout = decoder.playout,
+              let audioDelay = decoder.meanLatency, let videoDelay = video.decoder.meanLatency else { return }
+        playout.synchronize(audioDelay: audioDelay, videoDelay: videoDelay)
+    }
+
+    /// Ends the playout (its output could not open, or failed): the audio sinks get every
+    /// decoded frame again, as before `startPlayout()`.
+    public func stopPlayout() { decoder.stopPlayout() }
 
     var ssrc: UInt32 { state.withLock { $0.parameters.ssrc } }
 
@@ -197,6 +232,8 @@ public final class RTCRtpReceiver: Sendable {
         var audioSamples: Int64
         /// Mean capture-to-decode delay over the last frames, seconds; nil before an SR.
         var latency: Double?
+        /// The jitter buffer's, once a playout started.
+        var playout: AudioPlayoutStatistics?
     }
 
     var statistics: Statistics {
@@ -212,6 +249,7 @@ public final class RTCRtpReceiver: Sendable {
                           frameWidth: c.frameWidth, frameHeight: c.frameHeight,
                           framesPerSecond: c.recentFrames.filter { now &- $0 <= 1_000_000_000 }.count,
                           audioSamples: c.audioSamples,
-                          latency: c.latencies.isEmpty ? nil : c.latencies.reduce(0, +) / Double(c.latencies.count))
+                          latency: c.latencies.isEmpty ? nil : c.latencies.reduce(0, +) / Double(c.latencies.count),
+                          playout: decoder.playoutStatistics)
     }
 }

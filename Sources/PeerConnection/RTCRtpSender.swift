@@ -26,7 +26,6 @@ public final class RTCRtpSender: Sendable {
         var stream: RTPTransportStreamID
         var clock: MediaClock
         var sinkToken: FrameSinkToken?
-        var pump: Task<Void, Never>?
         var encoder: MediaStreamEncoder
         /// The most this stream sends on the wire: the user's cap, or what the picture needs.
         var wireMaximum = 0
@@ -162,6 +161,13 @@ public final class RTCRtpSender: Sendable {
         } else {
             submit = encoder.submit
         }
+        // Encoded frames to the loop, straight from the worker's queue (one hop); set before
+        // the first frame is submitted. start runs on the loop, so `running` is set by the
+        // time the first of them is sent.
+        encoder.startPump? { [weak self] frame in
+            guard let self else { return }
+            loop.execute { self.send(frame) }
+        }
         if let picture = opened.picture {
             let now = clock.captureNanoseconds()
             let bounds = VideoAdaptationBounds(settings: settings, constraints: track.getConstraints())
@@ -180,10 +186,6 @@ public final class RTCRtpSender: Sendable {
             }
         } else {
             running.sinkToken = track.addAudioSink { submit(.audio($0)) }
-        }
-        running.pump = encoder.startPump? { [weak self] frame in
-            guard let self else { return }
-            loop.execute { self.send(frame) }
         }
         state.withLock { $0.running = running }
     }
@@ -370,7 +372,6 @@ public final class RTCRtpSender: Sendable {
         guard let running = state.withLock({ s -> Running? in defer { s.running = nil }; return s.running }) else { return }
         if let token = running.sinkToken { track.removeSink(token) }
         await running.encoder.finish()
-        running.pump?.cancel()
         let media = running.media, stream = running.stream
         try? await running.clock.eventLoop.submit { media.removeStream(stream) }.get()
     }

@@ -100,7 +100,7 @@ extension RTCPeerConnection {
                     ("packetsReceived", n(st.rtp.packetsReceived)), ("packetsLost", n(st.rtp.packetsLost)),
                     ("jitter", .number(st.rtp.jitter)), ("bytesReceived", n(st.rtp.bytesReceived)),
                     ("headerBytesReceived", n(st.rtp.headerBytesReceived)),
-                    ("packetsDiscarded", n(st.rtp.packetsDiscarded)), ("nackCount", n(st.rtp.nackCount)),
+                    ("packetsDiscarded", n(st.rtp.packetsDiscarded + (st.playout?.packetsDiscardedLate ?? 0))), ("nackCount", n(st.rtp.nackCount)),
                     ("retransmittedPacketsReceived", n(st.rtp.retransmittedPacketsReceived))]
                 if t.kind == .video {
                     inbound += [("framesDecoded", n(st.framesDecoded)), ("keyFramesDecoded", n(st.keyFramesDecoded)),
@@ -108,6 +108,8 @@ extension RTCPeerConnection {
                                 ("frameWidth", n(st.frameWidth)), ("frameHeight", n(st.frameHeight)),
                                 ("framesPerSecond", n(st.framesPerSecond)), ("pliCount", n(st.rtp.pliCount)),
                                 ("firCount", n(st.rtp.firCount))]
+                } else if let a = st.playout {
+                    inbound += Self.playoutMembers(a)
                 } else {
                     inbound += [("totalSamplesReceived", n(st.audioSamples))]
                 }
@@ -118,7 +120,7 @@ extension RTCPeerConnection {
                             ("framesAwaitingKeyframe", n(st.framesAwaitingKeyframe)),
                             ("framesWithoutDecoder", n(st.framesWithoutDecoder)), ("framesDecodeFailed", n(st.decodeErrors))]
                 // Not a webrtc-stats member: capture-to-decode delay by the sender's SR mapping,
-                // what lip sync is judged by.
+                // what lip sync is judged by (capture to playout for audio that plays).
                 if let latency = st.latency { inbound.append(("captureToDecodeDelay", .number(latency))) }
                 entries.append(.init(id: "IT_\(p.ssrc)_\(kind)", type: "inbound-rtp", timestamp: now, members: inbound))
                 entries.append(.init(id: "CIT_\(p.payloadType)", type: "codec", timestamp: now, members: [

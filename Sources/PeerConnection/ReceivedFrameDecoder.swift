@@ -58,6 +58,8 @@ final class ReceivedFrameDecoder: Sendable {
         var counters = Counters()
         var pending = 0
         var stopped = false
+        /// Audio only: once started, the jitter buffer takes the packets and decodes them.
+        var playout: AudioPlayoutSource?
     }
 
     /// Touched only by the one decoding context (the queue, or the loop when inline).
@@ -80,7 +82,9 @@ final class ReceivedFrameDecoder: Sendable {
     private let clock: MediaClock
     private let queue: DispatchQueue?
     private let shared = Mutex(Shared())
-    private let codec = Mutex(Codec())
+    /// Used only by `decode` and `queueForPlayout`, which run on `queue` (or inline on the
+    /// loop): confined, not locked, so the decoder runs without any lock held.
+    private let codec = SerialAccess(Codec())
 
     /// `codec` nil: no decoder (its frames are counted in `framesWithoutDecoder`).
     init(codec: RTCRtpCodecRegistration?, parameters: RTPStreamParameters, clock: MediaClock, inline: Bool) {
@@ -98,6 +102,42 @@ final class ReceivedFrameDecoder: Sendable {
     func addEncodedAudioSink(_ sink: @escaping @Sendable (EncodedAudioFrame) -> Void) { shared.withLock { $0.sinks.encodedAudio.append(sink) } }
 
     var counters: Counters { shared.withLock { $0.counters } }
+
+    /// Starts the playout of an audio stream (the same one on a second call); nil when the
+    /// codec's decoder cannot conceal or does not open (logged).
+    func startPlayout() -> AudioPlayoutSource? {
+        if let playout = shared.withLock({ $0.playout }) { return playout }
+        let decoder: any MediaDecoder
+        do throws(CodecError) {
+            guard let registration else { return nil }
+            decoder = try registration.makeDecoder(channels)
+        } catch {
+            Log.codecs.warning("no \(codecName) decoder for the playout: \(error)")
+            return nil
+        }
+        guard let concealing = decoder as? any ConcealingAudioDecoder else {
+            Log.codecs.warning("the \(codecName) decoder cannot conceal losses: no playout")
+            return nil
+        }
+        let playout = AudioPlayoutSource(decoder: concealing, clock: clock) { [weak self] block, latency in
+            guard let self else { return }
+            let sinks = shared.withLock { s -> [@Sendable (AudioFrame) -> Void] in
+                s.counters.audioSamples += Int64(block.frameCount)
+                // Capture to playout: what lip sync is judged by, once the audio waits here.
+                if let latency { Self.note(latency, in: &s.counters) }
+                return s.sinks.audio
+            }
+            for sink in sinks { sink(block) }
+        }
+        return shared.withLock { s in
+            if let existing = s.playout { return existing }
+            s.playout = playout
+            return playout
+        }
+    }
+
+    /// Back to decoding every frame as it comes, for the sinks (the output went away).
+    func stopPlayout() { shared.withLock { $0.playout = nil } }
 
     /// No more decoding; frames already queued are let go.
     func stop() { shared.withLock { $0.stopped = true } }
@@ -120,8 +160,12 @@ final class ReceivedFrameDecoder: Sendable {
     /// what it gave (pictures or samples).
     private func decode(_ frame: Frame) {
         defer { shared.withLock { $0.pending -= 1 } }
-        guard let sinks = shared.withLock({ $0.stopped ? nil : $0.sinks }) else { return }
+        guard let (sinks, playout) = shared.withLock({ $0.stopped ? nil : ($0.sinks, $0.playout) }) else { return }
         let arrival = clock.captureNanoseconds()
+        if let playout {
+            queueForPlayout(frame, playout, sinks: sinks)
+            return
+        }
         // After a loss, until a keyframe: the frames reference what was lost (never for a
         // codec whose every frame is a keyframe, like Opus).
         guard frame.isDecodable else {
@@ -129,7 +173,7 @@ final class ReceivedFrameDecoder: Sendable {
             return
         }
         let (registration, channels, clockRate) = (registration, channels, clockRate)
-        let outcome = codec.withLock { c -> Outcome in
+        let outcome = codec.withValue { c -> Outcome in
             var openError: String?
             if c.decoder == nil && !c.openFailed, let registration {
                 do throws(CodecError) { c.decoder = try registration.makeDecoder(channels) } catch {
@@ -210,11 +254,37 @@ final class ReceivedFrameDecoder: Sendable {
         }
     }
 
+    /// An audio frame into the jitter buffer, which decodes it when its time comes; the
+    /// encoded sinks get it now.
+    private func queueForPlayout(_ frame: Frame, _ playout: AudioPlayoutSource, sinks: Sinks) {
+        let frames = playout.insert(frame.payload, rtpTimestamp: frame.rtpTimestamp, senderReport: frame.senderReport)
+        shared.withLock { $0.counters.framesDecoded += 1 }
+        guard !sinks.encodedAudio.isEmpty, let frames else { return }
+        let mediaTime = codec.withValue { Self.mediaNanoseconds(&$0, frame.rtpTimestamp, clockRate: clockRate) }
+        let encoded = EncodedAudioFrame(data: frame.payload, timestamp: mediaTime, sampleCount: frames, channelCount: playout.channelCount)
+        for sink in sinks.encodedAudio { sink(encoded) }
+    }
+
+    var playoutStatistics: AudioPlayoutStatistics? { playout?.statistics }
+    var playout: AudioPlayoutSource? { shared.withLock { $0.playout } }
+
+    /// The mean capture-to-decode (or, playing, to playout) delay of the recent frames, seconds.
+    var meanLatency: Double? {
+        let l = shared.withLock { $0.counters.latencies }
+        return l.isEmpty ? nil : l.reduce(0, +) / Double(l.count)
+    }
+
     /// Seconds from capture (the SR maps the sender's RTP clock to its wall clock; both hosts'
     /// wall clocks agree on one machine, and roughly, with NTP, across two) to now.
     private func latency(of frame: Frame) -> Double? {
-        guard let sr = frame.senderReport else { return nil }
-        let elapsed = Double(Int32(bitPattern: frame.rtpTimestamp &- sr.rtp)) / Double(max(1, clockRate))
+        Self.secondsSinceCapture(frame.rtpTimestamp, frame.senderReport, clockRate: clockRate, clock: clock)
+    }
+
+    /// Seconds from the capture of the sample at `rtpTimestamp` to now, by the sender's SR.
+    static func secondsSinceCapture(_ rtpTimestamp: UInt32, _ sr: (ntp: Double, rtp: UInt32)?, clockRate: UInt32,
+                                    clock: MediaClock) -> Double? {
+        guard let sr else { return nil }
+        let elapsed = Double(Int32(bitPattern: rtpTimestamp &- sr.rtp)) / Double(max(1, clockRate))
         return RTCRtpReceiver.ntpSeconds(clock.ntpNow()) - (sr.ntp + elapsed)
     }
 

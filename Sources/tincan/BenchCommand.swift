@@ -34,6 +34,8 @@ struct BenchCommand: ParsableCommand, LoggingCommand {
     @Option(help: "Path of vpxenc.") var vpxenc: String = "/usr/bin/vpxenc"
     @Flag(help: "A short run: 150 frames per case.") var quick = false
     @Flag(help: "Every size at every bitrate (default: paired when the counts match).") var matrix = false
+    @Flag(help: "Print only vpxenc's options for Tincan's VP8 settings per case (JSON; scripts/bench-pipeline runs vpxenc with them), encode nothing.")
+    var vpxencSettings = false
 
     struct Usage: Codable {
         var cpuSeconds: Double
@@ -93,6 +95,16 @@ struct BenchCommand: ParsableCommand, LoggingCommand {
             pairs = Array(zip(sizeList, rateList))
         } else {
             for s in sizeList { for r in rateList { pairs.append((s, r)) } }
+        }
+        if vpxencSettings {
+            let list: [JSONValue] = pairs.map { size, rate in
+                let config = VP8EncoderConfiguration(width: size.0, height: size.1, frameRate: Double(frameRate), maxBitrate: rate)
+                return .object([("width", .number(Double(size.0))), ("height", .number(Double(size.1))),
+                                ("maxBitrate", .number(Double(rate))),
+                                ("arguments", .array(Self.vpxencSettings(config).map { .string($0) }))])
+            }
+            print(JSONValue.array(list).serialized)
+            return
         }
         guard FileManager.default.isExecutableFile(atPath: vpxenc) else {
             throw ValidationError("\(vpxenc) not found: install Debian's vpx-tools (scripts/install-deps --tests)")
@@ -176,18 +188,7 @@ struct BenchCommand: ParsableCommand, LoggingCommand {
 
         // vpxenc: the same file, the same settings.
         let vpxIVF = dir + "/vpxenc.ivf"
-        let args = [
-            "--codec=vp8", "--passes=1", "--rt", "--lag-in-frames=0",
-            "--cpu-used=\(config.effectiveCPUUsed)", "--end-usage=cbr", "--target-bitrate=\(config.effectiveBitrate / 1000)",
-            "--threads=\(config.effectiveThreads)", "--token-parts=\(config.effectiveTokenPartitions)",
-            "--error-resilient=\(config.errorResilient ? 1 : 0)", "--kf-max-dist=\(config.keyframeInterval)",
-            "--min-q=\(config.minQuantizer)", "--max-q=\(config.maxQuantizer)",
-            "--undershoot-pct=\(config.undershootPercent)", "--overshoot-pct=\(config.overshootPercent)",
-            "--buf-sz=\(config.bufferSize)", "--buf-initial-sz=\(config.bufferInitialSize)", "--buf-optimal-sz=\(config.bufferOptimalSize)",
-            "--drop-frame=\(config.frameDropThreshold)", "--resize-allowed=0", "--static-thresh=\(config.staticThreshold)",
-            "--noise-sensitivity=0", "--max-intra-rate=\(config.maxIntraBitratePercent)", "--timebase=1/90000",
-            "--limit=\(count)", "--quiet", "--ivf", "-o", vpxIVF, y4m,
-        ]
+        let args = Self.vpxencSettings(config) + ["--limit=\(count)", "--quiet", "--ivf", "-o", vpxIVF, y4m]
         let childStart = Self.usage(RUSAGE_CHILDREN), childWall = MonotonicClock.now()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: vpxenc)
@@ -215,6 +216,22 @@ struct BenchCommand: ParsableCommand, LoggingCommand {
                     cpuRatio: Self.round(tincan.cpuSeconds / max(vpx.cpuSeconds, 1e-9)),
                     fpsRatio: Self.round(tincan.framesPerSecond / max(vpx.framesPerSecond, 1e-9)),
                     identicalBitstream: tincanFrames.map(\.data) == vpxFrames.map(\.data))
+    }
+
+    /// vpxenc's options for the encoder settings Tincan's sender opens `config` with (the same
+    /// VP8 frames byte for byte: see `identicalBitstream`), without input, output or limit.
+    static func vpxencSettings(_ config: VP8EncoderConfiguration) -> [String] {
+        [
+            "--codec=vp8", "--passes=1", "--rt", "--lag-in-frames=0",
+            "--cpu-used=\(config.effectiveCPUUsed)", "--end-usage=cbr", "--target-bitrate=\(config.effectiveBitrate / 1000)",
+            "--threads=\(config.effectiveThreads)", "--token-parts=\(config.effectiveTokenPartitions)",
+            "--error-resilient=\(config.errorResilient ? 1 : 0)", "--kf-max-dist=\(config.keyframeInterval)",
+            "--min-q=\(config.minQuantizer)", "--max-q=\(config.maxQuantizer)",
+            "--undershoot-pct=\(config.undershootPercent)", "--overshoot-pct=\(config.overshootPercent)",
+            "--buf-sz=\(config.bufferSize)", "--buf-initial-sz=\(config.bufferInitialSize)", "--buf-optimal-sz=\(config.bufferOptimalSize)",
+            "--drop-frame=\(config.frameDropThreshold)", "--resize-allowed=0", "--static-thresh=\(config.staticThreshold)",
+            "--noise-sensitivity=0", "--max-intra-rate=\(config.maxIntraBitratePercent)", "--timebase=1/90000",
+        ]
     }
 
     struct CPU { var user: Double; var system: Double; var cpu: Double { user + system } }

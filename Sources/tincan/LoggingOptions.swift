@@ -2,8 +2,8 @@ import ArgumentParser
 import Logging
 
 /// `--log-level`, as tincan-signal has it: the library's logs (tincan.ice, tincan.dtls,
-/// tincan.rtp, tincan.peerconnection, tincan.capture, tincan.codecs, tincan.signaling) on
-/// standard error. Standard output stays the command's own (JSON, reports).
+/// tincan.rtp, tincan.peerconnection, tincan.capture, tincan.codecs, tincan.signaling,
+/// tincan.window) on standard error. Standard output stays the command's own (JSON, reports).
 struct LoggingOptions: ParsableArguments {
     /// Warnings by default: what the library used to print itself, and nothing routine.
     static let defaultLevel = Logger.Level.warning

@@ -35,7 +35,10 @@ enum FileMicrophoneFixture {
 
             """
         writeText(rc, to: dir + "/asoundrc")
-        setenv("ALSA_CONFIG_PATH", "/usr/share/alsa/alsa.conf:\(dir)/asoundrc", 1)
+        // Added to the path, not replacing it: other suites in this process (PlayoutTests)
+        // add their own PCMs the same way.
+        let path = getenv("ALSA_CONFIG_PATH").map { String(cString: $0) } ?? "/usr/share/alsa/alsa.conf"
+        setenv("ALSA_CONFIG_PATH", "\(path):\(dir)/asoundrc", 1)
         return dir
     }()
 

@@ -75,7 +75,7 @@ func temporaryDirectory() -> String {
         #expect(throws: MediaStreamError.self) { try DeviceDescriptionFile(jsonText: text) }
     }
 
-    @Test("Y4M and WAV file devices: mode from the file, content looped in real time")
+    @Test("Y4M and WAV file devices: mode from the file, content looped on their clock")
     func fileDevices() async throws {
         let dir = temporaryDirectory()
         let y4m = dir + "/in.y4m", wav = dir + "/in.wav"
@@ -85,23 +85,25 @@ func temporaryDirectory() -> String {
         let a = try WAVWriter(path: wav, sampleRate: 16000, channelCount: 1)
         try a.write(AudioFrame(sampleRate: 16000, channelCount: 1, samples: (0..<1600).map { Int16($0) }, timestamp: 0))
         try a.close()
-        let cam = try Y4MFileCamera(path: y4m)
-        let mic = try WAVFileMicrophone(path: wav)
+        // The devices and the tracks on a simulated clock: exact counts, no wall-clock window.
+        let pacer = SimulatedPacer()
+        let cam = try Y4MFileCamera(path: y4m, pacer: pacer)
+        let mic = try WAVFileMicrophone(path: wav, pacer: pacer)
         #expect(cam.modes == [VideoMode(width: 160, height: 120, frameRate: 25)])
         #expect(mic.capabilities.sampleRates == [16000])
-        let stream = try await devices(video: [cam], audio: [mic]).getUserMedia(jsonText: #"{"video": true, "audio": true}"#)
+        let stream = try await devices(video: [cam], audio: [mic], options: .init(pacer: pacer)).getUserMedia(jsonText: #"{"video": true, "audio": true}"#)
         let numbers = Mutex<[Int]>([])
         let samples = Mutex<[Int16]>([])
         stream.getVideoTracks()[0].addVideoSink { f in numbers.withLock { $0.append(SyntheticPattern.readFrameNumber(from: f) ?? -1) } }
         stream.getAudioTracks()[0].addAudioSink { f in samples.withLock { $0 += f.samples } }
-        try? await Task.sleep(nanoseconds: 300_000_000)
+        pacer.advance(by: 0.3)
         for t in stream.getTracks() { t.stop() }
         let got = numbers.withLock { $0 }
-        #expect(got.count >= 5)
-        // The file's three frames in order, looping (the first may go out before the sink is added).
-        #expect(!got.contains(-1) && zip(got.dropFirst(), got).allSatisfy { ($0 - $1 + 3) % 3 == 1 }, "\(got)")
+        // 25 fps for 300 ms: the ticks at 0, 40, ..., 280 ms; the file's three frames in order, looping.
+        #expect(got == [0, 1, 2, 0, 1, 2, 0, 1], "\(got)")
         let s = samples.withLock { $0 }
-        #expect(s.count >= 160 * 20)
+        // 10 ms frames at 0, 10, ..., 300 ms.
+        #expect(s.count == 160 * 31)
         #expect(zip(s.dropFirst(), s).allSatisfy { Int($0) == (Int($1) + 1) % 1600 }, "samples in order, looping at the end of the file")
         #expect(s.contains(1599) && s.firstIndex(of: 1599).map { $0 + 1 < s.count ? s[$0 + 1] == 0 : true } == true)
     }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import AllocationCounter
 import Testing
 @testable import RTP
 
@@ -9,22 +7,8 @@ import Testing
 /// TINCAN_ALLOCATION_COUNTER=required: a counter that did not load is then a failure); without
 /// it the test only runs the path.
 @Suite struct AllocationTests {
-    typealias CountFunction = @convention(c) () -> Int
-
-    static var counter: CountFunction? {
-        #if canImport(Glibc)
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "tincan_thread_allocation_count") else { return nil }
-        return unsafeBitCast(symbol, to: CountFunction.self)
-        #else
-        return nil
-        #endif
-    }
-
-    /// True when the test command preloaded the counter and a missing one must fail the test.
-    static var counterRequired: Bool {
-        guard let value = getenv("TINCAN_ALLOCATION_COUNTER") else { return false }
-        return String(cString: value) == "required"
-    }
+    static var counter: AllocationCounter.CountFunction? { AllocationCounter.counter }
+    static var counterRequired: Bool { AllocationCounter.required }
 
     @Test func steadyStatePacketPathAllocatesNothing() throws {
         let counter = Self.counter  // resolved once: dlsym itself allocates

@@ -26,7 +26,7 @@ import Testing
         let process = Process()
         let out: URL
         let err: URL
-        init(_ arguments: [String], in dir: URL, name: String, launcher: [String] = []) throws {
+        init(_ arguments: [String], in dir: URL, name: String, launcher: [String] = [], environment: [String: String] = [:]) throws {
             guard let path = TincanBinary.path else { throw CLIError("tincan binary not found") }
             out = dir.appendingPathComponent("\(name).out")
             err = dir.appendingPathComponent("\(name).err")
@@ -42,6 +42,7 @@ import Testing
             process.standardOutput = try FileHandle(forWritingTo: out)
             process.standardError = try FileHandle(forWritingTo: err)
             process.standardInput = FileHandle.nullDevice
+            if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
             try process.run()
         }
         func wait(seconds: Double) -> Bool {
@@ -134,21 +135,11 @@ import Testing
 
     @Test("two tincan calls through a tincan-signal room: each decodes the other's video and audio")
     func callThroughRoom() throws {
-        guard let tincan = TincanBinary.path else { throw CLIError("tincan binary not found") }
-        let signalPath = URL(fileURLWithPath: tincan).deletingLastPathComponent().appendingPathComponent("tincan-signal").path
-        guard FileManager.default.isExecutableFile(atPath: signalPath) else { throw CLIError("tincan-signal not built next to tincan") }
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let port = Self.freePort()
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: signalPath)
-        server.arguments = ["serve", "--listen", "127.0.0.1:\(port)"]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer { server.terminate(); server.waitUntilExit() }
-        Thread.sleep(forTimeInterval: 1)
-        let common = ["call", "--fake-devices", "--allow", "camera,microphone", "--signal", "ws://127.0.0.1:\(port)", "--room", "kitchen",
+        let server = try SignalServer.start()
+        defer { server.stop() }
+        let common = ["call", "--fake-devices", "--allow", "camera,microphone", "--signal", "ws://127.0.0.1:\(server.port)", "--room", "kitchen",
                       "--duration", "3", "--constraints", #"{"video": {"width": 320, "height": 240}, "audio": true}"#]
         let offerer = try Background(common, in: dir, name: "offerer")
         let answerer = try Background(common + ["--answer"], in: dir, name: "answerer")

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import Synchronization
 import NetworkPrimitives
 
 /// Where an `ICEAgent`'s host sockets come from: UDP sockets on SwiftNIO by default, or a
@@ -64,6 +65,9 @@ public struct UDPDatagramNetwork: ICEDatagramNetwork {
 final class UDPDatagramSocket: ICEDatagramSocket {
     let channel: any Channel
     let localAddress: TransportAddress
+    /// The last destination as NIO's address: media goes to one peer, and converting it (a
+    /// `SocketAddress` is boxed) for every datagram cost an allocation each.
+    private let lastDestination = Mutex<(TransportAddress, SocketAddress)?>(nil)
 
     init(channel: any Channel, localAddress: TransportAddress) {
         self.channel = channel
@@ -79,7 +83,13 @@ final class UDPDatagramSocket: ICEDatagramSocket {
         // NIO fails the write's promise with the sendmsg error and keeps the datagram channel open.
         let promise = channel.eventLoop.makePromise(of: Void.self)
         promise.futureResult.whenFailure(failed)
-        channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination.socketAddress, data: buffer), promise: promise)
+        let address = lastDestination.withLock { last -> SocketAddress in
+            if let last, last.0 == destination { return last.1 }
+            let address = destination.socketAddress
+            last = (destination, address)
+            return address
+        }
+        channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: promise)
     }
 
     func close() async { try? await channel.close() }  // an error here leaves it closed all the same

@@ -11,10 +11,14 @@ public final class Y4MFileCamera: VideoCaptureDevice {
     public let facingMode: String? = nil
     public let modes: [VideoMode]
     public let resizeModes: [String] = ["none", "crop-and-scale"]
+    /// Real time by default; tests and simulated calls pass their own clock.
+    public let pacer: any CapturePacer
     private let registry = SessionRegistry()
 
-    public init(path: String, deviceId: String = "file-camera", groupId: String = "file-group") throws(MediaFileError) {
+    public init(path: String, deviceId: String = "file-camera", groupId: String = "file-group",
+                pacer: any CapturePacer = RealTimePacer()) throws(MediaFileError) {
         let reader = try Y4MReader(path: path)
+        self.pacer = pacer
         self.path = path
         self.deviceId = deviceId
         self.groupId = groupId
@@ -30,17 +34,19 @@ public final class Y4MFileCamera: VideoCaptureDevice {
         do { reader = try Y4MReader(path: path) } catch {
             throw MediaStreamError(.notReadableError, "cannot read the video file: \(error)")
         }
-        let file = Mutex(reader)
+        // The reader and the frames it reads into: a pool of 4 outlasts the encoder's queue
+        // (2 waiting, 1 encoding), so a warm camera allocates no frame.
+        let file = Mutex((reader: reader, pool: VideoFramePool(count: 4)))
         let session = PacedSession(onEnd: onEnd, onStop: {})
         registry.add(session)
         let interval = UInt64((1e9 / max(mode.frameRate, 0.001)).rounded())
         let path = self.path
-        let thread = PacedThread(interval: interval) { _, deadline in
-            let result: Result<VideoFrame?, MediaFileError> = file.withLock { r in
+        let thread = pacer.start(interval: interval) { _, deadline in
+            let result: Result<VideoFrame?, MediaFileError> = file.withLock { f in
                 do throws(MediaFileError) {
-                    if let f = try r.nextFrame(timestamp: deadline) { return .success(f) }
-                    try r.rewind()
-                    return .success(try r.nextFrame(timestamp: deadline))
+                    if let frame = try f.reader.nextFrame(timestamp: deadline, from: &f.pool) { return .success(frame) }
+                    try f.reader.rewind()
+                    return .success(try f.reader.nextFrame(timestamp: deadline, from: &f.pool))
                 } catch { return .failure(error) }
             }
             switch result {
@@ -60,7 +66,7 @@ public final class Y4MFileCamera: VideoCaptureDevice {
     }
 }
 
-/// A microphone that plays a 16-bit PCM WAV file in a loop, in 10 ms frames, in real time.
+/// A microphone that plays a 16-bit PCM WAV file in a loop, in 10 ms frames, on its pacer's clock.
 public final class WAVFileMicrophone: AudioCaptureDevice {
     public let path: String
     public let deviceId: String
@@ -69,10 +75,14 @@ public final class WAVFileMicrophone: AudioCaptureDevice {
     public let capabilities: AudioDeviceCapabilities
     public let defaultMode: AudioMode
     private let samples: [Int16]
+    /// Real time by default; tests and simulated calls pass their own clock.
+    public let pacer: any CapturePacer
     private let registry = SessionRegistry()
 
-    public init(path: String, deviceId: String = "file-microphone", groupId: String = "file-group") throws(MediaFileError) {
+    public init(path: String, deviceId: String = "file-microphone", groupId: String = "file-group",
+                pacer: any CapturePacer = RealTimePacer()) throws(MediaFileError) {
         let reader = try WAVReader(path: path)
+        self.pacer = pacer
         guard !reader.samples.isEmpty else { throw MediaFileError(path: path, "holds no samples") }
         self.path = path
         self.deviceId = deviceId
@@ -95,7 +105,7 @@ public final class WAVFileMicrophone: AudioCaptureDevice {
         registry.add(session)
         let samples = self.samples, channels = mode.channelCount, rate = mode.sampleRate
         let perFrame = rate / 100 * channels
-        let thread = PacedThread(interval: 10_000_000) { n, deadline in
+        let thread = pacer.start(interval: 10_000_000) { n, deadline in
             var out = [Int16](repeating: 0, count: perFrame)
             var at = (n * perFrame) % samples.count
             for i in 0..<perFrame {

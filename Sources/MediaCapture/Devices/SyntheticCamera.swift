@@ -101,8 +101,13 @@ public final class SyntheticCamera: VideoCaptureDevice {
         let background = SyntheticPattern.background(width: w, height: h)
         let interval = UInt64((1e9 / mode.frameRate).rounded())
         registry.add(session)
+        // Frames are drawn into a pool that outlasts the encoder's queue: none allocated warm.
+        let pool = Mutex(VideoFramePool(count: 4))
         let thread = pacer.start(interval: interval) { n, deadline in
-            onFrame(SyntheticPattern.frame(width: w, height: h, frameNumber: n, timestamp: deadline, background: background))
+            let frame = pool.withLock {
+                SyntheticPattern.frame(width: w, height: h, frameNumber: n, timestamp: deadline, background: background, pool: &$0)
+            }
+            onFrame(frame)
             return true
         }
         session.attach(thread)

@@ -23,9 +23,8 @@ public enum SyntheticPattern {
     static func fits(width: Int, height: Int) -> Bool { width >= 48 && height >= 48 }
 
     static func check(_ frame: UInt32, _ ms: UInt32) -> UInt8 {
-        var x: UInt32 = 0xA5
-        for v in [frame, ms] { x ^= v ^ (v >> 8) ^ (v >> 16) ^ (v >> 24) }
-        return UInt8(truncatingIfNeeded: x)
+        func fold(_ v: UInt32) -> UInt32 { v ^ (v >> 8) ^ (v >> 16) ^ (v >> 24) }
+        return UInt8(truncatingIfNeeded: 0xA5 ^ fold(frame) ^ fold(ms))
     }
 
     static func bits(frameNumber: Int, timestampMs: UInt32) -> [Bool] {
@@ -62,37 +61,58 @@ public enum SyntheticPattern {
     /// bit band drawn on it.
     public static func frame(width: Int, height: Int, frameNumber: Int, timestamp: UInt64, background: [UInt8]? = nil) -> VideoFrame {
         var data = background ?? SyntheticPattern.background(width: width, height: height)
-        let ms = UInt32(truncatingIfNeeded: timestamp / 1_000_000)
         data.withUnsafeMutableBufferPointer { p in
-            // A bar moving one eighth of the width per second at 30 fps, below the band.
-            let barW = max(2, width / 16)
-            let x0 = (frameNumber * max(1, width / 240)) % max(1, width - barW + 1)
-            let top = min(height, height / 4)
-            for y in top..<height {
-                let row = y * width
-                for x in x0..<min(width, x0 + barW) { p[row + x] = 220 }
-            }
-            guard fits(width: width, height: height) else { return }
-            let bits = SyntheticPattern.bits(frameNumber: frameNumber, timestampMs: ms)
-            for (i, bit) in bits.enumerated() {
-                let r = cellRect(i, width: width, height: height)
-                let value = bit ? white : black
-                for y in r.y0..<min(height, r.y1) {
-                    let row = y * width
-                    for x in r.x0..<min(width, r.x1) { p[row + x] = value }
-                }
-            }
-            // Neutral chroma under the band so colour coding cannot leak into luma decisions.
-            let cw = (width + 1) / 2, chh = (height + 1) / 2
-            let u = width * height, v = u + cw * chh
-            for y in 0..<min(chh, (rows * height / 24 + 1) / 2) {
-                for x in 0..<min(cw, (columns * width / 24 + 1) / 2) {
-                    p[u + y * cw + x] = 128
-                    p[v + y * cw + x] = 128
-                }
-            }
+            draw(into: p, width: width, height: height, frameNumber: frameNumber, timestamp: timestamp)
         }
         return VideoFrame(width: width, height: height, data: data, timestamp: timestamp)
+    }
+
+    /// The same picture drawn into a buffer of `pool` (the synthetic camera: the background
+    /// copied in, no allocation per frame once the pool is warm).
+    public static func frame(width: Int, height: Int, frameNumber: Int, timestamp: UInt64, background: [UInt8],
+                             pool: inout VideoFramePool) -> VideoFrame {
+        pool.makeFrame(width: width, height: height, timestamp: timestamp) { p in
+            background.withUnsafeBufferPointer { b in
+                guard let d = p.baseAddress, let s = b.baseAddress else { return }
+                d.update(from: s, count: min(p.count, b.count))
+            }
+            draw(into: p, width: width, height: height, frameNumber: frameNumber, timestamp: timestamp)
+        }
+    }
+
+    /// Draws the moving bar and the bit band over the background in `p`.
+    static func draw(into p: UnsafeMutableBufferPointer<UInt8>, width: Int, height: Int, frameNumber: Int, timestamp: UInt64) {
+        let ms = UInt32(truncatingIfNeeded: timestamp / 1_000_000)
+        // A bar moving one eighth of the width per second at 30 fps, below the band.
+        let barW = max(2, width / 16)
+        let x0 = (frameNumber * max(1, width / 240)) % max(1, width - barW + 1)
+        let top = min(height, height / 4)
+        for y in top..<height {
+            let row = y * width
+            for x in x0..<min(width, x0 + barW) { p[row + x] = 220 }
+        }
+        guard fits(width: width, height: height) else { return }
+        // The 64 bits of `bits(frameNumber:timestampMs:)`, most significant first, as one word.
+        let f = UInt32(truncatingIfNeeded: frameNumber) & 0xFF_FFFF
+        let word = UInt64(f) << 40 | UInt64(ms) << 8 | UInt64(check(f, ms))
+        for i in 0..<(columns * rows) {
+            let bit = word >> UInt64(63 - i) & 1 == 1
+            let r = cellRect(i, width: width, height: height)
+            let value = bit ? white : black
+            for y in r.y0..<min(height, r.y1) {
+                let row = y * width
+                for x in r.x0..<min(width, r.x1) { p[row + x] = value }
+            }
+        }
+        // Neutral chroma under the band so colour coding cannot leak into luma decisions.
+        let cw = (width + 1) / 2, chh = (height + 1) / 2
+        let u = width * height, v = u + cw * chh
+        for y in 0..<min(chh, (rows * height / 24 + 1) / 2) {
+            for x in 0..<min(cw, (columns * width / 24 + 1) / 2) {
+                p[u + y * cw + x] = 128
+                p[v + y * cw + x] = 128
+            }
+        }
     }
 
     /// Reads the bits back: each cell's inner half is averaged and compared with mid-grey.

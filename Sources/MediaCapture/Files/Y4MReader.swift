@@ -61,10 +61,7 @@ public final class Y4MReader {
 
     /// The next frame, or nil at the end of the file.
     public func nextFrame(timestamp: UInt64 = 0) throws(MediaFileError) -> VideoFrame? {
-        guard let line = try file.readLine() else { return nil }
-        guard line.starts(with: Array("FRAME".utf8)) else {
-            throw MediaFileError(path: file.path, "expected FRAME")
-        }
+        guard try readFrameLine() else { return nil }
         let data = try file.read(frameBytes)
         guard data.count == frameBytes else {
             throw MediaFileError(path: file.path, "truncated frame: \(data.count) of \(frameBytes) bytes")
@@ -72,9 +69,31 @@ public final class Y4MReader {
         return VideoFrame(width: width, height: height, data: data, timestamp: timestamp)
     }
 
+    /// The next frame read into a buffer of `pool` (the file camera: no allocation per frame
+    /// once the pool is warm), or nil at the end of the file.
+    public func nextFrame(timestamp: UInt64, from pool: inout VideoFramePool) throws(MediaFileError) -> VideoFrame? {
+        guard try readFrameLine() else { return nil }
+        let file = self.file, frameBytes = self.frameBytes
+        return try pool.makeFrame(width: width, height: height, timestamp: timestamp) { (p) throws(MediaFileError) in
+            let got = try file.read(into: UnsafeMutableRawBufferPointer(p))
+            guard got == frameBytes else {
+                throw MediaFileError(path: file.path, "truncated frame: \(got) of \(frameBytes) bytes")
+            }
+        }
+    }
+
+    private static let frameTag = Array("FRAME".utf8)
+
+    /// Reads a frame's "FRAME" line: false at the end of the file.
+    private func readFrameLine() throws(MediaFileError) -> Bool {
+        guard let isFrame = try file.skipLine(startingWith: Self.frameTag) else { return false }
+        guard isFrame else { throw MediaFileError(path: file.path, "expected FRAME") }
+        return true
+    }
+
     /// Back to the first frame (a file camera loops).
     public func rewind() throws(MediaFileError) {
         try file.seek(to: 0)
-        _ = try file.readLine()
+        _ = try file.skipLine(startingWith: [])
     }
 }

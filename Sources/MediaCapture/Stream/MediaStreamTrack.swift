@@ -50,14 +50,24 @@ public final class MediaStreamTrack: Sendable {
         var shaper: VideoShaper?
         var decimator: FrameDecimator?
         var nextSink = 0
-        var videoSinks: [Int: @Sendable (VideoFrame) -> Void] = [:]
-        var audioSinks: [Int: @Sendable (AudioFrame) -> Void] = [:]
+        var videoSinks: [Int: @Sendable (VideoFrame) -> Void] = [:] {
+            didSet { videoSinkList = Array(videoSinks.values) }
+        }
+        /// The sinks as lists, built when they change, not per frame.
+        var videoSinkList: [@Sendable (VideoFrame) -> Void] = []
+        var audioSinks: [Int: @Sendable (AudioFrame) -> Void] = [:] {
+            didSet { audioSinkList = Array(audioSinks.values) }
+        }
+        var audioSinkList: [@Sendable (AudioFrame) -> Void] = []
         var endSinks: [Int: @Sendable () -> Void] = [:]
         var finishers: [Int: @Sendable () -> Void] = [:]
         var endedByDevice: MediaStreamError?
         var capturing = false
     }
     private let state: Mutex<State>
+    /// The crop-and-scale output: buffers reused once the sinks let go (only the device's
+    /// thread shapes; the lock is never held across a sink).
+    private let shaped = Mutex(VideoFramePool(count: 4))
 
     init(source: TrackSource, candidate: SettingsCandidate, constraints: MediaTrackConstraints,
          indicator: any CaptureIndicator, gracePeriod: Double, pacer: any CapturePacer) {
@@ -218,18 +228,18 @@ public final class MediaStreamTrack: Sendable {
             let admit = dec.admit(frame.timestamp)
             s.decimator = dec
             guard admit, !s.videoSinks.isEmpty else { return nil }
-            return (shaper, s.enabled, Array(s.videoSinks.values))
+            return (shaper, s.enabled, s.videoSinkList)
         }
         guard let (shaper, enabled, sinks) = out else { return }
-        // Shaping runs outside the lock, on the device's thread.
-        let f = enabled ? shaper.shape(frame)
+        // Shaping runs outside the state's lock, on the device's thread.
+        let f = enabled ? shaped.withLock { shaper.shape(frame, pool: &$0) }
             : VideoFrame.black(width: shaper.width, height: shaper.height, timestamp: frame.timestamp)
         for sink in sinks { sink(f) }
     }
 
     private func handle(_ frame: AudioFrame) {
         let (sinks, enabled): ([@Sendable (AudioFrame) -> Void], Bool) = state.withLock { s in
-            s.readyState == .live ? (Array(s.audioSinks.values), s.enabled) : ([], true)
+            s.readyState == .live ? (s.audioSinkList, s.enabled) : ([], true)
         }
         guard !sinks.isEmpty else { return }
         var out = frame
@@ -296,7 +306,7 @@ public final class MediaStreamTrack: Sendable {
                 guard let self else { return false }
                 // The size is read each time: applyConstraints may change it while released.
                 let (sinks, w, h): ([@Sendable (VideoFrame) -> Void], Int, Int) = self.state.withLock { s in
-                    (s.readyState == .live && !s.enabled ? Array(s.videoSinks.values) : [],
+                    (s.readyState == .live && !s.enabled ? s.videoSinkList : [],
                      s.settings.width ?? 640, s.settings.height ?? 480)
                 }
                 let black = VideoFrame.black(width: w, height: h, timestamp: deadline)
@@ -308,7 +318,7 @@ public final class MediaStreamTrack: Sendable {
             filler = pacer.start(interval: 10_000_000) { [weak self] _, deadline in
                 guard let self else { return false }
                 let sinks: [@Sendable (AudioFrame) -> Void] = self.state.withLock { s in
-                    s.readyState == .live && !s.enabled ? Array(s.audioSinks.values) : []
+                    s.readyState == .live && !s.enabled ? s.audioSinkList : []
                 }
                 let silence = AudioFrame(sampleRate: rate, channelCount: ch, samples: [Int16](repeating: 0, count: rate / 100 * ch), timestamp: deadline)
                 for sink in sinks { sink(silence) }

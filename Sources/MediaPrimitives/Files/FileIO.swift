@@ -94,6 +94,18 @@ public final class BinaryFile {
         return out
     }
 
+    /// Reads up to `buffer.count` bytes into the caller's buffer (a pooled frame): fewer only
+    /// at end of file. Allocates nothing.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(MediaFileError) -> Int {
+        guard let handle else { throw MediaFileError(path: path, "file is closed") }
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        let got = fread(base, 1, buffer.count, handle)
+        if got < buffer.count, ferror(handle) != 0 {
+            throw MediaFileError(path: path, "read failed: \(String(cString: strerror(errno)))")
+        }
+        return got
+    }
+
     /// Reads under 1 MiB allocate what they ask for; larger ones look at the file first.
     static let chunkBytes = 1 << 20
 
@@ -112,6 +124,21 @@ public final class BinaryFile {
     public func skip(_ count: Int) throws(MediaFileError) {
         guard let handle, fseeko(handle, off_t(count), SEEK_CUR) == 0 else {
             throw MediaFileError(path: path, "seek failed")
+        }
+    }
+
+    /// Reads one line (at most `limit` bytes) without keeping it: whether it starts with
+    /// `prefix`, or nil at end of file. Allocates nothing (a Y4M "FRAME" line per frame).
+    public func skipLine(startingWith prefix: [UInt8], limit: Int = 4096) throws(MediaFileError) -> Bool? {
+        guard let handle else { throw MediaFileError(path: path, "file is closed") }
+        var n = 0, matches = true
+        while true {
+            let c = fgetc(handle)
+            if c == EOF { return n == 0 ? nil : matches && n >= prefix.count }
+            if c == 0x0A { return matches && n >= prefix.count }
+            if n < prefix.count && UInt8(truncatingIfNeeded: c) != prefix[n] { matches = false }
+            n += 1
+            if n > limit { throw MediaFileError(path: path, "line longer than \(limit) bytes") }
         }
     }
 

@@ -29,38 +29,32 @@ public struct VideoShaper: Sendable {
 
     public func shape(_ frame: VideoFrame) -> VideoFrame {
         if isIdentity && frame.width == width && frame.height == height { return frame }
-        var out = VideoFrame(width: width, height: height, data: [], timestamp: frame.timestamp)
-        shape(frame, into: &out)
-        return out
+        var pool = VideoFramePool(count: 2)
+        return shape(frame, pool: &pool)
     }
 
-    /// Shapes into `out`, reusing its storage when it has the right size and nobody else
-    /// holds it (a pool of these costs no allocation per frame).
-    public func shape(_ frame: VideoFrame, into out: inout VideoFrame) {
-        guard frame.width == nativeWidth, frame.height == nativeHeight,
-              frame.data.count >= VideoFrame.byteCount(width: frame.width, height: frame.height) else {
+    /// Shapes into a buffer of `pool` (the track's and the adaptation's pools: no allocation
+    /// per frame once warm). A frame already of the target size is passed on untouched.
+    public func shape(_ frame: VideoFrame, pool: inout VideoFramePool) -> VideoFrame {
+        if isIdentity && frame.width == width && frame.height == height { return frame }
+        guard frame.width == nativeWidth, frame.height == nativeHeight else {
             // A frame of an unexpected size: scale the whole picture rather than fail.
-            VideoShaper(nativeWidth: frame.width, nativeHeight: frame.height, width: width, height: height).shapeChecked(frame, into: &out)
-            return
+            return VideoShaper(nativeWidth: frame.width, nativeHeight: frame.height, width: width, height: height)
+                .shapeChecked(frame, pool: &pool)
         }
-        shapeChecked(frame, into: &out)
+        return shapeChecked(frame, pool: &pool)
     }
 
-    private func shapeChecked(_ frame: VideoFrame, into out: inout VideoFrame) {
-        out.width = width
-        out.height = height
-        out.timestamp = frame.timestamp
-        let count = VideoFrame.byteCount(width: width, height: height)
-        if out.data.count != count { out.data = [UInt8](repeating: 0, count: count) }
+    private func shapeChecked(_ frame: VideoFrame, pool: inout VideoFramePool) -> VideoFrame {
         guard frame.data.count >= VideoFrame.byteCount(width: frame.width, height: frame.height) else {
-            out = VideoFrame.black(width: width, height: height, timestamp: frame.timestamp)
-            return
+            return VideoFrame.black(width: width, height: height, timestamp: frame.timestamp)
         }
         let srcW = frame.width, srcH = frame.height
         let srcCW = (srcW + 1) / 2, srcCH = (srcH + 1) / 2
+        let width = self.width, height = self.height
         let dstCW = (width + 1) / 2, dstCH = (height + 1) / 2
-        frame.data.withUnsafeBufferPointer { src in
-            out.data.withUnsafeMutableBufferPointer { dst in
+        return pool.makeFrame(width: width, height: height, timestamp: frame.timestamp) { dst in
+            frame.data.withUnsafeBufferPointer { src in
                 guard let s = src.baseAddress, let d = dst.baseAddress else { return }
                 let sy = s + cropY * srcW + cropX
                 let su = s + srcW * srcH + (cropY / 2) * srcCW + cropX / 2

@@ -159,9 +159,7 @@ public struct GoogleCongestionController: Sendable {
         lossBasedEstimator.updateEstimate(at: now)
         let estimate = min(max(lossBasedEstimator.currentTarget, constraints.minimum), constraints.maximum)
         probeController.setEstimatedBitrate(estimate, at: now)
-        // No probe into a full congestion window: the queue a drop left behind has to drain
-        // first, and a probe (and the padding while its result is awaited) only adds to it.
-        if networkAvailable, congestionWindow.encodingRateRatio >= 1 {
+        if networkAvailable {
             probeController.process(delayState: delayBasedEstimator.state,
                                     atCapacityBound: delayBasedEstimator.rateControl.isAtCapacityBound
                                         && estimate >= delayBasedEstimator.estimate,

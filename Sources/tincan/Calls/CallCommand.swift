@@ -19,6 +19,11 @@ struct CallCommand: AsyncParsableCommand, LoggingCommand {
           tincan call --fake-devices --allow camera,microphone --signal ws://127.0.0.1:8080 --room demo
                   (then open http://127.0.0.1:8080/?room=demo in a browser)
           tincan call --fake-devices --allow camera,microphone --copy-paste [--answer]
+          the other side on a USB headset, or nowhere (a server with no sound card):
+          tincan call ... --audio-output plughw:CARD=USB,DEV=0
+          tincan call ... --no-audio-output
+
+        The other side's audio plays on --audio-output through an adaptive jitter buffer (Opus concealment and FEC, time-stretching); getStats' inbound-rtp has its jitterBufferDelay, concealedSamples, ...
         """
     )
 
@@ -32,15 +37,29 @@ struct CallCommand: AsyncParsableCommand, LoggingCommand {
 
     @OptionGroup var sending: SendingOptions
     @OptionGroup var recording: RecordingOptions
+
+    @Option(name: .customLong("audio-output"), help: ArgumentHelp(
+        "Play the other side's audio on this ALSA device (default: default). One that cannot be opened (no sound card) is a warning and the call goes on.",
+        valueName: "device"))
+    var audioOutput: String?
+
+    @Flag(name: .customLong("no-audio-output"), help: "Do not play the other side's audio (headless use; --audio-out still records it).")
+    var noAudioOutput = false
+
     @OptionGroup var session: SessionOptions
+    @OptionGroup var windowOptions: CallWindowOptions
 
     func validate() throws {
         try signaling.validate(offering: !answer)
+        if noAudioOutput && audioOutput != nil { throw ValidationError("--audio-output and --no-audio-output: give one of them") }
     }
 
     func run() async throws {
         let stream = try await CallSetup.getUserMedia(deviceOptions: deviceOptions, permissionOptions: permissionOptions, constraints: sending.constraints)
         let monitor = CallMonitor()
+        let window = windowOptions.noWindow ? nil : await CallWindow.open(title: "tincan call")
+        window?.showSelfView(of: stream)
+        let playout = ReceivedAudioPlayout(device: noAudioOutput ? nil : (audioOutput ?? "default"))
         var watching: (task: Task<Void, Never>, recorder: ReceivedMediaRecorder)?
         defer { watching?.task.cancel() }
         let pc: RTCPeerConnection
@@ -61,7 +80,7 @@ struct CallCommand: AsyncParsableCommand, LoggingCommand {
                                                           tracks: stream.getTracks()) { pc in
                     made = pc
                     watching?.task.cancel()
-                    watching = recording.watchTracks(of: pc, monitor: monitor)
+                    watching = recording.watchTracks(of: pc, monitor: monitor, also: playout.attach)
                 }
                 pc = answered.pc
                 offerAt = answered.offerAt
@@ -70,7 +89,7 @@ struct CallCommand: AsyncParsableCommand, LoggingCommand {
                 let offering = try CallSetup.peerConnection(signaling, maxBitrate: sending.maxBitrate)
                 made = offering
                 pc = offering
-                watching = recording.watchTracks(of: pc, monitor: monitor)
+                watching = recording.watchTracks(of: pc, monitor: monitor, also: playout.attach)
                 let exchange = try signaling.offerExchange()
                 channel = exchange
                 for track in stream.getTracks() { try pc.addTrack(track) }
@@ -91,16 +110,25 @@ struct CallCommand: AsyncParsableCommand, LoggingCommand {
             Output.stderr("tincan: the call did not start: \(error)")
             for t in stream.getTracks() { t.stop() }
             await made?.close()
+            await window?.close()
+            await playout.stop()
             throw ExitCode(1)
         }
         // Offer (made or received) to ICE and DTLS connected, and through which candidates.
         let connectedMs = (Double(MonotonicClock.now() &- offerAt) / 1e4).rounded() / 100
         let connection = CallSetup.connectionSummary(pc.getStats(), offerToConnectedMs: connectedMs)
         let call = CallSession(pc: pc, stream: stream, duration: session.duration, monitor: monitor)
+<<<<<<< HEAD
         Output.stderr("tincan: connected in \(connectedMs) ms\(CallSetup.describePath(connection))")
+=======
+        Output.stderr("tincan: connected")
+        window?.show(pc)
+>>>>>>> main
         let ending = await call.run(hangups: CallSetup.hangups(of: channel))
         let stats = pc.getStats()
+        await window?.close()
         await call.end(exchange: channel)
+        await playout.stop()
         for e in watching?.recorder.finish() ?? [] { Output.stderr("tincan: recording: \(e)") }
         let received = monitor.report(offerAt: offerAt, stats: stats)
         let summary = JSONValue.object([("sent", CallSetup.senderSummary(stats)), ("received", received), ("connection", connection)])

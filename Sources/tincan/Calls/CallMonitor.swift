@@ -56,7 +56,9 @@ final class CallMonitor: Sendable {
                 }
             }
         }
-        receiver.addAudioSink { [self] _ in state.withLock { $0.decodedAudioFrames += 1 } }
+        // Opus frames as they are decoded, or, when the audio plays, as they enter the jitter
+        // buffer (whose audio sinks then get 10 ms blocks).
+        receiver.addEncodedAudioSink { [self] _ in state.withLock { $0.decodedAudioFrames += 1 } }
     }
 
     var decodedFrames: Int { state.withLock { $0.decodedFrames } }

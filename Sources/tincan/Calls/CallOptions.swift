@@ -34,7 +34,7 @@ struct RecordingOptions: ParsableArguments {
     @Option(name: .customLong("video-out"), help: ArgumentHelp("Record the received video: .y4m raw, .ivf VP8.", valueName: "file"))
     var videoOut: String?
 
-    @Option(name: .customLong("audio-out"), help: ArgumentHelp("Record the received audio: .wav raw, .ogg Opus.", valueName: "file"))
+    @Option(name: .customLong("audio-out"), help: ArgumentHelp("Record the received audio: .wav raw (what plays, when it plays), .ogg Opus (as received).", valueName: "file"))
     var audioOut: String?
 
     func validate() throws {
@@ -45,14 +45,17 @@ struct RecordingOptions: ParsableArguments {
         }
     }
 
-    /// Hooks every receiver the connection announces to the monitor and the recorder.
-    func watchTracks(of pc: RTCPeerConnection, monitor: CallMonitor) -> (Task<Void, Never>, ReceivedMediaRecorder) {
+    /// Hooks every receiver the connection announces to the monitor, the recorder and
+    /// `also` (the playout).
+    func watchTracks(of pc: RTCPeerConnection, monitor: CallMonitor,
+                     also: @escaping @Sendable (RTCRtpReceiver) -> Void = { _ in }) -> (Task<Void, Never>, ReceivedMediaRecorder) {
         let recorder = ReceivedMediaRecorder(videoPath: videoOut, audioPath: audioOut)
         let task = Task {
             for await event in pc.events {
                 if case .track(let receiver, _) = event {
                     monitor.watch(receiver)
                     recorder.attach(receiver)
+                    also(receiver)
                 }
             }
         }

@@ -68,7 +68,7 @@ struct CallSession: Sendable {
         }
         if live { FileHandle.standardError.write(Data("\n".utf8)) }
         if hungUp.isSet { Output.stderr("tincan: the peer hung up"); ending = .hungUp }
-        if interrupted.happened { Output.stderr("tincan: interrupted, ending the call"); ending = .interrupted }
+        if interrupted.happened { Output.stderr("tincan: \(interrupted.reason), ending the call"); ending = .interrupted }
         return ending
     }
 

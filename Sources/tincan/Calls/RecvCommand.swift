@@ -17,7 +17,7 @@ struct RecvCommand: AsyncParsableCommand, LoggingCommand {
         Examples:
           tincan recv --whip-listen 127.0.0.1:8080 --video-out in.ivf --audio-out in.ogg
           tincan recv --signal ws://127.0.0.1:8080 --room studio --duration 30 --video-out in.y4m
-          tincan recv --copy-paste
+          tincan recv --copy-paste --audio-output default
           tincan recv --offer-in offer.sdp --answer-out answer.sdp --report report.json
         """
     )
@@ -26,7 +26,14 @@ struct RecvCommand: AsyncParsableCommand, LoggingCommand {
     @OptionGroup var signaling: SignalingOptions
 
     @OptionGroup var recording: RecordingOptions
+
+    @Option(name: .customLong("audio-output"), help: ArgumentHelp(
+        "Also play the received audio on this ALSA device (default: none). One that cannot be opened is a warning and the call goes on.",
+        valueName: "device"))
+    var audioOutput: String?
+
     @OptionGroup var session: SessionOptions
+    @OptionGroup var windowOptions: RecvWindowOptions
 
     @Option(help: ArgumentHelp("Also write the report (JSON) to this file.", valueName: "file"))
     var report: String?
@@ -42,6 +49,8 @@ struct RecvCommand: AsyncParsableCommand, LoggingCommand {
             Output.stderr("tincan: WHIP endpoint at \(endpoint.endpointURL ?? "?"), waiting for an offer")
         }
         let monitor = CallMonitor()
+        let window = windowOptions.window ? await CallWindow.open(title: "tincan recv") : nil
+        let playout = ReceivedAudioPlayout(device: audioOutput)
         // One connection per offer (a refused offer's is discarded): hooked as it is made.
         var watching: (task: Task<Void, Never>, recorder: ReceivedMediaRecorder)?
         defer { watching?.task.cancel() }
@@ -49,11 +58,12 @@ struct RecvCommand: AsyncParsableCommand, LoggingCommand {
         do {
             answered = try await CallSetup.answer(answering, signaling: signaling) { pc in
                 watching?.task.cancel()
-                watching = recording.watchTracks(of: pc, monitor: monitor)
+                watching = recording.watchTracks(of: pc, monitor: monitor, also: playout.attach)
             }
         } catch {
             Output.stderr("tincan: the call did not start: \(error)")
             try? await answering.close()
+            await window?.close()
             throw ExitCode(1)
         }
         let pc = answered.pc, offerAt = answered.offerAt
@@ -64,12 +74,17 @@ struct RecvCommand: AsyncParsableCommand, LoggingCommand {
         } catch {
             Output.stderr("tincan: the call did not start: \(error)")
             await call.end(exchange: answering)
+            await window?.close()
+            await playout.stop()
             throw ExitCode(1)
         }
         Output.stderr("tincan: connected, receiving")
+        window?.show(pc)
         let ending = await call.run(hangups: CallSetup.hangups(of: answering))
         let stats = pc.getStats()
+        await window?.close()
         await call.end(exchange: answering)
+        await playout.stop()
         let errors = watching?.recorder.finish() ?? []
         for e in errors { Output.stderr("tincan: recording: \(e)") }
         let result = monitor.report(offerAt: offerAt, stats: stats)
