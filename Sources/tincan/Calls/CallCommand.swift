@@ -118,12 +118,8 @@ struct CallCommand: AsyncParsableCommand, LoggingCommand {
         let connectedMs = (Double(MonotonicClock.now() &- offerAt) / 1e4).rounded() / 100
         let connection = CallSetup.connectionSummary(pc.getStats(), offerToConnectedMs: connectedMs)
         let call = CallSession(pc: pc, stream: stream, duration: session.duration, monitor: monitor)
-<<<<<<< HEAD
         Output.stderr("tincan: connected in \(connectedMs) ms\(CallSetup.describePath(connection))")
-=======
-        Output.stderr("tincan: connected")
         window?.show(pc)
->>>>>>> main
         let ending = await call.run(hangups: CallSetup.hangups(of: channel))
         let stats = pc.getStats()
         await window?.close()
