@@ -18,7 +18,8 @@ public final class EchoCancellationReference: Sendable {
     /// One block as it goes to the speakers. Called from the playout thread; the cancellers
     /// are called outside the lock.
     public func render(_ frame: AudioFrame) {
-        let live = modules.withLock { m in m.values.compactMap(\.module) }
+        // Nothing to copy while no canceller listens (the playout calls this every 10 ms).
+        guard let live = modules.withLock({ m in m.isEmpty ? nil : m.values.compactMap(\.module) }) else { return }
         for module in live {
             if module.sampleRate == frame.sampleRate && module.channelCount == frame.channelCount {
                 module.analyzeRender(frame)

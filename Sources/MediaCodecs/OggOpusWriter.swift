@@ -39,28 +39,19 @@ public final class OggOpusWriter {
     /// Writes one Opus packet; its duration is read from its TOC byte.
     public func write(packet: [UInt8]) throws(MediaFileError) {
         guard !closed else { throw MediaFileError(path: file.path, "writer is closed") }
-        let samples = Self.sampleCount(packet)
-        guard samples > 0 else { throw MediaFileError(path: file.path, "not an Opus packet (\(packet.count) bytes)") }
+        guard OpusDecoder.frameCount(of: packet) != nil else { throw MediaFileError(path: file.path, "not an Opus packet (\(packet.count) bytes)") }
         if let previous = held { try emit(previous, eos: false) }
         held = packet
     }
 
     private func emit(_ packet: [UInt8], eos: Bool) throws(MediaFileError) {
-        let samples = Self.sampleCount(packet)
-        granule += Int64(max(0, samples))
+        let samples = OpusDecoder.frameCount(of: packet) ?? 0
+        granule += Int64(samples)
         try submit(packet, bos: false, eos: eos, granule: granule)
         packetCount += 1
         packetsSincePage += 1
         // Pages of at most one second keep a recording cut short playable up to the cut.
         if packetsSincePage * Int(max(1, samples)) >= 48_000 { try flush() } else { try pageOut() }
-    }
-
-    /// Samples at 48 kHz in an Opus packet (from its TOC byte, RFC 6716 §3.1); <= 0 if bad.
-    static func sampleCount(_ packet: [UInt8]) -> Int32 {
-        packet.withUnsafeBufferPointer { buffer in
-            guard let base = buffer.baseAddress, !buffer.isEmpty else { return -1 }
-            return opus_packet_get_nb_samples(base, Int32(buffer.count), 48_000)
-        }
     }
 
     private func submit(_ bytes: [UInt8], bos: Bool, eos: Bool, granule: Int64) throws(MediaFileError) {

@@ -105,6 +105,9 @@ struct AudioJitterBuffer {
     private var concealing = false
     private var arrivals: [(at: Duration, transit: Double)] = []
     private var relativeDelays: [(at: Duration, delay: Double)] = []
+    /// The same delays in ascending order, kept sorted as they come and go, so the quantile
+    /// costs no sort and no array per packet.
+    private var sortedDelays: [Double] = []
     /// The RTP timestamp of the last block's first sample (nil before playing): about, since
     /// stretching and concealment make the mapping loose by a pitch period or so.
     private(set) var emittedTimestamp: UInt32?
@@ -130,6 +133,22 @@ struct AudioJitterBuffer {
 
     private mutating func updateTarget() {
         targetDelay = max(networkTargetDelay, min(1, max(0, minimumDelay)))
+    }
+
+    /// The first index whose value is not below `value` (binary search of an ascending array).
+    static func insertionIndex(of value: Double, in sorted: [Double]) -> Int {
+        var low = 0, high = sorted.count
+        while low < high {
+            let mid = (low + high) / 2
+            if sorted[mid] < value { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    /// Removes one element equal to `value` from an ascending array.
+    static func remove(_ value: Double, from sorted: inout [Double]) {
+        let i = insertionIndex(of: value, in: sorted)
+        if i < sorted.count, sorted[i] == value { sorted.remove(at: i) }
     }
 
     static func seconds(_ d: Duration) -> Double {
@@ -193,6 +212,7 @@ struct AudioJitterBuffer {
         emittedTimestamp = nil
         arrivals.removeAll()
         relativeDelays.removeAll()
+        sortedDelays.removeAll()
         expandedWhileEmpty = 0
     }
 
@@ -201,11 +221,15 @@ struct AudioJitterBuffer {
         let transit = Self.seconds(now) - Double(ext) / Double(Self.sampleRate)
         arrivals.removeAll { now - $0.at > configuration.minimumWindow }
         arrivals.append((now, transit))
-        let fastest = arrivals.map(\.transit).min() ?? transit
-        relativeDelays.removeAll { now - $0.at > configuration.delayWindow }
-        relativeDelays.append((now, transit - fastest))
-        let sorted = relativeDelays.map(\.delay).sorted()
-        let q = sorted[min(sorted.count - 1, Int(Double(sorted.count) * configuration.quantile))]
+        var fastest = transit
+        for a in arrivals where a.transit < fastest { fastest = a.transit }
+        let window = configuration.delayWindow
+        for old in relativeDelays where now - old.at > window { Self.remove(old.delay, from: &sortedDelays) }
+        relativeDelays.removeAll { now - $0.at > window }
+        let delay = transit - fastest
+        relativeDelays.append((now, delay))
+        sortedDelays.insert(delay, at: Self.insertionIndex(of: delay, in: sortedDelays))
+        let q = sortedDelays[min(sortedDelays.count - 1, Int(Double(sortedDelays.count) * configuration.quantile))]
         // The level falls by a packet between arrivals and a block must be there at each
         // pull: the quantile on top of both.
         let wanted = q + Double(packetFrames + Self.blockFrames) / Double(Self.sampleRate)
