@@ -48,6 +48,7 @@ public final class RTCPeerConnection: Sendable {
         /// The pipeline's latest target, split among the senders.
         var target: TargetTransferRate?
         var connectionState = RTCPeerConnectionState.new
+        var signalingState = RTCSignalingState.stable
         var closed = false
         /// The receivers' RTCP tick (NACK, PLI, RR every 20 ms; the pipeline times SR, REMB
         /// and transport-cc itself).
@@ -93,6 +94,9 @@ public final class RTCPeerConnection: Sendable {
     }
 
     public var connectionState: RTCPeerConnectionState { state.withLock { $0.connectionState } }
+    /// WebRTC 1.0 §4.3.1: `stable` before and after an exchange, `have-local-offer` between
+    /// our offer and its answer, `have-remote-offer` between theirs and ours.
+    public var signalingState: RTCSignalingState { state.withLock { $0.signalingState } }
     /// Why `connectionState` is `failed`, in words.
     public var failureReason: String? { state.withLock { $0.failure } }
     public var localDescription: RTCSessionDescription? { state.withLock { $0.localDescription } }
@@ -233,17 +237,35 @@ public final class RTCPeerConnection: Sendable {
 
     public func setLocalDescription(_ description: RTCSessionDescription) async throws {
         let parsed = try Self.parse(description, "local")
-        try state.withLock { s in
+        let signaling = try state.withLock { s in
             guard !s.closed else { throw RTCError(.invalidStateError, "the connection is closed") }
             switch description.type {
-            case .offer: s.isOfferer = true
-            case .answer: guard s.remoteSDP != nil, !s.isOfferer else { throw RTCError(.invalidStateError, "an answer needs a remote offer") }
+            case .offer, .answer: break
             default: throw RTCError(.operationError, "\(description.type.rawValue) is not supported")
             }
+            guard let next = s.signalingState.applying(description.type, local: true) else {
+                throw RTCError(.invalidStateError, description.type == .answer
+                    ? "an answer needs a remote offer (signalingState is \(s.signalingState.rawValue))"
+                    : "cannot set a local offer in signalingState \(s.signalingState.rawValue)")
+            }
+            if description.type == .offer, s.remoteDescription != nil, s.signalingState == .stable {
+                throw RTCError(.invalidStateError, "renegotiation is not supported yet")
+            }
+            if description.type == .offer { s.isOfferer = true }
             s.localDescription = description
             s.localSDP = parsed
+            return signalingChange(&s, to: next)
         }
+        if let signaling { eventSink.yield(.signalingStateChange(signaling)) }
         if description.type == .answer { try await startTransport() }
+    }
+
+    /// Moves `signalingState` (in the lock); the new state when it changed, to announce
+    /// outside the lock.
+    private func signalingChange(_ s: inout State, to next: RTCSignalingState) -> RTCSignalingState? {
+        guard next != s.signalingState else { return nil }
+        s.signalingState = next
+        return next
     }
 
     /// Takes the peer's offer (a transceiver per m-section it offers, matched to ours by
@@ -251,8 +273,17 @@ public final class RTCPeerConnection: Sendable {
     public func setRemoteDescription(_ description: RTCSessionDescription) async throws {
         let parsed = try Self.parse(description, "remote")
         _ = try SessionNegotiation.remoteTransport(parsed)
-        try state.withLock { s in
+        let signaling = try state.withLock { s in
             guard !s.closed else { throw RTCError(.invalidStateError, "the connection is closed") }
+            switch description.type {
+            case .offer, .answer: break
+            default: throw RTCError(.operationError, "\(description.type.rawValue) is not supported")
+            }
+            guard let next = s.signalingState.applying(description.type, local: false) else {
+                throw RTCError(.invalidStateError, description.type == .answer
+                    ? "an answer needs a local offer (signalingState is \(s.signalingState.rawValue))"
+                    : "cannot set a remote offer in signalingState \(s.signalingState.rawValue)")
+            }
             switch description.type {
             case .offer:
                 guard s.localDescription == nil else { throw RTCError(.invalidStateError, "renegotiation is not supported yet") }
@@ -273,14 +304,14 @@ public final class RTCPeerConnection: Sendable {
                     }
                 }
                 s.transceivers = ordered
-            case .answer:
-                guard s.isOfferer, s.localDescription != nil else { throw RTCError(.invalidStateError, "an answer needs a local offer") }
             default:
-                throw RTCError(.operationError, "\(description.type.rawValue) is not supported")
+                break
             }
             s.remoteSDP = parsed
             s.remoteDescription = description
+            return signalingChange(&s, to: next)
         }
+        if let signaling { eventSink.yield(.signalingStateChange(signaling)) }
         if description.type == .answer { try await startTransport() }
     }
 
@@ -708,10 +739,11 @@ public final class RTCPeerConnection: Sendable {
     /// Ends the call: RTCP BYE for our streams, DTLS close_notify, ICE closed, encoders stopped.
     public func close() async {
         let (already, transceivers, transport, agent, timer, media) = state.withLock { s in
-            defer { s.closed = true; s.rtcpTimer = nil }
+            defer { s.closed = true; s.rtcpTimer = nil; s.signalingState = .closed }
             return (s.closed, s.transceivers, s.transport, s.agent, s.rtcpTimer, s.media)
         }
         guard !already else { return }
+        // WebRTC 1.0 §4.4.1.2 (close): signalingState becomes "closed" without an event.
         timer?.cancel()
         if let transport {
             let byes = transceivers.compactMap { $0.sender?.goodbye() }

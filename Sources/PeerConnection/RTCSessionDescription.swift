@@ -23,6 +23,8 @@ public enum RTCPeerConnectionEvent: Sendable {
     /// `onicecandidate`: one local candidate line, or nil at the end of gathering.
     case iceCandidate(String?)
     case connectionStateChange(RTCPeerConnectionState)
+    /// `onsignalingstatechange` (WebRTC 1.0 §4.3.1): a description moved the exchange along.
+    case signalingStateChange(RTCSignalingState)
     /// The peer sent RTCP BYE for a stream of this receiver (it hung up).
     case remoteEnded(RTCRtpReceiver)
 }
