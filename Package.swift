@@ -76,7 +76,7 @@ let package = Package(
         // caller's clock): the tests' and the benchmark's one copy.
         .target(name: "AudioProcessingScenarios", dependencies: ["MediaCapture", "AudioProcessing", "MediaPrimitives"]),
         // scripts/bench-apm: the scenarios' figures and CPU cost as JSON.
-        .executableTarget(name: "audio-processing-bench", dependencies: ["AudioProcessingScenarios", "MediaCapture", "AudioProcessing"],
+        .executableTarget(name: "audio-processing-bench", dependencies: ["AudioProcessingScenarios", "MediaCapture", "MediaPrimitives"],
                           path: "Sources/AudioProcessingBench"),
         // Real Linux devices: V4L2 cameras and ALSA microphones.
         // The ALSA audio output renders what it plays as the echo cancellers' far end (AudioProcessing).
