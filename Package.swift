@@ -65,10 +65,22 @@ let package = Package(
         .target(name: "MediaPrimitives", dependencies: ["CYUV"]),
         // echoCancellation, noiseSuppression, autoGainControl: WebRTC's audio processing module.
         .target(name: "AudioProcessing", dependencies: ["CAudioProcessingShim", "MediaPrimitives"]),
-        // getUserMedia: constraints, SelectSettings, tracks, permission, devices.
-        .target(name: "MediaCapture", dependencies: ["MediaPrimitives"]),
+        // getUserMedia: constraints, SelectSettings, tracks, permission, devices; a microphone
+        // track's echoCancellation, noiseSuppression and autoGainControl through AudioProcessing
+        // (its log: tincan.capture).
+        .target(name: "MediaCapture", dependencies: [
+            "MediaPrimitives", "AudioProcessing",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The echo and noise scenarios through a microphone track (a scripted device, the
+        // caller's clock): the tests' and the benchmark's one copy.
+        .target(name: "AudioProcessingScenarios", dependencies: ["MediaCapture", "AudioProcessing", "MediaPrimitives"]),
+        // scripts/bench-apm: the scenarios' figures and CPU cost as JSON.
+        .executableTarget(name: "audio-processing-bench", dependencies: ["AudioProcessingScenarios", "MediaCapture", "MediaPrimitives"],
+                          path: "Sources/AudioProcessingBench"),
         // Real Linux devices: V4L2 cameras and ALSA microphones.
-        .target(name: "LinuxCapture", dependencies: ["MediaCapture", "MediaPrimitives", "CV4L2", "CALSA"]),
+        // The ALSA audio output renders what it plays as the echo cancellers' far end (AudioProcessing).
+        .target(name: "LinuxCapture", dependencies: ["MediaCapture", "MediaPrimitives", "AudioProcessing", "CV4L2", "CALSA"]),
         // VP8 and Opus, frame pacing, IVF/Ogg/WebM files; MediaCapture for the track's
         // settings and constraints only (the adaptation's bounds).
         .target(name: "MediaCodecs", dependencies: ["MediaPrimitives", "MediaCapture", "CVPX", "COpus", "COgg"]),
@@ -124,7 +136,7 @@ let package = Package(
 
         .executableTarget(name: "tincan", dependencies: [
             "MediaCapture", "MediaPrimitives", "LinuxCapture", "MediaCodecs", "PeerConnection", "ICE", "Signaling",
-            "LinkEmulator", "VirtualNetwork", "NetworkPrimitives", "VideoWindow",
+            "LinkEmulator", "VirtualNetwork", "NetworkPrimitives", "VideoWindow", "AudioProcessing",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -162,7 +174,7 @@ let package = Package(
         ], path: "signaling/Sources/tincan-signal"),
 
         .testTarget(name: "MediaCaptureTests", dependencies: ["MediaCapture", "MediaPrimitives"]),
-        .testTarget(name: "LinuxCaptureTests", dependencies: ["LinuxCapture", "MediaCapture", "MediaPrimitives"]),
+        .testTarget(name: "LinuxCaptureTests", dependencies: ["LinuxCapture", "MediaCapture", "MediaPrimitives", "AudioProcessing"]),
         .testTarget(name: "MediaCodecsTests", dependencies: ["MediaCodecs", "MediaCapture", "MediaPrimitives", "AllocationCounter"]),
         .testTarget(name: "RTPTests", dependencies: ["RTP", "VirtualNetwork", "NetworkPrimitives", "AllocationCounter"]),
         // The preloaded malloc counter as the *AllocationTests suites read it.
@@ -180,8 +192,9 @@ let package = Package(
         ], path: "Tests/CoturnHarness"),
         .testTarget(name: "DTLSTests", dependencies: ["DTLS", "SRTP"]),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"]),
+        // The module alone, and through a microphone track (AudioProcessingScenarios).
+        .testTarget(name: "AudioProcessingTests", dependencies: ["AudioProcessing", "MediaPrimitives", "MediaCapture", "AudioProcessingScenarios"]),
         // PeerConnection for its codec registry: the offer tests exercise what the product offers.
-        .testTarget(name: "AudioProcessingTests", dependencies: ["AudioProcessing", "MediaPrimitives"]),
         .testTarget(name: "SDPTests", dependencies: ["SDP", "RTP", "PeerConnection"], resources: [.copy("Fixtures")]),
         // MediaCodecs and LinuxCapture for the playout: Opus packets into the jitter buffer, and a
         // call's audio played through ALSA's file plugin.

@@ -38,6 +38,10 @@ public final class AudioProcessingModule: @unchecked Sendable {
     /// Blocks the library refused (a wrong size or its own error): counted, the block passes unprocessed.
     public var failures: Int { failureCount.load(ordering: .relaxed) }
     private let failureCount = Atomic<Int>(0)
+    /// Frames of another rate or channel count than the module's: counted; a near-end one
+    /// passes as it was (a device that delivers other than it was opened for).
+    public var mismatchedFrames: Int { mismatchCount.load(ordering: .relaxed) }
+    private let mismatchCount = Atomic<Int>(0)
 
     private let reference: EchoCancellationReference?
 
@@ -45,7 +49,7 @@ public final class AudioProcessingModule: @unchecked Sendable {
     ///   process's playout by default; nil to feed `analyzeRender` yourself).
     public init(sampleRate: Int, channelCount: Int, settings: Settings,
                 reference: EchoCancellationReference? = .shared) throws(AudioProcessingError) {
-        guard Self.supportedSampleRates.contains(sampleRate), (1...2).contains(channelCount) else {
+        guard Self.supports(sampleRate: sampleRate, channelCount: channelCount) else {
             throw AudioProcessingError(message: "audio processing takes 8, 16, 32 or 48 kHz with 1 or 2 channels, not \(sampleRate) Hz with \(channelCount)")
         }
         guard let handle = tincan_apm_create(Int32(sampleRate), Int32(channelCount), settings.echoCancellation ? 1 : 0,
@@ -64,12 +68,21 @@ public final class AudioProcessingModule: @unchecked Sendable {
         tincan_apm_destroy(handle)
     }
 
+    /// Whether the library processes audio of this rate and channel count.
+    public static func supports(sampleRate: Int, channelCount: Int) -> Bool {
+        supportedSampleRates.contains(sampleRate) && (1...2).contains(channelCount)
+    }
+
     /// Frames per channel in one 10 ms block.
     public var blockFrames: Int { sampleRate / 100 }
 
     /// The far end as it is played out: what the echo canceller removes from the microphone.
     public func analyzeRender(_ frame: AudioFrame) {
         guard settings.echoCancellation else { return }
+        guard frame.sampleRate == sampleRate, frame.channelCount == channelCount else {
+            mismatchCount.add(1, ordering: .relaxed)
+            return
+        }
         forEachBlock(of: frame.samples.count) { start, count in
             frame.samples.withUnsafeBufferPointer { p in
                 guard let base = p.baseAddress else { return }
@@ -81,8 +94,13 @@ public final class AudioProcessingModule: @unchecked Sendable {
     /// The near end, processed in place. `delayMilliseconds`: how long after being played the
     /// far end reaches the microphone (the output's buffering plus the input's); the library's
     /// delay-agnostic mode refines it.
+    /// A frame of another format than the module's passes as it is (counted in `mismatchedFrames`).
     public func processCapture(_ frame: inout AudioFrame, delayMilliseconds: Int = 0) {
         guard settings.processesAnything else { return }
+        guard frame.sampleRate == sampleRate, frame.channelCount == channelCount else {
+            mismatchCount.add(1, ordering: .relaxed)
+            return
+        }
         let total = frame.samples.count
         forEachBlock(of: total) { start, count in
             frame.samples.withUnsafeMutableBufferPointer { p in

@@ -12,6 +12,7 @@ public final class EchoCancellationReference: Sendable {
     private let modules = Mutex<[ObjectIdentifier: Entry]>([:])
     /// Blocks no canceller could take (another sample rate or channel count): counted.
     private let mismatched = Atomic<Int>(0)
+    private let rendered = Atomic<Int>(0)
 
     public init() {}
 
@@ -20,6 +21,7 @@ public final class EchoCancellationReference: Sendable {
     public func render(_ frame: AudioFrame) {
         // Nothing to copy while no canceller listens (the playout calls this every 10 ms).
         guard let live = modules.withLock({ m in m.isEmpty ? nil : m.values.compactMap(\.module) }) else { return }
+        rendered.add(1, ordering: .relaxed)
         for module in live {
             if module.sampleRate == frame.sampleRate && module.channelCount == frame.channelCount {
                 module.analyzeRender(frame)
@@ -28,6 +30,9 @@ public final class EchoCancellationReference: Sendable {
             }
         }
     }
+
+    /// Blocks rendered while some canceller listened.
+    public var renderedBlocks: Int { rendered.load(ordering: .relaxed) }
 
     /// Rendered blocks a canceller could not take (its format differs from the playout's).
     public var mismatchedBlocks: Int { mismatched.load(ordering: .relaxed) }

@@ -1,3 +1,4 @@
+import AudioProcessing
 import CALSA
 import MediaCapture
 import MediaPrimitives
@@ -12,7 +13,8 @@ import Glibc
 /// 10 ms block whenever the device's queue falls below `lead`, so the jitter buffer behind
 /// `read` decides what plays as late as it can. A device that plays in real time paces the
 /// thread; one that does not (the `file` plugin over `null`) is paced on CLOCK_MONOTONIC
-/// instead, one block per 10 ms.
+/// instead, one block per 10 ms. Each block written also goes to the echo reference, when
+/// given: what the speakers play is what the microphone tracks' echo cancellers remove.
 public final class ALSAAudioOutput: Sendable {
     public let device: String
     public let sampleRate: Int
@@ -34,9 +36,12 @@ public final class ALSAAudioOutput: Sendable {
     /// Opens `device` for 16-bit interleaved playback and starts playing what `read` gives
     /// (10 ms blocks of `sampleRate` × `channelCount`). Throws when the device cannot be
     /// opened (absent, busy, no permission); `onError` hears of a write that fails later
-    /// (the device went away), after which the output stops.
+    /// (the device went away), after which the output stops. `echoReference`: where each
+    /// block written is rendered as the echo cancellers' far end (`EchoCancellationReference.shared`
+    /// for a call's speakers; nil for none).
     public static func start(
         device: String, sampleRate: Int, channelCount: Int,
+        echoReference: EchoCancellationReference? = nil,
         read: @escaping @Sendable () -> AudioFrame,
         onError: @escaping @Sendable (MediaStreamError) -> Void = { _ in }
     ) throws(MediaStreamError) -> ALSAAudioOutput {
@@ -46,7 +51,7 @@ public final class ALSAAudioOutput: Sendable {
         defer { tincan_alsa_restore_errors() }
         let playback = try ALSAPlayback(pcmName: device, sampleRate: sampleRate, channelCount: channelCount, label: "audio output")
         let output = ALSAAudioOutput(device: device, playback: playback)
-        guard output.thread.start({ output.run(read: read, onError: onError) }) else {
+        guard output.thread.start({ output.run(read: read, echoReference: echoReference, onError: onError) }) else {
             throw MediaStreamError(.notReadableError, "\(device): cannot start a playback thread")
         }
         return output
@@ -58,7 +63,8 @@ public final class ALSAAudioOutput: Sendable {
     /// Stops asking for audio, lets what is queued play, closes the device.
     public func stop() { thread.stop() }
 
-    private func run(read: @Sendable () -> AudioFrame, onError: @Sendable (MediaStreamError) -> Void) {
+    private func run(read: @Sendable () -> AudioFrame, echoReference: EchoCancellationReference?,
+                     onError: @Sendable (MediaStreamError) -> Void) {
         // The thread is the PCM's only user from here on; it closes it on exit.
         guard let playback = playback.withLock({ box -> ALSAPlayback? in defer { box = nil }; return box }) else { return }
         defer { playback.drainAndClose() }
@@ -85,6 +91,9 @@ public final class ALSAAudioOutput: Sendable {
             if frame.channelCount != channelCount || frame.samples.count != blockFrames * channelCount {
                 frame.samples = [Int16](repeating: 0, count: blockFrames * channelCount)
             }
+            // The far end, as it goes to the speakers (the block queued last plays `lead` later:
+            // the cancellers' delay-agnostic mode finds that).
+            echoReference?.render(frame)
             do throws(MediaStreamError) {
                 try playback.write(frame.samples)
             } catch {

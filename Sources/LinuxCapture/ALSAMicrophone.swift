@@ -30,12 +30,14 @@ public struct ALSAMicrophone: AudioCaptureDevice {
         defaultMode = Self.preferredMode(caps)
     }
 
-    /// Delivered samples are 16-bit whatever the device's format; no echo cancellation,
-    /// gain control or noise suppression is done on a raw ALSA device.
+    /// Delivered samples are 16-bit whatever the device's format. The device itself does no
+    /// echo cancellation, gain control or noise suppression: the track does them (MediaCapture's
+    /// MicrophoneProcessing, in the rates and channel counts the library takes), so each can be
+    /// on or off.
     static func capabilities(rates: [Int], channels: [Int]) -> AudioDeviceCapabilities {
         AudioDeviceCapabilities(
             sampleRates: rates, sampleSizes: [16], channelCounts: channels,
-            echoCancellation: [false], autoGainControl: [false], noiseSuppression: [false],
+            echoCancellation: [true, false], autoGainControl: [true, false], noiseSuppression: [true, false],
             latencies: [0.01])
     }
 

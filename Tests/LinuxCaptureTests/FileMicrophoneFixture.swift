@@ -32,6 +32,7 @@ enum FileMicrophoneFixture {
         let rc = """
             pcm.tincan_ramp { type file slave.pcm "null" file "/dev/null" infile "\(dir)/ramp.raw" format "raw" }
             pcm.tincan_tone { type file slave.pcm "null" file "/dev/null" infile "\(dir)/tone.raw" format "raw" }
+            pcm.tincan_speaker { type file slave.pcm "null" file "\(dir)/speaker.raw" format "raw" }
 
             """
         writeText(rc, to: dir + "/asoundrc")

@@ -91,7 +91,9 @@ func temporaryDirectory() -> String {
         let mic = try WAVFileMicrophone(path: wav, pacer: pacer)
         #expect(cam.modes == [VideoMode(width: 160, height: 120, frameRate: 25)])
         #expect(mic.capabilities.sampleRates == [16000])
-        let stream = try await devices(video: [cam], audio: [mic], options: .init(pacer: pacer)).getUserMedia(jsonText: #"{"video": true, "audio": true}"#)
+        // The file's samples as they are: the processing (on by default) off.
+        let raw = #"{"echoCancellation": false, "noiseSuppression": false, "autoGainControl": false}"#
+        let stream = try await devices(video: [cam], audio: [mic], options: .init(pacer: pacer)).getUserMedia(jsonText: #"{"video": true, "audio": \#(raw)}"#)
         let numbers = Mutex<[Int]>([])
         let samples = Mutex<[Int16]>([])
         stream.getVideoTracks()[0].addVideoSink { f in numbers.withLock { $0.append(SyntheticPattern.readFrameNumber(from: f) ?? -1) } }

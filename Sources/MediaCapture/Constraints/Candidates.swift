@@ -1,3 +1,5 @@
+import AudioProcessing
+
 /// The settings dictionaries a device can produce, for SelectSettings step 3 ("for every
 /// possible settings dictionary").
 ///
@@ -121,7 +123,11 @@ enum Candidates {
             let caps = device.capabilities
             let def = device.defaultMode
             for rate in caps.sampleRates { for size in caps.sampleSizes { for ch in caps.channelCounts {
-                for ec in caps.echoCancellation { for agc in caps.autoGainControl { for ns in caps.noiseSuppression {
+                // The track processes (MicrophoneProcessing) only what the library takes;
+                // in any other format the audio is as the device gives it.
+                let processable = AudioProcessingModule.supports(sampleRate: rate, channelCount: ch)
+                func offered(_ values: [Bool]) -> [Bool] { processable ? values : values.filter { !$0 } }
+                for ec in offered(caps.echoCancellation) { for agc in offered(caps.autoGainControl) { for ns in offered(caps.noiseSuppression) {
                     for latency in (caps.latencies.isEmpty ? [0.01] : caps.latencies) {
                         var s = MediaTrackSettings()
                         s[.deviceId] = .string(device.deviceId)

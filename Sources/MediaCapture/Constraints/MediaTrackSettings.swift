@@ -1,3 +1,4 @@
+import AudioProcessing
 import MediaPrimitives
 /// One value of a settings dictionary.
 public enum SettingValue: Sendable, Equatable {
@@ -132,9 +133,14 @@ public struct MediaTrackCapabilities: Sendable, Equatable {
         c[.sampleRate] = range(caps.sampleRates)
         c[.sampleSize] = range(caps.sampleSizes)
         c[.channelCount] = range(caps.channelCounts)
-        c[.echoCancellation] = .booleans(caps.echoCancellation)
-        c[.autoGainControl] = .booleans(caps.autoGainControl)
-        c[.noiseSuppression] = .booleans(caps.noiseSuppression)
+        // `true` where the track's processing can run in one of the device's formats.
+        let processable = caps.sampleRates.contains { rate in
+            caps.channelCounts.contains { AudioProcessingModule.supports(sampleRate: rate, channelCount: $0) }
+        }
+        func offered(_ values: [Bool]) -> [Bool] { processable ? values : values.filter { !$0 } }
+        c[.echoCancellation] = .booleans(offered(caps.echoCancellation))
+        c[.autoGainControl] = .booleans(offered(caps.autoGainControl))
+        c[.noiseSuppression] = .booleans(offered(caps.noiseSuppression))
         c[.latency] = .range(min: caps.latencies.min() ?? 0, max: caps.latencies.max() ?? 0)
         return MediaTrackCapabilities(c)
     }

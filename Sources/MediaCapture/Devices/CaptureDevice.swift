@@ -27,7 +27,10 @@ public struct VideoMode: Sendable, Hashable, Codable {
     }
 }
 
-/// What a microphone can do; each list holds the discrete values it supports.
+/// What a microphone can do; each list holds the discrete values it supports. `true` in
+/// `echoCancellation`, `autoGainControl` and `noiseSuppression` is done by the track
+/// (`MicrophoneProcessing`), and offered only in the formats its library takes (8, 16, 32,
+/// 48 kHz; 1 or 2 channels); a device that must not be processed says `[false]`.
 public struct AudioDeviceCapabilities: Sendable, Hashable, Codable {
     public var sampleRates: [Int]
     public var sampleSizes: [Int]

@@ -17,11 +17,15 @@ public final class MediaDevices: Sendable {
         /// The clock of a track's own timers (the grace period of a disabled track, and the
         /// black frames or silence after it): real time, or a test's simulated clock.
         public var pacer: any CapturePacer
+        /// The microphone tracks' echoCancellation, noiseSuppression and autoGainControl:
+        /// where the far end comes from (the playout, by default).
+        public var audioProcessing: AudioProcessingOptions
         public init(disabledGracePeriod: Double = 3, captureAllowedByPolicy: Bool = true,
-                    pacer: any CapturePacer = RealTimePacer()) {
+                    pacer: any CapturePacer = RealTimePacer(), audioProcessing: AudioProcessingOptions = AudioProcessingOptions()) {
             self.disabledGracePeriod = disabledGracePeriod
             self.captureAllowedByPolicy = captureAllowedByPolicy
             self.pacer = pacer
+            self.audioProcessing = audioProcessing
         }
     }
 
@@ -150,7 +154,7 @@ public final class MediaDevices: Sendable {
     private func makeTrack(_ kind: MediaDeviceKind, _ candidate: SettingsCandidate, _ c: MediaTrackConstraints) -> MediaStreamTrack {
         let source: TrackSource = kind == .videoinput ? .video(videoDevices[candidate.deviceIndex]) : .audio(audioDevices[candidate.deviceIndex])
         return MediaStreamTrack(source: source, candidate: candidate, constraints: c, indicator: indicator,
-                                gracePeriod: options.disabledGracePeriod, pacer: options.pacer)
+                                gracePeriod: options.disabledGracePeriod, pacer: options.pacer, processingOptions: options.audioProcessing)
     }
 
     private func overconstrained(_ name: String, kind: MediaDeviceKind) -> MediaStreamError {

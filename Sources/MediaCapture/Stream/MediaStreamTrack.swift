@@ -24,7 +24,8 @@ public struct FrameSinkToken: Sendable, Hashable { let value: Int }
 /// A MediaStreamTrack (getusermedia.html §"MediaStreamTrack") over one capture device.
 ///
 /// What it delivers matches getSettings(): frame-rate decimation and crop-and-scale happen
-/// here, on the device's thread, before any sink sees a frame. While `enabled` is false it
+/// here, on the device's thread, before any sink sees a frame, and so do a microphone's
+/// echoCancellation, noiseSuppression and autoGainControl (`MicrophoneProcessing`). While `enabled` is false it
 /// delivers black frames or silence, and after `gracePeriod` seconds releases the device
 /// (its light goes off) without dropping the permission; enabling opens it again.
 public final class MediaStreamTrack: Sendable {
@@ -35,6 +36,7 @@ public final class MediaStreamTrack: Sendable {
     private let gracePeriod: Double
     /// Paces the grace timer and the filler (`MediaDevices.Options.pacer`).
     private let pacer: any CapturePacer
+    private let processingOptions: AudioProcessingOptions
 
     private struct State {
         var enabled = true
@@ -49,6 +51,8 @@ public final class MediaStreamTrack: Sendable {
         var graceTimer: (any CapturePacing)?
         var shaper: VideoShaper?
         var decimator: FrameDecimator?
+        /// A microphone's processing, as its settings say (nil: none asked for).
+        var processing: MicrophoneProcessing?
         var nextSink = 0
         var videoSinks: [Int: @Sendable (VideoFrame) -> Void] = [:] {
             didSet { videoSinkList = Array(videoSinks.values) }
@@ -70,14 +74,18 @@ public final class MediaStreamTrack: Sendable {
     private let shaped = Mutex(VideoFramePool(count: 4))
 
     init(source: TrackSource, candidate: SettingsCandidate, constraints: MediaTrackConstraints,
-         indicator: any CaptureIndicator, gracePeriod: Double, pacer: any CapturePacer) {
+         indicator: any CaptureIndicator, gracePeriod: Double, pacer: any CapturePacer,
+         processingOptions: AudioProcessingOptions = AudioProcessingOptions()) {
         self.id = MediaStreamTrack.makeId()
         self.source = source
         self.label = source.label
         self.indicator = indicator
         self.gracePeriod = gracePeriod
         self.pacer = pacer
-        state = Mutex(State(settings: candidate.settings, constraints: constraints, candidate: candidate))
+        self.processingOptions = processingOptions
+        var initial = State(settings: candidate.settings, constraints: constraints, candidate: candidate)
+        initial.processing = MicrophoneProcessing.make(for: candidate.settings, mode: candidate.audioMode, options: processingOptions)
+        state = Mutex(initial)
         state.withLock { MediaStreamTrack.configure(&$0) }
     }
 
@@ -98,6 +106,10 @@ public final class MediaStreamTrack: Sendable {
     }
 
     public func getSettings() -> MediaTrackSettings { state.withLock { $0.settings } }
+
+    /// A microphone track's processing and its counts; nil when none runs (a camera, or
+    /// echoCancellation, noiseSuppression and autoGainControl all false).
+    public var audioProcessing: AudioProcessingStatistics? { state.withLock { $0.processing }?.statistics }
     public func getConstraints() -> MediaTrackConstraints { state.withLock { $0.constraints } }
     public func getCapabilities() -> MediaTrackCapabilities {
         switch source {
@@ -238,11 +250,14 @@ public final class MediaStreamTrack: Sendable {
     }
 
     private func handle(_ frame: AudioFrame) {
-        let (sinks, enabled): ([@Sendable (AudioFrame) -> Void], Bool) = state.withLock { s in
-            s.readyState == .live ? (s.audioSinkList, s.enabled) : ([], true)
+        let (sinks, enabled, processing): ([@Sendable (AudioFrame) -> Void], Bool, MicrophoneProcessing?) = state.withLock { s in
+            s.readyState == .live ? (s.audioSinkList, s.enabled, s.processing) : ([], true, nil)
         }
         guard !sinks.isEmpty else { return }
         var out = frame
+        // Outside the lock, on the device's thread; while disabled too, so the echo
+        // canceller stays adapted for when the track is enabled again.
+        processing?.process(&out)
         if !enabled { out.samples = [Int16](repeating: 0, count: frame.samples.count) }
         for sink in sinks { sink(out) }
     }
@@ -343,16 +358,18 @@ public final class MediaStreamTrack: Sendable {
     }
 
     private func end(_ error: MediaStreamError?, fire: Bool) {
-        let taken: (CaptureSession?, (any CapturePacing)?, (any CapturePacing)?, [@Sendable () -> Void], [@Sendable () -> Void], Bool)? = state.withLock { s in
+        let taken: (CaptureSession?, (any CapturePacing)?, (any CapturePacing)?, [@Sendable () -> Void], [@Sendable () -> Void], Bool, MicrophoneProcessing?)? = state.withLock { s in
             guard s.readyState == .live else { return nil }
             s.readyState = .ended
             s.endedByDevice = error
-            let r = (s.session, s.filler, s.graceTimer, Array(s.endSinks.values), Array(s.finishers.values), s.capturing)
-            s.session = nil; s.filler = nil; s.graceTimer = nil
+            let r = (s.session, s.filler, s.graceTimer, Array(s.endSinks.values), Array(s.finishers.values), s.capturing, s.processing)
+            s.session = nil; s.filler = nil; s.graceTimer = nil; s.processing = nil
             s.videoSinks = [:]; s.audioSinks = [:]; s.endSinks = [:]; s.finishers = [:]
             return r
         }
-        guard let (session, filler, timer, endSinks, finishers, capturing) = taken else { return }
+        // The processing goes with the track (its canceller stops taking the far end),
+        // released out of the lock.
+        guard let (session, filler, timer, endSinks, finishers, capturing, _) = taken else { return }
         session?.stop()
         filler?.stop()
         timer?.stop()
@@ -366,7 +383,7 @@ public final class MediaStreamTrack: Sendable {
     /// applyConstraints (§"Constrainable Pattern", the ApplyConstraints algorithm): runs
     /// SelectSettings over this track's device only. On failure the constraints and settings
     /// stay as they were and the error names the constraint. A new native mode reopens the
-    /// device if it is open.
+    /// device if it is open; new processing settings take effect from the next frame.
     public func applyConstraints(_ newConstraints: MediaTrackConstraints = MediaTrackConstraints()) async throws(MediaStreamError) {
         let constraints = newConstraints.applicable(to: source.kind)
         let candidates: [SettingsCandidate]
@@ -384,16 +401,23 @@ public final class MediaStreamTrack: Sendable {
                 ? "\(label) cannot satisfy these constraints together; the track keeps its settings"
                 : "\(label) cannot satisfy the \(name) constraint (capabilities: \(getCapabilities()[ConstrainableProperty(rawValue: name) ?? .width]?.json.serialized ?? "none")); the track keeps its settings")
         case .selected(let chosen):
-            let reopen: CaptureSession? = state.withLock { s in
+            // Made out of the lock (the library allocates); the same processing is kept.
+            let current = state.withLock { $0.processing }
+            let processing = MicrophoneProcessing.make(for: chosen.settings, mode: chosen.audioMode, options: processingOptions, reusing: current)
+            let (reopen, replaced): (CaptureSession?, MicrophoneProcessing?) = state.withLock { s in
+                guard s.readyState == .live else { return (nil, nil) }
                 let modeChanged = s.candidate.videoMode != chosen.videoMode || s.candidate.audioMode != chosen.audioMode
                 s.candidate = chosen
                 s.settings = chosen.settings
                 s.constraints = constraints
+                let replaced = s.processing
+                s.processing = processing
                 MediaStreamTrack.configure(&s)
-                guard modeChanged, let old = s.session else { return nil }
+                guard modeChanged, let old = s.session else { return (nil, replaced) }
                 s.session = nil
-                return old
+                return (old, replaced)
             }
+            withExtendedLifetime(replaced) {}
             if let reopen {
                 reopen.stop()
                 do { try openDevice() } catch { deviceEnded(error); throw error }

@@ -1,3 +1,4 @@
+import AudioProcessing
 import Foundation
 import LinuxCapture
 import MediaCapture
@@ -8,7 +9,8 @@ import Synchronization
 /// jitter buffer (`RTCRtpReceiver.startPlayout()`) feeds an `ALSAAudioOutput`, whose thread
 /// asks for 10 ms at a time. A device that cannot be opened (no sound card on a server) is
 /// one warning with its name, and the call goes on without sound: the audio is still decoded
-/// for `--audio-out` and the report.
+/// for `--audio-out` and the report. What plays is the far end of the microphone tracks' echo
+/// cancellers (`EchoCancellationReference.shared`).
 final class ReceivedAudioPlayout: Sendable {
     let device: String?
     /// The outputs started; `stopped` once `stop()` ran (an output opened after that is
@@ -33,6 +35,8 @@ final class ReceivedAudioPlayout: Sendable {
         do {
             output = try ALSAAudioOutput.start(
                 device: device, sampleRate: AudioPlayoutSource.sampleRate, channelCount: playout.channelCount,
+                // What plays is what this process's microphone tracks cancel as echo.
+                echoReference: .shared,
                 read: { playout.read() },
                 onError: { [self] error in
                     receiver.stopPlayout()
