@@ -198,7 +198,8 @@ let package = Package(
         .testTarget(name: "SDPTests", dependencies: ["SDP", "RTP", "PeerConnection"], resources: [.copy("Fixtures")]),
         // MediaCodecs and LinuxCapture for the playout: Opus packets into the jitter buffer, and a
         // call's audio played through ALSA's file plugin.
-        .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "RTP", "MediaCapture", "MediaPrimitives", "ICE", "SDP", "CallSimulation", "VirtualNetwork", "NetworkPrimitives", "MediaCodecs", "LinuxCapture"]),
+        .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "RTP", "MediaCapture", "MediaPrimitives", "ICE", "SDP", "CallSimulation", "VirtualNetwork", "NetworkPrimitives", "MediaCodecs", "LinuxCapture",
+                                                                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")]),
         // The transport joined: ICE, then DTLS on the selected pair, then SRTP-protected RTP.
         .testTarget(name: "TransportTests", dependencies: ["ICE", "DTLS", "SRTP", "RTP", "VirtualNetwork", "NetworkPrimitives"]),
         .testTarget(name: "TincanCLITests", dependencies: ["tincan", "MediaCapture", "MediaPrimitives", "MediaCodecs", "LinuxCapture", "CoturnHarness", "VideoWindow"]),

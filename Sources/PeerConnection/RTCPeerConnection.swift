@@ -15,7 +15,10 @@ import Synchronization
 ///
 /// Candidates are gathered before a description is created, so the SDP is complete
 /// (non-trickle, what WHIP and copy-and-paste need); remote candidates may still trickle in
-/// through `addIceCandidate`. Everything is BUNDLEd on one ICE transport.
+/// through `addIceCandidate`. Everything is BUNDLEd on one ICE transport. Tracks may come and
+/// go during the call: each change raises `negotiationNeeded`, and a new offer and answer
+/// (either side may offer; a glaring offer rolls ours back) start and stop the streams on the
+/// running transport.
 ///
 /// Every protocol step runs on one event loop (`RTCSettingEngine.eventLoop`): ICE, the DTLS
 /// handshake, RTP out and in, RTCP and its timers. Steps follow events (a pair selected, the
@@ -72,6 +75,20 @@ public final class RTCPeerConnection: Sendable {
         var undecodableRTP: Int64 = 0
         var unroutableRTP: Int64 = 0
         var undecodableRTCP: Int64 = 0
+        /// What the pending offer replaced, for a rollback.
+        var beforeOffer: Rollback?
+        /// WebRTC 1.0 §4.7.3's negotiation-needed flag.
+        var negotiationNeeded = false
+        /// New local ICE credentials (an ICE restart, RFC 8445 §9), from `createOffer`'s
+        /// `iceRestart` or an answer to a restarting offer; the agent takes them when the
+        /// exchange completes (so a rolled-back offer leaves ICE as it was).
+        var restartCredentials: ICECredentials?
+        /// The peer's ICE credentials the agent has: a change is the peer's ICE restart.
+        var remoteICE: ICECredentials?
+        /// Ours, as the agent has them.
+        var localICE: ICECredentials?
+        /// The DTLS role of the association, kept by every later answer (RFC 8842 §5.5).
+        var dtlsRole: DTLSRole?
     }
 
     private let state = Mutex(State())
@@ -109,66 +126,116 @@ public final class RTCPeerConnection: Sendable {
     // MARK: Tracks
 
     /// WebRTC 1.0 §5.1 `addTrack`: a sendrecv transceiver for the track, or an unused one of
-    /// its kind created by the remote offer.
+    /// its kind (created by a remote offer, or left by removeTrack). Mid-call, the track is
+    /// sent once a new offer and its answer carry it (`negotiationNeeded` says when to offer).
     @discardableResult
     public func addTrack(_ track: MediaStreamTrack, streamId: String = "tincan") throws -> RTCRtpSender {
-        try state.withLock { s in
+        let (sender, fire) = try state.withLock { s in
             guard !s.closed else { throw RTCError(.invalidStateError, "the connection is closed") }
             let kind = track.mediaKind
             let sender = RTCRtpSender(track: track, maxBitrate: configuration.maxBitrate)
-            if let i = s.transceivers.firstIndex(where: { $0.kind == kind && $0.sender == nil && !$0.stopped }) {
+            if let i = s.transceivers.firstIndex(where: { $0.kind == kind && $0.sender == nil && !$0.stopped && !$0.hasSent }) {
                 s.transceivers[i].sender = sender
                 s.transceivers[i].streamId = streamId
                 s.transceivers[i].direction = RTCRtpTransceiverDirection(sends: true, receives: s.transceivers[i].direction.receives)
             } else {
                 s.transceivers.append(Transceiver(kind: kind, direction: .sendrecv, sender: sender, streamId: streamId))
             }
-            return sender
+            return (sender, updateNegotiationNeeded(&s))
         }
+        if fire { eventSink.yield(.negotiationNeeded) }
+        return sender
     }
 
     /// WebRTC 1.0 §5.1 `addTransceiver(track, {direction})`: e.g. `.sendonly` for a sender
     /// that wants nothing back.
     @discardableResult
     public func addTransceiver(_ track: MediaStreamTrack, direction: RTCRtpTransceiverDirection, streamId: String = "tincan") throws -> RTCRtpSender {
-        try state.withLock { s in
+        let (sender, fire) = try state.withLock { s in
             guard !s.closed else { throw RTCError(.invalidStateError, "the connection is closed") }
             let sender = RTCRtpSender(track: track, maxBitrate: configuration.maxBitrate)
             s.transceivers.append(Transceiver(kind: track.mediaKind, direction: direction,
                                               sender: sender, streamId: streamId))
-            return sender
+            return (sender, updateNegotiationNeeded(&s))
         }
+        if fire { eventSink.yield(.negotiationNeeded) }
+        return sender
     }
 
-    /// WebRTC 1.0 §5.1 `removeTrack`: the sender stops (an RTCP BYE for its SSRC, its encoder
-    /// closed, the track detached) and its transceiver no longer sends. The track itself keeps
-    /// running: it belongs to the caller. Renegotiation is not implemented, so the change
-    /// is not signalled in a new offer; the peer learns it from the BYE.
+    /// WebRTC 1.0 §5.1 `removeTrack`: the sender stops at once (an RTCP BYE for its SSRC, its
+    /// encoder closed, the track detached) and its transceiver no longer wants to send; the
+    /// next offer says so (`negotiationNeeded`). The track itself keeps running: it belongs
+    /// to the caller.
     public func removeTrack(_ sender: RTCRtpSender) async throws {
-        let (transport, found) = try state.withLock { s -> (RTCDtlsTransport?, Bool) in
+        let (transport, found, fire) = try state.withLock { s -> (RTCDtlsTransport?, Bool, Bool) in
             guard !s.closed else { throw RTCError(.invalidStateError, "the connection is closed") }
-            guard let i = s.transceivers.firstIndex(where: { $0.sender === sender }) else { return (nil, false) }
+            guard let i = s.transceivers.firstIndex(where: { $0.sender === sender }) else { return (nil, false, false) }
             s.transceivers[i].direction = RTCRtpTransceiverDirection(sends: false, receives: s.transceivers[i].direction.receives)
-            s.transceivers[i].currentDirection = s.transceivers[i].currentDirection.map { RTCRtpTransceiverDirection(sends: false, receives: $0.receives) }
             s.transceivers[i].sender = nil
+            s.transceivers[i].hasSent = s.transceivers[i].hasSent || s.transceivers[i].sendParameters != nil
             s.activeSenders.removeAll { $0 === sender }
             s.transceivers[i].sendParameters = nil
-            return (s.transport, true)
+            return (s.transport, true, updateNegotiationNeeded(&s))
         }
         guard found else { throw RTCError(.invalidAccessError, "the sender is not one of this connection's") }
-        if let transport, let bye = sender.goodbye() {
-            // Fails only when the loop is shutting down: then nothing is sent anyway.
-            try? await settings.eventLoop.submit { if transport.state == .connected { transport.send(bye, isRTCP: true) } }.get()
-        }
-        await sender.stop()
+        if fire { eventSink.yield(.negotiationNeeded) }
+        await stopSending([sender], on: transport)
     }
 
     /// WebRTC 1.0 §5.1 `addTransceiver(kind)`: e.g. `.recvonly` to receive without sending.
     public func addTransceiver(_ kind: RTPMediaKind, direction: RTCRtpTransceiverDirection = .recvonly) throws {
-        try state.withLock { s in
+        let fire = try state.withLock { s in
             guard !s.closed else { throw RTCError(.invalidStateError, "the connection is closed") }
             s.transceivers.append(Transceiver(kind: kind, direction: direction, streamId: "tincan"))
+            return updateNegotiationNeeded(&s)
         }
+        if fire { eventSink.yield(.negotiationNeeded) }
+    }
+
+    /// WebRTC 1.0 §5.4 `RTCRtpTransceiver.stop()`: the transceiver with this mid stops sending
+    /// and receiving at once; the next offer refuses its section (port 0), and the peer's
+    /// track of it ends.
+    public func stopTransceiver(mid: String) async throws {
+        let (transport, sender, receiver, fire) = try state.withLock { s in
+            guard !s.closed else { throw RTCError(.invalidStateError, "the connection is closed") }
+            guard let i = s.transceivers.firstIndex(where: { $0.mid == mid }) else {
+                throw RTCError(.invalidAccessError, "no transceiver has mid \(mid)")
+            }
+            let t = s.transceivers[i]
+            s.transceivers[i].stopped = true
+            s.transceivers[i].direction = .inactive
+            s.transceivers[i].sendParameters = nil
+            s.transceivers[i].receiveParameters = nil
+            let sender = t.sender.flatMap { snd in s.activeSenders.contains { $0 === snd } ? snd : nil }
+            let receiver = t.receiver.flatMap { r in s.activeReceivers.contains { $0 === r } ? r : nil }
+            s.activeSenders.removeAll { $0 === sender }
+            s.activeReceivers.removeAll { $0 === receiver }
+            return (s.transport, sender, receiver, updateNegotiationNeeded(&s))
+        }
+        if fire { eventSink.yield(.negotiationNeeded) }
+        receiver?.stop()
+        if let sender { await stopSending([sender], on: transport) }
+    }
+
+    /// Stops senders that have been taken out of `activeSenders`: an RTCP BYE for each
+    /// stream (RFC 3550 §6.6), then the encoder and the pipeline stream go.
+    private func stopSending(_ senders: [RTCRtpSender], on transport: RTCDtlsTransport?) async {
+        let byes = senders.compactMap { $0.goodbye() }
+        if let transport, !byes.isEmpty {
+            // Fails only when the loop is shutting down: then nothing is sent anyway.
+            try? await settings.eventLoop.submit { if transport.state == .connected { for bye in byes { transport.send(bye, isRTCP: true) } } }.get()
+        }
+        for sender in senders { await sender.stop() }
+    }
+
+    /// WebRTC 1.0 §4.7.3, "update the negotiation-needed flag": true when the
+    /// `negotiationNeeded` event is due (the flag was clear, the state is stable, and the
+    /// transceivers differ from what the last exchange settled).
+    private func updateNegotiationNeeded(_ s: inout State) -> Bool {
+        guard !s.closed, s.signalingState == .stable else { return false }
+        let needed = SessionNegotiation.isNegotiationNeeded(s.transceivers, local: s.localSDP, remote: s.remoteSDP, isOfferer: s.isOfferer)
+        defer { s.negotiationNeeded = needed }
+        return needed && !s.negotiationNeeded
     }
 
     // MARK: Offer / answer
@@ -182,39 +249,45 @@ public final class RTCPeerConnection: Sendable {
     }
 
     /// Gathers candidates (once) and describes every transceiver, BUNDLEd; we are the ICE
-    /// controlling agent and offer `setup:actpass` (RFC 8829 §5.2.1).
-    public func createOffer() async throws -> RTCSessionDescription {
+    /// controlling agent and offer `setup:actpass` (RFC 8829 §5.2.1). A later offer keeps
+    /// each section's mid and place, adds sections for new transceivers and refuses those
+    /// of stopped ones (§5.2.2); `iceRestart` gives it new ICE credentials (RFC 8445 §9).
+    public func createOffer(_ options: RTCOfferOptions = RTCOfferOptions()) async throws -> RTCSessionDescription {
         let agent = try await ensureAgent(role: .controlling)
-        let credentials = try await agent.localCredentials
-        return state.withLock { s in
-            s.isOfferer = true
-            let transport = localTransport(credentials, candidates: s.localCandidates, setup: nil)
-            let live = s.transceivers.filter { !$0.stopped }
-            var offer = SessionDescription.offer(
-                capabilities: live.map { settings.codecs.capabilities(for: $0.kind, direction: $0.direction, receiveBitrate: configuration.receiveBitrate) },
-                transport: transport, origin: Origin(sessionID: String(s.sessionId), sessionVersion: UInt64(s.version)))
-            var j = 0
-            for i in s.transceivers.indices where !s.transceivers[i].stopped {
-                s.transceivers[i].mid = offer.media[j].mid
-                SessionNegotiation.describeSources(&offer.media[j], of: s.transceivers[i], cname: configuration.cname)
-                j += 1
+        let current = try await agent.localCredentials
+        return try state.withLock { s in
+            guard !s.closed else { throw RTCError(.invalidStateError, "the connection is closed") }
+            if options.iceRestart, s.transport != nil, s.restartCredentials == nil { s.restartCredentials = .generate() }
+            let transport = localTransport(s.restartCredentials ?? current, candidates: s.localCandidates, setup: nil)
+            var offer = SessionNegotiation.offer(
+                for: &s.transceivers, transport: transport, origin: Origin(sessionID: String(s.sessionId), sessionVersion: UInt64(s.version))
+            ) { t in settings.codecs.capabilities(for: t.kind, direction: t.direction, receiveBitrate: configuration.receiveBitrate) }
+            s.version += 1
+            for i in s.transceivers.indices where i < offer.media.count && !offer.media[i].isRejected {
+                SessionNegotiation.describeSources(&offer.media[i], of: s.transceivers[i], cname: configuration.cname)
             }
-            s.transceivers = s.transceivers.filter { !$0.stopped }
             return RTCSessionDescription(type: .offer, sdp: offer.sdpText)
         }
     }
 
     /// Answers the remote offer m-section by m-section (the SDP module's JSEP answer): the
     /// offered codecs we support on the offerer's payload types, directions from what each
-    /// side wants, rejected (port 0) sections where nothing matches; `setup:active`.
+    /// side wants, rejected (port 0) sections where nothing matches. The first answer is
+    /// `setup:active`; a later one keeps the role of the running DTLS association (RFC 8842
+    /// §5.5), and answers an ICE restart (a new remote ufrag) with new credentials.
     public func createAnswer() async throws -> RTCSessionDescription {
-        guard let offer = state.withLock({ $0.isOfferer ? nil : $0.remoteSDP }) else {
+        guard let offer = state.withLock({ $0.signalingState == .haveRemoteOffer ? $0.remoteSDP : nil }) else {
             throw RTCError(.invalidStateError, "createAnswer needs a remote offer first")
         }
         let agent = try await ensureAgent(role: .controlled)
-        let credentials = try await agent.localCredentials
+        let current = try await agent.localCredentials
+        let remoteUfrag = try? SessionNegotiation.remoteTransport(offer).ufrag
         return state.withLock { s in
-            let transport = localTransport(credentials, candidates: s.localCandidates, setup: nil)
+            if s.transport != nil, let remoteUfrag, let running = s.remoteICE, running.ufrag != remoteUfrag, s.restartCredentials == nil {
+                s.restartCredentials = .generate()
+            }
+            let setup: SetupRole? = s.dtlsRole.map { $0 == .client ? .active : .passive }
+            let transport = localTransport(s.restartCredentials ?? current, candidates: s.localCandidates, setup: setup)
             let transceivers = s.transceivers
             var answer = offer.answer(transport: transport, origin: Origin(sessionID: String(s.sessionId), sessionVersion: UInt64(s.version))) { index, offered in
                 guard index < transceivers.count, !transceivers[index].stopped,
@@ -222,6 +295,7 @@ public final class RTCPeerConnection: Sendable {
                 return settings.codecs.capabilities(for: transceivers[index].kind, direction: transceivers[index].direction,
                                                     receiveBitrate: configuration.receiveBitrate)
             }
+            s.version += 1
             for i in answer.media.indices where i < transceivers.count && !answer.media[i].isRejected {
                 SessionNegotiation.describeSources(&answer.media[i], of: transceivers[i], cname: configuration.cname)
             }
@@ -235,84 +309,102 @@ public final class RTCPeerConnection: Sendable {
         }
     }
 
+    /// What an offer replaced, put back by a rollback (WebRTC 1.0 §4.4.1.5-6, JSEP §4.1.10.2).
+    struct Rollback {
+        var transceivers: [Transceiver]
+        var localDescription: RTCSessionDescription?
+        var remoteDescription: RTCSessionDescription?
+        var localSDP: SessionDescription?
+        var remoteSDP: SessionDescription?
+        var isOfferer: Bool
+    }
+
+    private static func snapshot(_ s: State) -> Rollback {
+        Rollback(transceivers: s.transceivers, localDescription: s.localDescription, remoteDescription: s.remoteDescription,
+                 localSDP: s.localSDP, remoteSDP: s.remoteSDP, isOfferer: s.isOfferer)
+    }
+
     public func setLocalDescription(_ description: RTCSessionDescription) async throws {
+        if description.type == .rollback { return try rollback(local: true) }
         let parsed = try Self.parse(description, "local")
         let signaling = try state.withLock { s in
             guard !s.closed else { throw RTCError(.invalidStateError, "the connection is closed") }
-            switch description.type {
-            case .offer, .answer: break
-            default: throw RTCError(.operationError, "\(description.type.rawValue) is not supported")
-            }
+            guard description.type != .pranswer else { throw RTCError(.operationError, "pranswer is not supported") }
             guard let next = s.signalingState.applying(description.type, local: true) else {
                 throw RTCError(.invalidStateError, description.type == .answer
                     ? "an answer needs a remote offer (signalingState is \(s.signalingState.rawValue))"
                     : "cannot set a local offer in signalingState \(s.signalingState.rawValue)")
             }
-            if description.type == .offer, s.remoteDescription != nil, s.signalingState == .stable {
-                throw RTCError(.invalidStateError, "renegotiation is not supported yet")
+            if description.type == .offer {
+                if s.signalingState == .stable { s.beforeOffer = Self.snapshot(s) }
+                s.isOfferer = true
             }
-            if description.type == .offer { s.isOfferer = true }
             s.localDescription = description
             s.localSDP = parsed
             return signalingChange(&s, to: next)
         }
         if let signaling { eventSink.yield(.signalingStateChange(signaling)) }
-        if description.type == .answer { try await startTransport() }
+        if description.type == .answer { try await applyNegotiation() }
     }
 
-    /// Moves `signalingState` (in the lock); the new state when it changed, to announce
-    /// outside the lock.
+    /// Moves `signalingState` (under the lock); the new state, to announce, when it changed.
     private func signalingChange(_ s: inout State, to next: RTCSignalingState) -> RTCSignalingState? {
-        guard next != s.signalingState else { return nil }
+        guard s.signalingState != next else { return nil }
         s.signalingState = next
+        if next == .stable { s.beforeOffer = nil }
         return next
     }
 
-    /// Takes the peer's offer (a transceiver per m-section it offers, matched to ours by
-    /// kind, JSEP §5.10) or answer (after which media starts).
+    /// Takes the peer's offer (its sections matched to our transceivers by mid, new ones by
+    /// kind, JSEP §5.10) or answer (after which media starts, or changes).
     public func setRemoteDescription(_ description: RTCSessionDescription) async throws {
+        if description.type == .rollback { return try rollback(local: false) }
         let parsed = try Self.parse(description, "remote")
         _ = try SessionNegotiation.remoteTransport(parsed)
+        // WebRTC 1.0 §4.4.1.6: an offer arriving over our own (glare, the polite peer of
+        // "perfect negotiation") first rolls ours back.
+        if description.type == .offer, signalingState == .haveLocalOffer { try rollback(local: true) }
         let signaling = try state.withLock { s in
             guard !s.closed else { throw RTCError(.invalidStateError, "the connection is closed") }
-            switch description.type {
-            case .offer, .answer: break
-            default: throw RTCError(.operationError, "\(description.type.rawValue) is not supported")
-            }
+            guard description.type != .pranswer else { throw RTCError(.operationError, "pranswer is not supported") }
             guard let next = s.signalingState.applying(description.type, local: false) else {
                 throw RTCError(.invalidStateError, description.type == .answer
                     ? "an answer needs a local offer (signalingState is \(s.signalingState.rawValue))"
                     : "cannot set a remote offer in signalingState \(s.signalingState.rawValue)")
             }
-            switch description.type {
-            case .offer:
-                guard s.localDescription == nil else { throw RTCError(.invalidStateError, "renegotiation is not supported yet") }
+            if description.type == .offer {
+                if s.signalingState == .stable { s.beforeOffer = Self.snapshot(s) }
                 s.isOfferer = false
-                var existing = s.transceivers
-                var ordered: [Transceiver] = []
-                for (i, m) in parsed.media.enumerated() {
-                    let kind = RTPMediaKind(m.kind)
-                    if let kind, let j = existing.firstIndex(where: { $0.kind == kind }) {
-                        var t = existing.remove(at: j)
-                        t.mid = m.mid ?? String(i)
-                        ordered.append(t)
-                    } else {
-                        var t = Transceiver(kind: kind ?? .audio, direction: .recvonly, streamId: "tincan")
-                        t.mid = m.mid ?? String(i)
-                        t.stopped = kind == nil || m.isRejected
-                        ordered.append(t)
-                    }
-                }
-                s.transceivers = ordered
-            default:
-                break
+                s.transceivers = try SessionNegotiation.associate(s.transceivers, with: parsed)
             }
             s.remoteSDP = parsed
             s.remoteDescription = description
             return signalingChange(&s, to: next)
         }
         if let signaling { eventSink.yield(.signalingStateChange(signaling)) }
-        if description.type == .answer { try await startTransport() }
+        if description.type == .answer { try await applyNegotiation() }
+    }
+
+    /// Puts back what the pending offer replaced; the state is stable again.
+    private func rollback(local: Bool) throws {
+        let (signaling, fire) = try state.withLock { s in
+            guard !s.closed else { throw RTCError(.invalidStateError, "the connection is closed") }
+            guard s.signalingState == (local ? .haveLocalOffer : .haveRemoteOffer), let r = s.beforeOffer else {
+                throw RTCError(.invalidStateError, "no \(local ? "local" : "remote") offer to roll back (signalingState is \(s.signalingState.rawValue))")
+            }
+            s.transceivers = SessionNegotiation.rolledBack(r.transceivers, current: s.transceivers, local: local)
+            s.localDescription = r.localDescription
+            s.remoteDescription = r.remoteDescription
+            s.localSDP = r.localSDP
+            s.remoteSDP = r.remoteSDP
+            s.isOfferer = r.isOfferer
+            s.restartCredentials = nil
+            let change = signalingChange(&s, to: .stable)
+            s.negotiationNeeded = false
+            return (change, updateNegotiationNeeded(&s))
+        }
+        if let signaling { eventSink.yield(.signalingStateChange(signaling)) }
+        if fire { eventSink.yield(.negotiationNeeded) }
     }
 
     /// A trickled remote candidate (`a=candidate` value or line); nil or "" ends them.
@@ -324,7 +416,6 @@ public final class RTCPeerConnection: Sendable {
         }
         try await agent.addRemoteCandidate(sdp: candidate.hasPrefix("a=") ? candidate : "a=" + candidate)
     }
-
     // MARK: Transport
 
     private func iceConfiguration() async throws -> ICEConfiguration {
@@ -373,7 +464,11 @@ public final class RTCPeerConnection: Sendable {
             throw RTCError(.operationError, "no ICE candidates: no usable network interface (loopback candidates are \(configuration.loopbackCandidates.rawValue))")
         }
         let lines = report.candidates.map(\.sdpAttribute).map { $0.hasPrefix("candidate:") ? String($0.dropFirst(10)) : $0 }
-        state.withLock { $0.localCandidates = lines }
+        let credentials = try await agent.localCredentials
+        state.withLock { s in
+            s.localCandidates = lines
+            if s.localICE == nil { s.localICE = credentials }
+        }
         for l in lines { eventSink.yield(.iceCandidate("candidate:" + l)) }
         eventSink.yield(.iceCandidate(nil))
         return agent
@@ -418,44 +513,62 @@ public final class RTCPeerConnection: Sendable {
     /// DTLS is connected: the senders start and the RTCP tick begins. On the event loop.
     private func startMedia(_ transport: RTCDtlsTransport) {
         let (senders, media) = state.withLock { s in
-            let started = s.transceivers.compactMap { t in t.sender.flatMap { snd in t.sendParameters.map { (snd, $0) } } }
-            s.activeSenders = started.map(\.0)
-            return (started, s.media)
+            (s.transceivers.compactMap { t in t.sender.flatMap { snd in t.sendParameters.map { (snd, $0) } } }, s.media)
         }
         guard let media else { return }
-        for (sender, parameters) in senders {
-            guard let codec = settings.codecs.codec(for: parameters) else {
-                Log.peerConnection.warning("cannot send the \(sender.kind) track: \(parameters.codecName) is not a registered codec")
-                continue
-            }
-            do { try sender.start(parameters: parameters, codec: codec, media: media, clock: clock, inline: settings.encodesOnEventLoop,
-                                 encodeTimeModel: settings.simulatedVideoEncodeTime) } catch {
-                Log.peerConnection.warning("cannot send the \(sender.kind) track: \(error)")
-            }
-        }
-        // The estimator never aims above what the streams can use (libwebrtc's max from
-        // the encoders), nor below what keeps a picture.
-        let maximum = senders.compactMap { $0.0.wireMaximum }.reduce(0, +)
-        if maximum > 0 {
-            let c = BitrateConstraints()
-            media.setConstraints(BitrateConstraints(minimum: c.minimum, start: min(c.start, maximum), maximum: max(maximum, c.minimum)))
-        }
-        allocate(media.statistics.target)
-        media.flush()
+        startSenders(senders, on: media)
         let timer = settings.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(20), delay: .milliseconds(20)) { [weak self] _ in
             self?.rtcpTick(transport)
         }
         state.withLock { $0.rtcpTimer = timer }
     }
 
-    /// Both descriptions are known: negotiate each m-section, make receivers, connect ICE,
-    /// run DTLS, then start the senders.
-    private func startTransport() async throws {
-        let (agent, local, remote, isOfferer) = try state.withLock { s throws -> (ICEAgent, SessionDescription, SessionDescription, Bool) in
+    /// Starts senders on the running pipeline (when DTLS connects, or when a renegotiation
+    /// adds one), then gives the estimator its new bounds and the senders their shares. On the
+    /// event loop.
+    private func startSenders(_ senders: [(RTCRtpSender, RTPStreamParameters)], on media: MediaTransport) {
+        for (sender, parameters) in senders where !sender.isSending {
+            guard let codec = settings.codecs.codec(for: parameters) else {
+                Log.peerConnection.warning("cannot send the \(sender.kind) track: \(parameters.codecName) is not a registered codec")
+                continue
+            }
+            do {
+                try sender.start(parameters: parameters, codec: codec, media: media, clock: clock, inline: settings.encodesOnEventLoop,
+                                 encodeTimeModel: settings.simulatedVideoEncodeTime)
+                state.withLock { s in if !s.activeSenders.contains(where: { $0 === sender }) { s.activeSenders.append(sender) } }
+            } catch {
+                Log.peerConnection.warning("cannot send the \(sender.kind) track: \(error)")
+            }
+        }
+        // The estimator never aims above what the streams can use (libwebrtc's max from
+        // the encoders), nor below what keeps a picture.
+        let maximum = state.withLock { $0.activeSenders }.compactMap(\.wireMaximum).reduce(0, +)
+        if maximum > 0 {
+            let c = BitrateConstraints()
+            media.setConstraints(BitrateConstraints(minimum: c.minimum, start: min(c.start, maximum), maximum: max(maximum, c.minimum)))
+        }
+        allocate(media.statistics.target)
+        media.flush()
+    }
+
+    /// What one exchange changed for the streams, found under the lock and acted on after it.
+    private struct StreamChanges {
+        var start: [(RTCRtpSender, RTPStreamParameters)] = []
+        var stop: [RTCRtpSender] = []
+        var newReceivers: [(RTCRtpReceiver, String?)] = []
+        var endedReceivers: [RTCRtpReceiver] = []
+    }
+
+    /// Both descriptions of an exchange are known: negotiate each m-section. The first
+    /// exchange makes receivers, connects ICE and runs DTLS, after which the senders start; a
+    /// later one (renegotiation) starts and stops senders and receivers on the running
+    /// transport, and restarts ICE when either side's credentials changed (RFC 8445 §9).
+    private func applyNegotiation() async throws {
+        let (agent, local, remote, isOfferer, existing) = try state.withLock { s throws in
             guard let agent = s.agent, let local = s.localSDP, let remote = s.remoteSDP else {
                 throw RTCError(.invalidStateError, "negotiation is incomplete")
             }
-            return (agent, local, remote, s.isOfferer)
+            return (agent, local, remote, s.isOfferer, s.transport)
         }
         let negotiated: [NegotiatedMedia]
         do {
@@ -464,80 +577,156 @@ public final class RTCPeerConnection: Sendable {
             throw RTCError(.invalidAccessError, "the answer does not fit the offer: \(error)")
         }
         let peer = try SessionNegotiation.remoteTransport(remote)
-        // DTLS roles (RFC 5763 §5): `active` starts the handshake.
-        let setup = negotiated.first { !$0.isRejected }?.localSetup ?? (isOfferer ? .passive : .active)
-        let role: DTLSRole = setup == .active ? .client : .server
-        let fingerprint: DTLSFingerprint
-        do { fingerprint = try DTLSFingerprint(sdp: peer.fingerprint) } catch {
-            throw RTCError(.invalidAccessError, "the remote a=fingerprint is unusable: \(error)")
+        let transport: RTCDtlsTransport
+        if let existing {
+            transport = existing
+        } else {
+            // DTLS roles (RFC 5763 §5): `active` starts the handshake.
+            let setup = negotiated.first { !$0.isRejected }?.localSetup ?? (isOfferer ? .passive : .active)
+            let role: DTLSRole = setup == .active ? .client : .server
+            let fingerprint: DTLSFingerprint
+            do { fingerprint = try DTLSFingerprint(sdp: peer.fingerprint) } catch {
+                throw RTCError(.invalidAccessError, "the remote a=fingerprint is unusable: \(error)")
+            }
+            var dtlsConfiguration = DTLSConfiguration()
+            if settings.simulatedTime {
+                // OpenSSL's timer reads the real clock: the loop's (simulated) timer decides.
+                dtlsConfiguration.callerClocksRetransmissions = true
+            }
+            let dtls = try DTLSTransport(role: role, certificate: certificate, remoteFingerprint: fingerprint, configuration: dtlsConfiguration)
+            transport = RTCDtlsTransport(ice: agent, dtls: dtls, eventLoop: settings.eventLoop, simulatedTime: settings.simulatedTime)
+            state.withLock { $0.dtlsRole = role }
         }
-        var dtlsConfiguration = DTLSConfiguration()
-        if settings.simulatedTime {
-            // OpenSSL's timer reads the real clock: the loop's (simulated) timer decides.
-            dtlsConfiguration.callerClocksRetransmissions = true
-        }
-        let dtls = try DTLSTransport(role: role, certificate: certificate, remoteFingerprint: fingerprint, configuration: dtlsConfiguration)
-        let transport = RTCDtlsTransport(ice: agent, dtls: dtls, eventLoop: settings.eventLoop, simulatedTime: settings.simulatedTime)
 
-        var newReceivers: [(RTCRtpReceiver, String?)] = []
-        state.withLock { s in
-            s.transport = transport
-            defer { s.media = makeMediaTransport(s.transceivers, dtls: transport) }
-            for i in s.transceivers.indices where i < negotiated.count {
-                let n = negotiated[i], t = s.transceivers[i]
-                guard !t.stopped, !n.isRejected else { continue }
-                let direction = RTCRtpTransceiverDirection(sends: n.direction.sends && t.sender != nil, receives: n.direction.receives)
-                s.transceivers[i].currentDirection = direction
-                if direction.sends {
-                    s.transceivers[i].sendParameters = SessionNegotiation.parameters(n, ssrc: t.ssrc, rtxSSRC: t.rtxSSRC, cname: configuration.cname)
+        let (changes, restart, media) = state.withLock { s in
+            let changes = streamChanges(&s, negotiated)
+            if existing == nil {
+                s.transport = transport
+                s.media = makeMediaTransport(s.transceivers, dtls: transport)
+            }
+            defer { s.restartCredentials = nil }
+            return (changes, s.restartCredentials, s.media)
+        }
+        for r in changes.endedReceivers {
+            r.stop()
+            eventSink.yield(.remoteEnded(r))
+        }
+        for (receiver, mid) in changes.newReceivers { eventSink.yield(.track(receiver, mid: mid)) }
+
+        if existing == nil {
+            transport.setHandlers(.init(
+                rtp: { [weak self] packet in self?.route(rtp: packet) },
+                rtcp: { [weak self] packet in self?.route(rtcp: packet) },
+                unprotectFailed: { [weak self] packet, isRTCP in self?.unprotectFailed(packet, isRTCP: isRTCP) },
+                stateChanged: { [weak self] new in
+                    guard let self else { return }
+                    switch new {
+                    case .connected: self.startMedia(transport)
+                    case .failed:
+                        let reason = transport.failure.map { "DTLS handshake failed: \($0)" } ?? "DTLS handshake failed"
+                        self.state.withLock { s in if s.failure == nil { s.failure = reason } }
+                    default: break
+                    }
+                    self.updateConnectionState()
+                }))
+        }
+        if let restart {
+            try await agent.restart(localCredentials: restart)
+            state.withLock { $0.localICE = restart }
+            Log.peerConnection.info("ICE restart: new local credentials \(restart.ufrag)")
+        }
+        let remoteICE = ICECredentials(ufrag: peer.ufrag, pwd: peer.pwd)
+        if state.withLock({ s in defer { s.remoteICE = remoteICE }; return s.remoteICE != remoteICE }) {
+            try await agent.setRemoteCredentials(remoteICE)
+            for c in peer.candidates {
+                // One candidate the agent cannot use (a TCP or mDNS one, RFC 8445 §5.1.1) must not
+                // spoil the others: skipped, and said.
+                do { try await agent.addRemoteCandidate(sdp: "a=candidate:" + (c.hasPrefix("candidate:") ? String(c.dropFirst(10)) : c)) } catch {
+                    Log.peerConnection.notice("remote candidate skipped (\(error)): \(c)")
                 }
-                if direction.receives {
+            }
+            if peer.endOfCandidates {
+                do { try await agent.endOfRemoteCandidates() } catch { Log.peerConnection.debug("end-of-candidates not taken: \(error)") }
+            }
+        }
+        if existing == nil {
+            // ICE may have selected a pair already (the peer's checks came first).
+            try await settings.eventLoop.submit { [self] in
+                if agent.selectedPairOnEventLoop != nil { startDTLS() }
+            }.get()
+        } else {
+            await stopSending(changes.stop, on: transport)
+            if let media, !changes.start.isEmpty {
+                // Before DTLS connects, `startMedia` starts them.
+                try await settings.eventLoop.submit { [self] in
+                    if transport.state == .connected { startSenders(changes.start, on: media) }
+                }.get()
+            }
+        }
+        updateConnectionState()
+        let fire = state.withLock { s in
+            s.negotiationNeeded = false
+            return updateNegotiationNeeded(&s)
+        }
+        if fire { eventSink.yield(.negotiationNeeded) }
+    }
+
+    /// Settles each transceiver with its negotiated section (found by mid): its current
+    /// direction, send and receive parameters, a receiver where it newly receives, and what
+    /// must start or stop. Under the lock.
+    private func streamChanges(_ s: inout State, _ negotiated: [NegotiatedMedia]) -> StreamChanges {
+        var changes = StreamChanges()
+        for i in s.transceivers.indices {
+            let t = s.transceivers[i]
+            guard let n = negotiated.first(where: { $0.mid != nil && $0.mid == t.mid }) ?? (i < negotiated.count && negotiated[i].mid == nil ? negotiated[i] : nil)
+            else { continue }  // added after the offer: the next one carries it
+            s.transceivers[i].negotiated = true
+            let sending = t.sender.flatMap { snd in s.activeSenders.contains { $0 === snd } || t.sendParameters != nil ? snd : nil }
+            let receiving = t.receiver.flatMap { r in s.activeReceivers.contains { $0 === r } ? r : nil }
+            if t.stopped || n.isRejected {
+                // Stopped here, or refused by the peer (RFC 8829 §5.3.1: a section it will not take).
+                s.transceivers[i].stopped = true
+                s.transceivers[i].currentDirection = nil
+                s.transceivers[i].sendParameters = nil
+                s.transceivers[i].receiveParameters = nil
+                if let sending { changes.stop.append(sending) }
+                if let receiving { changes.endedReceivers.append(receiving) }
+                continue
+            }
+            let direction = RTCRtpTransceiverDirection(sends: n.direction.sends && t.sender != nil, receives: n.direction.receives)
+            s.transceivers[i].currentDirection = direction
+            if direction.sends, let sender = t.sender {
+                if t.sendParameters == nil, let p = SessionNegotiation.parameters(n, ssrc: t.ssrc, rtxSSRC: t.rtxSSRC, cname: configuration.cname) {
+                    s.transceivers[i].sendParameters = p
+                    s.transceivers[i].hasSent = true
+                    changes.start.append((sender, p))
+                }
+            } else if let sending {
+                s.transceivers[i].sendParameters = nil
+                changes.stop.append(sending)
+            }
+            if direction.receives {
+                if receiving == nil {
                     let sources = SessionNegotiation.remoteSources(n)
                     if let p = SessionNegotiation.parameters(n, ssrc: sources.ssrc ?? 0, rtxSSRC: sources.rtx, cname: configuration.cname) {
                         let receiver = RTCRtpReceiver(parameters: p, localSSRC: t.ssrc, trackId: n.remoteMsid?.trackID, clock: clock,
                                                       codecs: settings.codecs, decodesInline: settings.encodesOnEventLoop)
                         s.transceivers[i].receiveParameters = p
                         s.transceivers[i].receiver = receiver
-                        newReceivers.append((receiver, t.mid))
+                        s.activeReceivers.append(receiver)
+                        changes.newReceivers.append((receiver, t.mid))
                     }
                 }
-            }
-            s.activeReceivers = newReceivers.map(\.0)
-        }
-        for (receiver, mid) in newReceivers { eventSink.yield(.track(receiver, mid: mid)) }
-
-        transport.setHandlers(.init(
-            rtp: { [weak self] packet in self?.route(rtp: packet) },
-            rtcp: { [weak self] packet in self?.route(rtcp: packet) },
-            unprotectFailed: { [weak self] packet, isRTCP in self?.unprotectFailed(packet, isRTCP: isRTCP) },
-            stateChanged: { [weak self] new in
-                guard let self else { return }
-                switch new {
-                case .connected: self.startMedia(transport)
-                case .failed:
-                    let reason = transport.failure.map { "DTLS handshake failed: \($0)" } ?? "DTLS handshake failed"
-                    self.state.withLock { s in if s.failure == nil { s.failure = reason } }
-                default: break
-                }
-                self.updateConnectionState()
-            }))
-
-        try await agent.setRemoteCredentials(ICECredentials(ufrag: peer.ufrag, pwd: peer.pwd))
-        for c in peer.candidates {
-            // One candidate the agent cannot use (a TCP or mDNS one, RFC 8445 §5.1.1) must not
-            // spoil the others: skipped, and said.
-            do { try await agent.addRemoteCandidate(sdp: "a=candidate:" + (c.hasPrefix("candidate:") ? String(c.dropFirst(10)) : c)) } catch {
-                Log.peerConnection.notice("remote candidate skipped (\(error)): \(c)")
+            } else if let receiving {
+                s.transceivers[i].receiveParameters = nil
+                changes.endedReceivers.append(receiving)
             }
         }
-        if peer.endOfCandidates {
-            do { try await agent.endOfRemoteCandidates() } catch { Log.peerConnection.debug("end-of-candidates not taken: \(error)") }
-        }
-        // ICE may have selected a pair already (the peer's checks came first).
-        try await settings.eventLoop.submit { [self] in
-            if agent.selectedPairOnEventLoop != nil { startDTLS() }
-        }.get()
-        updateConnectionState()
+        let stopping = changes.stop
+        s.activeSenders.removeAll { snd in stopping.contains { $0 === snd } }
+        let ended = changes.endedReceivers
+        s.activeReceivers.removeAll { r in ended.contains { $0 === r } }
+        return changes
     }
 
     /// The pipeline of the negotiated streams (both directions share the one transport).
@@ -551,7 +740,6 @@ public final class RTCPeerConnection: Sendable {
             self?.handle(event)
         }
     }
-
     /// The pipeline's events, on the event loop: a new target is split among the senders;
     /// a keyframe request (already rate-limited) goes to the stream's encoder.
     private func handle(_ event: RTPTransportEvent) {
@@ -777,12 +965,15 @@ public final class RTCPeerConnection: Sendable {
         var unroutableRTP: Int64 = 0
         var undecodableRTCP: Int64 = 0
         var ice = ICEAgentCounters()
+        /// The ICE username fragment in use (a restart changes it).
+        var localUfrag: String?
     }
 
     var snapshot: Snapshot {
         let (snapshot, media, agent) = state.withLock { s in
             (Snapshot(transceivers: s.transceivers, transport: s.transport, selectedPair: s.selectedPair, iceState: s.iceState,
-                      undecodableRTP: s.undecodableRTP, unroutableRTP: s.unroutableRTP, undecodableRTCP: s.undecodableRTCP),
+                      undecodableRTP: s.undecodableRTP, unroutableRTP: s.unroutableRTP, undecodableRTCP: s.undecodableRTCP,
+                      localUfrag: s.localICE?.ufrag),
              s.media, s.agent)
         }
         var result = snapshot

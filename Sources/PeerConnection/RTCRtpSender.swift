@@ -17,8 +17,10 @@ import Synchronization
 /// Everything after the encoder runs on the connection's event loop; the encoder runs on a
 /// worker thread of its own, or inline on the loop when the settings say so (simulated time).
 public final class RTCRtpSender: Sendable {
-    public let track: MediaStreamTrack
-    public var kind: String { track.kind }
+    /// The track being sent; `replaceTrack` changes it.
+    public var track: MediaStreamTrack { currentTrack.withLock { $0 } }
+    public let kind: String
+    private let currentTrack: Mutex<MediaStreamTrack>
 
     private struct Running: Sendable {
         var parameters: RTPStreamParameters
@@ -26,6 +28,8 @@ public final class RTCRtpSender: Sendable {
         var stream: RTPTransportStreamID
         var clock: MediaClock
         var sinkToken: FrameSinkToken?
+        /// Hangs this stream's sink on a track (the one sent now, or its replacement).
+        var attach: (@Sendable (MediaStreamTrack) -> FrameSinkToken)?
         var encoder: MediaStreamEncoder
         /// The most this stream sends on the wire: the user's cap, or what the picture needs.
         var wireMaximum = 0
@@ -110,17 +114,49 @@ public final class RTCRtpSender: Sendable {
     private let warmupToken: Mutex<FrameSinkToken?>
 
     init(track: MediaStreamTrack, maxBitrate: Int?) {
-        self.track = track
+        currentTrack = Mutex(track)
+        kind = track.kind
         state = Mutex(State(maxBitrate: maxBitrate))
         warmupToken = Mutex(nil)
-        if track.mediaKind == .video {
-            let token = track.addVideoSink { [weak self] frame in self?.latestPicture.withLock { $0 = frame } }
-            warmupToken.withLock { $0 = token }
-        }
+        if track.mediaKind == .video { warmupToken.withLock { $0 = addWarmupSink(to: track) } }
+    }
+
+    private func addWarmupSink(to track: MediaStreamTrack) -> FrameSinkToken {
+        track.addVideoSink { [weak self] frame in self?.latestPicture.withLock { $0 = frame } }
     }
 
     deinit {
         if let token = warmupToken.withLock({ $0 }) { track.removeSink(token) }
+    }
+
+    /// WebRTC 1.0 §5.2 `replaceTrack`: another track of the same kind takes over the stream
+    /// without renegotiation (same SSRC, sequence numbers and encoder). A picture of another
+    /// size is scaled to the size the encoder sends (the adaptation may then change it);
+    /// audio must come at the same rate and channel count, which the open encoder takes.
+    public func replaceTrack(_ replacement: MediaStreamTrack) throws {
+        let old = track
+        guard replacement !== old else { return }
+        guard replacement.mediaKind == old.mediaKind else {
+            throw RTCError(.typeError, "a \(replacement.kind) track cannot replace a \(old.kind) one")
+        }
+        let running = state.withLock { $0.running }
+        if let running, running.parameters.kind == .audio {
+            let now = old.getSettings(), next = replacement.getSettings()
+            guard now.sampleRate == next.sampleRate, now.channelCount == next.channelCount else {
+                throw RTCError(.invalidModificationError, "the replacement audio track has \(next.sampleRate ?? 0) Hz, \(next.channelCount ?? 0) channels; the encoder takes \(now.sampleRate ?? 0) Hz, \(now.channelCount ?? 0)")
+            }
+        }
+        // The new sink first, then the old one goes: no frame interval is lost.
+        let newToken = running.flatMap { $0.attach?(replacement) }
+        let newWarmup = warmupToken.withLock({ $0 }) == nil ? nil : addWarmupSink(to: replacement)
+        let (oldToken, oldWarmup) = state.withLock { s -> (FrameSinkToken?, FrameSinkToken?) in
+            let token = s.running?.sinkToken
+            if newToken != nil { s.running?.sinkToken = newToken }
+            currentTrack.withLock { $0 = replacement }
+            return (token, warmupToken.withLock { w in defer { w = newWarmup }; return w })
+        }
+        if let oldToken { old.removeSink(oldToken) }
+        if let oldWarmup { old.removeSink(oldWarmup) }
     }
 
     private func endWarmup() -> VideoFrame? {
@@ -180,13 +216,16 @@ public final class RTCRtpSender: Sendable {
             if let set = encoder.setFrameDropping { adaptation.withLock { $0?.connectFrameDropping(set) } }
             // The held picture goes ahead of the live ones.
             if let first = first.flatMap(adapt) { submit(.video(first)) }
-            running.sinkToken = track.addVideoSink { [weak self] frame in
-                guard let frame = self?.adapt(frame) else { return }
-                submit(.video(frame))
+            running.attach = { [weak self] track in
+                track.addVideoSink { [weak self] frame in
+                    guard let frame = self?.adapt(frame) else { return }
+                    submit(.video(frame))
+                }
             }
         } else {
-            running.sinkToken = track.addAudioSink { submit(.audio($0)) }
+            running.attach = { track in track.addAudioSink { submit(.audio($0)) } }
         }
+        running.sinkToken = running.attach?(track)
         state.withLock { $0.running = running }
     }
 
@@ -365,6 +404,9 @@ public final class RTCRtpSender: Sendable {
         try? RTCPGoodbye(ssrcs: [ssrc], reason: "call ended").write(into: &bytes)
         return bytes
     }
+
+    /// Started and not stopped since.
+    var isSending: Bool { state.withLock { $0.running != nil } }
 
     /// Detaches from the track, leaves the pipeline and stops the encoder.
     func stop() async {

@@ -23,12 +23,16 @@ struct Transceiver: Sendable {
     /// The direction the last answer gave this m-section, from our side.
     var currentDirection: RTCRtpTransceiverDirection?
     var stopped = false
+    /// A completed exchange carried this section: its mid is settled (a rollback keeps it).
+    var negotiated = false
+    /// It has sent (WebRTC 1.0 §5.1 addTrack reuses only a transceiver that never sent).
+    var hasSent = false
 }
 
 /// WebRTC 1.0 §5.4 `RTCRtpTransceiver`, as `getTransceivers()` gives it: a view of one
-/// m-section at the time of the call. Read-only, since renegotiation (the way a new
-/// `direction` or `stop()` would reach the peer) is not implemented; `sender` is nil where
-/// nothing is sent (Tincan's `RTCRtpSender` always has a track).
+/// m-section at the time of the call. Changes go through the connection (`addTrack`,
+/// `removeTrack`, `stopTransceiver(mid:)`), which raise `negotiationNeeded`; `sender` is nil
+/// where nothing is sent (Tincan's `RTCRtpSender` always has a track).
 public struct RTCRtpTransceiver: Sendable {
     public let kind: RTPMediaKind
     /// Set by the offer or answer that carries the section.

@@ -25,8 +25,12 @@ public enum RTCPeerConnectionEvent: Sendable {
     case connectionStateChange(RTCPeerConnectionState)
     /// `onsignalingstatechange` (WebRTC 1.0 §4.3.1): a description moved the exchange along.
     case signalingStateChange(RTCSignalingState)
-    /// The peer sent RTCP BYE for a stream of this receiver (it hung up).
+    /// The peer ended this receiver's stream: an RTCP BYE (it hung up or removed the track),
+    /// or an exchange that no longer sends it.
     case remoteEnded(RTCRtpReceiver)
+    /// `onnegotiationneeded` (WebRTC 1.0 §4.7.3): the transceivers changed (a track added or
+    /// removed, a transceiver stopped) and a new offer should tell the peer.
+    case negotiationNeeded
 }
 
 /// Errors with the DOMException names of WebRTC 1.0 §4.4.1.
@@ -37,6 +41,8 @@ public struct RTCError: Error, Sendable, CustomStringConvertible {
         case operationError = "OperationError"
         case syntaxError = "SyntaxError"
         case notSupportedError = "NotSupportedError"
+        case invalidModificationError = "InvalidModificationError"
+        case typeError = "TypeError"
     }
 
     public var name: Name

@@ -10,7 +10,8 @@ public enum RTCSignalingState: String, Sendable {
     case closed
 
     /// The state after applying a description of `type`, local or remote (§4.4.1.5-6), or nil
-    /// when the spec does not allow it from here. Pranswers and rollback are not supported.
+    /// when the spec does not allow it from here. Pranswers are not supported; a rollback
+    /// (back to stable) is handled by the connection.
     func applying(_ type: RTCSessionDescription.SDPType, local: Bool) -> RTCSignalingState? {
         switch (self, type, local) {
         case (.stable, .offer, true), (.haveLocalOffer, .offer, true): .haveLocalOffer

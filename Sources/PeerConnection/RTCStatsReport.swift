@@ -132,6 +132,7 @@ extension RTCPeerConnection {
             let c = transport.counters
             entries.append(.init(id: "T01", type: "transport", timestamp: now, members: [
                 ("dtlsState", .string(transport.state.rawValue)), ("iceState", .string(snap.iceState.rawValue)),
+                ("iceLocalUsernameFragment", .string(snap.localUfrag ?? "")),
                 ("bytesSent", n(c.bytesSent)), ("bytesReceived", n(c.bytesReceived)),
                 ("packetsSent", n(c.packetsSent)), ("packetsReceived", n(c.packetsReceived)),
                 ("srtpUnprotectFailures", n(c.unprotectFailures)),

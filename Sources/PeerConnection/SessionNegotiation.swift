@@ -5,6 +5,111 @@ import SDP
 /// codec registry), the sources we announce, and the stream parameters a negotiated
 /// m-section gives us.
 enum SessionNegotiation {
+    /// The offer for the transceivers (RFC 8829 §5.2.1, §5.2.2): one section per transceiver
+    /// in order, each under its mid (new transceivers get the lowest unused number); a
+    /// stopped transceiver keeps its section, refused, and one never offered is dropped.
+    static func offer(for transceivers: inout [Transceiver], transport: LocalTransport, origin: Origin,
+                      capabilities: (Transceiver) -> MediaCapabilities) -> SessionDescription {
+        transceivers.removeAll { $0.stopped && $0.mid == nil }
+        var used = Set(transceivers.compactMap(\.mid))
+        var next = 0
+        var sections: [SessionDescription.OfferedSection] = []
+        for i in transceivers.indices {
+            let mid: String
+            if let existing = transceivers[i].mid { mid = existing } else {
+                while used.contains(String(next)) { next += 1 }
+                mid = String(next)
+                used.insert(mid)
+                transceivers[i].mid = mid
+            }
+            sections.append(.init(mid: mid, capabilities: capabilities(transceivers[i]), isStopped: transceivers[i].stopped))
+        }
+        return SessionDescription.offer(sections: sections, transport: transport, origin: origin)
+    }
+
+    /// The transceivers in the order of a remote offer's sections (JSEP §5.10): a section
+    /// goes to the transceiver of its mid, a new one to an unassociated transceiver of its
+    /// kind (made by addTrack before the offer came) or to a new recvonly one; a refused
+    /// section stops its transceiver. Unassociated transceivers follow, for a later offer.
+    static func associate(_ transceivers: [Transceiver], with offer: SessionDescription) throws(RTCError) -> [Transceiver] {
+        var rest = transceivers
+        var ordered: [Transceiver] = []
+        var mids = Set<String>()
+        for (i, m) in offer.media.enumerated() {
+            let mid = m.mid ?? String(i)
+            guard mids.insert(mid).inserted else { throw RTCError(.invalidAccessError, "the remote offer has mid \(mid) twice") }
+            let kind = RTPMediaKind(m.kind)
+            if let j = rest.firstIndex(where: { $0.mid == mid }) {
+                var t = rest.remove(at: j)
+                guard kind == t.kind || m.isRejected else {
+                    throw RTCError(.invalidAccessError, "the remote offer changes the kind of mid \(mid) (RFC 8829 §5.2.2 keeps it)")
+                }
+                if m.isRejected { t.stopped = true }
+                ordered.append(t)
+            } else if let kind, !m.isRejected, let j = rest.firstIndex(where: { $0.mid == nil && $0.kind == kind && !$0.stopped }) {
+                var t = rest.remove(at: j)
+                t.mid = mid
+                ordered.append(t)
+            } else {
+                var t = Transceiver(kind: kind ?? .audio, direction: .recvonly, streamId: "tincan")
+                t.mid = mid
+                t.stopped = kind == nil || m.isRejected
+                ordered.append(t)
+            }
+        }
+        // Sections of ours the offer left out are gone (an offer must keep them: only a
+        // stopped one is dropped here); transceivers never offered wait for our offer.
+        return ordered + rest.filter { $0.mid == nil }
+    }
+
+    /// The transceivers as they were before the rolled-back offer: mids that offer gave and no
+    /// exchange settled are cleared, and transceivers made since (by addTrack) are kept, with
+    /// the tracks attached meanwhile.
+    static func rolledBack(_ before: [Transceiver], current: [Transceiver], local: Bool) -> [Transceiver] {
+        var restored = before
+        for i in restored.indices where !restored[i].negotiated { restored[i].mid = nil }
+        for t in current {
+            if let i = restored.firstIndex(where: { $0.ssrc == t.ssrc }) {
+                // A track attached after the offer (addTrack, removeTrack) stays as the user left it.
+                restored[i].sender = t.sender
+                restored[i].direction = t.direction
+                restored[i].streamId = t.streamId
+                restored[i].stopped = restored[i].stopped || (t.stopped && local)
+            } else if local || t.sender != nil {
+                // Made after our offer, or by theirs and given a track since.
+                var kept = t
+                if !kept.negotiated { kept.mid = nil }
+                restored.append(kept)
+            }
+        }
+        return restored
+    }
+
+    /// WebRTC 1.0 §4.7.3 "check if negotiation is needed", in short: a live transceiver
+    /// without a section, a stopped one whose section is still live, or one whose section
+    /// says another direction than it would now.
+    static func isNegotiationNeeded(_ transceivers: [Transceiver], local: SessionDescription?, remote: SessionDescription?,
+                                    isOfferer: Bool) -> Bool {
+        for t in transceivers {
+            guard let mid = t.mid, t.negotiated, let local, let index = local.mediaIndex(mid: mid) else {
+                if !t.stopped { return true }
+                continue
+            }
+            let section = local.media[index]
+            if t.stopped { if !section.isRejected { return true }; continue }
+            if section.isRejected { continue }  // refused by the peer: nothing to ask again
+            let written = local.direction(forMediaAt: index)
+            if isOfferer {
+                if written != t.direction { return true }
+            } else if let remote, let r = remote.mediaIndex(mid: mid) {
+                let offered = remote.direction(forMediaAt: r)
+                let expected = MediaDirection(sends: t.direction.sends && offered.receives, receives: t.direction.receives && offered.sends)
+                if written != expected { return true }
+            }
+        }
+        return false
+    }
+
     /// `a=ssrc`, `a=ssrc-group:FID` and `a=msid` for a section we send on (RFC 5576, RFC 8830).
     static func describeSources(_ section: inout MediaDescription, of t: Transceiver, cname: String) {
         guard let track = t.sender?.track, section.direction.sends else { return }

@@ -175,11 +175,13 @@ public final class ICEAgent: Sendable {
         .nanoseconds((eventLoop.now - origin).nanoseconds)
     }
 
-    /// ICE restart (RFC 8445 §9): new local credentials, which the caller signals to the peer.
-    public func restart() async throws -> ICECredentials {
+    /// ICE restart (RFC 8445 §9): new local credentials (the ones given, e.g. those an offer
+    /// already carries), which the caller signals to the peer.
+    @discardableResult
+    public func restart(localCredentials: ICECredentials = .generate()) async throws -> ICECredentials {
         try await eventLoop.submit { [driver] in
             let d = driver.value
-            d.core.restart(now: d.now)
+            d.core.restart(localCredentials: localCredentials, now: d.now)
             d.pump()
             return d.core.localCredentials
         }.get()
