@@ -89,6 +89,11 @@ public final class RTCPeerConnection: Sendable {
         var localICE: ICECredentials?
         /// The DTLS role of the association, kept by every later answer (RFC 8842 §5.5).
         var dtlsRole: DTLSRole?
+        var gatheringState = RTCIceGatheringState.new
+        /// Waiting in `waitForGatheringComplete`, and those cancelled before they were kept.
+        var gatheringWaiters: [Int: CheckedContinuation<Void, any Error>] = [:]
+        var nextGatheringWaiter = 0
+        var cancelledGatheringWaiters: Set<Int> = []
     }
 
     private let state = Mutex(State())
@@ -240,12 +245,14 @@ public final class RTCPeerConnection: Sendable {
 
     // MARK: Offer / answer
 
-    private func localTransport(_ credentials: ICECredentials, candidates: [String], setup: SetupRole?) -> LocalTransport {
+    /// Our ICE and DTLS parameters for a description; `complete`: gathering is over, so the
+    /// candidates end with `a=end-of-candidates`.
+    private func localTransport(_ credentials: ICECredentials, candidates: [String], complete: Bool, setup: SetupRole?) -> LocalTransport {
         let fingerprint = certificate.fingerprint
         return LocalTransport(
             iceUfrag: credentials.ufrag, icePwd: credentials.pwd, iceOptions: ["trickle"],
             fingerprints: [SDPFingerprint(hashFunction: fingerprint.algorithm.rawValue, value: String(fingerprint.sdpValue.split(separator: " ").last ?? ""))],
-            setup: setup, candidates: candidates, endOfCandidates: !candidates.isEmpty)
+            setup: setup, candidates: candidates, endOfCandidates: complete && !candidates.isEmpty)
     }
 
     /// Gathers candidates (once) and describes every transceiver, BUNDLEd; we are the ICE
@@ -258,7 +265,7 @@ public final class RTCPeerConnection: Sendable {
         return try state.withLock { s in
             guard !s.closed else { throw RTCError(.invalidStateError, "the connection is closed") }
             if options.iceRestart, s.transport != nil, s.restartCredentials == nil { s.restartCredentials = .generate() }
-            let transport = localTransport(s.restartCredentials ?? current, candidates: s.localCandidates, setup: nil)
+            let transport = localTransport(s.restartCredentials ?? current, candidates: s.localCandidates, complete: s.gatheringState == .complete, setup: nil)
             var offer = SessionNegotiation.offer(
                 for: &s.transceivers, transport: transport, origin: Origin(sessionID: String(s.sessionId), sessionVersion: UInt64(s.version))
             ) { t in settings.codecs.capabilities(for: t.kind, direction: t.direction, receiveBitrate: configuration.receiveBitrate) }
@@ -287,7 +294,7 @@ public final class RTCPeerConnection: Sendable {
                 s.restartCredentials = .generate()
             }
             let setup: SetupRole? = s.dtlsRole.map { $0 == .client ? .active : .passive }
-            let transport = localTransport(s.restartCredentials ?? current, candidates: s.localCandidates, setup: setup)
+            let transport = localTransport(s.restartCredentials ?? current, candidates: s.localCandidates, complete: s.gatheringState == .complete, setup: setup)
             let transceivers = s.transceivers
             var answer = offer.answer(transport: transport, origin: Origin(sessionID: String(s.sessionId), sessionVersion: UInt64(s.version))) { index, offered in
                 guard index < transceivers.count, !transceivers[index].stopped,
@@ -455,7 +462,19 @@ public final class RTCPeerConnection: Sendable {
                 datagram: { datagram in self?.state.withLock { $0.transport }?.receive(datagram) },
                 event: { event in self?.handle(event) })
         }.get()
-        let report = try await agent.gather()
+        let credentials = try await agent.localCredentials
+        state.withLock { s in if s.localICE == nil { s.localICE = credentials } }
+        gatheringChange(to: .gathering)
+        // Each candidate reaches `handle` (.candidateGathered) as it is found, the host ones
+        // before this returns; the end comes as .gatheringComplete.
+        let completion = try await agent.startGathering()
+        guard !settings.trickleGathering else {
+            if state.withLock({ $0.localCandidates.isEmpty }), configuration.iceTransportPolicy == .all {
+                throw RTCError(.operationError, "no ICE candidates: no usable network interface (loopback candidates are \(configuration.loopbackCandidates.rawValue))")
+            }
+            return agent
+        }
+        let report = try await completion.get()
         guard !report.candidates.isEmpty else {
             if configuration.iceTransportPolicy == .relay {
                 let why = report.relayed.compactMap(\.error).map { "\($0)" }.joined(separator: "; ")
@@ -463,21 +482,101 @@ public final class RTCPeerConnection: Sendable {
             }
             throw RTCError(.operationError, "no ICE candidates: no usable network interface (loopback candidates are \(configuration.loopbackCandidates.rawValue))")
         }
-        let lines = report.candidates.map(\.sdpAttribute).map { $0.hasPrefix("candidate:") ? String($0.dropFirst(10)) : $0 }
-        let credentials = try await agent.localCredentials
-        state.withLock { s in
-            s.localCandidates = lines
-            if s.localICE == nil { s.localICE = credentials }
-        }
-        for l in lines { eventSink.yield(.iceCandidate("candidate:" + l)) }
-        eventSink.yield(.iceCandidate(nil))
         return agent
+    }
+
+    /// WebRTC 1.0 §4.3.2: `new` until the first description gathers, then `gathering`, then
+    /// `complete` when every STUN and TURN server has answered or timed out.
+    public var iceGatheringState: RTCIceGatheringState { state.withLock { $0.gatheringState } }
+
+    /// Waits until gathering is complete, for a caller that needs the whole `localDescription`
+    /// (every candidate and `a=end-of-candidates`) under trickle gathering. Throws on
+    /// `timeout` (real time) or when the connection closes first.
+    public func waitForGatheringComplete(timeout: Duration = .seconds(15)) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [self] in
+                let id = state.withLock { s in
+                    defer { s.nextGatheringWaiter += 1 }
+                    return s.nextGatheringWaiter
+                }
+                try await withTaskCancellationHandler {
+                    try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+                        let result = state.withLock { s -> Result<Void, any Error>? in
+                            if s.gatheringState == .complete { return .success(()) }
+                            if s.closed { return .failure(RTCError(.invalidStateError, "the connection was closed")) }
+                            if s.cancelledGatheringWaiters.remove(id) != nil { return .failure(CancellationError()) }
+                            s.gatheringWaiters[id] = c
+                            return nil
+                        }
+                        if let result { c.resume(with: result) }
+                    }
+                } onCancel: {
+                    let waiter = state.withLock { s in
+                        guard let c = s.gatheringWaiters.removeValue(forKey: id) else {
+                            s.cancelledGatheringWaiters.insert(id)
+                            return nil as CheckedContinuation<Void, any Error>?
+                        }
+                        return c
+                    }
+                    waiter?.resume(throwing: CancellationError())
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw RTCError(.operationError, "ICE gathering did not complete in \(timeout)")
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+
+    /// Moves `iceGatheringState` and announces it; at `complete` the end of candidates too,
+    /// and the waiters go on.
+    private func gatheringChange(to next: RTCIceGatheringState) {
+        let waiters = state.withLock { s -> [CheckedContinuation<Void, any Error>]? in
+            guard s.gatheringState != next else { return nil }
+            s.gatheringState = next
+            guard next == .complete else { return [] }
+            if var local = s.localSDP, let type = s.localDescription?.type {
+                SessionNegotiation.addCandidates([], endOfCandidates: true, to: &local)
+                s.localSDP = local
+                s.localDescription = RTCSessionDescription(type: type, sdp: local.sdpText)
+            }
+            defer { s.gatheringWaiters = [:] }
+            return Array(s.gatheringWaiters.values)
+        }
+        guard let waiters else { return }
+        eventSink.yield(.iceGatheringStateChange(next))
+        if next == .complete { eventSink.yield(.iceCandidate(nil)) }
+        for w in waiters { w.resume() }
+    }
+
+    /// A local candidate: kept for the descriptions to come, added to the current one
+    /// (`localDescription` carries every candidate gathered so far) and announced. On the loop.
+    private func gathered(_ candidate: ICECandidate) {
+        let attribute = candidate.sdpAttribute
+        let line = attribute.hasPrefix("candidate:") ? String(attribute.dropFirst(10)) : attribute
+        let new = state.withLock { s -> Bool in
+            guard !s.localCandidates.contains(line) else { return false }
+            s.localCandidates.append(line)
+            if var local = s.localSDP, let type = s.localDescription?.type {
+                SessionNegotiation.addCandidates([line], endOfCandidates: false, to: &local)
+                s.localSDP = local
+                s.localDescription = RTCSessionDescription(type: type, sdp: local.sdpText)
+            }
+            return true
+        }
+        if new { eventSink.yield(.iceCandidate("candidate:" + line)) }
     }
 
     /// ICE events, on the event loop: a selected pair starts DTLS (once), states feed
     /// `connectionState`.
     private func handle(_ event: ICEEvent) {
         switch event {
+        case .candidateGathered(let candidate):
+            gathered(candidate)
+        case .gatheringComplete:
+            gatheringChange(to: .complete)
         case .stateChanged(let ice):
             let never = state.withLock { s -> Bool in
                 s.iceState = ice
@@ -926,11 +1025,12 @@ public final class RTCPeerConnection: Sendable {
 
     /// Ends the call: RTCP BYE for our streams, DTLS close_notify, ICE closed, encoders stopped.
     public func close() async {
-        let (already, transceivers, transport, agent, timer, media) = state.withLock { s in
-            defer { s.closed = true; s.rtcpTimer = nil; s.signalingState = .closed }
-            return (s.closed, s.transceivers, s.transport, s.agent, s.rtcpTimer, s.media)
+        let (already, transceivers, transport, agent, timer, media, gatheringWaiters) = state.withLock { s in
+            defer { s.closed = true; s.rtcpTimer = nil; s.signalingState = .closed; s.gatheringWaiters = [:] }
+            return (s.closed, s.transceivers, s.transport, s.agent, s.rtcpTimer, s.media, Array(s.gatheringWaiters.values))
         }
         guard !already else { return }
+        for w in gatheringWaiters { w.resume(throwing: RTCError(.invalidStateError, "the connection was closed")) }
         // WebRTC 1.0 §4.4.1.2 (close): signalingState becomes "closed" without an event.
         timer?.cancel()
         if let transport {

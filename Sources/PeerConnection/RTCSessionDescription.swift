@@ -22,6 +22,8 @@ public enum RTCPeerConnectionEvent: Sendable {
     case track(RTCRtpReceiver, mid: String?)
     /// `onicecandidate`: one local candidate line, or nil at the end of gathering.
     case iceCandidate(String?)
+    /// `onicegatheringstatechange` (WebRTC 1.0 §4.3.2).
+    case iceGatheringStateChange(RTCIceGatheringState)
     case connectionStateChange(RTCPeerConnectionState)
     /// `onsignalingstatechange` (WebRTC 1.0 §4.3.1): a description moved the exchange along.
     case signalingStateChange(RTCSignalingState)

@@ -26,6 +26,13 @@ public struct RTCSettingEngine: Sendable {
     /// The codecs offered, answered, encoded and decoded, and the pipeline whose stages the
     /// SDP advertises (pion's MediaEngine).
     public var codecs: RTCRtpCodecRegistry = .tincan
+    /// Trickle ICE (RFC 8838): `createOffer`/`createAnswer` return once the host candidates
+    /// are known, and the rest (server-reflexive, relayed) follow as `.iceCandidate` events and
+    /// in `localDescription`, so the peer can start checks sooner. For signalling that carries
+    /// candidates (rooms, WHIP with PATCH). Off (the default): a description waits for
+    /// gathering to complete and is whole, which WHIP without PATCH, copy-and-paste and files
+    /// need.
+    public var trickleGathering = false
 
     public init(eventLoop: (any EventLoop)? = nil, network: (any ICEDatagramNetwork)? = nil,
                 encodesOnEventLoop: Bool = false, simulatedTime: Bool = false) {

@@ -110,6 +110,15 @@ enum SessionNegotiation {
         return false
     }
 
+    /// Candidates gathered after the description was made (trickle, RFC 8838 §4), into the
+    /// section that carries them (the BUNDLE tag's, or the first live one); `endOfCandidates`
+    /// when gathering is over (§8.2).
+    static func addCandidates(_ lines: [String], endOfCandidates: Bool, to d: inout SessionDescription) {
+        guard let index = d.bundleGroup?.first.flatMap({ d.mediaIndex(mid: $0) }) ?? d.media.firstIndex(where: { !$0.isRejected }) else { return }
+        for line in lines where !d.media[index].candidates.contains(line) { d.media[index].candidates.append(line) }
+        if endOfCandidates, !d.media[index].candidates.isEmpty { d.media[index].endOfCandidates = true }
+    }
+
     /// `a=ssrc`, `a=ssrc-group:FID` and `a=msid` for a section we send on (RFC 5576, RFC 8830).
     static func describeSources(_ section: inout MediaDescription, of t: Transceiver, cname: String) {
         guard let track = t.sender?.track, section.direction.sends else { return }

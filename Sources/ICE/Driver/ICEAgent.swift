@@ -73,15 +73,23 @@ public final class ICEAgent: Sendable {
     /// Binds one UDP socket per local address allowed by the configuration, gathers host and
     /// server-reflexive candidates, and returns when gathering is complete.
     public func gather() async throws -> GatherReport {
+        try await startGathering().get()
+    }
+
+    /// Binds the sockets and starts gathering (RFC 8838 §4: trickled): the host candidates
+    /// are gathered, and announced as `.candidateGathered`, before this returns; the future
+    /// completes, on the event loop, when the STUN and TURN servers have answered or timed out.
+    public func startGathering() async throws -> EventLoopFuture<GatherReport> {
         let (configuration, gathered) = try await eventLoop.submit { [driver] in
             (driver.value.core.configuration, !driver.value.sockets.isEmpty)
         }.get()
         if gathered {
             // Sockets are bound once per agent; an ICE restart reuses them.
-            return try await eventLoop.submit { [driver] in
+            let report = try await eventLoop.submit { [driver] in
                 GatherReport(candidates: driver.value.core.signaledCandidates, serverReflexive: driver.value.serverReflexive,
                              relayed: driver.value.relayed)
             }.get()
+            return eventLoop.makeSucceededFuture(report)
         }
         let addresses = try network.hostAddresses(for: configuration)
         guard !addresses.isEmpty else { throw ICEError.failed("no usable local address to gather on") }
@@ -93,7 +101,7 @@ public final class ICEAgent: Sendable {
             })
         }
         let bound = sockets
-        return try await eventLoop.flatSubmit { [driver] in
+        return try await eventLoop.submit { [driver] in
             driver.value.startGathering(sockets: bound)
         }.get()
     }
