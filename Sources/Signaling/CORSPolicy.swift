@@ -42,8 +42,9 @@ public struct CORSPolicy: Sendable, Equatable {
         self.init(origins: .only(list))
     }
 
-    /// What the endpoint allows in a preflight and exposes on its responses.
-    static let allowedMethods = "POST, DELETE, OPTIONS"
+    /// What the endpoint allows in a preflight and exposes on its responses (PATCH: trickle
+    /// ICE, RFC 9725 §4.3).
+    static let allowedMethods = "POST, PATCH, DELETE, OPTIONS"
     static let allowedHeaders = "Authorization, Content-Type, If-Match"
     static let exposedHeaders = "Location, Link, ETag"
 
@@ -62,7 +63,8 @@ public struct CORSPolicy: Sendable, Equatable {
     /// The answer to `OPTIONS`: a CORS preflight when the request has an `Origin`, else the
     /// methods and media type this WHIP resource takes.
     func preflight(_ request: Request) -> Response {
-        var headers: HTTPFields = [.allow: Self.allowedMethods, HTTPFields.Element.Name("Accept-Post")!: "application/sdp"]
+        var headers: HTTPFields = [.allow: Self.allowedMethods, HTTPFields.Element.Name("Accept-Post")!: "application/sdp",
+                                   .acceptPatch: TrickleICEFragment.mediaType]
         if let origin = request.headers[.origin] {
             guard let allowed = allowOrigin(for: origin) else {
                 return Response(status: .forbidden, headers: [.contentType: "text/plain; charset=utf-8"],
@@ -114,4 +116,9 @@ extension RouterMethods {
     package func whipOptions(_ path: String, policy: CORSPolicy) -> Self {
         on(RouterPath(stringLiteral: path), method: .options) { request, _ -> Response in policy.preflight(request) }
     }
+}
+
+extension HTTPFields.Element.Name {
+    /// RFC 5789 §3.1: the patch formats a resource takes (WHIP: trickle-ice-sdpfrag).
+    package static var acceptPatch: Self { Self("Accept-Patch")! }
 }

@@ -9,8 +9,10 @@ import Synchronization
 /// As an `OfferExchange` it joins as `offerer`, waits until another peer is in the room,
 /// sends the offer and returns the answer. As an `OfferAnswering` it joins as `answerer`
 /// and waits for the offer. `byes` yields the other peer's `bye` (the end of the call);
-/// `candidates` yields candidates trickled by peers that trickle (browsers may).
-public final class RoomClient: OfferExchange, OfferAnswering, Sendable {
+/// `candidates` yields the candidates the other peer trickles, and an empty candidate for its
+/// `end-of-candidates` (as a browser's null candidate). As a `CandidateTrickling` it sends
+/// this side's candidates after its offer or answer (RFC 8838 §4).
+public final class RoomClient: OfferExchange, OfferAnswering, CandidateTrickling, Sendable {
     /// A `bye` from the other peer.
     public struct RemoteBye: Sendable, Equatable {
         public var from: String?
@@ -50,6 +52,16 @@ public final class RoomClient: OfferExchange, OfferAnswering, Sendable {
         var joinFailure: (any Error)?
         var others: [PeerInfo] = []
         var closed = false
+        /// Trickle: what waits for this side's description, and what that description carried.
+        var trickleOpen = false
+        var heldTrickle: [TrickleItem] = []
+        var sentDescription: TrickleICEFragment.DescriptionIdentity?
+        var trickleCounts = TrickleCounts()
+    }
+    /// One local candidate (`candidate:...`) or the end of them, on its way to the room.
+    private enum TrickleItem: Sendable {
+        case candidate(String)
+        case end
     }
     private let state = Mutex(State())
 
@@ -119,7 +131,7 @@ public final class RoomClient: OfferExchange, OfferAnswering, Sendable {
     public func exchange(offer: String) async throws -> String {
         try await join(role: .offerer)
         _ = try await waitForPeer()
-        try send(.offer(sdp: offer, from: nil))
+        try sendDescription(.offer(sdp: offer, from: nil), sdp: offer)
         return try await answers.receive(timeout: timeout, "the answer in room \(room)")
     }
 
@@ -132,12 +144,81 @@ public final class RoomClient: OfferExchange, OfferAnswering, Sendable {
         guard state.withLock({ $0.joined != nil }) else {
             throw SignalingError.misuse("sendAnswer before receiveOffer: join the room first")
         }
-        try send(.answer(sdp: sdp, from: nil))
+        try sendDescription(.answer(sdp: sdp, from: nil), sdp: sdp)
     }
 
-    /// Trickles one candidate to the other peer (for peers that trickle; Tincan does not).
+    /// Sends one candidate to the other peer now, as it is (no waiting for the description:
+    /// `trickle(candidate:)` does that).
     public func send(candidate: IceCandidateInit) throws {
         try send(.candidate(candidate, from: nil))
+    }
+
+    /// Sends `end-of-candidates` now (RFC 8838 §8.2).
+    public func sendEndOfCandidates() throws {
+        try send(.endOfCandidates(from: nil))
+    }
+
+    // MARK: - trickle (CandidateTrickling)
+
+    public func trickle(candidate: String) {
+        trickle(.candidate(TrickleICEFragment.attributeValue(candidate)))
+    }
+
+    public func trickleEndOfCandidates() {
+        trickle(.end)
+    }
+
+    /// What happened to the candidates handed to `trickle`.
+    public var trickleCounts: TrickleCounts { state.withLock { $0.trickleCounts } }
+
+    /// Sends `item` now when this side's description is out, else holds it until it is.
+    private func trickle(_ item: TrickleItem) {
+        let now = state.withLock { s -> Bool in
+            if s.trickleOpen { return true }
+            s.heldTrickle.append(item)
+            return false
+        }
+        if now { deliver(item) }
+    }
+
+    /// The offer or answer, then what `trickle` held for it, in order; then trickling is open.
+    /// (The gate of RoomPeer.welcome on the server: nothing held can pass the description.)
+    private func sendDescription(_ message: SignalMessage, sdp: String) throws {
+        state.withLock { $0.sentDescription = TrickleICEFragment.DescriptionIdentity(description: sdp) }
+        try send(message)
+        while let batch = state.withLock({ s -> [TrickleItem]? in
+            if s.heldTrickle.isEmpty { s.trickleOpen = true; return nil }
+            defer { s.heldTrickle.removeAll() }
+            return s.heldTrickle
+        }) {
+            for item in batch { deliver(item) }
+        }
+    }
+
+    /// One trickled item to the room: with the mid of the description's first section (the
+    /// BUNDLE transport), unless the description carried it already.
+    private func deliver(_ item: TrickleItem) {
+        let message: SignalMessage? = state.withLock { s in
+            let identity = s.sentDescription
+            switch item {
+            case .candidate(let c):
+                if identity?.candidates.contains(c) == true { s.trickleCounts.alreadyInDescription += 1; return nil }
+                return .candidate(IceCandidateInit(candidate: c, sdpMid: identity?.mid, sdpMLineIndex: 0), from: nil)
+            case .end:
+                if identity?.endOfCandidates == true || s.trickleCounts.endOfCandidatesSent { return nil }
+                return .endOfCandidates(from: nil)
+            }
+        }
+        guard let message else { return }
+        do {
+            try send(message)
+            state.withLock { s in
+                if case .endOfCandidates = message { s.trickleCounts.endOfCandidatesSent = true } else { s.trickleCounts.sent += 1 }
+            }
+        } catch {
+            state.withLock { $0.trickleCounts.dropped += 1 }
+            logger.notice("room \(room): a trickled candidate was not sent (\(error))")
+        }
     }
 
     /// Sends `bye`, leaves the room and closes the connection (waits up to 2 s for the
@@ -149,6 +230,11 @@ public final class RoomClient: OfferExchange, OfferAnswering, Sendable {
             s.outgoing = nil
             return r
         }
+        let unsent = state.withLock { s -> Int in
+            defer { s.trickleCounts.dropped += s.heldTrickle.count; s.heldTrickle.removeAll() }
+            return s.heldTrickle.count
+        }
+        if unsent > 0 { logger.notice("room \(room): \(unsent) local candidate(s) were never sent: no offer or answer went out") }
         if joined { sink?.yield(.bye(reason: nil, from: nil)) }
         sink?.finish()
         if let connection {
@@ -266,7 +352,7 @@ public final class RoomClient: OfferExchange, OfferAnswering, Sendable {
         case .candidate(let candidate, _):
             candidateSink.yield(candidate)
         case .endOfCandidates:
-            break
+            candidateSink.yield(IceCandidateInit(candidate: ""))
         case .bye(let reason, let from):
             byeSink.yield(RemoteBye(from: from, reason: reason))
             let error = SignalingError.server(code: "bye", message: "the other peer hung up" + (reason.map { " (\($0))" } ?? ""))

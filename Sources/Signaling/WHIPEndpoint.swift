@@ -11,6 +11,12 @@ import Synchronization
 /// One session at a time: a POST while an offer is being answered, or after one was, gets
 /// 409. A POST that is not an SDP offer gets 400 with the reason and leaves the endpoint
 /// waiting for the next one; so does an offer the receiver refuses (`rejectOffer`).
+///
+/// Trickle ICE (RFC 9725 §4.3): the 201 carries an `ETag` and `Accept-Patch:
+/// application/trickle-ice-sdpfrag`; a PATCH of the session URL with such a fragment (RFC
+/// 8840) hands its candidates to `remoteCandidates` and gets 204. A body that is not a
+/// fragment gets 400, a stale `If-Match` 412, other ICE credentials (an ICE restart, not
+/// supported) 422, another session 404.
 public final class WHIPEndpoint: OfferAnswering, Sendable {
     public let listen: HostPort
     public let path: String
@@ -23,6 +29,12 @@ public final class WHIPEndpoint: OfferAnswering, Sendable {
     static let bodyTimeout: Duration = .seconds(10)
 
     private let logger: Logger
+    /// The WHIP client's trickled candidates (`candidate:...`), then nil for its
+    /// end-of-candidates; finishes when the endpoint closes. For `pc.addIceCandidate`.
+    public let remoteCandidates: AsyncStream<String?>
+    private let remoteCandidateSink: AsyncStream<String?>.Continuation
+    /// Most candidates one session may trickle (a gathering yields tens).
+    public static let maxRemoteCandidates = 512
     private let offers = Mailbox<String>()
     private let endedBox = Mailbox<Void>()
     /// The receiver's verdict on one offer.
@@ -41,6 +53,18 @@ public final class WHIPEndpoint: OfferAnswering, Sendable {
         var pending: Pending?
         /// The session that was answered (201): the call. Later POSTs get 409.
         var session: String?
+        /// Its entity-tag (RFC 9725 §4.3.1) and what its offer said (the ICE credentials
+        /// a trickle PATCH must repeat).
+        var entityTag = ""
+        var offerIdentity: TrickleICEFragment.DescriptionIdentity?
+        var trickle = RemoteTrickle()
+    }
+    /// What the client trickled so far.
+    public struct RemoteTrickle: Sendable, Equatable {
+        public var candidates = 0
+        public var endOfCandidates = false
+        /// Candidates after end-of-candidates (RFC 8838 §13: ignored) or over the limit.
+        public var ignored = 0
     }
     private let state = Mutex(State())
 
@@ -55,7 +79,11 @@ public final class WHIPEndpoint: OfferAnswering, Sendable {
         self.maxOfferBytes = maxOfferBytes
         self.corsPolicy = corsPolicy
         self.logger = logger
+        (remoteCandidates, remoteCandidateSink) = AsyncStream<String?>.makeStream()
     }
+
+    /// What the WHIP client trickled (tests, logs).
+    public var remoteTrickle: RemoteTrickle { state.withLock { $0.trickle } }
 
     public convenience init(listen: String, path: String = "/whip", bearerToken: String? = nil,
                             answerTimeout: Duration = .seconds(30), corsPolicy: CORSPolicy = .anyOrigin) throws {
@@ -90,6 +118,9 @@ public final class WHIPEndpoint: OfferAnswering, Sendable {
         }
         router.delete(RouterPath(stringLiteral: path + "/:session")) { [self] request, context -> Response in
             delete(request, session: context.parameters.get("session") ?? "")
+        }
+        router.patch(RouterPath(stringLiteral: path + "/:session")) { [self] request, context -> Response in
+            try await patch(request, session: context.parameters.get("session") ?? "")
         }
         router.whipOptions(path, policy: corsPolicy)
         router.whipOptions(path + "/:session", policy: corsPolicy)
@@ -146,6 +177,7 @@ public final class WHIPEndpoint: OfferAnswering, Sendable {
         pending?.verdict.fail(closed)
         offers.fail(closed)
         endedBox.fail(closed)
+        remoteCandidateSink.finish()
         await server?.stop()
     }
 
@@ -215,12 +247,16 @@ public final class WHIPEndpoint: OfferAnswering, Sendable {
             logger.info("refused a WHIP offer: \(reason)")
             return Self.text(.badRequest, reason)
         case .answer(let answer):
+            let entityTag = EntityTag.random()
             state.withLock { s in
                 if s.pending?.session == session { s.pending = nil }
                 s.session = session
+                s.entityTag = entityTag
+                s.offerIdentity = TrickleICEFragment.DescriptionIdentity(description: offer)
             }
             return Response(status: .created,
-                            headers: [.contentType: "application/sdp", .location: "\(path)/\(session)"],
+                            headers: [.contentType: "application/sdp", .location: "\(path)/\(session)", .eTag: entityTag,
+                                      .acceptPatch: TrickleICEFragment.mediaType],
                             body: .init(byteBuffer: ByteBuffer(string: answer)))
         }
     }
@@ -236,5 +272,67 @@ public final class WHIPEndpoint: OfferAnswering, Sendable {
         guard matched else { return Self.text(.notFound, "no such session") }
         endedBox.put(())
         return Response(status: .ok)
+    }
+
+    /// A trickle PATCH (RFC 9725 §4.3.1, §4.3.2). The order of the checks: who (401), which
+    /// session (404), what kind of body (415), the ICE session (`If-Match`, 412), the body
+    /// (413, 408, 400), its credentials (422: an ICE restart, which this endpoint does not do).
+    private func patch(_ request: Request, session: String) async throws -> Response {
+        guard authorized(request) else { return Self.text(.unauthorized, "this endpoint needs a bearer token") }
+        guard let (entityTag, identity) = state.withLock({ s in s.session == session ? (s.entityTag, s.offerIdentity) : nil }) else {
+            return Self.text(.notFound, "no such session")
+        }
+        let contentType = request.headers[.contentType] ?? ""
+        guard contentType.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() == TrickleICEFragment.mediaType else {
+            var r = Self.text(.unsupportedMediaType, "trickled candidates are sent with Content-Type: \(TrickleICEFragment.mediaType) (RFC 8840)")
+            r.headers[.acceptPatch] = TrickleICEFragment.mediaType
+            return r
+        }
+        let ifMatch = request.headers[.ifMatch]
+        guard EntityTag.ifMatch(ifMatch, current: entityTag) else {
+            return Self.text(.preconditionFailed, "If-Match does not name this session's ICE session (its ETag is \(entityTag))")
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: maxOfferBytes, within: Self.bodyTimeout)
+        } catch SignalingError.timeout {
+            return Self.text(.requestTimeout, "the fragment did not arrive within \(Self.bodyTimeout)")
+        } catch {
+            return Self.text(.contentTooLarge, "a fragment may have at most \(maxOfferBytes) bytes")
+        }
+        let fragment: TrickleICEFragment
+        do throws(TrickleICEFragment.ParseError) {
+            fragment = try TrickleICEFragment(parsing: String(buffer: body))
+        } catch {
+            return Self.text(.badRequest, "not a trickle-ice-sdpfrag: \(error.reason)")
+        }
+        if let problem = fragment.restartProblem(offer: identity) {
+            return Self.text(.unprocessableContent, problem)
+        }
+        deliver(fragment)
+        return Response(status: .noContent)
+    }
+
+    /// The fragment's candidates and end-of-candidates to `remoteCandidates`, once each;
+    /// candidates after the end, or past the limit, are counted and logged, not delivered.
+    private func deliver(_ fragment: TrickleICEFragment) {
+        var out: [String?] = []
+        var ignored = 0
+        state.withLock { s in
+            for (candidate, _, _) in fragment.allCandidates {
+                if s.trickle.endOfCandidates || s.trickle.candidates >= Self.maxRemoteCandidates { ignored += 1; continue }
+                s.trickle.candidates += 1
+                out.append(candidate)
+            }
+            if fragment.endsCandidates, !s.trickle.endOfCandidates {
+                s.trickle.endOfCandidates = true
+                out.append(nil)
+            }
+            s.trickle.ignored += ignored
+        }
+        if ignored > 0 {
+            logger.notice("ignored \(ignored) trickled candidate(s): after end-of-candidates (RFC 8838 §13) or over \(Self.maxRemoteCandidates)")
+        }
+        for c in out { remoteCandidateSink.yield(c) }
     }
 }

@@ -66,7 +66,9 @@ struct CallCommand: AsyncParsableCommand, LoggingCommand {
         let channel: any Sendable
         let offerAt: UInt64
         var trickle: Task<Void, Never>?
-        defer { trickle?.cancel() }
+        var localCandidates: Task<Void, Never>?
+        defer { trickle?.cancel(); localCandidates?.cancel() }
+        let events: PeerConnectionEventHub
         var made: RTCPeerConnection?
         do {
             if answer {
@@ -77,21 +79,27 @@ struct CallCommand: AsyncParsableCommand, LoggingCommand {
                     Output.stderr("tincan: WHIP endpoint at \(endpoint.endpointURL ?? "?"), waiting for an offer")
                 }
                 let answered = try await CallSetup.answer(answering, signaling: signaling, maxBitrate: sending.maxBitrate,
-                                                          tracks: stream.getTracks()) { pc in
+                                                          tracks: stream.getTracks()) { pc, events in
                     made = pc
                     watching?.task.cancel()
-                    watching = recording.watchTracks(of: pc, monitor: monitor, also: playout.attach)
+                    watching = recording.watchTracks(of: events, monitor: monitor, also: playout.attach)
                 }
                 pc = answered.pc
+                events = answered.events
                 offerAt = answered.offerAt
                 trickle = answered.trickle
+                localCandidates = answered.localCandidates
             } else {
                 let offering = try CallSetup.peerConnection(signaling, maxBitrate: sending.maxBitrate)
                 made = offering
                 pc = offering
-                watching = recording.watchTracks(of: pc, monitor: monitor, also: playout.attach)
+                let hub = PeerConnectionEventHub.start(pc)
+                events = hub
+                watching = recording.watchTracks(of: hub, monitor: monitor, also: playout.attach)
                 let exchange = try signaling.offerExchange()
                 channel = exchange
+                // Hooked before the offer: the channel holds what comes early until the offer is out.
+                localCandidates = CallSetup.forwardLocalCandidates(hub, to: exchange)
                 for track in stream.getTracks() { try pc.addTrack(track) }
                 if let room = exchange as? RoomClient {
                     // Wait for the other peer first: the offer-to-first-frame time is the call's, not the wait's.
@@ -117,7 +125,7 @@ struct CallCommand: AsyncParsableCommand, LoggingCommand {
         // Offer (made or received) to ICE and DTLS connected, and through which candidates.
         let connectedMs = (Double(MonotonicClock.now() &- offerAt) / 1e4).rounded() / 100
         let connection = CallSetup.connectionSummary(pc.getStats(), offerToConnectedMs: connectedMs)
-        let call = CallSession(pc: pc, stream: stream, duration: session.duration, monitor: monitor)
+        let call = CallSession(pc: pc, events: events, stream: stream, duration: session.duration, monitor: monitor)
         Output.stderr("tincan: connected in \(connectedMs) ms\(CallSetup.describePath(connection))")
         window?.show(pc)
         let ending = await call.run(hangups: CallSetup.hangups(of: channel))

@@ -47,11 +47,12 @@ struct RecordingOptions: ParsableArguments {
 
     /// Hooks every receiver the connection announces to the monitor, the recorder and
     /// `also` (the playout).
-    func watchTracks(of pc: RTCPeerConnection, monitor: CallMonitor,
+    func watchTracks(of events: PeerConnectionEventHub, monitor: CallMonitor,
                      also: @escaping @Sendable (RTCRtpReceiver) -> Void = { _ in }) -> (Task<Void, Never>, ReceivedMediaRecorder) {
         let recorder = ReceivedMediaRecorder(videoPath: videoOut, audioPath: audioOut)
+        let stream = events.subscribe()
         let task = Task {
-            for await event in pc.events {
+            for await event in stream {
                 if case .track(let receiver, _) = event {
                     monitor.watch(receiver)
                     recorder.attach(receiver)

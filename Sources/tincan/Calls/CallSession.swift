@@ -9,12 +9,15 @@ import Synchronization
 /// peer's hang-up or a failed connection; keep a stats line on a terminal; end cleanly.
 struct CallSession: Sendable {
     let pc: RTCPeerConnection
+    /// The connection's events (the one reader of `pc.events`).
+    let events: PeerConnectionEventHub
     let stream: MediaStream?
     let duration: Double?
     var monitor: CallMonitor?
 
-    init(pc: RTCPeerConnection, stream: MediaStream?, duration: Double?, monitor: CallMonitor? = nil) {
+    init(pc: RTCPeerConnection, events: PeerConnectionEventHub, stream: MediaStream?, duration: Double?, monitor: CallMonitor? = nil) {
         self.pc = pc
+        self.events = events
         self.stream = stream
         self.duration = duration
         self.monitor = monitor
@@ -39,12 +42,13 @@ struct CallSession: Sendable {
         let watcher = Task {
             if let hangups { for await _ in hangups { hungUp.set(); break } }
         }
-        let events = Task {
-            for await event in pc.events {
+        let subscription = events.subscribe()
+        let remoteEnded = Task {
+            for await event in subscription {
                 if case .remoteEnded = event { hungUp.set() }
             }
         }
-        defer { watcher.cancel(); events.cancel() }
+        defer { watcher.cancel(); remoteEnded.cancel() }
         var ending = Ending.durationElapsed
         while !interrupted.happened, !hungUp.isSet {
             if let duration, Date().timeIntervalSince(start) >= duration { break }

@@ -42,12 +42,20 @@ enum CallSetup {
         return nil
     }
 
-    /// An answered offer: the connection made for it, when the offer came, and the task that
-    /// forwards the candidates the other side trickles (rooms only).
+    /// An answered offer: the connection made for it, its events, when the offer came, and
+    /// the tasks that forward the candidates the other side trickles (rooms, WHIP PATCH) and
+    /// this side's own (rooms).
     struct Answered {
         var pc: RTCPeerConnection
+        var events: PeerConnectionEventHub
         var offerAt: UInt64
         var trickle: Task<Void, Never>?
+        var localCandidates: Task<Void, Never>?
+
+        func cancelTrickle() {
+            trickle?.cancel()
+            localCandidates?.cancel()
+        }
     }
 
     /// Waits for an offer and answers it on a new connection (`prepare` hooks it first).
@@ -55,12 +63,14 @@ enum CallSetup {
     /// 400, RFC 9725 §4.2) and, where the channel takes another offer, the next one is
     /// awaited on a fresh connection: one malformed POST does not end the receiver.
     static func answer(_ answering: any OfferAnswering, signaling: SignalingOptions, maxBitrate: Int? = nil,
-                       tracks: [MediaStreamTrack] = [], prepare: (RTCPeerConnection) -> Void) async throws -> Answered {
+                       tracks: [MediaStreamTrack] = [],
+                       prepare: (RTCPeerConnection, PeerConnectionEventHub) -> Void) async throws -> Answered {
         while true {
             let offer = try await answering.receiveOffer()
             let offerAt = MonotonicClock.now()
             let pc = try peerConnection(signaling, maxBitrate: maxBitrate)
-            prepare(pc)
+            let events = PeerConnectionEventHub.start(pc)
+            prepare(pc, events)
             let answer: RTCSessionDescription
             do {
                 try await pc.setRemoteDescription(RTCSessionDescription(type: .offer, sdp: offer))
@@ -75,19 +85,55 @@ enum CallSetup {
                 continue
             }
             let trickle = forwardTrickledCandidates(from: answering, to: pc)
-            try await answering.sendAnswer(answer.sdp)
-            return Answered(pc: pc, offerAt: offerAt, trickle: trickle)
+            // The channel holds them until the answer is out (CandidateTrickling).
+            let local = forwardLocalCandidates(events, to: answering)
+            do {
+                try await answering.sendAnswer(answer.sdp)
+            } catch {
+                trickle?.cancel()
+                local?.cancel()
+                throw error
+            }
+            return Answered(pc: pc, events: events, offerAt: offerAt, trickle: trickle, localCandidates: local)
         }
     }
 
-    /// Candidates the other side trickles through a room (browsers may), into the ICE agent.
+    /// Candidates the other side trickles, into the ICE agent: through a room (browsers and
+    /// Tincan peers do), or PATCHed to our WHIP endpoint (RFC 9725 §4.3). An empty or nil
+    /// candidate is its end-of-candidates.
     static func forwardTrickledCandidates(from exchange: any Sendable, to pc: RTCPeerConnection) -> Task<Void, Never>? {
-        guard let room = exchange as? RoomClient else { return nil }
+        let candidates: AsyncStream<String?>
+        if let room = exchange as? RoomClient {
+            candidates = AsyncStream { c in
+                let t = Task { for await candidate in room.candidates { c.yield(candidate.candidate) }; c.finish() }
+                c.onTermination = { _ in t.cancel() }
+            }
+        } else if let whip = exchange as? WHIPEndpoint {
+            candidates = whip.remoteCandidates
+        } else {
+            return nil
+        }
         return Task {
-            for await c in room.candidates {
-                do { try await pc.addIceCandidate(c.candidate) } catch {
-                    CLILog.call.notice("a trickled candidate was not taken (\(error)): \(c.candidate.isEmpty ? "end-of-candidates" : c.candidate)")
+            for await c in candidates {
+                do { try await pc.addIceCandidate(c) } catch {
+                    CLILog.call.notice("a trickled candidate was not taken (\(error)): \(c.map { $0.isEmpty ? "end-of-candidates" : $0 } ?? "end-of-candidates")")
                 }
+            }
+        }
+    }
+
+    /// This side's candidates (`onicecandidate`) to the other side, through a channel that
+    /// trickles (a room; a WHIP client's PATCH). They may come before the description is
+    /// sent (today's connection gathers before createOffer returns) or after it (gathering in
+    /// the background): the channel holds the early ones until its description is out and
+    /// skips those the description carried.
+    static func forwardLocalCandidates(_ events: PeerConnectionEventHub, to exchange: any Sendable) -> Task<Void, Never>? {
+        guard let channel = exchange as? any CandidateTrickling else { return nil }
+        let stream = events.subscribe()
+        return Task {
+            for await event in stream {
+                guard case .iceCandidate(let candidate) = event else { continue }
+                if let candidate { channel.trickle(candidate: candidate) } else { channel.trickleEndOfCandidates() }
             }
         }
     }

@@ -56,9 +56,9 @@ struct RecvCommand: AsyncParsableCommand, LoggingCommand {
         defer { watching?.task.cancel() }
         let answered: CallSetup.Answered
         do {
-            answered = try await CallSetup.answer(answering, signaling: signaling) { pc in
+            answered = try await CallSetup.answer(answering, signaling: signaling) { _, events in
                 watching?.task.cancel()
-                watching = recording.watchTracks(of: pc, monitor: monitor, also: playout.attach)
+                watching = recording.watchTracks(of: events, monitor: monitor, also: playout.attach)
             }
         } catch {
             Output.stderr("tincan: the call did not start: \(error)")
@@ -67,8 +67,8 @@ struct RecvCommand: AsyncParsableCommand, LoggingCommand {
             throw ExitCode(1)
         }
         let pc = answered.pc, offerAt = answered.offerAt
-        defer { answered.trickle?.cancel() }
-        let call = CallSession(pc: pc, stream: nil, duration: session.duration, monitor: monitor)
+        defer { answered.cancelTrickle() }
+        let call = CallSession(pc: pc, events: answered.events, stream: nil, duration: session.duration, monitor: monitor)
         do {
             try await pc.waitUntilConnected(timeout: .seconds(20))
         } catch {

@@ -11,7 +11,7 @@ struct SendCommand: AsyncParsableCommand, LoggingCommand {
         commandName: "send",
         abstract: "Send the camera and microphone to a WebRTC peer (WHIP, a tincan-signal room, copy-and-paste or files).",
         discussion: """
-        The offer carries every local candidate (no trickle), so one round trip is enough. Ctrl-C ends the call cleanly: devices released, RTCP BYE, WHIP DELETE. When the peer stops answering consent checks (RFC 7675: it vanished, or the path broke) the call ends with the reason and exit status 1.
+        The offer carries the local candidates gathered so far; any gathered later are trickled (a room's candidate messages, WHIP PATCH, RFC 9725 §4.3; a WHIP endpoint that answers 405 is not asked again). Ctrl-C ends the call cleanly: devices released, RTCP BYE, WHIP DELETE. When the peer stops answering consent checks (RFC 7675: it vanished, or the path broke) the call ends with the reason and exit status 1.
 
         Examples:
           tincan send --fake-devices --allow camera,microphone --whip http://127.0.0.1:8080/whip/room1
@@ -41,12 +41,21 @@ struct SendCommand: AsyncParsableCommand, LoggingCommand {
         let pc = try CallSetup.peerConnection(signaling, maxBitrate: sending.maxBitrate)
         for track in stream.getTracks() { try pc.addTransceiver(track, direction: .sendonly) }
         let exchange = try signaling.offerExchange()
-        let call = CallSession(pc: pc, stream: stream, duration: session.duration)
+        let events = PeerConnectionEventHub.start(pc)
+        // Hooked before the offer: the channel holds what comes early until the offer is out.
+        let localCandidates = CallSetup.forwardLocalCandidates(events, to: exchange)
+        var trickle: Task<Void, Never>?
+        defer {
+            localCandidates?.cancel()
+            trickle?.cancel()
+        }
+        let call = CallSession(pc: pc, events: events, stream: stream, duration: session.duration)
         do {
             let offer = try await pc.createOffer()
             try await pc.setLocalDescription(offer)
             let answer = try await exchange.exchange(offer: offer.sdp)
             try await pc.setRemoteDescription(RTCSessionDescription(type: .answer, sdp: answer))
+            trickle = CallSetup.forwardTrickledCandidates(from: exchange, to: pc)
             try await pc.waitUntilConnected(timeout: .seconds(20))
         } catch {
             Output.stderr("tincan: the call did not start: \(error)")

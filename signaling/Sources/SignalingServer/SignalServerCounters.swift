@@ -7,6 +7,7 @@ public final class SignalServerCounters: Sendable {
     private let overflows = Atomic<Int>(0)
     private let dropped = Atomic<Int>(0)
     private let peak = Atomic<Int>(0)
+    private let candidatesNotRelayed = Atomic<Int>(0)
 
     public init() {}
 
@@ -17,6 +18,11 @@ public final class SignalServerCounters: Sendable {
     /// The most bytes one connection's send queue held at once (at most `maxQueuedBytes`).
     public var peakQueuedBytes: Int { peak.load(ordering: .relaxed) }
 
+    /// A room peer's trickled candidates (and end-of-candidates) for a WHIP session, which
+    /// RFC 9725 cannot carry to the WHIP client (its answer must hold them).
+    public var candidatesNotRelayedToWHIP: Int { candidatesNotRelayed.load(ordering: .relaxed) }
+
+    func countCandidateNotRelayedToWHIP() { candidatesNotRelayed.wrappingAdd(1, ordering: .relaxed) }
     func countOverflow() { overflows.wrappingAdd(1, ordering: .relaxed) }
     func countDropped() { dropped.wrappingAdd(1, ordering: .relaxed) }
 
