@@ -933,6 +933,14 @@ public final class RTCPeerConnection: Sendable {
         for r in receivers { r.handleRTCP(packets) }
         for case .goodbye(let bye) in packets {
             for r in receivers where bye.ssrcs.contains(r.ssrc) {
+                // Out of the routing, so that the exchange that follows a removed track does
+                // not end it twice.
+                let first = state.withLock { s in
+                    guard s.activeReceivers.contains(where: { $0 === r }) else { return false }
+                    s.activeReceivers.removeAll { $0 === r }
+                    return true
+                }
+                guard first else { continue }
                 r.stop()
                 eventSink.yield(.remoteEnded(r))
             }

@@ -57,6 +57,8 @@ public final class RoomClient: OfferExchange, OfferAnswering, CandidateTrickling
         var heldTrickle: [TrickleItem] = []
         var sentDescription: TrickleICEFragment.DescriptionIdentity?
         var trickleCounts = TrickleCounts()
+        /// After the first exchange: later offers and answers go here, in order.
+        var renegotiation: AsyncStream<RemoteDescription>.Continuation?
     }
     /// One local candidate (`candidate:...`) or the end of them, on its way to the room.
     private enum TrickleItem: Sendable {
@@ -138,6 +140,33 @@ public final class RoomClient: OfferExchange, OfferAnswering, CandidateTrickling
     public func receiveOffer() async throws -> String {
         try await join(role: .answerer)
         return try await offers.receive(timeout: timeout, "an offer in room \(room)")
+    }
+
+    /// An offer or answer the other peer sent after the first exchange (renegotiation).
+    public struct RemoteDescription: Sendable, Equatable {
+        public enum Kind: String, Sendable { case offer, answer }
+        public var kind: Kind
+        public var sdp: String
+    }
+
+    /// From now on, the other peer's offers and answers, in the order they came, for a
+    /// connection that renegotiates ("perfect negotiation": either side may offer at any
+    /// time). Call once the first exchange is done; `receiveOffer` and `exchange` take
+    /// nothing more.
+    public func renegotiations() -> AsyncStream<RemoteDescription> {
+        let (stream, sink) = AsyncStream<RemoteDescription>.makeStream()
+        state.withLock { s in
+            s.renegotiation?.finish()
+            s.renegotiation = s.closed ? nil : sink
+        }
+        if state.withLock({ $0.closed }) { sink.finish() }
+        return stream
+    }
+
+    /// A later offer of ours (renegotiation), after the first exchange.
+    public func sendOffer(_ sdp: String) throws {
+        guard state.withLock({ $0.joined != nil }) else { throw SignalingError.misuse("sendOffer before joining the room") }
+        try sendDescription(.offer(sdp: sdp, from: nil), sdp: sdp)
     }
 
     public func sendAnswer(_ sdp: String) async throws {
@@ -237,6 +266,10 @@ public final class RoomClient: OfferExchange, OfferAnswering, CandidateTrickling
         if unsent > 0 { logger.notice("room \(room): \(unsent) local candidate(s) were never sent: no offer or answer went out") }
         if joined { sink?.yield(.bye(reason: nil, from: nil)) }
         sink?.finish()
+        state.withLock { s in
+            s.renegotiation?.finish()
+            s.renegotiation = nil
+        }
         if let connection {
             do { _ = try await closedBox.receive(timeout: .seconds(2), "closing") } catch {
                 // Closing goes on either way; what was still queued (the bye) may be lost.
@@ -310,6 +343,10 @@ public final class RoomClient: OfferExchange, OfferAnswering, CandidateTrickling
     }
 
     private func failAll(_ error: any Error) {
+        state.withLock { s in
+            s.renegotiation?.finish()
+            s.renegotiation = nil
+        }
         joinedBox.fail(error)
         peerArrivals.fail(error)
         offers.fail(error)
@@ -346,9 +383,9 @@ public final class RoomClient: OfferExchange, OfferAnswering, CandidateTrickling
         case .peerLeft(let id):
             state.withLock { $0.others.removeAll { $0.id == id } }
         case .offer(let sdp, _):
-            offers.put(sdp)
+            if let later = state.withLock({ $0.renegotiation }) { later.yield(RemoteDescription(kind: .offer, sdp: sdp)) } else { offers.put(sdp) }
         case .answer(let sdp, _):
-            answers.put(sdp)
+            if let later = state.withLock({ $0.renegotiation }) { later.yield(RemoteDescription(kind: .answer, sdp: sdp)) } else { answers.put(sdp) }
         case .candidate(let candidate, _):
             candidateSink.yield(candidate)
         case .endOfCandidates:

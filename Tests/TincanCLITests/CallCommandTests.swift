@@ -26,7 +26,11 @@ import Testing
         let process = Process()
         let out: URL
         let err: URL
-        init(_ arguments: [String], in dir: URL, name: String, launcher: [String] = [], environment: [String: String] = [:]) throws {
+        /// Standard input, when asked for (`stdin: true`): `type` writes a line to it.
+        let input: Pipe?
+        init(_ arguments: [String], in dir: URL, name: String, launcher: [String] = [], environment: [String: String] = [:],
+             stdin: Bool = false) throws {
+            input = stdin ? Pipe() : nil
             guard let path = TincanBinary.path else { throw CLIError("tincan binary not found") }
             out = dir.appendingPathComponent("\(name).out")
             err = dir.appendingPathComponent("\(name).err")
@@ -41,7 +45,7 @@ import Testing
             }
             process.standardOutput = try FileHandle(forWritingTo: out)
             process.standardError = try FileHandle(forWritingTo: err)
-            process.standardInput = FileHandle.nullDevice
+            process.standardInput = input ?? FileHandle.nullDevice
             if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
             try process.run()
         }
@@ -49,6 +53,17 @@ import Testing
             let deadline = Date().addingTimeInterval(seconds)
             while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
             if process.isRunning { process.terminate(); return false }
+            return true
+        }
+        /// One line to the process's standard input.
+        func type(_ line: String) { input?.fileHandleForWriting.write(Data((line + "\n").utf8)) }
+        /// Waits until stderr contains `text` (true) or `seconds` pass (false).
+        func waitForStderr(_ text: String, seconds: Double) -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while !stderr.contains(text) {
+                guard Date() < deadline, process.isRunning else { return stderr.contains(text) }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
             return true
         }
         var stdout: String { (try? String(contentsOf: out, encoding: .utf8)) ?? "" }

@@ -24,6 +24,12 @@ struct CallCommand: AsyncParsableCommand, LoggingCommand {
           tincan call ... --no-audio-output
 
         The other side's audio plays on --audio-output through an adaptive jitter buffer (Opus concealment and FEC, time-stretching); getStats' inbound-rtp has its jitterBufferDelay, concealedSamples, ...
+
+        In a room the call can change while it runs: either side may offer again (a new track, an ICE restart), and when both offer at once the answering side gives way ("perfect negotiation"). Commands on standard input, one per line:
+          add-video      send a second camera track (the call's video constraints)
+          remove-video   stop the last added one (the other side's track ends)
+          restart-ice    an ICE restart: new credentials and checks, the media goes on
+        e.g.  printf 'add-video\n' | tincan call ... --room demo   (or type them)
         """
     )
 
@@ -55,7 +61,8 @@ struct CallCommand: AsyncParsableCommand, LoggingCommand {
     }
 
     func run() async throws {
-        let stream = try await CallSetup.getUserMedia(deviceOptions: deviceOptions, permissionOptions: permissionOptions, constraints: sending.constraints)
+        let devices = try CallSetup.mediaDevices(deviceOptions: deviceOptions, permissionOptions: permissionOptions)
+        let stream = try await CallSetup.getUserMedia(on: devices, constraints: sending.constraints)
         let monitor = CallMonitor()
         let window = windowOptions.noWindow ? nil : await CallWindow.open(title: "tincan call")
         window?.showSelfView(of: stream)
@@ -128,14 +135,40 @@ struct CallCommand: AsyncParsableCommand, LoggingCommand {
         let call = CallSession(pc: pc, events: events, stream: stream, duration: session.duration, monitor: monitor)
         Output.stderr("tincan: connected in \(connectedMs) ms\(CallSetup.describePath(connection))")
         window?.show(pc)
+        let trackLog = RemoteTrackLog(events: events)
+        trackLog.startAnnouncing(known: pc.getTransceivers().compactMap(\.mid))
+        defer { trackLog.stop() }
+        // In a room the call may change under way: renegotiation, and the commands on stdin.
+        var negotiation: RoomNegotiation?
+        var controls: (task: Task<Void, Never>, target: CallControls.Target)?
+        if let room = channel as? RoomClient {
+            let n = RoomNegotiation(pc: pc, room: room, polite: answer)
+            n.start(events: events)
+            negotiation = n
+            let target = CallControls.Target(pc: pc, negotiation: n, devices: devices,
+                                             videoConstraints: CallControls.videoConstraints(of: sending.constraints))
+            controls = (Task { for await line in CallControls.lines() { await target.run(line) } }, target)
+        }
         let ending = await call.run(hangups: CallSetup.hangups(of: channel))
+        controls?.task.cancel()
+        negotiation?.stop()
+        for track in controls?.target.extraTracks ?? [] { track.stop() }
         let stats = pc.getStats()
         await window?.close()
         await call.end(exchange: channel)
         await playout.stop()
         for e in watching?.recorder.finish() ?? [] { Output.stderr("tincan: recording: \(e)") }
         let received = monitor.report(offerAt: offerAt, stats: stats)
-        let summary = JSONValue.object([("sent", CallSetup.senderSummary(stats)), ("received", received), ("connection", connection)])
+        var members: [(String, JSONValue)] = [("sent", CallSetup.senderSummary(stats)), ("received", received), ("connection", connection)]
+        members.append(("receivedTracks", trackLog.summary(stats)))
+        if let counts = negotiation?.counts {
+            members.append(("renegotiation", .object([
+                ("offersSent", .number(Double(counts.offersSent))), ("answersSent", .number(Double(counts.answersSent))),
+                ("offersReceived", .number(Double(counts.offersReceived))), ("answersReceived", .number(Double(counts.answersReceived))),
+                ("offersIgnored", .number(Double(counts.offersIgnored))), ("iceRestarts", .number(Double(counts.iceRestarts))),
+                ("failures", .number(Double(counts.failures)))])))
+        }
+        let summary = JSONValue.object(members)
         print(summary.serialized)
         if let statsJSON = session.statsJSON { try CallSetup.write(.object([("stats", stats.json)]), to: statsJSON, flattening: summary) }
         if ending.isFailure { throw ExitCode(1) }

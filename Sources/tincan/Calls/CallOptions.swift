@@ -70,6 +70,11 @@ extension CallSetup {
         config.maxBitrate = maxBitrate
         config.loopbackCandidates = signaling.loopbackPolicy
         signaling.ice.apply(to: &config)
-        return try RTCPeerConnection(configuration: config)
+        var settings = RTCSettingEngine()
+        // A room carries candidates as they come (RFC 8838): the description goes out with
+        // the host candidates instead of waiting for STUN and TURN. The other channels need
+        // whole descriptions.
+        settings.trickleGathering = signaling.room != nil
+        return try RTCPeerConnection(configuration: config, settings: settings)
     }
 }

@@ -44,8 +44,17 @@ struct CallSession: Sendable {
         }
         let subscription = events.subscribe()
         let remoteEnded = Task {
+            // The peer hung up when every stream it sent has ended (RTCP BYE, or an exchange
+            // that stops them); one track ending is a renegotiation (remove-video).
+            var live = Set<ObjectIdentifier>()
             for await event in subscription {
-                if case .remoteEnded = event { hungUp.set() }
+                switch event {
+                case .track(let receiver, _): live.insert(ObjectIdentifier(receiver))
+                case .remoteEnded(let receiver):
+                    live.remove(ObjectIdentifier(receiver))
+                    if live.isEmpty { hungUp.set() }
+                default: break
+                }
             }
         }
         defer { watcher.cancel(); remoteEnded.cancel() }

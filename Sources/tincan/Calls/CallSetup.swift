@@ -11,11 +11,20 @@ enum CallSetup {
     /// getUserMedia on the chosen devices, after the user's permission; exits 1 with the DOM
     /// error when it rejects.
     static func getUserMedia(deviceOptions: DeviceOptions, permissionOptions: PermissionOptions, constraints: String) async throws -> MediaStream {
+        try await getUserMedia(on: mediaDevices(deviceOptions: deviceOptions, permissionOptions: permissionOptions), constraints: constraints)
+    }
+
+    /// The devices the options name, behind the user's permission (kept by a call that may
+    /// open another track later: `add-video`).
+    static func mediaDevices(deviceOptions: DeviceOptions, permissionOptions: PermissionOptions) throws -> MediaDevices {
         let (video, audio) = try deviceOptions.devices()
         let permissions = try permissionOptions.broker()
-        let media = MediaDevices(videoDevices: video, audioDevices: audio, permissions: permissions,
-                                 indicator: StderrCaptureIndicator(prefix: "tincan: "),
-                                 options: .init(captureAllowedByPolicy: DeviceOptions.captureAllowedByPolicy))
+        return MediaDevices(videoDevices: video, audioDevices: audio, permissions: permissions,
+                            indicator: StderrCaptureIndicator(prefix: "tincan: "),
+                            options: .init(captureAllowedByPolicy: DeviceOptions.captureAllowedByPolicy))
+    }
+
+    static func getUserMedia(on media: MediaDevices, constraints: String) async throws -> MediaStream {
         do {
             return try await media.getUserMedia(jsonText: constraints)
         } catch {

@@ -45,12 +45,14 @@ final class PeerConnectionEventHub: Sendable {
     var forgotten: Int { state.withLock { $0.forgotten } }
 
     /// Every event so far, then each new one; finishes when the connection closes.
-    func subscribe() -> AsyncStream<Event> {
+    /// (`withHistory: false`: only the events from now on, for a subscriber that acts on
+    /// them, such as the renegotiation, to which an old `negotiationNeeded` means nothing.)
+    func subscribe(withHistory: Bool = true) -> AsyncStream<Event> {
         let (stream, sink) = AsyncStream<Event>.makeStream()
         let (id, history) = state.withLock { s -> (Int, [Event]) in
             s.nextID += 1
             s.subscribers[s.nextID] = Subscriber(sink: sink)
-            return (s.nextID, s.history)
+            return (s.nextID, withHistory ? s.history : [])
         }
         sink.onTermination = { [weak self] _ in
             _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
