@@ -266,9 +266,11 @@ public final class RTCPeerConnection: Sendable {
             guard !s.closed else { throw RTCError(.invalidStateError, "the connection is closed") }
             if options.iceRestart, s.transport != nil, s.restartCredentials == nil { s.restartCredentials = .generate() }
             let transport = localTransport(s.restartCredentials ?? current, candidates: s.localCandidates, complete: s.gatheringState == .complete, setup: nil)
+            // A later offer keeps the session's payload types and extension ids.
+            let numbering = EstablishedNumbering([s.localSDP, s.remoteSDP].compactMap { $0 })
             var offer = SessionNegotiation.offer(
                 for: &s.transceivers, transport: transport, origin: Origin(sessionID: String(s.sessionId), sessionVersion: UInt64(s.version))
-            ) { t in settings.codecs.capabilities(for: t.kind, direction: t.direction, receiveBitrate: configuration.receiveBitrate) }
+            ) { t in numbering.applied(to: settings.codecs.capabilities(for: t.kind, direction: t.direction, receiveBitrate: configuration.receiveBitrate)) }
             s.version += 1
             for i in s.transceivers.indices where i < offer.media.count && !offer.media[i].isRejected {
                 SessionNegotiation.describeSources(&offer.media[i], of: s.transceivers[i], cname: configuration.cname)

@@ -3,7 +3,11 @@
 /// the other peer of the room over the `/ws` protocol (signaling/PROTOCOL.md). Plain
 /// JavaScript, no libraries; offers and answers are sent complete (ICE gathering finished),
 /// which is what Tincan and WHIP peers expect, and trickled candidates from others are
-/// accepted. Kept in the binary so `tincan-signal` is one file to copy.
+/// accepted. Once the call is up either side may offer again (a track added or stopped, an
+/// ICE restart): the page follows "perfect negotiation" (WebRTC 1.0 §10.7), polite when it
+/// answered the first offer, as `tincan call` does; each further remote video gets a
+/// `<video id="remote-MID">` of its own, removed when its track ends. Kept in the binary so
+/// `tincan-signal` is one file to copy.
 enum WebPage {
     static let html = #"""
 <!doctype html>
@@ -53,6 +57,9 @@ const statusEl = document.getElementById("status");
 const logEl = document.getElementById("log");
 const hangupButton = document.getElementById("hangup");
 let ws, pc, localStream, myId;
+// Perfect negotiation: polite when this page answered the first offer; makingOffer while a
+// renegotiation offer of ours is on its way; negotiated once the first exchange is done.
+let polite = false, makingOffer = false, negotiated = false;
 
 function log(text, isError) {
   const line = document.createElement("div");
@@ -88,10 +95,21 @@ function newPeerConnection() {
     pc.addTransceiver("audio", { direction: "recvonly" });
     pc.addTransceiver("video", { direction: "recvonly" });
   }
-  pc.ontrack = (event) => {
-    const remote = document.getElementById("remote");
-    if (!remote.srcObject) remote.srcObject = new MediaStream();
-    remote.srcObject.addTrack(event.track);
+  pc.ontrack = (event) => showTrack(event);
+  pc.onnegotiationneeded = async () => {
+    if (!negotiated) return;  // the first offer is makeOffer's
+    const connection = pc;
+    try {
+      makingOffer = true;
+      await connection.setLocalDescription();
+      await gatheringComplete(connection);
+      send({ type: "offer", sdp: connection.localDescription.sdp });
+      log("sent a new offer");
+    } catch (e) {
+      log("renegotiation offer failed: " + e, true);
+    } finally {
+      makingOffer = false;
+    }
   };
   pc.onconnectionstatechange = () => {
     log("connection " + pc.connectionState);
@@ -102,9 +120,58 @@ function newPeerConnection() {
   return pc;
 }
 
-/// Non-trickle: the description is sent once ICE gathering is complete (at most 5 s).
-function gatheringComplete(connection) {
-  if (connection.iceGatheringState === "complete") return Promise.resolve();
+/// The first remote video plays in #remote with the audio; each further one in a
+/// <video id="remote-MID"> of its own, until its track ends.
+function showTrack(event) {
+  const mid = event.transceiver ? event.transceiver.mid : null;
+  const track = event.track;
+  const remote = document.getElementById("remote");
+  if (!remote.srcObject) remote.srcObject = new MediaStream();
+  if (track.kind === "audio" || remote.srcObject.getVideoTracks().length === 0) {
+    remote.srcObject.addTrack(track);
+    return;
+  }
+  const figure = document.createElement("figure");
+  figure.id = "remote-" + mid;
+  const video = document.createElement("video");
+  video.autoplay = true;
+  video.playsInline = true;
+  video.muted = true;
+  video.srcObject = new MediaStream([track]);
+  const caption = document.createElement("figcaption");
+  caption.textContent = "the other peer's video (mid " + mid + ")";
+  figure.append(video, caption);
+  document.getElementById("videos").appendChild(figure);
+  log("the other peer added a video track (mid " + mid + ")");
+  track.addEventListener("ended", () => removeTrackView(mid));
+}
+
+function removeTrackView(mid) {
+  const figure = document.getElementById("remote-" + mid);
+  if (!figure) return;
+  figure.remove();
+  log("the other peer's video track (mid " + mid + ") ended");
+}
+
+/// After each exchange: a view whose transceiver no longer receives goes.
+function reviewTracks() {
+  if (!pc) return;
+  for (const t of pc.getTransceivers()) {
+    const direction = t.currentDirection;
+    if (t.mid !== null && (direction === "stopped" || direction === "inactive" || direction === "sendonly")) removeTrackView(t.mid);
+  }
+}
+
+function iceUfrag(sdp) {
+  const m = /a=ice-ufrag:(\S+)/.exec(sdp || "");
+  return m ? m[1] : null;
+}
+
+/// Non-trickle: the description is sent once ICE gathering is complete (at most 5 s). After
+/// an ICE restart the state may still read "complete" from the old gathering: wait for the
+/// new one then.
+function gatheringComplete(connection, restarting) {
+  if (connection.iceGatheringState === "complete" && !restarting) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, 5000);
     connection.addEventListener("icegatheringstatechange", () => {
@@ -115,6 +182,8 @@ function gatheringComplete(connection) {
 
 async function makeOffer() {
   const connection = newPeerConnection();
+  polite = false;
+  negotiated = false;
   await connection.setLocalDescription(await connection.createOffer());
   await gatheringComplete(connection);
   send({ type: "offer", sdp: connection.localDescription.sdp });
@@ -122,16 +191,44 @@ async function makeOffer() {
 }
 
 async function onOffer(sdp) {
+  if (negotiated || (pc && pc.signalingState === "have-local-offer" && pc.remoteDescription)) return onLaterOffer(sdp);
   const connection = newPeerConnection();
+  polite = true;
   await connection.setRemoteDescription({ type: "offer", sdp });
   await connection.setLocalDescription(await connection.createAnswer());
   await gatheringComplete(connection);
   send({ type: "answer", sdp: connection.localDescription.sdp });
+  negotiated = true;
   status("answer sent, connecting");
+}
+
+/// An offer during the call (perfect negotiation): on glare the impolite side ignores it,
+/// the polite side takes it (its own offer rolled back by setRemoteDescription).
+async function onLaterOffer(sdp) {
+  const connection = pc;
+  const collision = makingOffer || connection.signalingState !== "stable";
+  if (collision && !polite) { log("ignored a colliding offer (this page is the impolite side)"); return; }
+  const restarting = iceUfrag(sdp) !== iceUfrag(connection.remoteDescription && connection.remoteDescription.sdp);
+  await connection.setRemoteDescription({ type: "offer", sdp });
+  await connection.setLocalDescription();
+  await gatheringComplete(connection, restarting);
+  send({ type: "answer", sdp: connection.localDescription.sdp });
+  log("answered a new offer" + (restarting ? " (ICE restart)" : ""));
+  reviewTracks();
+}
+
+async function onAnswer(sdp) {
+  await pc.setRemoteDescription({ type: "answer", sdp });
+  if (!negotiated) status("answer received, connecting");
+  else log("the other peer answered our new offer");
+  negotiated = true;
+  reviewTracks();
 }
 
 function hangUp(reason) {
   if (pc) { pc.close(); pc = null; }
+  negotiated = false;
+  for (const figure of document.querySelectorAll("figure[id^='remote-']")) figure.remove();
   document.getElementById("remote").srcObject = null;
   hangupButton.disabled = true;
   status(reason);
@@ -158,7 +255,7 @@ async function onMessage(message) {
     case "peer-joined": log("peer " + message.id + " (" + message.role + ") joined"); maybeOffer(message, false); break;
     case "peer-left": log("peer " + message.id + " left the room"); break;
     case "offer": await onOffer(message.sdp); break;
-    case "answer": await pc.setRemoteDescription({ type: "answer", sdp: message.sdp }); status("answer received, connecting"); break;
+    case "answer": await onAnswer(message.sdp); break;
     case "candidate":
       if (pc) await pc.addIceCandidate({ candidate: message.candidate, sdpMid: message.sdpMid, sdpMLineIndex: message.sdpMLineIndex });
       break;
