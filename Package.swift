@@ -206,6 +206,8 @@ let package = Package(
         .testTarget(name: "VideoWindowTests", dependencies: ["VideoWindow", "MediaPrimitives"]),
         .testTarget(name: "SignalingTests", dependencies: [
             "Signaling", "SignalingServer", "tincan-signal",
+            // A stand-in WHIP server that answers PATCH with 405 (TrickleTests).
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -109,10 +109,8 @@ public struct TrickleICEFragment: Sendable, Equatable {
         var count = 0
         var lineNumber = 0
         func finish() { if let c = current { session.mediaSections.append(c) }; current = nil }
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in Self.lines(text) {
             lineNumber += 1
-            var line = Substring(raw)
-            if line.hasSuffix("\r") { line = line.dropLast() }
             if line.isEmpty { continue }
             guard line.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else {
                 throw ParseError("line \(lineNumber) has bytes that are not printable ASCII")
@@ -121,7 +119,7 @@ public struct TrickleICEFragment: Sendable, Equatable {
                   let type = line.first, type.isLetter else {
                 throw ParseError("line \(lineNumber) is not an SDP line (type=value)")
             }
-            let value = line.dropFirst(2)
+            let value = Substring(line).dropFirst(2)
             if type == "m" {
                 guard value.split(separator: " ").count >= 3 else {
                     throw ParseError("line \(lineNumber): an m= line has media, port and proto")
@@ -168,6 +166,14 @@ public struct TrickleICEFragment: Sendable, Equatable {
             throw ParseError(text.isEmpty ? "the body is empty" : "the fragment has no a=candidate and no a=end-of-candidates")
         }
         self = session
+    }
+
+    /// The lines of SDP text, split at LF with a CR before it dropped. (Not `split(separator:
+    /// "\n")`: in a Swift String CRLF is one Character, and such a split finds no line end.)
+    static func lines(_ text: String) -> [String] {
+        text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { raw in
+            String(decoding: raw.last == UInt8(ascii: "\r") ? raw.dropLast() : raw[...], as: UTF8.self)
+        }
     }
 
     /// `name:value` -> (name, value); `name` -> (name, nil).
@@ -220,16 +226,14 @@ extension TrickleICEFragment {
             var candidates = Set<String>()
             var end = false
             var section = 0
-            for raw in sdp.split(separator: "\n") {
-                var line = Substring(raw)
-                if line.hasSuffix("\r") { line = line.dropLast() }
+            for line in TrickleICEFragment.lines(sdp) {
                 if line.hasPrefix("m=") {
                     section += 1
                     if section == 1 { media = String(line.dropFirst(2)) }
                     continue
                 }
                 guard line.hasPrefix("a=") else { continue }
-                let attribute = line.dropFirst(2)
+                let attribute = Substring(line).dropFirst(2)
                 if attribute.hasPrefix("candidate:") { candidates.insert(String(attribute).trimmingSpaces()); continue }
                 if attribute == "end-of-candidates" { if section <= 1 { end = true }; continue }
                 if section > 1 { continue }

@@ -65,6 +65,12 @@ public final class WHIPEndpoint: OfferAnswering, Sendable {
         public var endOfCandidates = false
         /// Candidates after end-of-candidates (RFC 8838 §13: ignored) or over the limit.
         public var ignored = 0
+
+        public init(candidates: Int = 0, endOfCandidates: Bool = false, ignored: Int = 0) {
+            self.candidates = candidates
+            self.endOfCandidates = endOfCandidates
+            self.ignored = ignored
+        }
     }
     private let state = Mutex(State())
 
