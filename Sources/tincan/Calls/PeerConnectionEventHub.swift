@@ -33,13 +33,8 @@ final class PeerConnectionEventHub: Sendable {
 
     /// Starts reading `pc.events`; nothing else may read them.
     static func start(_ pc: RTCPeerConnection) -> PeerConnectionEventHub {
-        start(events: pc.events)
-    }
-
-    /// Starts reading `events` (a connection's, or a test's).
-    static func start(events: AsyncStream<Event>) -> PeerConnectionEventHub {
         let hub = PeerConnectionEventHub()
-        Task {
+        Task { [events = pc.events] in
             for await event in events { hub.publish(event) }
             hub.finish()
         }
