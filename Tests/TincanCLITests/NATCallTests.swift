@@ -44,39 +44,66 @@ import VideoWindow
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
+    /// The namespaces of scripts/nat/topology with coturn (STUN and TURN) and tincan-signal
+    /// running in the "public internet" one; `stop()` takes it all down (the topology's
+    /// `down` also kills whatever still runs in its namespaces).
+    final class Network {
+        let name: String
+        let coturn: CoturnServer
+        private let signal = Process()
+
+        init(topology variant: String, tag: String) async throws {
+            guard let tincan = TincanBinary.path else { throw CLIError("tincan binary not found") }
+            let signalPath = URL(fileURLWithPath: tincan).deletingLastPathComponent().appendingPathComponent("tincan-signal").path
+            guard FileManager.default.isExecutableFile(atPath: signalPath) else { throw CLIError("tincan-signal not built next to tincan") }
+            let turnserver = try CoturnServer.installed()
+            // Unique per run: a leftover of a crashed run never collides with this one.
+            let name = "tnat\(getpid() % 100_000)\(tag)\(Int.random(in: 100...999))"
+            self.name = name
+            let up = NATCallTests.topology(["up", name, variant])
+            guard up.status == 0 else {
+                _ = NATCallTests.topology(["down", name])
+                throw CLIError("scripts/nat/topology up: \(up.output)")
+            }
+            do {
+                coturn = try CoturnServer(executable: turnserver, turnPort: 3478, username: "tincan", password: "relay-me",
+                                          listeningIP: NATCallTests.publicIP, launcher: ["/usr/sbin/ip", "netns", "exec", "\(name)-pub"])
+                signal.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+                signal.arguments = ["netns", "exec", "\(name)-pub", signalPath, "serve", "--listen", "\(NATCallTests.publicIP):8080"]
+                signal.standardOutput = FileHandle.nullDevice
+                signal.standardError = FileHandle.nullDevice
+                try signal.run()
+            } catch {
+                _ = NATCallTests.topology(["down", name])
+                throw error
+            }
+            // coturn opens its database and relay ports first (seconds on a loaded machine).
+            let ready = Date().addingTimeInterval(20)
+            while !coturn.log.contains("Total General servers"), Date() < ready { try await Task.sleep(for: .milliseconds(50)) }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+
+        func inNamespace(_ suffix: String) -> [String] { ["/usr/sbin/ip", "netns", "exec", "\(name)-\(suffix)"] }
+
+        func stop() {
+            if signal.isRunning { signal.terminate(); signal.waitUntilExit() }
+            coturn.stop()
+            _ = NATCallTests.topology(["down", name])
+        }
+    }
+
     @Test("a call between two hosts behind NATs, with coturn in a third namespace", arguments: Variant.allCases)
     func callThroughNATs(variant: Variant) async throws {
         guard getuid() == 0 else {
             Issue.record("NATCallTests needs root for ip netns (CI runs the tests as root): run `sudo swift test --filter NATCallTests`")
             return
         }
-        guard let tincan = TincanBinary.path else { throw CLIError("tincan binary not found") }
-        let signalPath = URL(fileURLWithPath: tincan).deletingLastPathComponent().appendingPathComponent("tincan-signal").path
-        guard FileManager.default.isExecutableFile(atPath: signalPath) else { throw CLIError("tincan-signal not built next to tincan") }
-        let turnserver = try CoturnServer.installed()
-        // Unique per run: a leftover of a crashed run never collides with this one.
-        let name = "tnat\(getpid() % 100_000)\(variant.rawValue.prefix(2))\(Int.random(in: 100...999))"
-        let up = Self.topology(["up", name, variant.topology])
-        defer { _ = Self.topology(["down", name]) }  // also kills whatever still runs in its namespaces
-        try #require(up.status == 0, "scripts/nat/topology up: \(up.output)")
-        func inNamespace(_ suffix: String) -> [String] { ["/usr/sbin/ip", "netns", "exec", "\(name)-\(suffix)"] }
-
-        let server = try CoturnServer(executable: turnserver, turnPort: 3478, username: "tincan", password: "relay-me",
-                                      listeningIP: Self.publicIP, launcher: inNamespace("pub"))
-        defer { server.stop() }
+        let net = try await Network(topology: variant.topology, tag: String(variant.rawValue.prefix(2)))
+        defer { net.stop() }
+        let server = net.coturn
+        func inNamespace(_ suffix: String) -> [String] { net.inNamespace(suffix) }
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let signal = Process()
-        signal.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        signal.arguments = Array(inNamespace("pub").dropFirst()) + [signalPath, "serve", "--listen", "\(Self.publicIP):8080"]
-        signal.standardOutput = FileHandle.nullDevice
-        signal.standardError = FileHandle.nullDevice
-        try signal.run()
-        defer { signal.terminate(); signal.waitUntilExit() }
-        // coturn opens its database and relay ports first (seconds on a loaded machine).
-        let ready = Date().addingTimeInterval(20)
-        while !server.log.contains("Total General servers"), Date() < ready { try await Task.sleep(for: .milliseconds(50)) }
-        try await Task.sleep(for: .milliseconds(500))
 
         let common = ["call", "--fake-devices", "--allow", "camera,microphone", "--signal", "ws://\(Self.publicIP):8080", "--room", "nat",
                       "--duration", "\(Self.seconds)", "--constraints", #"{"video": {"width": 320, "height": 240}, "audio": true}"#,
@@ -148,29 +175,11 @@ import VideoWindow
             return
         }
         try CallWindowTests.requirePythonXlib()
-        guard let tincan = TincanBinary.path else { throw CLIError("tincan binary not found") }
-        let signalPath = URL(fileURLWithPath: tincan).deletingLastPathComponent().appendingPathComponent("tincan-signal").path
-        let turnserver = try CoturnServer.installed()
-        let name = "tnat\(getpid() % 100_000)pp\(Int.random(in: 100...999))"
-        let up = Self.topology(["up", name, "blocked"])
-        defer { _ = Self.topology(["down", name]) }
-        try #require(up.status == 0, "scripts/nat/topology up: \(up.output)")
-        func inNamespace(_ suffix: String) -> [String] { ["/usr/sbin/ip", "netns", "exec", "\(name)-\(suffix)"] }
-        let server = try CoturnServer(executable: turnserver, turnPort: 3478, username: "tincan", password: "relay-me",
-                                      listeningIP: Self.publicIP, launcher: inNamespace("pub"))
-        defer { server.stop() }
+        let net = try await Network(topology: "blocked", tag: "pp")
+        defer { net.stop() }
+        func inNamespace(_ suffix: String) -> [String] { net.inNamespace(suffix) }
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let signal = Process()
-        signal.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        signal.arguments = Array(inNamespace("pub").dropFirst()) + [signalPath, "serve", "--listen", "\(Self.publicIP):8080"]
-        signal.standardOutput = FileHandle.nullDevice
-        signal.standardError = FileHandle.nullDevice
-        try signal.run()
-        defer { signal.terminate(); signal.waitUntilExit() }
-        let ready = Date().addingTimeInterval(20)
-        while !server.log.contains("Total General servers"), Date() < ready { try await Task.sleep(for: .milliseconds(50)) }
-        try await Task.sleep(for: .milliseconds(500))
 
         let seconds = 30
         let size = (width: 320, height: 240)
