@@ -57,10 +57,7 @@ public final class RTCPeerConnection: Sendable {
         /// and transport-cc itself).
         var rtcpTimer: RepeatedTask?
         /// Waiting in `waitUntilConnected`.
-        var connectionWaiters: [Int: CheckedContinuation<Void, any Error>] = [:]
-        var nextConnectionWaiter = 0
-        /// Waiters cancelled (by `waitUntilConnected`'s timeout) before they were registered.
-        var cancelledConnectionWaiters: Set<Int> = []
+        var connectionWaiters = ContinuationWaiters()
         var iceState = ICEConnectionState.new
         var selectedPair: ICECandidatePair?
         /// Who RTP and RTCP go to, kept beside the transceivers so that routing a packet
@@ -90,10 +87,8 @@ public final class RTCPeerConnection: Sendable {
         /// The DTLS role of the association, kept by every later answer (RFC 8842 §5.5).
         var dtlsRole: DTLSRole?
         var gatheringState = RTCIceGatheringState.new
-        /// Waiting in `waitForGatheringComplete`, and those cancelled before they were kept.
-        var gatheringWaiters: [Int: CheckedContinuation<Void, any Error>] = [:]
-        var nextGatheringWaiter = 0
-        var cancelledGatheringWaiters: Set<Int> = []
+        /// Waiting in `waitForGatheringComplete`.
+        var gatheringWaiters = ContinuationWaiters()
     }
 
     private let state = Mutex(State())
@@ -495,40 +490,10 @@ public final class RTCPeerConnection: Sendable {
     /// (every candidate and `a=end-of-candidates`) under trickle gathering. Throws on
     /// `timeout` (real time) or when the connection closes first.
     public func waitForGatheringComplete(timeout: Duration = .seconds(15)) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { [self] in
-                let id = state.withLock { s in
-                    defer { s.nextGatheringWaiter += 1 }
-                    return s.nextGatheringWaiter
-                }
-                try await withTaskCancellationHandler {
-                    try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-                        let result = state.withLock { s -> Result<Void, any Error>? in
-                            if s.gatheringState == .complete { return .success(()) }
-                            if s.closed { return .failure(RTCError(.invalidStateError, "the connection was closed")) }
-                            if s.cancelledGatheringWaiters.remove(id) != nil { return .failure(CancellationError()) }
-                            s.gatheringWaiters[id] = c
-                            return nil
-                        }
-                        if let result { c.resume(with: result) }
-                    }
-                } onCancel: {
-                    let waiter = state.withLock { s in
-                        guard let c = s.gatheringWaiters.removeValue(forKey: id) else {
-                            s.cancelledGatheringWaiters.insert(id)
-                            return nil as CheckedContinuation<Void, any Error>?
-                        }
-                        return c
-                    }
-                    waiter?.resume(throwing: CancellationError())
-                }
-            }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw RTCError(.operationError, "ICE gathering did not complete in \(timeout)")
-            }
-            defer { group.cancelAll() }
-            try await group.next()
+        try await wait(on: \.gatheringWaiters, timeout: timeout, expired: "ICE gathering did not complete in \(timeout)") { s in
+            if s.gatheringState == .complete { return .success(()) }
+            if s.closed { return .failure(RTCError(.invalidStateError, "the connection was closed")) }
+            return nil
         }
     }
 
@@ -544,8 +509,7 @@ public final class RTCPeerConnection: Sendable {
                 s.localSDP = local
                 s.localDescription = RTCSessionDescription(type: type, sdp: local.sdpText)
             }
-            defer { s.gatheringWaiters = [:] }
-            return Array(s.gatheringWaiters.values)
+            return s.gatheringWaiters.takeAll()
         }
         guard let waiters else { return }
         eventSink.yield(.iceGatheringStateChange(next))
@@ -976,16 +940,8 @@ public final class RTCPeerConnection: Sendable {
 
     private func resumeConnectionWaiters() {
         let (waiters, result) = state.withLock { s -> ([CheckedContinuation<Void, any Error>], Result<Void, any Error>?) in
-            let result: Result<Void, any Error>?
-            switch s.connectionState {
-            case .connected: result = .success(())
-            case .failed: result = .failure(RTCError(.operationError, "the connection failed: \(s.failure ?? "ICE or DTLS")"))
-            case .closed: result = .failure(RTCError(.invalidStateError, "the connection was closed"))
-            default: result = nil
-            }
-            guard result != nil else { return ([], nil) }
-            defer { s.connectionWaiters = [:] }
-            return (Array(s.connectionWaiters.values), result)
+            guard let result = Self.connectionResult(s) else { return ([], nil) }
+            return (s.connectionWaiters.takeAll(), result)
         }
         guard let result else { return }
         for w in waiters { w.resume(with: result) }
@@ -994,39 +950,45 @@ public final class RTCPeerConnection: Sendable {
     /// Waits for `connected`; throws on failure, closure or timeout (on the real clock: a
     /// simulated call advances its loop instead and reads `connectionState`).
     public func waitUntilConnected(timeout: Duration = .seconds(15)) async throws {
+        try await wait(on: \.connectionWaiters, timeout: timeout, expired: "not connected after \(timeout)", until: Self.connectionResult)
+    }
+
+    /// What a wait for `connected` ends with in this state (nil: not yet).
+    private static func connectionResult(_ s: State) -> Result<Void, any Error>? {
+        switch s.connectionState {
+        case .connected: .success(())
+        case .failed: .failure(RTCError(.operationError, "the connection failed: \(s.failure ?? "ICE or DTLS")"))
+        case .closed: .failure(RTCError(.invalidStateError, "the connection was closed"))
+        default: nil
+        }
+    }
+
+    /// Waits until `until` gives a result for the state (checked now, then by whoever changes
+    /// it and resumes `waiters`), or `timeout` passes on the real clock. Cancellable: the
+    /// timeout ends the group, and a group waits for its tasks; a waiter resumed only by the
+    /// state it waits for kept `tincan call` waiting while ICE went on checking (a TURN
+    /// allocation the server had dropped: the NAT test found it), long past the timeout.
+    private func wait(on waiters: WritableKeyPath<State, ContinuationWaiters> & Sendable, timeout: Duration, expired: String,
+                      until: @escaping @Sendable (State) -> Result<Void, any Error>?) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { [self] in
-                // Cancellable: the timeout ends the group, and a group waits for its tasks. A
-                // waiter resumed only by connected/failed/closed kept `tincan call` waiting
-                // while ICE went on checking (a TURN allocation the server had dropped: the
-                // NAT test found it), long past the timeout.
-                let id = state.withLock { s in
-                    defer { s.nextConnectionWaiter += 1 }
-                    return s.nextConnectionWaiter
-                }
+                let id = state.withLock { $0[keyPath: waiters].newID() }
                 try await withTaskCancellationHandler {
                     try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-                        let cancelled = state.withLock { s in
-                            if s.cancelledConnectionWaiters.remove(id) != nil { return true }
-                            s.connectionWaiters[id] = c
-                            return false
+                        let result = state.withLock { s -> Result<Void, any Error>? in
+                            if let result = until(s) { return result }
+                            return s[keyPath: waiters].keep(c, id: id) ? nil : .failure(CancellationError())
                         }
-                        if cancelled { c.resume(throwing: CancellationError()) } else { resumeConnectionWaiters() }
+                        if let result { c.resume(with: result) }
                     }
                 } onCancel: {
-                    let waiter = state.withLock { s in
-                        guard let c = s.connectionWaiters.removeValue(forKey: id) else {
-                            s.cancelledConnectionWaiters.insert(id)
-                            return nil as CheckedContinuation<Void, any Error>?
-                        }
-                        return c
-                    }
+                    let waiter = state.withLock { $0[keyPath: waiters].cancel(id) }
                     waiter?.resume(throwing: CancellationError())
                 }
             }
             group.addTask {
                 try await Task.sleep(for: timeout)
-                throw RTCError(.operationError, "not connected after \(timeout)")
+                throw RTCError(.operationError, expired)
             }
             defer { group.cancelAll() }
             try await group.next()
@@ -1036,8 +998,8 @@ public final class RTCPeerConnection: Sendable {
     /// Ends the call: RTCP BYE for our streams, DTLS close_notify, ICE closed, encoders stopped.
     public func close() async {
         let (already, transceivers, transport, agent, timer, media, gatheringWaiters) = state.withLock { s in
-            defer { s.closed = true; s.rtcpTimer = nil; s.signalingState = .closed; s.gatheringWaiters = [:] }
-            return (s.closed, s.transceivers, s.transport, s.agent, s.rtcpTimer, s.media, Array(s.gatheringWaiters.values))
+            defer { s.closed = true; s.rtcpTimer = nil; s.signalingState = .closed }
+            return (s.closed, s.transceivers, s.transport, s.agent, s.rtcpTimer, s.media, s.gatheringWaiters.takeAll())
         }
         guard !already else { return }
         for w in gatheringWaiters { w.resume(throwing: RTCError(.invalidStateError, "the connection was closed")) }
@@ -1090,5 +1052,38 @@ public final class RTCPeerConnection: Sendable {
         result.media = media?.statistics
         if let agent { result.ice = agent.counters }
         return result
+    }
+}
+
+/// Continuations waiting for the connection to reach a state (`waitUntilConnected`,
+/// `waitForGatheringComplete`), by id, so that a cancelled one is found; one cancelled before
+/// it was kept is remembered and refused.
+private struct ContinuationWaiters {
+    private var waiting: [Int: CheckedContinuation<Void, any Error>] = [:]
+    private var next = 0
+    private var cancelledEarly: Set<Int> = []
+
+    mutating func newID() -> Int {
+        defer { next += 1 }
+        return next
+    }
+
+    /// False when the waiter was cancelled before it came.
+    mutating func keep(_ c: CheckedContinuation<Void, any Error>, id: Int) -> Bool {
+        if cancelledEarly.remove(id) != nil { return false }
+        waiting[id] = c
+        return true
+    }
+
+    /// The waiter to resume with the cancellation, or nil when it has not come yet.
+    mutating func cancel(_ id: Int) -> CheckedContinuation<Void, any Error>? {
+        if let c = waiting.removeValue(forKey: id) { return c }
+        cancelledEarly.insert(id)
+        return nil
+    }
+
+    mutating func takeAll() -> [CheckedContinuation<Void, any Error>] {
+        defer { waiting = [:] }
+        return Array(waiting.values)
     }
 }
