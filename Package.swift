@@ -55,7 +55,8 @@ let package = Package(
         // its two defines are repeated here. Its -I is needed: the headers include "webrtc/...".
         .target(name: "CAudioProcessingShim", dependencies: ["CWebRTCAudioProcessing"],
                 cxxSettings: [.define("WEBRTC_POSIX"), .define("WEBRTC_AUDIO_PROCESSING_ONLY_BUILD")]),
-        // sdl2.pc carries -D_REENTRANT, which SwiftPM refuses: linked by name (Sources/CSDL2/shim.h).
+        // SDL2's header only (sdl2.pc carries -D_REENTRANT, which SwiftPM refuses): the library is
+        // opened with dlopen when a window opens (Sources/VideoWindow/SDLLibrary.swift).
         systemLibrary("CSDL2", pkgConfig: nil, apt: "libsdl2-dev"),
         // Debian's libyuv-dev ships no .pc file: the module map links it by name.
         systemLibrary("CYUV", pkgConfig: nil, apt: "libyuv-dev"),
@@ -203,7 +204,9 @@ let package = Package(
         // The transport joined: ICE, then DTLS on the selected pair, then SRTP-protected RTP.
         .testTarget(name: "TransportTests", dependencies: ["ICE", "DTLS", "SRTP", "RTP", "VirtualNetwork", "NetworkPrimitives"]),
         .testTarget(name: "TincanCLITests", dependencies: ["tincan", "MediaCapture", "MediaPrimitives", "MediaCodecs", "LinuxCapture", "CoturnHarness", "VideoWindow"]),
-        .testTarget(name: "VideoWindowTests", dependencies: ["VideoWindow", "MediaPrimitives"]),
+        // Links SDL2 (the binaries open it with dlopen) to check SDLLibrary's signatures against the header.
+        .testTarget(name: "VideoWindowTests", dependencies: ["VideoWindow", "MediaPrimitives", "CSDL2"],
+                    linkerSettings: [.linkedLibrary("SDL2")]),
         .testTarget(name: "SignalingTests", dependencies: [
             "Signaling", "SignalingServer", "tincan-signal",
             // A stand-in WHIP server that answers PATCH with 405 (TrickleTests).

@@ -15,7 +15,7 @@ final class WindowScene {
     init(title: String, width: Int, height: Int) throws(VideoWindowError) {
         let video = try SDLVideoSubsystem()
         // The decoder's pictures are BT.601 (VP8, RFC 6386 §9.2), whatever their size.
-        SDL_SetYUVConversionMode(SDL_YUV_CONVERSION_BT601)
+        video.sdl.setYUVConversionMode(SDL_YUV_CONVERSION_BT601)
         let window = try SDLWindowHandle(video: video, title: title, width: width, height: height)
         renderer = try SDLRenderer(window: window)
         render()
@@ -25,7 +25,7 @@ final class WindowScene {
     func handleEvents() -> Bool {
         var event = SDL_Event()
         if var first = pendingEvent.take(), handle(&first) { return true }
-        while SDL_PollEvent(&event) == 1 {
+        while renderer.sdl.pollEvent(&event) == 1 {
             if handle(&event) { return true }
         }
         return false
@@ -53,7 +53,7 @@ final class WindowScene {
     /// Waits up to `milliseconds` for an event (kept for the next `handleEvents`).
     func waitForEvent(milliseconds: Int32) {
         var event = SDL_Event()
-        if SDL_WaitEventTimeout(&event, milliseconds) == 1 { pendingEvent = event }
+        if renderer.sdl.waitEventTimeout(&event, milliseconds) == 1 { pendingEvent = event }
     }
 
     func showRemote(_ frame: VideoFrame) -> Bool { upload(frame, into: &remoteTexture) }
@@ -81,7 +81,7 @@ final class WindowScene {
                                        selfView: selfTexture.map { ($0.width, $0.height) })
         let scale = place.textScale
         renderer.setColor(0, 0, 0)
-        SDL_RenderClear(renderer.pointer)
+        _ = renderer.sdl.renderClear(renderer.pointer)
         if let remoteTexture, let rect = place.remote {
             remoteTexture.draw(into: rect)
         } else {
@@ -100,6 +100,6 @@ final class WindowScene {
         renderer.fill([bar])
         renderer.setColor(230, 230, 230)
         renderer.fill(BitmapFont.rects(for: statsLine, x: bar.x + 2 * scale, y: bar.y + (bar.height - BitmapFont.glyphHeight * scale) / 2, scale: scale))
-        SDL_RenderPresent(renderer.pointer)
+        renderer.sdl.renderPresent(renderer.pointer)
     }
 }

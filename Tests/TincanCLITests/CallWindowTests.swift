@@ -224,4 +224,14 @@ import VideoWindow
         #expect(!caller.stderr.contains("display"), "--no-window says nothing about displays: \(caller.stderr)")
         #expect(Self.videoFramesDecoded(answerer.stdout) > 10, "\(answerer.stdout)")
     }
+
+    @Test("the tincan binary does not link SDL2: it is opened with dlopen when a window opens, so send and recv never load it and its libraries")
+    func sdlIsNotLinked() throws {
+        let path = try #require(TincanBinary.path, "tincan binary not found")
+        let readelf = try DebianTool.run("readelf", ["-d", path])
+        try #require(readelf.status == 0, "\(readelf.output)")
+        let needed = readelf.output.split(separator: "\n").filter { $0.contains("(NEEDED)") }
+        #expect(!needed.isEmpty, "readelf shows the binary's libraries: \(readelf.output)")
+        #expect(!needed.contains { $0.contains("SDL") }, "\(needed.joined(separator: "\n"))")
+    }
 }
