@@ -40,6 +40,8 @@ let fuzzTargets: [Target] = [
 let package = Package(
     name: "TincanFuzz",
     products: fuzzTargets.map { .executable(name: $0.name, targets: [$0.name]) },
+    // swift-log: MediaCapture's microphone processing logs (tincan.capture).
+    dependencies: [.package(url: "https://github.com/apple/swift-log", from: "1.6.0")],
     targets: [
         systemLibrary("COpenSSL", pkgConfig: "openssl"),
         systemLibrary("CSRTP", pkgConfig: "libsrtp2"),
@@ -48,8 +50,14 @@ let package = Package(
         systemLibrary("COgg", pkgConfig: "ogg"),
         systemLibrary("CYUV", pkgConfig: nil),
         systemLibrary("CZlib", pkgConfig: "zlib"),
+        systemLibrary("CWebRTCAudioProcessing", pkgConfig: "webrtc-audio-processing"),
+        // As in the main package: SwiftPM drops the .pc file's two defines, so they are repeated.
+        .target(name: "CAudioProcessingShim", dependencies: ["CWebRTCAudioProcessing"], path: "Sources/CAudioProcessingShim",
+                cxxSettings: [.define("WEBRTC_POSIX"), .define("WEBRTC_AUDIO_PROCESSING_ONLY_BUILD")]),
+        .target(name: "AudioProcessing", dependencies: ["CAudioProcessingShim", "MediaPrimitives"], path: "Sources/AudioProcessing"),
         .target(name: "MediaPrimitives", dependencies: ["CYUV"], path: "Sources/MediaPrimitives"),
-        .target(name: "MediaCapture", dependencies: ["MediaPrimitives"], path: "Sources/MediaCapture"),
+        .target(name: "MediaCapture", dependencies: ["MediaPrimitives", "AudioProcessing", .product(name: "Logging", package: "swift-log")],
+                path: "Sources/MediaCapture"),
         .target(name: "MediaCodecs", dependencies: ["MediaPrimitives", "MediaCapture", "CVPX", "COpus", "COgg"], path: "Sources/MediaCodecs"),
         .target(name: "RTP", path: "Sources/RTP"),
         .target(name: "SDP", path: "Sources/SDP"),
