@@ -61,6 +61,11 @@ func temporaryDirectory() -> String {
         #expect(d.videoDevices[0].modes == [VideoMode(width: 1280, height: 720, frameRate: 30, pixelFormat: "NV12")])
         #expect(d.videoDevices[0].facingMode == "user")
         #expect(d.audioDevices[0].defaultMode.channelCount == 1)
+        // A described microphone stands in for one in a room: processing on unless its
+        // defaults turn some of it off.
+        #expect(d.audioDevices[0].processingDefaults == .on)
+        let quiet = try DeviceDescriptionFile(jsonText: #"[{"kind": "audioinput", "defaults": {"echoCancellation": false, "autoGainControl": false}}]"#)
+        #expect(quiet.audioDevices[0].processingDefaults == AudioProcessingDefaults(echoCancellation: false, autoGainControl: false, noiseSuppression: true))
         let bare = try DeviceDescriptionFile(jsonText: #"[{"kind": "videoinput", "modes": [{"width": 320, "height": 240, "frameRate": 15}]}]"#)
         #expect(bare.videoDevices[0].facingMode == nil)
         #expect(bare.videoDevices[0].modes[0].frameRate == 15)
@@ -91,9 +96,12 @@ func temporaryDirectory() -> String {
         let mic = try WAVFileMicrophone(path: wav, pacer: pacer)
         #expect(cam.modes == [VideoMode(width: 160, height: 120, frameRate: 25)])
         #expect(mic.capabilities.sampleRates == [16000])
-        // The file's samples as they are: the processing (on by default) off.
-        let raw = #"{"echoCancellation": false, "noiseSuppression": false, "autoGainControl": false}"#
-        let stream = try await devices(video: [cam], audio: [mic], options: .init(pacer: pacer)).getUserMedia(jsonText: #"{"video": true, "audio": \#(raw)}"#)
+        // The file's samples as they are, with no constraint: a file microphone's processing
+        // is off by default (AudioProcessingDefaults).
+        #expect(mic.processingDefaults == .off)
+        let stream = try await devices(video: [cam], audio: [mic], options: .init(pacer: pacer)).getUserMedia(jsonText: #"{"video": true, "audio": true}"#)
+        let settings = stream.getAudioTracks()[0].getSettings()
+        #expect(settings.echoCancellation == false && settings.noiseSuppression == false && settings.autoGainControl == false)
         let numbers = Mutex<[Int]>([])
         let samples = Mutex<[Int16]>([])
         stream.getVideoTracks()[0].addVideoSink { f in numbers.withLock { $0.append(SyntheticPattern.readFrameNumber(from: f) ?? -1) } }

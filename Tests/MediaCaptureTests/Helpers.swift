@@ -8,10 +8,11 @@ func webcam(id: String = "cam0", facing: String? = "user", group: String = "g0",
                     resizeModes: resizeModes, startError: startError)
 }
 
+/// A typical microphone in a room: 48 kHz, mono by default, processing on by default.
 func microphone(id: String = "mic0", startError: MediaStreamError? = nil) -> SyntheticMicrophone {
     SyntheticMicrophone(deviceId: id, groupId: "g0", label: "Mic \(id)",
                         capabilities: AudioDeviceCapabilities(sampleRates: [48000], sampleSizes: [16], channelCounts: [1, 2]),
-                        defaultMode: AudioMode(sampleRate: 48000, channelCount: 1), startError: startError)
+                        defaultMode: AudioMode(sampleRate: 48000, channelCount: 1), processingDefaults: .on, startError: startError)
 }
 
 func devices(video: [any VideoCaptureDevice] = [webcam()], audio: [any AudioCaptureDevice] = [microphone()],

@@ -200,6 +200,17 @@ import Testing
         #expect(s?.sampleRate == 48000 && s?.sampleSize == 16)
     }
 
+    @Test("§SelectSettings: the UA's defaults are the device's; the synthetic tone's processing is off unless asked for, and ideal true still turns it on")
+    func processingDefaultsOfTheSyntheticMicrophone() async {
+        let tone = devices(audio: [SyntheticMicrophone()])
+        let s = await audio(#"{"audio": true}"#, tone)
+        #expect(s?.echoCancellation == false && s?.noiseSuppression == false && s?.autoGainControl == false)
+        let asked = await audio(#"{"audio": {"echoCancellation": true, "noiseSuppression": {"ideal": true}}}"#, tone)
+        #expect(asked?.echoCancellation == true && asked?.noiseSuppression == true && asked?.autoGainControl == false)
+        // A microphone in a room (the protocol's default) keeps all three on.
+        #expect(await audio(#"{"audio": true}"#)?.autoGainControl == true)
+    }
+
     @Test("§VideoResizeModeEnum: crop-and-scale never upscales (exact above native fails)")
     func noUpscale() async {
         let cam = webcam(modes: [VideoMode(width: 640, height: 480, frameRate: 30)])

@@ -20,8 +20,9 @@ import Testing
         let speaker = PlaybackFileFixture.speaker
         let devices = MediaDevices(videoDevices: [], audioDevices: [SyntheticMicrophone(frequency: Self.frequency)],
                                    permissions: StaticPermissions.allowAll, indicator: SilentCaptureIndicator())
-        // The tone as the device makes it: a noise suppressor (on by default) takes a steady
-        // tone for noise and lowers it by some 19 dB within half a second.
+        // The tone as the device makes it (the synthetic microphone's default; asked for, so
+        // the test does not rest on it): a noise suppressor takes a steady tone for noise and
+        // lowers it by some 19 dB within half a second.
         let stream = try await devices.getUserMedia(jsonText: #"{"audio": {"echoCancellation": false, "noiseSuppression": false, "autoGainControl": false}}"#)
         defer { for t in stream.getTracks() { t.stop() } }
         let sender = try RTCPeerConnection(configuration: LoopbackCallTests.configuration())

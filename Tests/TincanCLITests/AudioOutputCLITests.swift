@@ -67,9 +67,10 @@ import Testing
         #expect(abs(measured - 440) < 2, "the recording's tone: \(measured) Hz")
     }
 
-    /// The fake microphone's tone as it makes it: the noise suppressor (on by default) takes a
-    /// steady tone for noise and lowers it by some 19 dB, and the echo canceller of a call
-    /// whose two sides play the same tone would take one for the other's echo.
+    /// The fake microphone's tone as it makes it (its default; asked for so the tests do not
+    /// rest on it): a noise suppressor takes a steady tone for noise and lowers it by some
+    /// 19 dB, and the echo canceller of a call whose two sides play the same tone would take
+    /// one for the other's echo.
     static let rawAudio = #"{"echoCancellation": false, "noiseSuppression": false, "autoGainControl": false}"#
 
     /// An asoundrc with `tincan_cli_speaker` (the file plugin over null) in `dir`: the raw

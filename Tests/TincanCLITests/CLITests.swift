@@ -239,8 +239,8 @@ func temporaryDirectory() throws -> URL {
         #expect(audio.sampleRate == 48000 && audio.channelCount == 1)
         let seconds = Double(audio.samples.count) / 48000
         #expect(seconds > 0.9 && seconds < 1.2, "\(seconds) s of audio")
-        // The 440 Hz tone, at the level the processing (on by default) leaves: the noise
-        // suppressor takes a steady tone for noise and lowers it by some 10-19 dB.
+        // The 440 Hz tone as the fake microphone makes it (its processing is off by default;
+        // a noise suppressor would lower a steady tone by 10-19 dB).
         let frequency = ToneFrequency.estimate(audio.samples, sampleRate: 48000) ?? 0
         #expect(abs(frequency - 440) < 2 && ToneFrequency.rms(audio.samples) > 500, "the tone is there: \(frequency) Hz, RMS \(ToneFrequency.rms(audio.samples))")
         try? FileManager.default.removeItem(at: dir)

@@ -122,6 +122,7 @@ enum Candidates {
         for (di, device) in devices.enumerated() {
             let caps = device.capabilities
             let def = device.defaultMode
+            let processing = device.processingDefaults
             for rate in caps.sampleRates { for size in caps.sampleSizes { for ch in caps.channelCounts {
                 // The track processes (MicrophoneProcessing) only what the library takes;
                 // in any other format the audio is as the device gives it.
@@ -139,15 +140,16 @@ enum Candidates {
                         s[.autoGainControl] = .bool(agc)
                         s[.noiseSuppression] = .bool(ns)
                         s[.latency] = .number(latency)
-                        // Defaults: the device's own mode (system defaults), and audio
-                        // processing on (echoCancellation true, as the spec's note says).
+                        // Defaults: the device's own mode (system defaults), and the
+                        // processing it asks for (on for a microphone in a room, off for a
+                        // file or the synthetic tone: AudioProcessingDefaults).
                         var d = 0.0
                         if !hasIdeal(.sampleRate) { d += rel(Double(rate), Double(def.sampleRate)) }
                         if !hasIdeal(.sampleSize) { d += rel(Double(size), Double(def.sampleSize)) }
                         if !hasIdeal(.channelCount) { d += rel(Double(ch), Double(def.channelCount)) }
-                        if !hasIdeal(.echoCancellation), !ec { d += 1 }
-                        if !hasIdeal(.autoGainControl), !agc { d += 1 }
-                        if !hasIdeal(.noiseSuppression), !ns { d += 1 }
+                        if !hasIdeal(.echoCancellation), ec != processing.echoCancellation { d += 1 }
+                        if !hasIdeal(.autoGainControl), agc != processing.autoGainControl { d += 1 }
+                        if !hasIdeal(.noiseSuppression), ns != processing.noiseSuppression { d += 1 }
                         let mode = AudioMode(sampleRate: rate, sampleSize: size, channelCount: ch)
                         out.append(SettingsCandidate(settings: s, deviceIndex: di, videoMode: nil, audioMode: mode,
                                                      preference: [d, Double(di)]))

@@ -55,6 +55,29 @@ public struct AudioDeviceCapabilities: Sendable, Hashable, Codable {
     }
 }
 
+/// The echoCancellation, autoGainControl and noiseSuppression a microphone's track gets where
+/// the constraints leave them open: SelectSettings' "User Agent default property values"
+/// (Media Capture and Streams, §SelectSettings). A microphone in a room defaults to all three
+/// on, as browsers do; a source that is not acoustic (a WAV file, the synthetic tone) defaults
+/// to off, because there is no echo, room noise or level to fix and processing would change
+/// what the file holds. Either can still be asked for: this only breaks ties.
+public struct AudioProcessingDefaults: Sendable, Hashable, Codable {
+    public var echoCancellation: Bool
+    public var autoGainControl: Bool
+    public var noiseSuppression: Bool
+
+    public init(echoCancellation: Bool, autoGainControl: Bool, noiseSuppression: Bool) {
+        self.echoCancellation = echoCancellation
+        self.autoGainControl = autoGainControl
+        self.noiseSuppression = noiseSuppression
+    }
+
+    /// A microphone in a room: all three on.
+    public static let on = AudioProcessingDefaults(echoCancellation: true, autoGainControl: true, noiseSuppression: true)
+    /// A source that is not acoustic: all three off.
+    public static let off = AudioProcessingDefaults(echoCancellation: false, autoGainControl: false, noiseSuppression: false)
+}
+
 /// The mode a microphone is opened in.
 public struct AudioMode: Sendable, Hashable, Codable {
     public var sampleRate: Int
@@ -66,6 +89,11 @@ public struct AudioMode: Sendable, Hashable, Codable {
         self.sampleSize = sampleSize
         self.channelCount = channelCount
     }
+}
+
+extension AudioCaptureDevice {
+    /// A microphone in a room unless the device says otherwise.
+    public var processingDefaults: AudioProcessingDefaults { .on }
 }
 
 /// A running capture: stopping it releases the device (the camera light goes off).
@@ -115,6 +143,8 @@ public protocol AudioCaptureDevice: Sendable {
     var capabilities: AudioDeviceCapabilities { get }
     /// Settings the device prefers when constraints leave a choice (e.g. `channelCount: 1`).
     var defaultMode: AudioMode { get }
+    /// The processing its track gets when constraints leave a choice.
+    var processingDefaults: AudioProcessingDefaults { get }
 
     /// Opens the device and delivers 10 ms frames to `onFrame` from a thread of its own, in
     /// real time even when the device itself does not pace.

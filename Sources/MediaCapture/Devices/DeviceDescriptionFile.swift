@@ -8,8 +8,11 @@ import MediaPrimitives
 ///       {"deviceId": "mic0", "kind": "audioinput", "label": "...", "groupId": "g0",
 ///        "sampleRate": [48000], "sampleSize": [16], "channelCount": [1, 2],
 ///        "echoCancellation": [true, false], "autoGainControl": [true, false],
-///        "noiseSuppression": [true, false], "latency": [0.01], "defaults": {"channelCount": 1}}]}
+///        "noiseSuppression": [true, false], "latency": [0.01],
+///        "defaults": {"channelCount": 1, "echoCancellation": true}}]}
 ///
+/// A described microphone's processing defaults to on, like a microphone in a room; its
+/// `defaults` may turn `echoCancellation`, `autoGainControl` or `noiseSuppression` off.
 /// A bare array of devices is accepted too. Each described device captures synthetic content
 /// in the chosen mode. The first device of each kind is the default one. Sizes, rates,
 /// channel counts and the length of every list are held to `CaptureLimits`; an error names
@@ -156,13 +159,19 @@ public struct DeviceDescriptionFile: Sendable {
                 }
                 var def = AudioMode(sampleRate: caps.sampleRates.contains(48000) ? 48000 : caps.sampleRates[0],
                                     sampleSize: caps.sampleSizes[0], channelCount: caps.channelCounts[0])
+                // A described microphone stands in for one in a room: processing on unless
+                // its defaults say otherwise.
+                var processing = AudioProcessingDefaults.on
                 if let defaults = d["defaults"], defaults.isObject {
                     if case .number(let n)? = defaults["sampleRate"], let v = Int(exactly: n), caps.sampleRates.contains(v) { def.sampleRate = v }
                     if case .number(let n)? = defaults["sampleSize"], let v = Int(exactly: n), caps.sampleSizes.contains(v) { def.sampleSize = v }
                     if case .number(let n)? = defaults["channelCount"], let v = Int(exactly: n), caps.channelCounts.contains(v) { def.channelCount = v }
+                    if case .bool(let b)? = defaults["echoCancellation"] { processing.echoCancellation = b }
+                    if case .bool(let b)? = defaults["autoGainControl"] { processing.autoGainControl = b }
+                    if case .bool(let b)? = defaults["noiseSuppression"] { processing.noiseSuppression = b }
                 }
                 audioDevices.append(SyntheticMicrophone(deviceId: deviceId, groupId: groupId, label: label,
-                                                        capabilities: caps, defaultMode: def))
+                                                        capabilities: caps, defaultMode: def, processingDefaults: processing))
             default:
                 throw MediaStreamError(.typeError, "\(whereText).kind must be \"videoinput\" or \"audioinput\", not \"\(kind)\"")
             }

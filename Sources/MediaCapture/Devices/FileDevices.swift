@@ -74,6 +74,9 @@ public final class WAVFileMicrophone: AudioCaptureDevice {
     public let label: String
     public let capabilities: AudioDeviceCapabilities
     public let defaultMode: AudioMode
+    /// Sent as recorded unless asked otherwise: there is no echo or room in a file, and
+    /// autoGainControl would change its levels.
+    public var processingDefaults: AudioProcessingDefaults { .off }
     private let samples: [Int16]
     /// Real time by default; tests and simulated calls pass their own clock.
     public let pacer: any CapturePacer

@@ -13,6 +13,9 @@ public final class SyntheticMicrophone: AudioCaptureDevice {
     public let label: String
     public let capabilities: AudioDeviceCapabilities
     public let defaultMode: AudioMode
+    /// Off unless given: a pure tone has no echo, room noise or level to fix. A devices file
+    /// that stands in for a real microphone passes `.on`.
+    public let processingDefaults: AudioProcessingDefaults
     public let frequency: Double
     public let startError: MediaStreamError?
     /// Real time by default; a simulated call passes its loop's clock.
@@ -21,9 +24,11 @@ public final class SyntheticMicrophone: AudioCaptureDevice {
 
     public init(deviceId: String = "fake-microphone", groupId: String = "fake-group", label: String = "Tincan synthetic microphone (440 Hz)",
                 capabilities: AudioDeviceCapabilities = AudioDeviceCapabilities(sampleRates: [48000, 44100, 16000]),
-                defaultMode: AudioMode? = nil, frequency: Double = 440, startError: MediaStreamError? = nil,
+                defaultMode: AudioMode? = nil, processingDefaults: AudioProcessingDefaults = .off,
+                frequency: Double = 440, startError: MediaStreamError? = nil,
                 pacer: any CapturePacer = RealTimePacer()) {
         self.pacer = pacer
+        self.processingDefaults = processingDefaults
         self.deviceId = deviceId
         self.groupId = groupId
         self.label = label
