@@ -12,6 +12,22 @@ func systemLibrary(_ name: String, pkgConfig: String?, apt: String) -> Target {
     )
 }
 
+/// The release builds of the two commands carry the Swift runtime and Foundation inside
+/// (`-static-stdlib`): one file that runs on any Linux host with the C libraries, without the
+/// Swift toolchain, and less to do at every start (no dynamic relocations of libswiftCore and
+/// Foundation). lld packs the relative relocations (DT_RELR: 3 MB of .rela.dyn become 46 KB)
+/// and nothing is exported (the static-stdlib default exports every symbol: 3.6 MB of .dynsym
+/// and .dynstr). docs/performance.md has the figures. Debug builds (the tests) stay dynamic,
+/// which links faster.
+let staticSwiftRuntimeInRelease: [LinkerSetting] = [
+    // The dynamic Foundation modules the code is compiled against name only the libraries
+    // of the .so files; the static archives also need CoreFoundation and ICU.
+    .unsafeFlags(["-static-stdlib", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCShims",
+                  "-l_FoundationCollections", "-lswiftSynchronization",
+                  "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic"],
+                 .when(platforms: [.linux], configuration: .release)),
+]
+
 let package = Package(
     name: "Tincan",
     platforms: [.macOS(.v14)],
@@ -140,7 +156,7 @@ let package = Package(
             "LinkEmulator", "VirtualNetwork", "NetworkPrimitives", "VideoWindow", "AudioProcessing",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], linkerSettings: staticSwiftRuntimeInRelease),
 
         // Checks against real kernel drivers (vivid, snd-aloop) run inside the VM built by
         // scripts/vm/run-checks; Foundation-free so its library closure stays small.
@@ -172,7 +188,7 @@ let package = Package(
             "Signaling", "SignalingServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ], path: "signaling/Sources/tincan-signal"),
+        ], path: "signaling/Sources/tincan-signal", linkerSettings: staticSwiftRuntimeInRelease),
 
         .testTarget(name: "MediaCaptureTests", dependencies: ["MediaCapture", "MediaPrimitives"]),
         .testTarget(name: "LinuxCaptureTests", dependencies: ["LinuxCapture", "MediaCapture", "MediaPrimitives", "AudioProcessing"]),
