@@ -25,6 +25,9 @@ public enum SimulatedCall {
         public var duration: Duration = .seconds(40)
         public var sampleInterval: Duration = .milliseconds(250)
         public var maxBitrate: Int?
+        /// How long the camera runs before the offer (a user's preview): the sender's warm-up
+        /// picture is there when the call connects.
+        public var captureLead: Duration = .zero
         /// The sender's modelled cost of encoding a frame of a size (a slower machine): the
         /// CPU-overuse adaptation reads it. Nil: encoding is free, as simulated time sees it.
         public var videoEncodeTime: (@Sendable (_ width: Int, _ height: Int) -> Duration)?
@@ -90,6 +93,8 @@ public enum SimulatedCall {
         public var keyFramesSent: Int = 0
         public var pliCount: Int = 0
         public var connectedAfterMs: Double = 0
+        /// From the offer to the first decoded picture (the README's offer-to-first-frame).
+        public var firstFrameDecodedAfterMs: Double?
         public var samples: [Sample] = []
     }
 
@@ -136,6 +141,8 @@ public enum SimulatedCall {
             eventLoop: loop, network: network.host(receiverIP), encodesOnEventLoop: true, simulatedTime: true))
         for track in stream.getTracks() { try sender.addTransceiver(track, direction: .sendonly) }
 
+        if c.captureLead > .zero { await loop.advanceTime(by: .nanoseconds(c.captureLead.nanosecondsRounded)) }
+        let offeredAt = loop.now
         let offer = try await sender.createOffer()
         try await sender.setLocalDescription(offer)
         try await receiver.setRemoteDescription(offer)
@@ -228,6 +235,7 @@ public enum SimulatedCall {
         report.framesCaptured = Int(stats.first(type: "media-source", kind: "video")?.number("frames") ?? 0)
         let arrivals = decoded.withLock { $0 }
         report.framesDecoded = arrivals.count
+        report.firstFrameDecodedAfterMs = arrivals.first.map { (Double($0.at) - Double(offeredAt.uptimeNanoseconds)) / 1e6 }
         report.decodedRatio = report.framesSent == 0 ? 0 : Double(report.framesDecoded) / Double(report.framesSent)
         var longest: UInt64 = 0, longestFrom: UInt64 = mediaStart.uptimeNanoseconds
         for i in arrivals.indices.dropFirst() where arrivals[i].at - arrivals[i - 1].at > longest {

@@ -96,6 +96,22 @@ public final class RTCRtpSender: Sendable {
             setFrameDropping?(encoderDropsFrames)
         }
 
+        /// While the first frames are held: a target that carries the top rung ends the hold
+        /// (nothing to wait for: 640x480 at 10 fps at the 300 kbit/s start rate), a lower one
+        /// is kept for the hold's end. Returns whether the hold took the target.
+        mutating func hold(target: Int, now: UInt64) -> Bool {
+            guard now < holdUntil else { return false }
+            var trial = adaptation
+            if trial.setTargetBitrate(target, now: now) == nil {
+                adaptation = trial
+                holdUntil = 0  // every frame from here on, the held warm-up picture first
+                pendingTarget = nil
+            } else {
+                pendingTarget = target
+            }
+            return true
+        }
+
         mutating func connectFrameDropping(_ set: @escaping @Sendable (Bool) -> Void) {
             setFrameDropping = set
             encoderDropsFrames = adaptation.decision.encoderMayDropFrames
@@ -207,11 +223,12 @@ public final class RTCRtpSender: Sendable {
         if let picture = opened.picture {
             let now = clock.captureNanoseconds()
             let bounds = VideoAdaptationBounds(settings: settings, constraints: track.getConstraints())
-            adaptation.withLock {
-                $0 = Adaptation(adaptation: VideoAdaptation(bounds: bounds, now: now),
-                                adapter: VideoFrameAdapter(width: picture.width, height: picture.height, sourceFrameRate: picture.frameRate),
-                                holdUntil: now + Self.initialHold)
-            }
+            var held = Adaptation(adaptation: VideoAdaptation(bounds: bounds, now: now),
+                                  adapter: VideoFrameAdapter(width: picture.width, height: picture.height, sourceFrameRate: picture.frameRate),
+                                  holdUntil: now + Self.initialHold)
+            // The start rate may carry the full size already: then the first picture goes now.
+            _ = held.hold(target: opened.startBitrate, now: now)
+            adaptation.withLock { $0 = held }
             let first = endWarmup().flatMap { now &- $0.timestamp < 500_000_000 ? $0 : nil }
             if let set = encoder.setFrameDropping { adaptation.withLock { $0?.connectFrameDropping(set) } }
             // The held picture goes ahead of the live ones.
@@ -358,34 +375,25 @@ public final class RTCRtpSender: Sendable {
     /// This stream's share of the transport's target (on the wire): the encoder follows it,
     /// and the adaptation picks the size and frame rate that share carries.
     func setTargetBitrate(wire: Int) {
-        let update = state.withLock { s -> (Running, Int)? in
+        let update = state.withLock { s -> (Running, Int, changed: Bool)? in
             guard var running = s.running else { return nil }
             guard running.parameters.kind == .video else { return nil }
             let target = min(running.encoderMaximum, max(30_000, BitrateAllocation.encoderBitrate(wire: wire, payloadSize: 1100)))
-            guard target != running.currentTarget else { return nil }
+            let changed = target != running.currentTarget
             running.currentTarget = target
             s.running = running
-            return (running, target)
+            return (running, target, changed)
         }
-        guard let (running, target) = update else { return }
-        running.encoder.setTargetBitrate(target)
+        guard let (running, target, changed) = update else { return }
+        if changed { running.encoder.setTargetBitrate(target) }
         let now = running.clock.captureNanoseconds()
         adaptation.withLock { a in
             guard var current = a else { return }
             a = nil
             defer { a = current }
-            if now < current.holdUntil {
-                var trial = current.adaptation
-                if trial.setTargetBitrate(target, now: now) == nil {
-                    // The target carries the top rung: nothing to wait for.
-                    current.adaptation = trial
-                    current.holdUntil = now
-                    current.pendingTarget = nil
-                } else {
-                    current.pendingTarget = target
-                }
-                return
-            }
+            // During the hold even the start rate again may end it.
+            if current.hold(target: target, now: now) { return }
+            guard changed else { return }
             current.pendingTarget = nil
             if let decision = current.adaptation.setTargetBitrate(target, now: now) { current.apply(decision) }
         }

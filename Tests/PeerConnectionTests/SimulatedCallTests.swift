@@ -19,6 +19,28 @@ import VirtualNetwork
         #expect(report.linkDropRatio == 0)
     }
 
+    /// The first frames wait for the probes' answer only when the start rate cannot carry the
+    /// full size (RTCRtpSender's hold): 640x480 at 10 fps needs 154 kbit/s, which the 300
+    /// kbit/s start carries, so the warm-up picture goes as soon as the call connects; at
+    /// 1280x720@30 (1.4 Mbit/s) it waits for the probes.
+    @Test(arguments: [(#"{"video": {"width": 640, "height": 480, "frameRate": 10}, "audio": true}"#, false),
+                      (#"{"video": {"width": 1280, "height": 720, "frameRate": 30}, "audio": true}"#, true)])
+    func theFirstFrameWaitsOnlyForARungTheStartRateCannotCarry(constraints: String, waits: Bool) async throws {
+        var c = SimulatedCall.Configuration(forward: try Self.link("10mbit,10ms"), duration: .seconds(2))
+        c.constraints = constraints
+        c.captureLead = .milliseconds(300)
+        let report = try await SimulatedCall.run(c)
+        let first = try #require(report.firstFrameDecodedAfterMs)
+        let afterConnect = first - report.connectedAfterMs
+        print(#"first-frame: {"constraints": \#(constraints), "connectedAfterMs": \#(report.connectedAfterMs), "firstFrameDecodedAfterMs": \#(first)}"#)
+        if waits {
+            #expect(afterConnect >= 40, "decoded \(afterConnect) ms after connecting: the probes' answer takes at least a round trip and a feedback interval")
+        } else {
+            // One-way 10 ms, the picture's packets and the decode: well under a frame interval.
+            #expect(afterConnect < 40, "decoded \(afterConnect) ms after connecting (\(first) ms after the offer)")
+        }
+    }
+
     @Test func theSameSeedGivesTheSameCall() async throws {
         var c = SimulatedCall.Configuration(forward: try Self.link("2mbit,60ms,2%"), duration: .seconds(4))
         c.constraints = #"{"video": {"width": 640, "height": 480}, "audio": true}"#

@@ -78,6 +78,16 @@ import VirtualNetwork
 
     static func settle() async { for _ in 0..<50 { await Task.yield() } }
 
+    /// Until the events task (on the cooperative pool, another thread) has delivered what
+    /// `done` looks for: yielding alone does not run that thread. A bound (2 s), not a timer:
+    /// nothing here depends on how long it takes.
+    static func settle(until done: () -> Bool) async {
+        for _ in 0..<2_000 where !done() {
+            await Task.yield()
+            try? await Task.sleep(nanoseconds: 1_000_000)
+        }
+    }
+
     @Test func aTrickledOfferGoesOutBeforeTheSTUNAnswerAndTheRestFollows() async throws {
         let loop = NIOAsyncTestingEventLoop()
         await loop.advanceTime(by: .seconds(1))
@@ -112,7 +122,7 @@ import VirtualNetwork
         let connected = try #require(connectedAt, "the call connects over the host candidates")
         #expect(connected < .milliseconds(300), "connected after \(connected.nanoseconds / 1_000_000) ms, before the STUN answer's round trip")
         #expect(a.iceGatheringState == .complete)
-        await Self.settle()
+        await Self.settle { eventsA.candidates.last == .some(nil) && eventsA.gatheringStates.last == .complete }
         let trickled = eventsA.candidates
         #expect(trickled.contains { $0?.contains("198.51.100.7") == true && $0?.contains("typ srflx") == true },
                 "the server-reflexive candidate is an event: \(trickled)")
