@@ -24,6 +24,31 @@ import Synchronization
                         resizeModes: ["none", "crop-and-scale"], pacer: clock)
     }
 
+    @Test("§frameRate: the track's first sink gets the camera's next frame, then the 10 fps rhythm from it; a second sink does not move the rhythm")
+    func firstSinkGetsTheNextFrame() async throws {
+        let clock = SimulatedPacer()
+        let stream = try await devices(video: [simulatedWebcam(clock)]).getUserMedia(jsonText: #"{"video": {"frameRate": {"ideal": 10, "max": 15}}}"#)
+        let track = try #require(stream.getVideoTracks().first)
+        // The camera runs without a sink for a while: 1/3 s past a 10 fps slot.
+        clock.advance(by: 0.5 + 1.0 / 30)
+        let added = clock.now
+        let first = Collector<VideoFrame>()
+        track.addVideoSink { frame in first.items.withLock { $0.append((frame, clock.now)) } }
+        clock.advance(by: 0.2)
+        let second = Collector<VideoFrame>()
+        track.addVideoSink { frame in second.items.withLock { $0.append((frame, clock.now)) } }
+        clock.advance(by: 0.3)
+        track.stop()
+        let got = first.all
+        let wait = try #require(got.first).1 - added
+        #expect(wait <= 33_333_334, "the first frame came \(wait / 1_000_000) ms after the sink (a source interval at most)")
+        let gaps = zip(got.dropFirst(), got).map { $0.0.timestamp - $1.0.timestamp }
+        #expect(gaps.allSatisfy { $0 == 3 * 33_333_333 }, "evenly spaced from there: \(gaps)")
+        // The second sink joins the running rhythm: the same frames as the first from then on.
+        let later = second.all.map(\.0.timestamp)
+        #expect(!later.isEmpty && Set(later).isSubset(of: Set(got.map(\.0.timestamp))))
+    }
+
     @Test("§frameRate: a 30 fps camera under {ideal: 10, max: 15} delivers evenly spaced frames at 10 fps")
     func decimationTiming() async throws {
         let clock = SimulatedPacer()

@@ -120,10 +120,16 @@ public final class MediaStreamTrack: Sendable {
 
     // MARK: frames out
 
-    /// Calls `sink` with every video frame, on the device's thread (keep it short).
+    /// Calls `sink` with every video frame, on the device's thread (keep it short). The first
+    /// sink of a track gets the camera's next frame, not the one the decimated rhythm would
+    /// pick next (up to a frame interval later: 100 ms at 10 fps): a sender added just before
+    /// its call connects then has a picture to start with.
     @discardableResult
     public func addVideoSink(_ sink: @escaping @Sendable (VideoFrame) -> Void) -> FrameSinkToken {
         state.withLock { s in
+            if s.videoSinks.isEmpty, let d = s.decimator {
+                s.decimator = FrameDecimator(sourceRate: d.sourceRate, targetRate: d.targetRate)
+            }
             s.nextSink += 1
             s.videoSinks[s.nextSink] = sink
             return FrameSinkToken(value: s.nextSink)

@@ -93,8 +93,9 @@ final class CallMonitor: Sendable {
         return parts.joined(separator: " | ")
     }
 
-    /// The final report of what this side received.
-    func report(offerAt: UInt64, stats: RTCStatsReport) -> JSONValue {
+    /// The final report of what this side received. `connectedAt` (when ICE and DTLS were
+    /// up) splits offerToFirstFrameMs into offerToConnectedMs and what came after.
+    func report(offerAt: UInt64, connectedAt: UInt64? = nil, stats: RTCStatsReport) -> JSONValue {
         let s = state.withLock { $0 }
         var m: [(String, JSONValue)] = [
             ("videoFramesDecoded", .number(Double(s.decodedFrames))),
@@ -105,6 +106,9 @@ final class CallMonitor: Sendable {
         m += s.freezes.figures
         if let first = s.firstFrameAt, first > offerAt {
             m.append(("offerToFirstFrameMs", .number((Double(first - offerAt) / 1e4).rounded() / 100)))
+        }
+        if let connectedAt, connectedAt > offerAt {
+            m.append(("offerToConnectedMs", .number((Double(connectedAt - offerAt) / 1e4).rounded() / 100)))
         }
         if !s.psnr.isEmpty {
             let mean = s.psnr.reduce(0, +) / Double(s.psnr.count)

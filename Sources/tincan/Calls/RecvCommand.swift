@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MediaCapture
+import MediaPrimitives
 import PeerConnection
 import Signaling
 
@@ -12,7 +13,7 @@ struct RecvCommand: AsyncParsableCommand, LoggingCommand {
         discussion: """
         As a WHIP endpoint (--whip-listen) it answers one call: a POST that is not a usable SDP offer gets 400 with the reason and the endpoint waits for the next one; browsers on other origins may POST when --cors-origins allows them (default: any). A call whose peer stops answering consent checks ends with the reason and exit status 1.
 
-        The report (stdout, JSON) gives videoFramesDecoded, width, height, fps (over the call), audioFramesDecoded, freezeCount, longestFreezeMs and totalFreezeMs (webrtc-stats' freeze: a gap between decoded frames longer than max(3 × the mean frame duration, mean + 150 ms), the mean over the 30 frames before it; the same figures Chromium's getStats gives as freezeCount and totalFreezesDuration), offerToFirstFrameMs (from the offer's arrival to the first decoded picture) and, when the sender sends RTCP sender reports, the audio/video offset.
+        The report (stdout, JSON) gives videoFramesDecoded, width, height, fps (over the call), audioFramesDecoded, freezeCount, longestFreezeMs and totalFreezeMs (webrtc-stats' freeze: a gap between decoded frames longer than max(3 × the mean frame duration, mean + 150 ms), the mean over the 30 frames before it; the same figures Chromium's getStats gives as freezeCount and totalFreezesDuration), offerToFirstFrameMs (from the offer's arrival to the first decoded picture), offerToConnectedMs (to ICE and DTLS connected) and, when the sender sends RTCP sender reports, the audio/video offset.
 
         Examples:
           tincan recv --whip-listen 127.0.0.1:8080 --video-out in.ivf --audio-out in.ogg
@@ -43,6 +44,7 @@ struct RecvCommand: AsyncParsableCommand, LoggingCommand {
     }
 
     func run() async throws {
+        RTCPeerConnection.prepare()  // libsrtp's and OpenSSL's first-use work, off the offer's path
         let answering = try signaling.offerAnswering()
         if let endpoint = answering as? WHIPEndpoint {
             try await endpoint.start()
@@ -78,6 +80,7 @@ struct RecvCommand: AsyncParsableCommand, LoggingCommand {
             await playout.stop()
             throw ExitCode(1)
         }
+        let connectedAt = MonotonicClock.now()
         Output.stderr("tincan: connected, receiving")
         window?.show(pc)
         let ending = await call.run(hangups: CallSetup.hangups(of: answering))
@@ -87,7 +90,7 @@ struct RecvCommand: AsyncParsableCommand, LoggingCommand {
         await playout.stop()
         let errors = watching?.recorder.finish() ?? []
         for e in errors { Output.stderr("tincan: recording: \(e)") }
-        let result = monitor.report(offerAt: offerAt, stats: stats)
+        let result = monitor.report(offerAt: offerAt, connectedAt: connectedAt, stats: stats)
         print(result.serialized)
         if let report { try Data(result.serialized.utf8).write(to: URL(fileURLWithPath: report)) }
         if let statsJSON = session.statsJSON { try Data(stats.json.serialized.utf8).write(to: URL(fileURLWithPath: statsJSON)) }
