@@ -146,7 +146,8 @@ enum SignalBinary {
             let offer = try await blocking { fromAnswerer.fileHandleForReading.readDataToEndOfFile() }
             #expect(offer == Data(sampleOffer.utf8))
             let answer = "v=0\r\ns=coprocess\r\n"
-            toAnswerer.fileHandleForWriting.write(Data(answer.utf8))
+            // The throwing write: an answerer that died (a broken pipe) fails the test, not the run.
+            try toAnswerer.fileHandleForWriting.write(contentsOf: Data(answer.utf8))
             try toAnswerer.fileHandleForWriting.close()
             #expect(try await answered.value == answer)
             try await offerer.close()

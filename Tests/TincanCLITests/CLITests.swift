@@ -103,8 +103,12 @@ func temporaryDirectory() throws -> URL {
         let v = try #require(j["video"] as? [String: Any])
         #expect(v["width"] as? Int == 1280 && v["height"] as? Int == 720 && v["frameRate"] as? Double == 10)
         let a = try #require(j["audio"] as? [String: Any])
-        #expect(a["sampleRate"] as? Int == 48000 && a["echoCancellation"] as? Bool == true)
+        // The synthetic tone's processing is off by default (AudioProcessingDefaults: Chromium's
+        // fake microphone would say true); asked for, it is on.
+        #expect(a["sampleRate"] as? Int == 48000 && a["echoCancellation"] as? Bool == false)
         #expect((j["apply"] as? [Any])?.isEmpty == true)
+        let asked = try TincanBinary.run(["select", "--fake-devices", "--constraints", #"{"audio": {"echoCancellation": true}}"#])
+        #expect((asked.json?["audio"] as? [String: Any])?["echoCancellation"] as? Bool == true, "\(asked.stdout)")
     }
 
     @Test("select: OverconstrainedError width, exit 1")
