@@ -58,12 +58,14 @@ public final class VP8Encoder {
         return -4
     }
 
-    /// Threads pay only from 720p up (token partitions let the bool decoder run per thread).
+    /// One thread per track unless the picture is 1080p or more and there are 4 cores: the
+    /// VP8 encoder's threads wait for each other's macroblock rows by spinning, so on 2 cores a
+    /// second thread cost CPU and bought no time. vpxenc with Tincan's settings, 300 frames of
+    /// 1280x720 (bench-pipeline's camera): 1.31 CPU s and 1.31 s wall on 1 thread, 2.04 CPU s
+    /// and 1.27 s wall on 2; 150 frames of 1080p: 1.65 / 1.66 s on 1, 2.16 / 1.24 s on 2
+    /// (docs/performance.md). One thread encodes a 1080p frame in 11 ms, a third of 30 fps.
     public static func defaultThreads(width: Int, height: Int, cores: Int = VP8Encoder.onlineCores) -> Int {
-        let pixels = width * height
-        if pixels >= 1920 * 1080 && cores >= 4 { return 4 }
-        if pixels >= 1280 * 720 && cores >= 2 { return 2 }
-        return 1
+        width * height >= 1920 * 1080 && cores >= 4 ? 2 : 1
     }
 
     public static var onlineCores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }

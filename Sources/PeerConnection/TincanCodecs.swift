@@ -34,7 +34,7 @@ extension RTCRtpCodecRegistration {
         },
         makePacketizer: { VP8Packetizer(maxPayloadSize: 1100, initialPictureID: .random(in: 0...0x7FFF)) },
         depacketizer: VP8Depacketizer.self,
-        makeDecoder: { _ throws(CodecError) in try VP8Decoder(threads: 2) })
+        makeDecoder: { _ throws(CodecError) in try VP8Decoder(threads: VP8Decoder.defaultThreads()) })
 
     /// Opus on 111, written `opus/48000/2` as Chromium requires (docs/interop.md), receiving
     /// 10 ms packets and in-band FEC.

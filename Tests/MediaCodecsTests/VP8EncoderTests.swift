@@ -160,6 +160,21 @@ import Testing
         #expect(VP8Encoder.defaultCPUUsed(width: 1280, height: 720) <= -6)
     }
 
+    @Test func oneEncoderThreadPerTrackUnless1080pOnFourCores() {
+        #expect(VP8Encoder.defaultThreads(width: 1280, height: 720, cores: 2) == 1)
+        #expect(VP8Encoder.defaultThreads(width: 1920, height: 1080, cores: 2) == 1)
+        #expect(VP8Encoder.defaultThreads(width: 1280, height: 720, cores: 8) == 1)
+        #expect(VP8Encoder.defaultThreads(width: 1920, height: 1080, cores: 4) == 2)
+        // Token partitions follow the size, not the threads: a decoder can still use two.
+        #expect(VP8EncoderConfiguration(width: 1280, height: 720, frameRate: 30, threads: 1).effectiveTokenPartitions == 1)
+        #expect(VP8EncoderConfiguration(width: 640, height: 480, frameRate: 30).effectiveTokenPartitions == 0)
+    }
+
+    @Test func oneDecoderThreadBelowFourCores() {
+        #expect(VP8Decoder.defaultThreads(cores: 2) == 1)
+        #expect(VP8Decoder.defaultThreads(cores: 4) == 2)
+    }
+
     @Test func rejectsFramesWhoseBytesDoNotMatchTheirSize() throws {
         let encoder = try VP8Encoder(configuration: VP8EncoderConfiguration(width: 160, height: 120))
         #expect(throws: CodecError.self) { try encoder.encode(VideoFrame(width: 160, height: 120, data: [1, 2, 3], timestamp: 0)) }
