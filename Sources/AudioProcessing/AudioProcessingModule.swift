@@ -25,6 +25,10 @@ public final class AudioProcessingModule: @unchecked Sendable {
         }
 
         public var processesAnything: Bool { echoCancellation || noiseSuppression || autoGainControl }
+
+        /// All three on (a microphone in a room) or off (a file, the synthetic tone).
+        public static let on = Settings(echoCancellation: true, noiseSuppression: true, autoGainControl: true)
+        public static let off = Settings(echoCancellation: false, noiseSuppression: false, autoGainControl: false)
     }
 
     /// The rates the library processes.

@@ -65,7 +65,7 @@ func temporaryDirectory() -> String {
         // defaults turn some of it off.
         #expect(d.audioDevices[0].processingDefaults == .on)
         let quiet = try DeviceDescriptionFile(jsonText: #"[{"kind": "audioinput", "defaults": {"echoCancellation": false, "autoGainControl": false}}]"#)
-        #expect(quiet.audioDevices[0].processingDefaults == AudioProcessingDefaults(echoCancellation: false, autoGainControl: false, noiseSuppression: true))
+        #expect(quiet.audioDevices[0].processingDefaults == AudioProcessingDefaults(echoCancellation: false, noiseSuppression: true, autoGainControl: false))
         let bare = try DeviceDescriptionFile(jsonText: #"[{"kind": "videoinput", "modes": [{"width": 320, "height": 240, "frameRate": 15}]}]"#)
         #expect(bare.videoDevices[0].facingMode == nil)
         #expect(bare.videoDevices[0].modes[0].frameRate == 15)

@@ -1,3 +1,4 @@
+import AudioProcessing
 import MediaPrimitives
 /// The device model every source plugs into: the fake devices here, the V4L2 and ALSA
 /// devices in LinuxCapture. A device describes its native modes; the constraint engine picks
@@ -55,28 +56,14 @@ public struct AudioDeviceCapabilities: Sendable, Hashable, Codable {
     }
 }
 
-/// The echoCancellation, autoGainControl and noiseSuppression a microphone's track gets where
+/// The echoCancellation, noiseSuppression and autoGainControl a microphone's track gets where
 /// the constraints leave them open: SelectSettings' "User Agent default property values"
 /// (Media Capture and Streams, §SelectSettings). A microphone in a room defaults to all three
 /// on, as browsers do; a source that is not acoustic (a WAV file, the synthetic tone) defaults
 /// to off, because there is no echo, room noise or level to fix and processing would change
-/// what the file holds. Either can still be asked for: this only breaks ties.
-public struct AudioProcessingDefaults: Sendable, Hashable, Codable {
-    public var echoCancellation: Bool
-    public var autoGainControl: Bool
-    public var noiseSuppression: Bool
-
-    public init(echoCancellation: Bool, autoGainControl: Bool, noiseSuppression: Bool) {
-        self.echoCancellation = echoCancellation
-        self.autoGainControl = autoGainControl
-        self.noiseSuppression = noiseSuppression
-    }
-
-    /// A microphone in a room: all three on.
-    public static let on = AudioProcessingDefaults(echoCancellation: true, autoGainControl: true, noiseSuppression: true)
-    /// A source that is not acoustic: all three off.
-    public static let off = AudioProcessingDefaults(echoCancellation: false, autoGainControl: false, noiseSuppression: false)
-}
+/// what the file holds. Either can still be asked for: this only breaks ties. The same three
+/// values the processing runs with, so one type.
+public typealias AudioProcessingDefaults = AudioProcessingModule.Settings
 
 /// The mode a microphone is opened in.
 public struct AudioMode: Sendable, Hashable, Codable {

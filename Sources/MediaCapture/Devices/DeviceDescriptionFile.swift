@@ -1,3 +1,4 @@
+import AudioProcessing
 import MediaPrimitives
 /// Fake devices described by a JSON file (`--devices-file`):
 ///

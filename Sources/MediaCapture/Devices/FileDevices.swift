@@ -1,3 +1,4 @@
+import AudioProcessing
 import MediaPrimitives
 import Synchronization
 

@@ -1,3 +1,4 @@
+import AudioProcessing
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
