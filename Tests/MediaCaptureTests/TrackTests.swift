@@ -47,6 +47,19 @@ import Synchronization
         // The second sink joins the running rhythm: the same frames as the first from then on.
         let later = second.all.map(\.0.timestamp)
         #expect(!later.isEmpty && Set(later).isSubset(of: Set(got.map(\.0.timestamp))))
+        // Nor does a sink that replaces the only one (a sender's warm-up sink, then its live one).
+        let again = try await devices(video: [simulatedWebcam(clock)]).getUserMedia(jsonText: #"{"video": {"frameRate": {"ideal": 10, "max": 15}}}"#)
+        let swapped = try #require(again.getVideoTracks().first)
+        let warm = Collector<VideoFrame>(), live = Collector<VideoFrame>()
+        let token = swapped.addVideoSink { frame in warm.items.withLock { $0.append((frame, clock.now)) } }
+        clock.advance(by: 0.15)
+        swapped.removeSink(token)
+        swapped.addVideoSink { frame in live.items.withLock { $0.append((frame, clock.now)) } }
+        clock.advance(by: 0.3)
+        swapped.stop()
+        let warmLast = try #require(warm.all.last).0.timestamp
+        let liveFirst = try #require(live.all.first).0.timestamp
+        #expect(liveFirst - warmLast == 3 * 33_333_333, "the live sink's first frame is the rhythm's next: \((liveFirst - warmLast) / 1_000_000) ms after the warm-up's last")
     }
 
     @Test("§frameRate: a 30 fps camera under {ideal: 10, max: 15} delivers evenly spaced frames at 10 fps")

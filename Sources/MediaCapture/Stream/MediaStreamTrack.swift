@@ -59,6 +59,8 @@ public final class MediaStreamTrack: Sendable {
         }
         /// The sinks as lists, built when they change, not per frame.
         var videoSinkList: [@Sendable (VideoFrame) -> Void] = []
+        /// Whether a video sink was ever added (the first one restarts the decimation).
+        var hadVideoSink = false
         var audioSinks: [Int: @Sendable (AudioFrame) -> Void] = [:] {
             didSet { audioSinkList = Array(audioSinks.values) }
         }
@@ -121,15 +123,17 @@ public final class MediaStreamTrack: Sendable {
     // MARK: frames out
 
     /// Calls `sink` with every video frame, on the device's thread (keep it short). The first
-    /// sink of a track gets the camera's next frame, not the one the decimated rhythm would
-    /// pick next (up to a frame interval later: 100 ms at 10 fps): a sender added just before
-    /// its call connects then has a picture to start with.
+    /// sink of a track's life gets the camera's next frame, not the one the decimated rhythm
+    /// would pick next (up to a frame interval later: 100 ms at 10 fps): a sender added just
+    /// before its call connects then has a picture to start with. Later sinks join the rhythm
+    /// (a sender swapping its warm-up sink for its live one sends no early frame).
     @discardableResult
     public func addVideoSink(_ sink: @escaping @Sendable (VideoFrame) -> Void) -> FrameSinkToken {
         state.withLock { s in
-            if s.videoSinks.isEmpty, let d = s.decimator {
+            if !s.hadVideoSink, let d = s.decimator {
                 s.decimator = FrameDecimator(sourceRate: d.sourceRate, targetRate: d.targetRate)
             }
+            s.hadVideoSink = true
             s.nextSink += 1
             s.videoSinks[s.nextSink] = sink
             return FrameSinkToken(value: s.nextSink)
