@@ -1,7 +1,7 @@
 import MediaCapture
 
 /// What a sending stream asks of its codec's registration.
-struct MediaEncoderRequest: Sendable {
+struct MediaEncoderRequest: Sendable, Equatable {
     /// The track's settings when sending starts (size and rate, sample rate, channels).
     var settings: MediaTrackSettings
     var parameters: RTPStreamParameters

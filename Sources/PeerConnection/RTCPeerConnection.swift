@@ -715,6 +715,13 @@ public final class RTCPeerConnection: Sendable {
             }
         }
         if existing == nil {
+            // The encoders open while ICE and DTLS connect (not in simulated time, where the
+            // loop encodes and a real thread would not keep time).
+            if !settings.encodesOnEventLoop {
+                for (sender, parameters) in changes.start {
+                    if let codec = settings.codecs.codec(for: parameters) { sender.openEncoderAhead(parameters: parameters, codec: codec) }
+                }
+            }
             // ICE may have selected a pair already (the peer's checks came first).
             try await settings.eventLoop.submit { [self] in
                 if agent.selectedPairOnEventLoop != nil { startDTLS() }

@@ -1,3 +1,4 @@
+import Dispatch
 import MediaCapture
 import MediaCodecs
 import MediaPrimitives
@@ -123,6 +124,16 @@ public final class RTCRtpSender: Sendable {
     static let initialHold: UInt64 = 300_000_000
 
     private let state: Mutex<State>
+    /// The encoder opened ahead of `start` (`openEncoderAhead`).
+    private let ahead = Mutex<AheadEncoder>(.none)
+
+    private enum AheadEncoder: Sendable {
+        case none
+        case opening
+        case ready(MediaEncoderRequest, OpenedMediaEncoder)
+        /// Started or stopped: an encoder that finishes opening now is closed at once.
+        case closed
+    }
     private let adaptation = Mutex<Adaptation?>(nil)
     /// The track's newest picture before sending starts: encoded at once when the transport
     /// connects, so the first frame does not wait a frame interval (100 ms at 10 fps).
@@ -194,8 +205,14 @@ public final class RTCRtpSender: Sendable {
         if parameters.kind == .audio { config.historyCapacity = 128 }
         let rtp = RTPSendStream(configuration: config, initialSequenceNumber: .random(in: 0 ... .max),
                                 initialRTXSequenceNumber: .random(in: 0 ... .max))
-        let opened = try codec.makeEncoder(MediaEncoderRequest(settings: settings, parameters: parameters,
-                                                               maxBitrate: maxBitrate, inline: inline))
+        let request = MediaEncoderRequest(settings: settings, parameters: parameters, maxBitrate: maxBitrate, inline: inline)
+        let prepared = ahead.withLock { a -> (match: OpenedMediaEncoder?, other: OpenedMediaEncoder?) in
+            defer { a = .closed }
+            guard case .ready(let made, let opened) = a else { return (nil, nil) }
+            return made == request ? (opened, nil) : (nil, opened)
+        }
+        if let other = prepared.other { Task { await other.encoder.finish() } }
+        let opened = try prepared.match ?? codec.makeEncoder(request)
         let encoder = opened.encoder
         let stream = media.addStream(rtp, kind: parameters.kind)
         var running = Running(parameters: parameters, media: media, stream: stream, clock: clock, encoder: encoder,
@@ -416,9 +433,39 @@ public final class RTCRtpSender: Sendable {
     /// Started and not stopped since.
     var isSending: Bool { state.withLock { $0.running != nil } }
 
+    /// Opens the encoder for the negotiated stream now, on a queue of its own, for `start`
+    /// to take when DTLS connects: opening libvpx at 640x480 takes about 7 ms
+    /// (`vpx_codec_enc_init`, a perf probe), which would otherwise come between connecting and
+    /// the first frame. `start` opens its own when the track's settings changed meanwhile.
+    func openEncoderAhead(parameters: RTPStreamParameters, codec: RTCRtpCodecRegistration) {
+        let request = MediaEncoderRequest(settings: track.getSettings(), parameters: parameters,
+                                          maxBitrate: state.withLock { $0.maxBitrate }, inline: false)
+        guard ahead.withLock({ a in
+            guard case .none = a else { return false }
+            a = .opening
+            return true
+        }) else { return }
+        DispatchQueue.global().async { [self] in
+            let opened = try? codec.makeEncoder(request)
+            let unused = ahead.withLock { a -> OpenedMediaEncoder? in
+                guard case .opening = a else { return opened }
+                guard let opened else { a = .none; return nil }
+                a = .ready(request, opened)
+                return nil
+            }
+            if let unused { Task { await unused.encoder.finish() } }
+        }
+    }
+
     /// Detaches from the track, leaves the pipeline and stops the encoder.
     func stop() async {
         _ = endWarmup()
+        let unused = ahead.withLock { a -> OpenedMediaEncoder? in
+            defer { a = .closed }
+            if case .ready(_, let opened) = a { return opened }
+            return nil
+        }
+        if let unused { await unused.encoder.finish() }
         guard let running = state.withLock({ s -> Running? in defer { s.running = nil }; return s.running }) else { return }
         if let token = running.sinkToken { track.removeSink(token) }
         await running.encoder.finish()
