@@ -672,6 +672,14 @@ public final class RTCPeerConnection: Sendable {
             defer { s.restartCredentials = nil }
             return (changes, s.restartCredentials, s.media)
         }
+        if existing == nil, !settings.encodesOnEventLoop {
+            // The encoders open while ICE and DTLS connect, from before the agent has the
+            // peer's credentials (not in simulated time, where the loop encodes and a real
+            // thread would not keep time).
+            for (sender, parameters) in changes.start {
+                if let codec = settings.codecs.codec(for: parameters) { sender.openEncoderAhead(parameters: parameters, codec: codec) }
+            }
+        }
         for r in changes.endedReceivers {
             r.stop()
             eventSink.yield(.remoteEnded(r))
@@ -715,13 +723,6 @@ public final class RTCPeerConnection: Sendable {
             }
         }
         if existing == nil {
-            // The encoders open while ICE and DTLS connect (not in simulated time, where the
-            // loop encodes and a real thread would not keep time).
-            if !settings.encodesOnEventLoop {
-                for (sender, parameters) in changes.start {
-                    if let codec = settings.codecs.codec(for: parameters) { sender.openEncoderAhead(parameters: parameters, codec: codec) }
-                }
-            }
             // ICE may have selected a pair already (the peer's checks came first).
             try await settings.eventLoop.submit { [self] in
                 if agent.selectedPairOnEventLoop != nil { startDTLS() }

@@ -63,6 +63,8 @@ public final class RTCRtpSender: Sendable {
         /// A codec that plans for loss (Opus): the loss it plans for, from the peer's receiver
         /// reports, and the last report seen.
         var opusLoss = OpusPacketLoss()
+        /// Whether `start` took the encoder opened ahead (tests).
+        var startedWithEncoderOpenedAhead = false
         var lossReportsSeen: Int64 = 0
     }
 
@@ -124,8 +126,10 @@ public final class RTCRtpSender: Sendable {
     static let initialHold: UInt64 = 300_000_000
 
     private let state: Mutex<State>
-    /// The encoder opened ahead of `start` (`openEncoderAhead`).
+    /// The encoder opened ahead of `start` (`openEncoderAhead`), and its opening, which
+    /// `start` waits for rather than open a second one.
     private let ahead = Mutex<AheadEncoder>(.none)
+    private let aheadOpening = DispatchGroup()
 
     private enum AheadEncoder: Sendable {
         case none
@@ -206,6 +210,8 @@ public final class RTCRtpSender: Sendable {
         let rtp = RTPSendStream(configuration: config, initialSequenceNumber: .random(in: 0 ... .max),
                                 initialRTXSequenceNumber: .random(in: 0 ... .max))
         let request = MediaEncoderRequest(settings: settings, parameters: parameters, maxBitrate: maxBitrate, inline: inline)
+        // Still opening (a loaded machine): what is left of it is less than a new open.
+        if ahead.withLock({ if case .opening = $0 { true } else { false } }) { aheadOpening.wait() }
         let prepared = ahead.withLock { a -> (match: OpenedMediaEncoder?, other: OpenedMediaEncoder?) in
             defer { a = .closed }
             guard case .ready(let made, let opened) = a else { return (nil, nil) }
@@ -213,6 +219,7 @@ public final class RTCRtpSender: Sendable {
         }
         if let other = prepared.other { Task { await other.encoder.finish() } }
         let opened = try prepared.match ?? codec.makeEncoder(request)
+        state.withLock { $0.startedWithEncoderOpenedAhead = prepared.match != nil }
         let encoder = opened.encoder
         let stream = media.addStream(rtp, kind: parameters.kind)
         var running = Running(parameters: parameters, media: media, stream: stream, clock: clock, encoder: encoder,
@@ -432,6 +439,8 @@ public final class RTCRtpSender: Sendable {
 
     /// Started and not stopped since.
     var isSending: Bool { state.withLock { $0.running != nil } }
+    /// Whether the running encoder is the one opened ahead (`openEncoderAhead`).
+    var startedWithEncoderOpenedAhead: Bool { state.withLock { $0.startedWithEncoderOpenedAhead } }
 
     /// Opens the encoder for the negotiated stream now, on a queue of its own, for `start`
     /// to take when DTLS connects: opening libvpx at 640x480 takes about 7 ms
@@ -445,7 +454,9 @@ public final class RTCRtpSender: Sendable {
             a = .opening
             return true
         }) else { return }
+        aheadOpening.enter()
         DispatchQueue.global().async { [self] in
+            defer { aheadOpening.leave() }
             let opened = try? codec.makeEncoder(request)
             let unused = ahead.withLock { a -> OpenedMediaEncoder? in
                 guard case .opening = a else { return opened }
