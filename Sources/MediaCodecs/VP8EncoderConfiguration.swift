@@ -73,6 +73,6 @@ public struct VP8EncoderConfiguration: Sendable, Equatable {
     public var effectiveCPUUsed: Int { cpuUsed ?? VP8Encoder.defaultCPUUsed(width: width, height: height) }
     public var effectiveThreads: Int { threads ?? VP8Encoder.defaultThreads(width: width, height: height) }
     /// Two token partitions from 720p up, whatever the encoder's threads: they let a
-    /// receiver's decoder threads share a picture (vpxdec and Tincan decode with 2).
+    /// receiver's decoder threads share a picture (a browser's, or Tincan's on 4 cores).
     public var effectiveTokenPartitions: Int { tokenPartitions ?? (width * height >= 1280 * 720 ? 1 : 0) }
 }

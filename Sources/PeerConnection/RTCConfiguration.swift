@@ -30,10 +30,10 @@ public struct RTCConfiguration: Sendable {
     /// sender keeps under it) and caps our REMB; unset, no `b=` line, and REMB (negotiated
     /// without transport-cc; the receive-side estimate, REMBStage) stops at 2.5 Mbit/s.
     public var receiveBitrate: UInt64?
-    /// The ICE timers (tests shorten them). Checks are paced at 5 ms, the least RFC 8445
-    /// §14.2 allows: a call has a handful of pairs (a host with one interface and loopback:
-    /// 3 to 4), each check is about 100 bytes (Appendix C: 5 ms is 160 kbit/s while checks
-    /// run), and the nominating check follows the first success one pacing interval later.
+    /// The ICE timers (tests shorten them). Checks are paced at 5 ms (RFC 8445 §14.2 allows
+    /// down to 5 ms): a call has a handful of pairs (a host with one interface and loopback:
+    /// 3 to 4), each check is about 100 bytes (160 kbit/s at 5 ms while checks run), and the
+    /// nominating check follows the first success one pacing interval later.
     /// At 20 ms the checks were 47 ms of `tincan recv`'s 79 ms from offer to first frame.
     public var ice: ICEConfiguration = {
         var c = ICEConfiguration()

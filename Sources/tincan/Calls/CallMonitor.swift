@@ -107,7 +107,7 @@ final class CallMonitor: Sendable {
         if let first = s.firstFrameAt, first > offerAt {
             m.append(("offerToFirstFrameMs", .number((Double(first - offerAt) / 1e4).rounded() / 100)))
         }
-        if let connectedAt, connectedAt > offerAt {
+        if let connectedAt, connectedAt >= offerAt {
             m.append(("offerToConnectedMs", .number((Double(connectedAt - offerAt) / 1e4).rounded() / 100)))
         }
         if !s.psnr.isEmpty {

@@ -154,9 +154,8 @@ struct LoopbackCommand: AsyncParsableCommand, LoggingCommand {
         await relay?.close()
         watcher.cancel()
 
-        var report = monitor.report(offerAt: offerAt, stats: calleeStats)
+        var report = monitor.report(offerAt: offerAt, connectedAt: connectedAt, stats: calleeStats)
         if case .object(var m) = report {
-            m.append(("offerToConnectedMs", .number((Double(connectedAt - offerAt) / 1e4).rounded() / 100)))
             let out = callerStats.first(type: "outbound-rtp", kind: "video")
             if case .number(let sent)? = out?["framesSent"] { m.insert(("videoFramesSent", .number(sent)), at: 0) }
             if case .number(let bytes)? = out?["bytesSent"] {
