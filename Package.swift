@@ -28,6 +28,23 @@ let staticSwiftRuntimeInRelease: [LinkerSetting] = [
                  .when(platforms: [.linux], configuration: .release)),
 ]
 
+/// `tincan`'s code laid out in the order of Sources/tincan/tincan.order: the functions its
+/// calls run, next to each other (scripts/orderfile). The kernel maps code 64 KB at a time
+/// (fault-around), so code scattered over the 28 MB of .text made most of it resident. lld
+/// moves only functions that have a section of their own: most of the runtime's and
+/// Foundation's do, and scripts/build-release compiles the package and its dependencies so
+/// (`-function-sections`: a command-line flag, since unsafeFlags would keep the libraries
+/// from being dependencies). What the file cannot list (functions with no symbol, helpers
+/// every module has a copy of) goes together through unlisted-text.ld. docs/performance.md
+/// has the figures.
+let tincanCodeOrderInRelease: [LinkerSetting] = [
+    .unsafeFlags(["-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/Sources/tincan/tincan.order",
+                  // A function renamed since the file was made is not ordered, not an error.
+                  "-Xlinker", "--no-warn-symbol-ordering",
+                  "-Xlinker", "\(Context.packageDirectory)/Sources/tincan/unlisted-text.ld"],
+                 .when(platforms: [.linux], configuration: .release)),
+]
+
 let package = Package(
     name: "Tincan",
     platforms: [.macOS(.v14)],
@@ -156,7 +173,7 @@ let package = Package(
             "LinkEmulator", "VirtualNetwork", "NetworkPrimitives", "VideoWindow", "AudioProcessing",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ], linkerSettings: staticSwiftRuntimeInRelease),
+        ], exclude: ["tincan.order", "unlisted-text.ld"], linkerSettings: staticSwiftRuntimeInRelease + tincanCodeOrderInRelease),
 
         // Checks against real kernel drivers (vivid, snd-aloop) run inside the VM built by
         // scripts/vm/run-checks; Foundation-free so its library closure stays small.
@@ -234,3 +251,4 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
