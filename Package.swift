@@ -251,4 +251,3 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
-
