@@ -51,7 +51,7 @@ public final class VP8Decoder {
         let data = [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
             guard let dst = out.baseAddress else { initialized = 0; return }
             func plane(_ source: UnsafeMutablePointer<UInt8>?, stride: Int32, width w: Int, height h: Int, at offset: Int) {
-                guard let source else { (dst + offset).initialize(repeating: 128, count: w * h); return }
+                guard let source else { (dst + offset).initialize(repeating: 0, count: w * h); return }
                 for row in 0..<h {
                     (dst + offset + row * w).initialize(from: source + row * Int(stride), count: w)
                 }
