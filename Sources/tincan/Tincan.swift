@@ -35,8 +35,23 @@ struct Tincan: AsyncParsableCommand {
                       BenchCommand.self, LoopbackCommand.self, LinkCommand.self, SendCommand.self, RecvCommand.self, CallCommand.self]
     )
 
-    /// Runs the command; usage errors exit with 2 (ArgumentParser's default is 64).
-    static func main() async {
+    /// Runs the command on the global executor while the main thread waits for it.
+    ///
+    /// Why not `static func main() async`: that parks the main thread in `dispatch_main()`, which
+    /// ends it with `pthread_exit`, and that unwind reads `.eh_frame_hdr` and `.eh_frame`: 0.7 MB
+    /// resident for the whole call, since the kernel maps a binary's pages 64 KB at a time
+    /// (docs/performance.md, "Round 4"). Nothing in tincan runs on the main actor.
+    static func main() {
+        let finished = DispatchSemaphore(value: 0)
+        Task.detached {
+            await runCommand()
+            finished.signal()
+        }
+        finished.wait()
+    }
+
+    /// Parses and runs the command; usage errors exit with 2 (ArgumentParser's default is 64).
+    private static func runCommand() async {
         do {
             var command = try parseAsRoot()
             LoggingOptions.bootstrap(LoggingOptions.level(of: command))
