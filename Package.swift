@@ -140,9 +140,9 @@ let package = Package(
             // turns: (RFC 8656 §3.1): TLS on the driver's TCP connections to TURN servers.
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
-        // DTLS 1.2 over OpenSSL memory BIOs; SRTP over libsrtp2.
+        // DTLS 1.2 over OpenSSL memory BIOs; SRTP over OpenSSL's libcrypto (EVP).
         .target(name: "DTLS", dependencies: ["COpenSSL", "SRTP"]),
-        .target(name: "SRTP", dependencies: ["CSRTP"]),
+        .target(name: "SRTP", dependencies: ["COpenSSL"]),
         // Session descriptions (RFC 8866) and JSEP offer/answer (RFC 8829, RFC 3264); text only.
         .target(name: "SDP"),
         // RTCPeerConnection: tracks, encoders, RTP and the transport joined into calls.
@@ -225,7 +225,8 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ], path: "Tests/CoturnHarness"),
         .testTarget(name: "DTLSTests", dependencies: ["DTLS", "SRTP"]),
-        .testTarget(name: "SRTPTests", dependencies: ["SRTP"]),
+        // libsrtp2 as the reference implementation the SRTP tests compare against.
+        .testTarget(name: "SRTPTests", dependencies: ["SRTP", "CSRTP"]),
         // The module alone, and through a microphone track (AudioProcessingScenarios).
         .testTarget(name: "AudioProcessingTests", dependencies: ["AudioProcessing", "MediaPrimitives", "MediaCapture", "AudioProcessingScenarios"]),
         // PeerConnection for its codec registry: the offer tests exercise what the product offers.

@@ -7,6 +7,9 @@
 #include <openssl/ec.h>
 #include <openssl/rand.h>
 #include <openssl/bio.h>
+// SRTP (Sources/SRTP): OSSL_PARAM for EVP_MAC_init, CRYPTO_memcmp and OPENSSL_cleanse.
+#include <openssl/params.h>
+#include <openssl/crypto.h>
 
 // Wrappers for OpenSSL APIs that are macros over SSL_ctrl / SSL_CTX_ctrl (Swift cannot call them).
 

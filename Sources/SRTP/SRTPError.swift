@@ -1,6 +1,4 @@
-import CSRTP
-
-/// A libsrtp failure, named after `srtp_err_status_t`.
+/// Why an SRTP operation failed.
 public enum SRTPError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The packet's tag did not verify: it was altered or protected with another key.
     case authenticationFailed
@@ -14,29 +12,28 @@ public enum SRTPError: Error, Sendable, Equatable, CustomStringConvertible {
     case bufferTooSmall(needed: Int, available: Int)
     /// A key or salt of the wrong length for the profile.
     case badKeyLength(expected: Int, got: Int)
-    /// Any other libsrtp status, with its number.
-    case libsrtp(status: UInt32)
-
-    init(status: srtp_err_status_t) {
-        switch status {
-        case srtp_err_status_auth_fail: self = .authenticationFailed
-        case srtp_err_status_replay_fail: self = .replay
-        case srtp_err_status_replay_old: self = .replayTooOld
-        case srtp_err_status_bad_param, srtp_err_status_parse_err: self = .badPacket
-        default: self = .libsrtp(status: status.rawValue)
-        }
-    }
+    /// The session already keeps state for `limit` SSRCs; a packet of another one is refused.
+    case tooManyStreams(limit: Int)
+    /// The SRTCP index of this SSRC reached 2^31 - 1 (RFC 3711 §3.4): the keys must change.
+    case indexExhausted
+    /// OpenSSL's libcrypto lacks an algorithm SRTP needs (named), or refused a key.
+    case cryptoUnavailable(String)
+    /// An OpenSSL call failed on a packet (named); not expected with valid keys.
+    case cryptoFailure(String)
 
     public var description: String {
         switch self {
-        case .authenticationFailed: "SRTP authentication failed (auth_fail)"
-        case .replay: "SRTP replayed packet (replay_fail)"
-        case .replayTooOld: "SRTP packet older than the replay window (replay_old)"
+        case .authenticationFailed: "SRTP authentication failed"
+        case .replay: "SRTP replayed packet"
+        case .replayTooOld: "SRTP packet older than the replay window"
         case .badPacket: "malformed SRTP/SRTCP packet"
         case .bufferTooSmall(let needed, let available):
             "SRTP buffer too small: need \(needed) bytes, have \(available)"
         case .badKeyLength(let expected, let got): "SRTP key material of \(got) bytes, expected \(expected)"
-        case .libsrtp(let status): "libsrtp error status \(status)"
+        case .tooManyStreams(let limit): "SRTP session already has \(limit) SSRCs, the most it keeps"
+        case .indexExhausted: "SRTCP index exhausted: the session needs new keys"
+        case .cryptoUnavailable(let what): "OpenSSL cannot provide \(what) for SRTP"
+        case .cryptoFailure(let what): "OpenSSL failed in \(what) during SRTP"
         }
     }
 }

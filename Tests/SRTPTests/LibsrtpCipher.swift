@@ -11,7 +11,7 @@ final class LibsrtpCipher {
     private let cipher: UnsafeMutablePointer<srtp_cipher_t>
 
     init(type symbol: String, keyLengthWithSalt: Int, tagLength: Int, key: [UInt8]) throws {
-        try SRTPLibrary.ensureInitialized()
+        try Libsrtp.ensureInitialized()
         guard let process = dlopen(nil, RTLD_NOW), let type = dlsym(process, symbol) else {
             throw Failure.missingSymbol(symbol)
         }

@@ -1,7 +1,8 @@
 import Testing
 @testable import SRTP
 
-/// RFC 3711 Appendix B and RFC 7714 §16/§17 vectors, run against libsrtp's ciphers.
+/// RFC 3711 Appendix B and RFC 7714 §16/§17 vectors, run against libsrtp's ciphers (the
+/// reference) and against this module's own primitives (`OwnRFCVectorTests`).
 ///
 /// These RFC vectors give *session* keys, which libsrtp's public `srtp_protect` never accepts
 /// (it always derives them from a master key), so they are run through libsrtp's own cipher
@@ -121,5 +122,91 @@ import Testing
         let sealed = try cipher.encrypt(
             iv: iv, aad: header + eAndIndex, plaintext: Array(Self.rtcpPlaintext[8...]), tagLength: 16)
         #expect(header + sealed + eAndIndex == vector.srtcp)
+    }
+}
+
+/// The same vectors against the OpenSSL-based implementation's internals: the key
+/// derivation (`KeyDerivation`), AES-CM (`CipherContext`) and the packet transforms
+/// (`PacketCrypto`, given the RFC's session keys).
+@Suite struct OwnRFCVectorTests {
+    /// RFC 3711 §B.2 through `CipherContext.counterMode`: IV = salt || 0x0000 (SSRC 0, i 0).
+    @Test func rfc3711AppendixB2AESCMKeystream() throws {
+        let cipher = try CipherContext(cipher: SRTPLibrary.algorithms().aes128CTR, key: hex("2B7E151628AED2A6ABF7158809CF4F3C"))
+        let iv = hex("F0F1F2F3F4F5F6F7F8F9FAFBFCFD") + [0, 0]
+        var keystream = [UInt8](repeating: 0, count: 65282 * 16)
+        try iv.withUnsafeBufferPointer { ivp in
+            try keystream.withUnsafeMutableBufferPointer { k in
+                try cipher.counterMode(iv: ivp.baseAddress!, data: k.baseAddress!, count: k.count)
+            }
+        }
+        #expect(Array(keystream[0..<48]) == hex("""
+            E03EAD0935C95E80E166B16DD92B4EB4 D23513162B02D0F72A43A2FE4A5F97AB
+            41E95B3BB0A2E8DD477901E4FCA894C0
+            """))
+        #expect(Array(keystream[(0xFEFF * 16)...]) == hex("""
+            EC8CDF7398607CB0F2D21675EA9EA1E4 362B7C3C6773516318A077D7FC5073AE
+            6A2CC3787889374FBEB4C81B17BA6C44
+            """))
+        // A second packet on the same context restarts the keystream at the new IV.
+        var again = [UInt8](repeating: 0, count: 32)
+        try iv.withUnsafeBufferPointer { ivp in
+            try again.withUnsafeMutableBufferPointer { k in try cipher.counterMode(iv: ivp.baseAddress!, data: k.baseAddress!, count: 32) }
+        }
+        #expect(again == Array(keystream[0..<32]))
+    }
+
+    /// RFC 3711 §B.3: the session keys `KeyDerivation` derives from the master key and salt.
+    @Test func rfc3711AppendixB3KeyDerivation() throws {
+        let masterKey = hex("E1F97A0D3E018BE0D64FA32C06DE4139")
+        let masterSalt = hex("0EC675AD498AFEEBB6960B3AABE6")
+        #expect(try KeyDerivation.derive(masterKey: masterKey, masterSalt: masterSalt, label: .rtpEncryption, length: 16)
+            == hex("C61E7A93744F39EE10734AFE3FF7A087"))
+        #expect(try KeyDerivation.derive(masterKey: masterKey, masterSalt: masterSalt, label: .rtpSalt, length: 14)
+            == hex("30CBBC08863D8C85D49DB34A9AE1"))
+        #expect(try KeyDerivation.derive(masterKey: masterKey, masterSalt: masterSalt, label: .rtpAuthentication, length: 94) == hex("""
+            CEBE321F6FF7716B6FD4AB49AF256A15 6D38BAA48F0A0ACF3C34E2359E6CDBCE
+            E049646C43D9327AD175578EF7227098 6371C10C9A369AC2F94A8C5FBCDDDC25
+            6D6E919A48B610EF17C2041E47403576 6B68642C59BBFC2F34DB60DBDFB2
+            """))
+        let (rtp, _) = try KeyDerivation.sessionKeys(profile: .aes128CMSHA1_80, masterKey: masterKey, masterSalt: masterSalt)
+        #expect(rtp.cipherKey == hex("C61E7A93744F39EE10734AFE3FF7A087"))
+        #expect(rtp.salt == hex("30CBBC08863D8C85D49DB34A9AE1"))
+        #expect(rtp.authKey == hex("CEBE321F6FF7716B6FD4AB49AF256A156D38BAA4"))
+    }
+
+    static func crypto(_ vector: RFCVectorTests.GCMCase) throws -> PacketCrypto {
+        let profile: SRTPProtectionProfile = vector.key.count == 32 ? .aeadAES256GCM : .aeadAES128GCM
+        let keys = SessionKeys(cipherKey: vector.key, salt: RFCVectorTests.salt, authKey: [])
+        return try PacketCrypto(profile: profile, rtp: keys, rtcp: keys)
+    }
+
+    /// RFC 7714 §16 through `PacketCrypto.sealRTP` / `openRTP` (SSRC 0x5501a0b2, ROC 0, SEQ 0xf17b).
+    @Test(arguments: RFCVectorTests.gcmCases) func rfc7714Section16SRTPPacket(_ vector: RFCVectorTests.GCMCase) throws {
+        let crypto = try Self.crypto(vector)
+        let plain = RFCVectorTests.rtpPlaintext
+        var buffer = plain + [UInt8](repeating: 0, count: 16)
+        let n = try buffer.withUnsafeMutableBytes { raw in
+            try crypto.sealRTP(raw.baseAddress!, length: plain.count, headerLength: 12, ssrc: 0x5501a0b2, index: 0xf17b)
+        }
+        #expect(Array(buffer[0..<n]) == vector.srtp)
+        let m = try buffer.withUnsafeMutableBytes { raw in
+            try crypto.openRTP(raw.baseAddress!, length: n, headerLength: 12, ssrc: 0x5501a0b2, index: 0xf17b)
+        }
+        #expect(Array(buffer[0..<m]) == plain)
+    }
+
+    /// RFC 7714 §17 through `PacketCrypto.sealRTCP` / `openRTCP` (SRTCP index 0x5d4).
+    @Test(arguments: RFCVectorTests.gcmCases) func rfc7714Section17SRTCPPacket(_ vector: RFCVectorTests.GCMCase) throws {
+        let crypto = try Self.crypto(vector)
+        let plain = RFCVectorTests.rtcpPlaintext
+        var buffer = plain + [UInt8](repeating: 0, count: 20)
+        let n = try buffer.withUnsafeMutableBytes { raw in
+            try crypto.sealRTCP(raw.baseAddress!, length: plain.count, ssrc: 0x4d617273, index: 0x5d4)
+        }
+        #expect(Array(buffer[0..<n]) == vector.srtcp)
+        let m = try buffer.withUnsafeMutableBytes { raw in
+            try crypto.openRTCP(raw.baseAddress!, length: n, ssrc: 0x4d617273)
+        }
+        #expect(Array(buffer[0..<m]) == plain)
     }
 }

@@ -61,7 +61,7 @@ struct CallCommand: AsyncParsableCommand, LoggingCommand {
     }
 
     func run() async throws {
-        RTCPeerConnection.prepare()  // libsrtp's and OpenSSL's first-use work, off the offer's path
+        RTCPeerConnection.prepare()  // SRTP's and DTLS's OpenSSL first-use work, off the offer's path
         let devices = try CallSetup.mediaDevices(deviceOptions: deviceOptions, permissionOptions: permissionOptions)
         let stream = try await CallSetup.getUserMedia(on: devices, constraints: sending.constraints)
         let monitor = CallMonitor()

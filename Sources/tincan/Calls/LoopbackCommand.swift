@@ -67,7 +67,7 @@ struct LoopbackCommand: AsyncParsableCommand, LoggingCommand {
     }
 
     func run() async throws {
-        RTCPeerConnection.prepare()  // libsrtp's and OpenSSL's first-use work, off the offer's path
+        RTCPeerConnection.prepare()  // SRTP's and DTLS's OpenSSL first-use work, off the offer's path
         let plan = try linkOptions.load()
         let duration = self.duration ?? plan?.duration ?? 10
         let constraints = self.constraints ?? plan?.constraints ?? Self.defaultConstraints

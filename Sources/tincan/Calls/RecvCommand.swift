@@ -44,7 +44,7 @@ struct RecvCommand: AsyncParsableCommand, LoggingCommand {
     }
 
     func run() async throws {
-        RTCPeerConnection.prepare()  // libsrtp's and OpenSSL's first-use work, off the offer's path
+        RTCPeerConnection.prepare()  // SRTP's and DTLS's OpenSSL first-use work, off the offer's path
         let answering = try signaling.offerAnswering()
         if let endpoint = answering as? WHIPEndpoint {
             try await endpoint.start()

@@ -37,7 +37,7 @@ struct SendCommand: AsyncParsableCommand, LoggingCommand {
     }
 
     func run() async throws {
-        RTCPeerConnection.prepare()  // libsrtp's and OpenSSL's first-use work, off the offer's path
+        RTCPeerConnection.prepare()  // SRTP's and DTLS's OpenSSL first-use work, off the offer's path
         let stream = try await CallSetup.getUserMedia(deviceOptions: deviceOptions, permissionOptions: permissionOptions, constraints: sending.constraints)
         let pc = try CallSetup.peerConnection(signaling, maxBitrate: sending.maxBitrate)
         for track in stream.getTracks() { try pc.addTransceiver(track, direction: .sendonly) }
