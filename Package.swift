@@ -226,7 +226,7 @@ let package = Package(
         ], path: "Tests/CoturnHarness"),
         .testTarget(name: "DTLSTests", dependencies: ["DTLS", "SRTP"]),
         // libsrtp2 as the reference implementation the SRTP tests compare against.
-        .testTarget(name: "SRTPTests", dependencies: ["SRTP", "CSRTP"]),
+        .testTarget(name: "SRTPTests", dependencies: ["SRTP", "CSRTP", "AllocationCounter"]),
         // The module alone, and through a microphone track (AudioProcessingScenarios).
         .testTarget(name: "AudioProcessingTests", dependencies: ["AudioProcessing", "MediaPrimitives", "MediaCapture", "AudioProcessingScenarios"]),
         // PeerConnection for its codec registry: the offer tests exercise what the product offers.

@@ -29,3 +29,17 @@ static inline int tincan_DTLSv1_get_timeout(SSL *ssl, struct timeval *timeout) {
 static inline int tincan_DTLSv1_handle_timeout(SSL *ssl) {
     return (int)DTLSv1_handle_timeout(ssl);
 }
+
+// SHA-1's low-level interface, for SRTP's HMAC-SHA1 (Sources/SRTP/SRTPCrypto.swift): its
+// SHA_CTX is a plain struct the caller owns and may copy, so HMAC's keyed inner and outer
+// states are computed once per key and each packet starts from a copy, allocating nothing.
+// OpenSSL 3.0's EVP path allocates per message (EVP_DigestInit_ex2 frees and re-creates the
+// provider's SHA-1 state; EVP_MAC's HMAC copies its digest context with EVP_MD_CTX_copy_ex).
+// The functions are deprecated in 3.0 (not removed); the wrappers keep the warning here.
+#include <openssl/sha.h>
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wdeprecated-declarations"
+static inline int tincan_SHA1_Init(SHA_CTX *c) { return SHA1_Init(c); }
+static inline int tincan_SHA1_Update(SHA_CTX *c, const void *data, size_t len) { return SHA1_Update(c, data, len); }
+static inline int tincan_SHA1_Final(unsigned char *md, SHA_CTX *c) { return SHA1_Final(md, c); }
+#pragma clang diagnostic pop

@@ -43,8 +43,8 @@ final class PacketCrypto {
             rtpMAC = nil
             rtcpMAC = nil
         } else {
-            rtpMAC = try HMACContext(mac: algorithms.hmac, key: rtp.authKey)
-            rtcpMAC = try HMACContext(mac: algorithms.hmac, key: rtcp.authKey)
+            rtpMAC = try HMACContext(key: rtp.authKey)
+            rtcpMAC = try HMACContext(key: rtcp.authKey)
         }
         scratch = .allocate(capacity: Self.scratchSize)
         scratch.initialize(repeating: 0, count: Self.scratchSize)

@@ -72,40 +72,51 @@ final class CipherContext {
     }
 }
 
-/// One HMAC-SHA1 `EVP_MAC_CTX` (RFC 3711 §4.2.1), keyed once; each packet re-initialises
-/// it without a key (`EVP_MAC_init` with a NULL key restarts with the same key).
+/// HMAC-SHA1 (RFC 2104, RFC 3711 §4.2.1), keyed once: the SHA-1 states after K XOR ipad and
+/// K XOR opad are kept, and each packet hashes from copies of them.
+///
+/// Over SHA-1's low-level `SHA_CTX` (COpenSSL's `tincan_SHA1_*` wrappers), not `EVP_MAC`:
+/// OpenSSL 3.0's EVP digests and HMAC allocate for every message (the shim says where), and
+/// the per-packet path must not.
 final class HMACContext {
-    private let ctx: OpaquePointer
+    /// [0]: after K XOR ipad, [1]: after K XOR opad, [2]: the packet's working state.
+    private let states: UnsafeMutablePointer<SHA_CTX>
+    private static let blockSize = 64
 
-    init(mac: OpaquePointer, key: [UInt8]) throws(SRTPError) {
-        guard let ctx = EVP_MAC_CTX_new(mac) else { throw .cryptoUnavailable("EVP_MAC_CTX_new") }
-        self.ctx = ctx
-        let ok = "digest".withCString { name in
-            "SHA1".withCString { digest in
-                var params = [
-                    OSSL_PARAM_construct_utf8_string(name, UnsafeMutablePointer(mutating: digest), 0),
-                    OSSL_PARAM_construct_end(),
-                ]
-                return key.withUnsafeBufferPointer { EVP_MAC_init(ctx, $0.baseAddress, $0.count, &params) }
+    init(key: [UInt8]) throws(SRTPError) {
+        guard key.count <= Self.blockSize else { throw .badKeyLength(expected: 20, got: key.count) }
+        states = .allocate(capacity: 3)
+        states.initialize(repeating: SHA_CTX(), count: 3)
+        var pad = [UInt8](repeating: 0, count: Self.blockSize)
+        defer { wipe(&pad) }
+        for (state, byte) in [(states, UInt8(0x36)), (states + 1, UInt8(0x5c))] {
+            for i in 0..<Self.blockSize { pad[i] = (i < key.count ? key[i] : 0) ^ byte }
+            guard tincan_SHA1_Init(state) == 1, tincan_SHA1_Update(state, pad, Self.blockSize) == 1 else {
+                throw .cryptoUnavailable("SHA1")
             }
         }
-        guard ok == 1 else { throw .cryptoUnavailable("HMAC-SHA1") }
     }
 
-    /// Frees the context; OpenSSL wipes the HMAC key state.
-    deinit { EVP_MAC_CTX_free(ctx) }
+    deinit {
+        OPENSSL_cleanse(states, 3 * MemoryLayout<SHA_CTX>.stride)
+        states.deallocate()
+    }
 
     /// Writes the 20-byte HMAC-SHA1 of `first[0..<firstCount] || second[0..<secondCount]` to `out`.
     func authenticate(
         _ first: UnsafeRawPointer, _ firstCount: Int, _ second: UnsafeRawPointer, _ secondCount: Int,
         into out: UnsafeMutablePointer<UInt8>
     ) throws(SRTPError) {
-        var outLength = 0
-        guard EVP_MAC_init(ctx, nil, 0, nil) == 1,
-              EVP_MAC_update(ctx, first.assumingMemoryBound(to: UInt8.self), firstCount) == 1,
-              EVP_MAC_update(ctx, second.assumingMemoryBound(to: UInt8.self), secondCount) == 1,
-              EVP_MAC_final(ctx, out, &outLength, 20) == 1, outLength == 20
-        else { throw .cryptoFailure("HMAC-SHA1") }
+        let work = states + 2
+        work.pointee = states[0]
+        guard tincan_SHA1_Update(work, first, firstCount) == 1,
+              tincan_SHA1_Update(work, second, secondCount) == 1,
+              tincan_SHA1_Final(out, work) == 1
+        else { throw .cryptoFailure("SHA1") }
+        work.pointee = states[1]
+        guard tincan_SHA1_Update(work, out, 20) == 1, tincan_SHA1_Final(out, work) == 1 else {
+            throw .cryptoFailure("SHA1")
+        }
     }
 }
 
