@@ -150,6 +150,42 @@ struct SplitMix64: RandomNumberGenerator {
         #expect(try e.ours.in.unprotectRTCP(srtcp) == report)
     }
 
+    /// Around the wrap, in a fixed order: ROC 0 packets arriving after ROC 1 ones (and the
+    /// sender protecting them out of order too) open in both, with the same bytes.
+    @Test(arguments: SRTPProtectionProfile.allCases)
+    func wrapWithReorderingAroundZero(_ profile: SRTPProtectionProfile) throws {
+        var rng = SplitMix64(state: Self.seed())
+        let e = try Endpoints(profile, &rng)
+        let ssrc: UInt32 = 0x0102_0304
+        let warmUp: [UInt16] = Array(65000...65530)
+        let sendOrder: [UInt16] = warmUp + [65533, 0, 65534, 2, 65535, 1, 3, 65532, 4, 5]
+        var sealed: [UInt16: [UInt8]] = [:], plain: [UInt16: [UInt8]] = [:]
+        for seq in sendOrder {
+            let p = Self.rtp(seq: seq, ssrc: ssrc, payload: 30, &rng)
+            let ours = try e.ours.out.protectRTP(p)
+            #expect(ours == (try e.libsrtp.out.protectRTP(p)), "seq \(seq)")
+            sealed[seq] = ours
+            plain[seq] = p
+        }
+        let deliveryOrder: [UInt16] = warmUp + [0, 65533, 2, 65535, 1, 65534, 5, 65532, 3, 4]
+        for seq in deliveryOrder {
+            #expect(try e.ours.in.unprotectRTP(sealed[seq]!) == plain[seq]!, "seq \(seq)")
+            #expect(try e.libsrtp.in.unprotectRTP(sealed[seq]!) == plain[seq]!, "seq \(seq)")
+        }
+        // Replays on either side of the wrap.
+        for seq: UInt16 in [65534, 1] {
+            #expect(throws: SRTPError.replay) { try e.ours.in.unprotectRTP(sealed[seq]!) }
+        }
+        // ROC 1 carried on: the next packets are protected alike and open.
+        for seq: UInt16 in 6..<40 {
+            let p = Self.rtp(seq: seq, ssrc: ssrc, payload: 30, &rng)
+            let ours = try e.ours.out.protectRTP(p)
+            #expect(ours == (try e.libsrtp.out.protectRTP(p)))
+            #expect(try e.libsrtp.in.unprotectRTP(ours) == p)
+            #expect(try e.ours.in.unprotectRTP(ours) == p)
+        }
+    }
+
     /// A retransmission (the same sequence number protected again) gives the same bytes in
     /// both, and is refused by both receivers after the first.
     @Test(arguments: SRTPProtectionProfile.allCases)
