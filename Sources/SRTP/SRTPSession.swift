@@ -14,6 +14,11 @@ import Synchronization
 ///
 /// The per-packet path works in place in the caller's buffer and allocates nothing: give it
 /// a buffer with `trailerCapacity` bytes of room after the packet.
+///
+/// Protected packets are byte-identical to libsrtp's for the same keys and input (the tests
+/// compare them). Where it differs: the SRTCP replay list is 1024 indices (libsrtp's is
+/// 128), RTP/RTCP version other than 2 is refused, no MKI, the stream bound, and no key
+/// usage limits beyond the SRTCP index's 2^31.
 public final class SRTPSession: Sendable {
     public enum Direction: Sendable { case outbound, inbound }
 
@@ -141,8 +146,9 @@ public final class SRTPSession: Sendable {
     }
 
     /// Verifies and decrypts the SRTP packet in `buffer[0..<length]`; returns the RTP length.
-    /// Throws `.replay` / `.replayTooOld` before authenticating (RFC 3711 §3.3 step 2), and
-    /// records the index only after the tag verified (step 6).
+    /// Throws `.replay` / `.replayTooOld` before authenticating (RFC 3711 §3.3 step 5), and
+    /// records the index (ROC, highest sequence number, replay list) only after the tag
+    /// verified (step 7).
     public func unprotectRTP(_ buffer: UnsafeMutableRawBufferPointer, length: Int) throws(SRTPError) -> Int {
         let base = try Self.base(buffer, length: length, headroom: 0)
         let tagLength = profile.tagLength
