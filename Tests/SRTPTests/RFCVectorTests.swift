@@ -1,6 +1,19 @@
 import Testing
 @testable import SRTP
 
+/// RFC 3711 §B.2's keystream: its first three blocks and the last three of the 65282-block
+/// segment, which both implementations must produce.
+enum RFC3711B2 {
+    static let firstBlocks = hex("""
+        E03EAD0935C95E80E166B16DD92B4EB4 D23513162B02D0F72A43A2FE4A5F97AB
+        41E95B3BB0A2E8DD477901E4FCA894C0
+        """)
+    static let lastBlocks = hex("""
+        EC8CDF7398607CB0F2D21675EA9EA1E4 362B7C3C6773516318A077D7FC5073AE
+        6A2CC3787889374FBEB4C81B17BA6C44
+        """)
+}
+
 /// RFC 3711 Appendix B and RFC 7714 §16/§17 vectors, run against libsrtp's ciphers (the
 /// reference) and against this module's own primitives (`OwnRFCVectorTests`).
 ///
@@ -18,14 +31,8 @@ import Testing
         let keystream = try cipher.encrypt(
             iv: [UInt8](repeating: 0, count: 16), plaintext: [UInt8](repeating: 0, count: 65282 * 16))
         #expect(keystream.count == 1_044_512)
-        #expect(Array(keystream[0..<48]) == hex("""
-            E03EAD0935C95E80E166B16DD92B4EB4 D23513162B02D0F72A43A2FE4A5F97AB
-            41E95B3BB0A2E8DD477901E4FCA894C0
-            """))
-        #expect(Array(keystream[(0xFEFF * 16)...]) == hex("""
-            EC8CDF7398607CB0F2D21675EA9EA1E4 362B7C3C6773516318A077D7FC5073AE
-            6A2CC3787889374FBEB4C81B17BA6C44
-            """))
+        #expect(Array(keystream[0..<48]) == RFC3711B2.firstBlocks)
+        #expect(Array(keystream[(0xFEFF * 16)...]) == RFC3711B2.lastBlocks)
     }
 
     /// RFC 3711 §B.3: the AES-CM PRF with master key E1F9..., master salt 0EC6..., and the
@@ -139,14 +146,8 @@ import Testing
                 try cipher.counterMode(iv: ivp.baseAddress!, data: k.baseAddress!, count: k.count)
             }
         }
-        #expect(Array(keystream[0..<48]) == hex("""
-            E03EAD0935C95E80E166B16DD92B4EB4 D23513162B02D0F72A43A2FE4A5F97AB
-            41E95B3BB0A2E8DD477901E4FCA894C0
-            """))
-        #expect(Array(keystream[(0xFEFF * 16)...]) == hex("""
-            EC8CDF7398607CB0F2D21675EA9EA1E4 362B7C3C6773516318A077D7FC5073AE
-            6A2CC3787889374FBEB4C81B17BA6C44
-            """))
+        #expect(Array(keystream[0..<48]) == RFC3711B2.firstBlocks)
+        #expect(Array(keystream[(0xFEFF * 16)...]) == RFC3711B2.lastBlocks)
         // A second packet on the same context restarts the keystream at the new IV.
         var again = [UInt8](repeating: 0, count: 32)
         try iv.withUnsafeBufferPointer { ivp in
