@@ -41,7 +41,15 @@ struct Tincan: AsyncParsableCommand {
     /// ends it with `pthread_exit`, and that unwind reads `.eh_frame_hdr` and `.eh_frame`: 0.7 MB
     /// resident for the whole call, since the kernel maps a binary's pages 64 KB at a time
     /// (docs/performance.md, "Round 4"). Nothing in tincan runs on the main actor.
+    ///
+    /// The main thread takes the process's signals, as it did in `dispatch_main` (which waits
+    /// in `sigsuspend` with an empty mask): a tincan started by a thread that blocks signals
+    /// (Foundation's `Process` on a test's worker thread) inherits that mask, and every
+    /// other thread blocks them too, so Ctrl-C and SIGTERM would otherwise stay pending.
     static func main() {
+        var none = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, nil)
         let finished = DispatchSemaphore(value: 0)
         Task.detached {
             await runCommand()
