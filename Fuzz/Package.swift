@@ -44,7 +44,6 @@ let package = Package(
     dependencies: [.package(url: "https://github.com/apple/swift-log", from: "1.6.0")],
     targets: [
         systemLibrary("COpenSSL", pkgConfig: "openssl"),
-        systemLibrary("CSRTP", pkgConfig: "libsrtp2"),
         systemLibrary("CVPX", pkgConfig: "vpx"),
         systemLibrary("COpus", pkgConfig: "opus"),
         systemLibrary("COgg", pkgConfig: "ogg"),
@@ -61,7 +60,7 @@ let package = Package(
         .target(name: "MediaCodecs", dependencies: ["MediaPrimitives", "MediaCapture", "CVPX", "COpus", "COgg"], path: "Sources/MediaCodecs"),
         .target(name: "RTP", path: "Sources/RTP"),
         .target(name: "SDP", path: "Sources/SDP"),
-        .target(name: "SRTP", dependencies: ["CSRTP"], path: "Sources/SRTP"),
+        .target(name: "SRTP", dependencies: ["COpenSSL"], path: "Sources/SRTP"),
         .target(name: "DTLS", dependencies: ["COpenSSL", "SRTP"], path: "Sources/DTLS"),
         // ICE without its NIO driver (STUN, the TURN client and the RFC 7983 demultiplexer), Signaling without
         // its HTTP/WebSocket clients (the messages, the copy-and-paste blob), PeerConnection's
