@@ -35,10 +35,11 @@ struct MediaStreamEncoder: Sendable {
     /// The loss the encoder plans for, in percent, and whether it adds in-band FEC.
     let setPacketLoss: (@Sendable (_ percent: Int, _ inbandFEC: Bool) -> Void)?
 
-    /// Wraps `encoder` on a worker (`capacity` frames waiting at most) or inline. `input`
+    /// Wraps `encoder` on a worker (`capacity` frames waiting at most; `runsOnCaller`: on the
+    /// submitting thread when it is free, `EncoderWorker.runsOnCaller`) or inline. `input`
     /// takes the frames of the encoder's kind, `output` tags what it encodes.
     static func make<Encoder: QueuedEncoder>(
-        _ encoder: sending Encoder, inline: Bool, capacity: Int, label: String,
+        _ encoder: sending Encoder, inline: Bool, capacity: Int, label: String, runsOnCaller: Bool = false,
         input: @escaping @Sendable (MediaFrame) -> Encoder.Input?,
         output: @escaping @Sendable (Encoder.Output) -> EncodedMedia,
         frameDropping: (@Sendable (Bool) -> EncoderChange<Encoder>)? = nil,
@@ -60,7 +61,7 @@ struct MediaStreamEncoder: Sendable {
                 measured: nil, dropped: { e.statistics.dropped }, finish: {},
                 setFrameDropping: dropping, setPacketLoss: loss)
         }
-        let w = EncoderWorker(encoder: encoder, capacity: capacity, label: label)
+        let w = EncoderWorker(encoder: encoder, capacity: capacity, label: label, runsOnCaller: runsOnCaller)
         let submit: @Sendable (MediaFrame) -> Void = { frame in
             if let i = input(frame) { w.submit(i) }
         }

@@ -54,7 +54,7 @@ public final class RTCPeerConnection: Sendable {
         var signalingState = RTCSignalingState.stable
         var closed = false
         /// The receivers' RTCP tick (NACK, PLI, RR every 20 ms; the pipeline times SR, REMB
-        /// and transport-cc itself).
+        /// and transport-cc itself), running while something receives.
         var rtcpTimer: RepeatedTask?
         /// Waiting in `waitUntilConnected`.
         var connectionWaiters = ContinuationWaiters()
@@ -582,10 +582,27 @@ public final class RTCPeerConnection: Sendable {
         }
         guard let media else { return }
         startSenders(senders, on: media)
+        startRTCPTick(transport)
+    }
+
+    /// Whether the receivers' RTCP tick is running (for tests).
+    var isRTCPTickRunning: Bool { state.withLock { $0.rtcpTimer != nil } }
+
+    /// Starts the receivers' RTCP tick if something receives and it is not running. A
+    /// send-only connection has no tick: it would wake the loop 50 times a second for
+    /// nothing. On the event loop.
+    private func startRTCPTick(_ transport: RTCDtlsTransport) {
+        let start = state.withLock { s in !s.closed && s.rtcpTimer == nil && !s.activeReceivers.isEmpty }
+        guard start else { return }
         let timer = settings.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(20), delay: .milliseconds(20)) { [weak self] _ in
             self?.rtcpTick(transport)
         }
-        state.withLock { $0.rtcpTimer = timer }
+        let started = state.withLock { s in
+            guard !s.closed, s.rtcpTimer == nil else { return false }
+            s.rtcpTimer = timer
+            return true
+        }
+        if !started { timer.cancel() }
     }
 
     /// Starts senders on the running pipeline (when DTLS connects, or when a renegotiation
@@ -729,10 +746,12 @@ public final class RTCPeerConnection: Sendable {
             }.get()
         } else {
             await stopSending(changes.stop, on: transport)
-            if let media, !changes.start.isEmpty {
+            if let media, !changes.start.isEmpty || !changes.newReceivers.isEmpty {
                 // Before DTLS connects, `startMedia` starts them.
                 try await settings.eventLoop.submit { [self] in
-                    if transport.state == .connected { startSenders(changes.start, on: media) }
+                    guard transport.state == .connected else { return }
+                    if !changes.start.isEmpty { startSenders(changes.start, on: media) }
+                    startRTCPTick(transport)
                 }.get()
             }
         }
@@ -852,7 +871,12 @@ public final class RTCPeerConnection: Sendable {
     /// Every 20 ms: the receivers' NACK, PLI and RR; every second, lip sync of the playing
     /// audio with the first video. On the event loop.
     private func rtcpTick(_ transport: RTCDtlsTransport) {
-        let receivers = state.withLock { $0.activeReceivers }
+        let (receivers, stopped) = state.withLock { s -> ([RTCRtpReceiver], RepeatedTask?) in
+            guard s.activeReceivers.isEmpty else { return (s.activeReceivers, nil) }
+            defer { s.rtcpTimer = nil }  // the last receiver ended: a new one starts it again
+            return ([], s.rtcpTimer)
+        }
+        stopped?.cancel()
         for r in receivers {
             for packet in r.poll() {
                 if Log.rtp.logLevel <= .debug { RTCPFeedbackLog.log(packet, sent: true) }

@@ -506,6 +506,9 @@ public final class RTCRtpSender: Sendable {
         var opusInbandFEC: Bool?
         /// VP8: whether libvpx may drop frames (the adaptation's last rung).
         var encoderFrameDropping: Bool?
+        /// Seconds inside the encoder (webrtc-stats `totalEncodeTime`); nil when encoding
+        /// inline in simulated time, where nothing is measured.
+        var totalEncodeTime: Double?
     }
 
     var statistics: Statistics? {
@@ -522,12 +525,13 @@ public final class RTCRtpSender: Sendable {
                      $0.adaptation.resolutionChanges, $0.encoderDropsFrames) }
         }
         let audio = running.parameters.kind == .audio
+        let encodeTime = running.encoder.measured.map { Double($0().totalEncodeTime) / 1e9 }
         return Statistics(outbound: rtp.statistics, remote: rtp.remoteStatistics, framesSent: framesSent,
                           keyFramesSent: keyFramesSent, qpSum: qpSum, width: width, height: height, framesPerSecond: fps,
                           encoderDrops: drops, framesDecimated: a?.0 ?? 0, targetBitrate: running.currentTarget,
                           qualityLimitationReason: a?.1 ?? .none, qualityLimitationDurations: a?.2 ?? [:],
                           qualityLimitationResolutionChanges: a?.3 ?? 0,
                           opusPacketLossPercent: audio ? lossPercent : nil, opusInbandFEC: audio ? running.parameters.opusInbandFEC : nil,
-                          encoderFrameDropping: a?.4)
+                          encoderFrameDropping: a?.4, totalEncodeTime: encodeTime)
     }
 }

@@ -68,6 +68,7 @@ extension RTCPeerConnection {
                             ("qualityLimitationDurations", .object(QualityLimitationReason.allCases.map {
                                 ($0.rawValue, .number(st.qualityLimitationDurations[$0] ?? 0)) })),
                             ("qualityLimitationResolutionChanges", n(st.qualityLimitationResolutionChanges)),
+                            ("totalEncodeTime", .number(st.totalEncodeTime ?? 0)),
                             // Not webrtc-stats members: frames the adaptation left out, the encoder's bitrate.
                             ("framesDecimated", n(st.framesDecimated))]
                 }

@@ -54,7 +54,9 @@ extension RTCRtpCodecRegistration {
                                                 packetLossPercent: 0)
             if let cap = request.parameters.remoteMaximumBitrate { opus.bitrate = max(6000, min(opus.bitrate, cap)) }
             let encoder = MediaStreamEncoder.make(
-                try OpusEncoder(configuration: opus), inline: request.inline, capacity: 25, label: "tincan.opus",
+                // On the microphone's thread: 0.2 ms of work per 20 ms does not pay for a
+                // thread hop (and its wake-up) per 10 ms frame.
+                try OpusEncoder(configuration: opus), inline: request.inline, capacity: 25, label: "tincan.opus", runsOnCaller: true,
                 input: { if case .audio(let frame) = $0 { frame } else { nil } }, output: { .audio($0) },
                 packetLoss: { percent, fec in
                     { (encoder: OpusEncoder) throws(CodecError) in try encoder.setInbandFEC(fec, packetLossPercent: percent) }

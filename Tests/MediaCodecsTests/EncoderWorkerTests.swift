@@ -74,4 +74,46 @@ final class GatedEncoder: QueuedEncoder {
         #expect(frames.allSatisfy { $0.timestamp % 33_333_333 == 0 })
         if stats.dropped == 0 { #expect(frames[10].isKeyframe) }
     }
+
+    /// `runsOnCaller`: each frame is encoded on the thread that submits it (no hop), in order,
+    /// and `finish` still flushes and ends the stream.
+    @Test func aCallerRunsWorkerEncodesOnTheSubmittingThread() async {
+        let record = ThreadRecord()
+        let worker = EncoderWorker(encoder: ThreadRecordingEncoder(record: record), capacity: 2, runsOnCaller: true)
+        let submitter = Mutex<pthread_t?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            submitter.withLock { $0 = pthread_self() }
+            for i in 0..<5 { worker.submit(i) }
+            done.signal()
+        }
+        thread.start()
+        done.wait()
+        await worker.finish()
+        var out: [Int] = []
+        for await n in worker.frames { out.append(n) }
+        #expect(out == [0, 1, 2, 3, 4])
+        let recorded = record.threads.withLock { $0 }
+        let caller = submitter.withLock { $0 }
+        #expect(recorded.count == 5)
+        #expect(recorded.allSatisfy { t in caller.map { pthread_equal(t, $0) != 0 } ?? false }, "encoded on the submitting thread")
+        #expect(worker.statistics.dropped == 0)
+    }
+}
+
+final class ThreadRecord: Sendable {
+    let threads = Mutex<[pthread_t]>([])
+}
+
+/// Echoes its input and records the thread each frame was encoded on.
+final class ThreadRecordingEncoder: QueuedEncoder {
+    let record: ThreadRecord
+    init(record: ThreadRecord) { self.record = record }
+    func encode(_ input: Int) throws(CodecError) -> [Int] {
+        record.threads.withLock { $0.append(pthread_self()) }
+        return [input]
+    }
+    func setTargetBitrate(_ bitsPerSecond: Int) throws(CodecError) {}
+    func requestKeyframe() {}
+    func flush() throws(CodecError) -> [Int] { [] }
 }

@@ -3,7 +3,7 @@ import MediaCapture
 import NIOCore
 import NIOEmbedded
 import NetworkPrimitives
-import PeerConnection
+@testable import PeerConnection
 import SDP
 import Synchronization
 import Testing
@@ -246,6 +246,22 @@ import VirtualNetwork
         #expect(answer.media[0].setup == .passive, "A was the DTLS server and stays one")
         let received = try #require(await call.tracks(call.eventsA).first?.0)
         #expect(await call.advance(until: { call.frames(received) >= 30 }, within: .seconds(3)), "B's camera plays at A")
+    }
+
+    /// The receivers' RTCP tick (every 20 ms) runs only while something receives: a side that
+    /// only sends is not woken 50 times a second for nothing, and a track the peer adds
+    /// mid-call starts it.
+    @Test func theRTCPTickRunsOnlyWhileSomethingReceives() async throws {
+        let (call, _) = try await Self.connectedCall()
+        defer { Task { await call.close() } }
+        await call.advance(.milliseconds(200))
+        #expect(!call.a.isRTCPTickRunning, "A only sends")
+        #expect(call.b.isRTCPTickRunning, "B receives A's camera")
+        try call.b.addTrack(try await call.camera(call.devicesB, "cam-2"))
+        try await call.exchange(from: call.b, to: call.a)
+        let received = try #require(await call.tracks(call.eventsA).first?.0)
+        #expect(await call.advance(until: { call.frames(received) >= 10 }, within: .seconds(3)), "B's camera plays at A")
+        #expect(call.a.isRTCPTickRunning, "A receives now")
     }
 
     @Test func anICERestartKeepsTheCall() async throws {

@@ -332,4 +332,31 @@ extension TransportControllerTests {
         // padding for the rest; the second found nothing to send and gave the cluster up.
         #expect(c.statistics.paddingUnavailable == 2)
     }
+
+    /// The estimator's 25 ms work runs at the first poll after it is due (a frame, feedback),
+    /// and the timer waits for it only `processSlack` longer: an idle loop is not woken 40
+    /// times a second for it. With no slack the timer is at the due time.
+    @Test func theEstimatorsPeriodicWorkRidesOnPollsWithinItsSlack() throws {
+        func controller(slack: Duration) -> RTPTransportController {
+            RTPTransportController(configuration: RTPTransportConfiguration(
+                rtcpSSRC: 0x4444_4444, receiveExtensions: Self.extensions, remb: nil,
+                bandwidthEstimation: BandwidthEstimationStage.Configuration(processSlack: slack)), at: .zero)
+        }
+        var c = controller(slack: .milliseconds(25))
+        #expect(c.bandwidthEstimation?.nextProcess == .milliseconds(25))
+        #expect(c.nextDeadline == .milliseconds(50))
+        // Not due yet at 20 ms: nothing runs, the deadline stays.
+        try c.poll(at: .milliseconds(20)) { _, _ in }
+        #expect(c.bandwidthEstimation?.nextProcess == .milliseconds(25))
+        // A poll at 30 ms (a frame came) runs it, and the next is due 25 ms after that.
+        try c.poll(at: .milliseconds(30)) { _, _ in }
+        #expect(c.bandwidthEstimation?.nextProcess == .milliseconds(55))
+        #expect(c.nextDeadline == .milliseconds(80))
+        // Nothing else polls: the timer at the slack's end runs it.
+        try c.poll(at: .milliseconds(80)) { _, _ in }
+        #expect(c.bandwidthEstimation?.nextProcess == .milliseconds(105))
+
+        let strict = controller(slack: .zero)
+        #expect(strict.nextDeadline == .milliseconds(25))
+    }
 }

@@ -7,16 +7,26 @@ public struct BandwidthEstimationStage: Sendable {
         public var constraints: BitrateConstraints
         /// libwebrtc processes the estimator every 25 ms.
         public var processInterval: Duration
+        /// How much later than due the periodic work may run. It runs at the first poll at or
+        /// after its time, and the pipeline's timer waits for it only this much longer: in a
+        /// call it rides on the wake-ups that frames and feedback make anyway (a sender's
+        /// event loop woke 40 times a second for it alone). Zero: on time, always.
+        public var processSlack: Duration
 
-        public init(constraints: BitrateConstraints = BitrateConstraints(), processInterval: Duration = .milliseconds(25)) {
+        public init(constraints: BitrateConstraints = BitrateConstraints(), processInterval: Duration = .milliseconds(25),
+                    processSlack: Duration = .milliseconds(25)) {
             self.constraints = constraints
             self.processInterval = processInterval
+            self.processSlack = max(.zero, processSlack)
         }
     }
 
     public let configuration: Configuration
     public private(set) var estimator: GoogleCongestionController
+    /// When the periodic work is due (a poll from then on runs it).
     private(set) var nextProcess: Duration
+    /// The latest the periodic work waits for a poll: the pipeline's timer is armed for it.
+    var processDeadline: Duration { nextProcess + configuration.processSlack }
 
     public init(configuration: Configuration = Configuration(), at now: Duration) {
         self.configuration = configuration

@@ -303,13 +303,14 @@ public struct RTPTransportController: Sendable {
 
     // MARK: Timers and output
 
-    /// The earliest time `poll` has work: a paced packet, RTCP waiting, or a timer.
+    /// When `poll` must run next: a paced packet, RTCP waiting, or a timer. The estimator's
+    /// periodic work counts at its latest (`processSlack` after due); any earlier poll runs it.
     public var nextDeadline: Duration? {
         // Index loops and no capturing local function: unoptimized builds would allocate.
         let never = Duration.seconds(Int64.max)
         var next = outbox.isEmpty ? never : lastNow
         next = min(next, pacer.nextSendTime ?? never)
-        next = min(next, bandwidthEstimation?.nextProcess ?? never)
+        next = min(next, bandwidthEstimation?.processDeadline ?? never)
         next = min(next, transportFeedback?.nextFeedbackTime ?? never)
         next = min(next, remb?.nextProcess ?? never)
         for i in streams.indices where streams[i].active { next = min(next, streams[i].nextReportAt ?? never) }
