@@ -68,7 +68,6 @@ extension RTCPeerConnection {
                             ("qualityLimitationDurations", .object(QualityLimitationReason.allCases.map {
                                 ($0.rawValue, .number(st.qualityLimitationDurations[$0] ?? 0)) })),
                             ("qualityLimitationResolutionChanges", n(st.qualityLimitationResolutionChanges)),
-                            ("totalEncodeTime", .number(st.totalEncodeTime ?? 0)),
                             // Not webrtc-stats members: frames the adaptation left out, the encoder's bitrate.
                             ("framesDecimated", n(st.framesDecimated))]
                 }
@@ -77,6 +76,8 @@ extension RTCPeerConnection {
                 if let v = st.opusPacketLossPercent { out.append(("opusPacketLossPerc", n(v))) }
                 if let v = st.opusInbandFEC { out.append(("opusInbandFec", .bool(v))) }
                 if let v = st.encoderFrameDropping { out.append(("encoderFrameDropping", .bool(v))) }
+                // Measured by the worker only: absent, not 0, when encoding inline in simulated time.
+                if t.kind == .video, let v = st.totalEncodeTime { out.append(("totalEncodeTime", .number(v))) }
                 out.append(("targetBitrate", n(st.targetBitrate)))
                 entries.append(.init(id: "OT_\(p.ssrc)", type: "outbound-rtp", timestamp: now, members: out))
                 var remote: [(String, JSONValue)] = [
