@@ -46,8 +46,11 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
     /// instead of on a thread of the worker's own: for a small encoder (Opus: a fraction of a
     /// millisecond per frame) the hop, a wake-up per frame, cost more than the work. Frames
     /// submitted from another thread meanwhile wait in the queue as usual, and the encoder
-    /// still runs one frame at a time (on the worker's queue, `DispatchQueue.sync`).
-    public let runsOnCaller: Bool
+    /// still runs one frame at a time (on the worker's queue, `DispatchQueue.sync`). Only for
+    /// a caller whose thread may wait (a paced fake camera leaves frames out meanwhile);
+    /// `setRunsOnCaller` changes it when the source does.
+    public var runsOnCaller: Bool { callerRuns.load(ordering: .relaxed) }
+    private let callerRuns: Atomic<Bool>
     /// Encoded frames in encoding order; finishes after `finish()`.
     public let frames: AsyncStream<Encoder.Output>
     private let continuation: AsyncStream<Encoder.Output>.Continuation
@@ -59,7 +62,7 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
 
     public init(encoder: sending Encoder, capacity: Int = 2, label: String = "tincan.encoder", runsOnCaller: Bool = false) {
         self.capacity = max(1, capacity)
-        self.runsOnCaller = runsOnCaller
+        callerRuns = Atomic(runsOnCaller)
         self.encoder = SerialAccess(encoder)
         queue = DispatchQueue(label: label, qos: .userInitiated)
         (frames, continuation) = AsyncStream.makeStream(of: Encoder.Output.self, bufferingPolicy: .unbounded)
@@ -106,12 +109,15 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
             return true
         }
         guard start else { return }
-        if runsOnCaller {
+        if callerRuns.load(ordering: .relaxed) {
             queue.sync { drain() }
         } else {
             queue.async { self.drain() }
         }
     }
+
+    /// From the next frame on (a replaced track's source delivers on another kind of thread).
+    public func setRunsOnCaller(_ on: Bool) { callerRuns.store(on, ordering: .relaxed) }
 
     /// Applied before the next frame is encoded.
     public func setTargetBitrate(_ bitsPerSecond: Int) { state.withLock { $0.pendingBitrate = bitsPerSecond } }

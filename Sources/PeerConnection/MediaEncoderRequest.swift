@@ -9,6 +9,10 @@ struct MediaEncoderRequest: Sendable, Equatable {
     var maxBitrate: Int?
     /// Encode on the event loop (simulated time) rather than on a worker.
     var inline: Bool
+    /// Encode on the thread that delivers the frame when the encoder is free
+    /// (`EncoderWorker.runsOnCaller`): the track's camera leaves frames out while its thread is
+    /// busy (`MediaStreamTrack.toleratesSlowSinks`), so a slow encode costs frames, not latency.
+    var onCaptureThread: Bool = false
 }
 
 /// An opened encoder and the rates the sender's control starts from.

@@ -34,6 +34,9 @@ struct MediaStreamEncoder: Sendable {
     let setFrameDropping: (@Sendable (Bool) -> Void)?
     /// The loss the encoder plans for, in percent, and whether it adds in-band FEC.
     let setPacketLoss: (@Sendable (_ percent: Int, _ inbandFEC: Bool) -> Void)?
+    /// Worker: whether it encodes on the thread that submits (`EncoderWorker.setRunsOnCaller`),
+    /// for a replaced track whose source delivers on another kind of thread; nil inline.
+    let setRunsOnCaller: (@Sendable (Bool) -> Void)?
 
     /// Wraps `encoder` on a worker (`capacity` frames waiting at most; `runsOnCaller`: on the
     /// submitting thread when it is free, `EncoderWorker.runsOnCaller`) or inline. `input`
@@ -59,7 +62,7 @@ struct MediaStreamEncoder: Sendable {
                 submit: { _ in }, encodeNow: encodeNow, startPump: nil,
                 setTargetBitrate: { e.setTargetBitrate($0) }, requestKeyframe: { e.requestKeyframe() },
                 measured: nil, dropped: { e.statistics.dropped }, finish: {},
-                setFrameDropping: dropping, setPacketLoss: loss)
+                setFrameDropping: dropping, setPacketLoss: loss, setRunsOnCaller: nil)
         }
         let w = EncoderWorker(encoder: encoder, capacity: capacity, label: label, runsOnCaller: runsOnCaller)
         let submit: @Sendable (MediaFrame) -> Void = { frame in
@@ -80,6 +83,6 @@ struct MediaStreamEncoder: Sendable {
             submit: submit, encodeNow: nil, startPump: startPump,
             setTargetBitrate: { w.setTargetBitrate($0) }, requestKeyframe: { w.requestKeyframe() },
             measured: measured, dropped: { w.statistics.dropped }, finish: { await w.finish() },
-            setFrameDropping: dropping, setPacketLoss: loss)
+            setFrameDropping: dropping, setPacketLoss: loss, setRunsOnCaller: { w.setRunsOnCaller($0) })
     }
 }

@@ -53,9 +53,13 @@ public final class RTCPeerConnection: Sendable {
         var connectionState = RTCPeerConnectionState.new
         var signalingState = RTCSignalingState.stable
         var closed = false
-        /// The receivers' RTCP tick (NACK, PLI, RR every 20 ms; the pipeline times SR, REMB
-        /// and transport-cc itself), running while something receives.
-        var rtcpTimer: RepeatedTask?
+        /// The receivers' RTCP timer (NACK, PLI, RR; the pipeline times SR, REMB and
+        /// transport-cc itself), armed at the earliest receiver's next deadline while
+        /// something receives.
+        var rtcpTimer: Scheduled<Void>?
+        var rtcpTimerDeadline: Duration?
+        /// When the playing audio was last lip-synced with the first video (once a second).
+        var lastLipSyncAt: Duration?
         /// Waiting in `waitUntilConnected`.
         var connectionWaiters = ContinuationWaiters()
         var iceState = ICEConnectionState.new
@@ -92,8 +96,9 @@ public final class RTCPeerConnection: Sendable {
     }
 
     private let state = Mutex(State())
-    /// RTCP ticks, for the once-a-second lip sync.
-    private let ticks = Atomic<Int>(0)
+    /// Times the receivers' RTCP timer fired (for tests: it fires when something is due,
+    /// not every 20 ms).
+    let rtcpPolls = Atomic<Int>(0)
 
     /// The ICE agent once there is one: tests reach its socket through it (a send the socket
     /// refuses shows in getStats' transport as datagramSendFailures).
@@ -585,24 +590,31 @@ public final class RTCPeerConnection: Sendable {
         startRTCPTick(transport)
     }
 
-    /// Whether the receivers' RTCP tick is running (for tests).
-    var isRTCPTickRunning: Bool { state.withLock { $0.rtcpTimer != nil } }
+    /// Whether the receivers' RTCP timer is armed (for tests).
+    var isRTCPTimerArmed: Bool { state.withLock { $0.rtcpTimer != nil } }
 
-    /// Starts the receivers' RTCP tick if something receives and it is not running. A
-    /// send-only connection has no tick: it would wake the loop 50 times a second for
-    /// nothing. On the event loop.
+    /// Arms the receivers' RTCP timer for a first poll 20 ms from now, if something receives.
+    /// A send-only connection has no timer. On the event loop.
     private func startRTCPTick(_ transport: RTCDtlsTransport) {
-        let start = state.withLock { s in !s.closed && s.rtcpTimer == nil && !s.activeReceivers.isEmpty }
-        guard start else { return }
-        let timer = settings.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(20), delay: .milliseconds(20)) { [weak self] _ in
-            self?.rtcpTick(transport)
+        armRTCPTimer(transport, at: clock.now() + .milliseconds(20))
+    }
+
+    /// Arms the receivers' RTCP timer at `deadline` (never sooner than 1 ms from now, so a
+    /// deadline that is due cannot spin a simulated clock) unless it is armed earlier; only
+    /// while something receives. Polling when something is due, instead of every 20 ms, left
+    /// a receiving loop asleep between packets (50 wake-ups a second fewer on a clean link).
+    /// On the event loop.
+    private func armRTCPTimer(_ transport: RTCDtlsTransport, at deadline: Duration) {
+        let at = max(deadline, clock.now() + .milliseconds(1))
+        state.withLock { s in
+            guard !s.closed, !s.activeReceivers.isEmpty else { return }
+            if let armed = s.rtcpTimerDeadline, armed <= at { return }
+            s.rtcpTimer?.cancel()
+            s.rtcpTimerDeadline = at
+            s.rtcpTimer = settings.eventLoop.scheduleTask(deadline: .uptimeNanoseconds(MediaTransport.nanosecondsRoundedUp(at))) { [weak self] in
+                self?.rtcpTimerFired(transport, at)
+            }
         }
-        let started = state.withLock { s in
-            guard !s.closed, s.rtcpTimer == nil else { return false }
-            s.rtcpTimer = timer
-            return true
-        }
-        if !started { timer.cancel() }
     }
 
     /// Starts senders on the running pipeline (when DTLS connects, or when a renegotiation
@@ -868,24 +880,38 @@ public final class RTCPeerConnection: Sendable {
         return ratio >= 1.2 || ratio <= 0.8
     }
 
-    /// Every 20 ms: the receivers' NACK, PLI and RR; every second, lip sync of the playing
-    /// audio with the first video. On the event loop.
-    private func rtcpTick(_ transport: RTCDtlsTransport) {
-        let (receivers, stopped) = state.withLock { s -> ([RTCRtpReceiver], RepeatedTask?) in
-            guard s.activeReceivers.isEmpty else { return (s.activeReceivers, nil) }
-            defer { s.rtcpTimer = nil }  // the last receiver ended: a new one starts it again
-            return ([], s.rtcpTimer)
+    /// The receivers' NACK, PLI and RR that are due, and once a second the lip sync of the
+    /// playing audio with the first video; then the timer again at the earliest deadline
+    /// (none when the last receiver ended: a new one arms it). On the event loop.
+    private func rtcpTimerFired(_ transport: RTCDtlsTransport, _ deadline: Duration) {
+        rtcpPolls.add(1, ordering: .relaxed)
+        let now = clock.now()
+        let (receivers, lipSync) = state.withLock { s -> ([RTCRtpReceiver], (due: Bool, next: Duration)?) in
+            if s.rtcpTimerDeadline == deadline {
+                s.rtcpTimer = nil
+                s.rtcpTimerDeadline = nil
+            }
+            guard !s.closed else { return ([], nil) }
+            let receivers = s.activeReceivers
+            guard receivers.contains(where: { $0.kind == .video }), receivers.contains(where: { $0.kind == .audio }) else { return (receivers, nil) }
+            let last = s.lastLipSyncAt ?? now
+            let due = now - last >= .seconds(1)
+            if due || s.lastLipSyncAt == nil { s.lastLipSyncAt = now }
+            return (receivers, (due, (due ? now : last) + .seconds(1)))
         }
-        stopped?.cancel()
+        var next = lipSync?.next
         for r in receivers {
-            for packet in r.poll() {
+            let (packets, deadline) = r.poll()
+            for packet in packets {
                 if Log.rtp.logLevel <= .debug { RTCPFeedbackLog.log(packet, sent: true) }
                 transport.send(packet, isRTCP: true)
             }
+            if let deadline { next = min(next ?? deadline, deadline) }
         }
-        if ticks.add(1, ordering: .relaxed).newValue % 50 == 0, let video = receivers.first(where: { $0.kind == .video }) {
+        if lipSync?.due == true, let video = receivers.first(where: { $0.kind == .video }) {
             for audio in receivers where audio.kind == .audio { audio.synchronize(with: video) }
         }
+        if let next { armRTCPTimer(transport, at: next) }
     }
 
     /// An SRTP/SRTCP packet that failed authentication: counted by the transport, and by the
@@ -907,9 +933,11 @@ public final class RTCPeerConnection: Sendable {
             return
         }
         let pt = header.payloadType, ssrc = header.ssrc
-        let (receivers, media) = state.withLock { ($0.activeReceivers, $0.media) }
+        let (receivers, media, transport) = state.withLock { ($0.activeReceivers, $0.media, $0.transport) }
         media?.receivedRTP(packet, header: header)
-        if let r = receivers.first(where: { $0.accepts(ssrc: ssrc, payloadType: pt) }) { r.receive(packet) } else {
+        if let r = receivers.first(where: { $0.accepts(ssrc: ssrc, payloadType: pt) }) {
+            if let deadline = r.receive(packet), let transport { armRTCPTimer(transport, at: deadline) }
+        } else {
             let first = state.withLock { s in
                 s.unroutableRTP += 1
                 return s.unroutableRTP == 1
@@ -1030,18 +1058,21 @@ public final class RTCPeerConnection: Sendable {
     /// Ends the call: RTCP BYE for our streams, DTLS close_notify, ICE closed, encoders stopped.
     public func close() async {
         let (already, transceivers, transport, agent, timer, media, gatheringWaiters) = state.withLock { s in
-            defer { s.closed = true; s.rtcpTimer = nil; s.signalingState = .closed }
+            defer { s.closed = true; s.rtcpTimer = nil; s.rtcpTimerDeadline = nil; s.signalingState = .closed }
             return (s.closed, s.transceivers, s.transport, s.agent, s.rtcpTimer, s.media, s.gatheringWaiters.takeAll())
         }
         guard !already else { return }
         for w in gatheringWaiters { w.resume(throwing: RTCError(.invalidStateError, "the connection was closed")) }
         // WebRTC 1.0 §4.4.1.2 (close): signalingState becomes "closed" without an event.
-        timer?.cancel()
         if let transport {
             let byes = transceivers.compactMap { $0.sender?.goodbye() }
             try? await settings.eventLoop.submit {
+                // On the loop: a scheduled task is cancelled where it runs.
+                timer?.cancel()
                 if transport.state == .connected { for bye in byes { transport.send(bye, isRTCP: true) } }
             }.get()
+        } else {
+            timer?.cancel()
         }
         for t in transceivers {
             await t.sender?.stop()

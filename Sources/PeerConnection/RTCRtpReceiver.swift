@@ -144,9 +144,12 @@ public final class RTCRtpReceiver: Sendable {
     }
 
     /// One clear RTP packet of this stream. Whole frames go to the decoder, outside the lock.
-    func receive(_ packet: [UInt8]) {
-        let (frames, malformed) = state.withLock { s -> ([ReceivedFrameDecoder.Frame], String?) in
-            guard !s.ended else { return ([], nil) }
+    /// Returns when `poll` is next due (`RTPReceiveStream.nextDeadline`): a gap the packet
+    /// revealed brings its NACK forward.
+    @discardableResult
+    func receive(_ packet: [UInt8]) -> Duration? {
+        let (frames, malformed, deadline) = state.withLock { s -> ([ReceivedFrameDecoder.Frame], String?, Duration?) in
+            guard !s.ended else { return ([], nil, nil) }
             let now = clock.now()
             var frames: [ReceivedFrameDecoder.Frame] = []
             var malformed: RTPError?
@@ -157,14 +160,16 @@ public final class RTCRtpReceiver: Sendable {
                     catch { malformed = error }
                 }
             }
+            let deadline = s.buffer?.nextDeadline(after: now)
             if let malformed {
                 s.packetsMalformed += 1
-                return (frames, "\(malformed)")
+                return (frames, "\(malformed)", deadline)
             }
-            return (frames, nil)
+            return (frames, nil, deadline)
         }
         if let malformed { Log.rtp.debug("dropped a malformed RTP packet of SSRC \(ssrc): \(malformed)") }
         decode(frames)
+        return deadline
     }
 
     /// A packet of this stream that failed SRTP authentication (a replay, a forgery).
@@ -197,18 +202,19 @@ public final class RTCRtpReceiver: Sendable {
         }
     }
 
-    /// Gives up late frames and returns the RTCP due now (NACK, PLI, RR), clear.
-    func poll() -> [[UInt8]] {
-        let (rtcp, frames) = state.withLock { s -> ([[UInt8]], [ReceivedFrameDecoder.Frame]) in
+    /// Gives up late frames and returns the RTCP due now (NACK, PLI, RR), clear, and when
+    /// to poll next (nil: nothing waits until a packet comes).
+    func poll() -> (rtcp: [[UInt8]], nextDeadline: Duration?) {
+        let (rtcp, frames, deadline) = state.withLock { s -> ([[UInt8]], [ReceivedFrameDecoder.Frame], Duration?) in
             let now = clock.now()
             var rtcp: [[UInt8]] = []
             var frames: [ReceivedFrameDecoder.Frame] = []
             let sr = s.senderReport
             Self.withBuffer(&s) { $0.poll(at: now, onFrame: { f, b in frames.append(Self.frame(f, b, sr)) }, sendRTCP: { rtcp.append(Array($0)) }) }
-            return (rtcp, frames)
+            return (rtcp, frames, s.buffer?.nextDeadline(after: now))
         }
         decode(frames)
-        return rtcp
+        return (rtcp, deadline)
     }
 
     func stop() {

@@ -177,6 +177,8 @@ public final class RTCRtpSender: Sendable {
                 throw RTCError(.invalidModificationError, "the replacement audio track has \(next.sampleRate ?? 0) Hz, \(next.channelCount ?? 0) channels; the encoder takes \(now.sampleRate ?? 0) Hz, \(now.channelCount ?? 0)")
             }
         }
+        // Video encodes on the camera's thread only for a camera that leaves frames out meanwhile.
+        if let running, running.parameters.kind == .video { running.encoder.setRunsOnCaller?(replacement.toleratesSlowSinks) }
         // The new sink first, then the old one goes: no frame interval is lost.
         let newToken = running.flatMap { $0.attach?(replacement) }
         let newWarmup = warmupToken.withLock({ $0 }) == nil ? nil : addWarmupSink(to: replacement)
@@ -209,7 +211,8 @@ public final class RTCRtpSender: Sendable {
         if parameters.kind == .audio { config.historyCapacity = 128 }
         let rtp = RTPSendStream(configuration: config, initialSequenceNumber: .random(in: 0 ... .max),
                                 initialRTXSequenceNumber: .random(in: 0 ... .max))
-        let request = MediaEncoderRequest(settings: settings, parameters: parameters, maxBitrate: maxBitrate, inline: inline)
+        let request = MediaEncoderRequest(settings: settings, parameters: parameters, maxBitrate: maxBitrate, inline: inline,
+                                          onCaptureThread: track.toleratesSlowSinks)
         // Still opening (a loaded machine): what is left of it is less than a new open.
         if ahead.withLock({ if case .opening = $0 { true } else { false } }) { aheadOpening.wait() }
         let prepared = ahead.withLock { a -> (match: OpenedMediaEncoder?, other: OpenedMediaEncoder?) in
@@ -448,7 +451,8 @@ public final class RTCRtpSender: Sendable {
     /// the first frame. `start` opens its own when the track's settings changed meanwhile.
     func openEncoderAhead(parameters: RTPStreamParameters, codec: RTCRtpCodecRegistration) {
         let request = MediaEncoderRequest(settings: track.getSettings(), parameters: parameters,
-                                          maxBitrate: state.withLock { $0.maxBitrate }, inline: false)
+                                          maxBitrate: state.withLock { $0.maxBitrate }, inline: false,
+                                          onCaptureThread: track.toleratesSlowSinks)
         guard ahead.withLock({ a in
             guard case .none = a else { return false }
             a = .opening

@@ -11,6 +11,7 @@ protocol RTPFrameAssembler: Sendable {
                        sendRTCP: (UnsafeRawBufferPointer) -> Void)
     mutating func handleRTCP(_ packets: [RTCPPacket], at now: Duration)
     mutating func decoderLostFrame()
+    func nextDeadline(after now: Duration) -> Duration?
 }
 
 extension RTPReceiveStream: RTPFrameAssembler {}

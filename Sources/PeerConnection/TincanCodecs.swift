@@ -25,8 +25,12 @@ extension RTCRtpCodecRegistration {
             // Until the pipeline's first target: its start rate, as libwebrtc starts.
             let start = min(need, BitrateConstraints().start)
             vc.targetBitrate = start
+            // On the camera's thread when it leaves frames out while busy (a paced fake camera):
+            // the frame is still in cache and no thread wakes per frame; a V4L2 camera's frames
+            // wait on the worker's queue, where the oldest is dropped when the encoder falls behind.
             let encoder = MediaStreamEncoder.make(
                 try VP8Encoder(configuration: vc), inline: request.inline, capacity: 2, label: "tincan.vp8",
+                runsOnCaller: request.onCaptureThread,
                 input: { if case .video(let frame) = $0 { frame } else { nil } }, output: { .video($0) },
                 frameDropping: { VP8Encoder.frameDropping($0) })
             return OpenedMediaEncoder(encoder: encoder, startBitrate: start, wireMaximum: need * 21 / 20,

@@ -1,3 +1,4 @@
+import Dispatch
 import MediaPrimitives
 import Testing
 import Synchronization
@@ -53,6 +54,52 @@ func temporaryDirectory() -> String {
         #expect(cam.openSessionCount == 0)
     }
 
+    /// The ticks a `PacedThread` makes when its first tick holds the thread 3.5 intervals:
+    /// (tick number, how late it ran in intervals).
+    static func ticksAfterASlowOne(skippingLateTicks: Bool) -> [(n: Int, late: Double)] {
+        let interval: UInt64 = 20_000_000
+        let ticks = Mutex<[(n: Int, late: Double)]>([])
+        let done = DispatchSemaphore(value: 0)
+        let thread = PacedThread(interval: interval, skippingLateTicks: skippingLateTicks) { n, deadline in
+            let late = Double(MonotonicClock.now() &- deadline) / Double(interval)
+            let count = ticks.withLock { t in t.append((n, late)); return t.count }
+            if n == 0 { usleep(70_000) }  // a sink slower than 3 frames
+            if count == 4 { done.signal(); return false }
+            return true
+        }
+        done.wait()
+        thread.stop()
+        return ticks.withLock { $0 }
+    }
+
+    @Test("PacedThread: after a slow tick a camera's pacing leaves out the ticks whose time passed; a microphone's runs them all")
+    func lateTicks() {
+        let skipping = Self.ticksAfterASlowOne(skippingLateTicks: true)
+        #expect(skipping.count == 4)
+        // Tick 0 held the thread 70 ms (3.5 ticks of 20 ms): 1 to 3 are gone, 3 (due at 60 ms)
+        // is late by half a tick at most, plus scheduling.
+        #expect(skipping.dropFirst().first.map { $0.n >= 3 } == true, "ticks \(skipping.map(\.n))")
+        #expect(zip(skipping, skipping.dropFirst()).allSatisfy { $0.n < $1.n })
+        #expect(skipping.dropFirst().allSatisfy { $0.late < 2 }, "late by \(skipping.map(\.late)) ticks")
+        let catchingUp = Self.ticksAfterASlowOne(skippingLateTicks: false)
+        #expect(catchingUp.map(\.n) == [0, 1, 2, 3], "every sample of a microphone comes")
+        #expect(catchingUp.dropFirst().first.map { $0.late > 2 } == true, "tick 1 ran late, at once after tick 0")
+    }
+
+    @Test("A paced fake camera tolerates slow sinks; a device that does not say does not")
+    func slowSinks() throws {
+        #expect(SyntheticCamera().toleratesSlowSinks)
+        struct Plain: VideoCaptureDevice {
+            let deviceId = "plain", groupId = "g", label = "plain", facingMode: String? = nil
+            let modes = [VideoMode(width: 320, height: 240, frameRate: 30)], resizeModes = ["none"]
+            func start(mode: VideoMode, onFrame: @escaping @Sendable (VideoFrame) -> Void,
+                       onEnd: @escaping CaptureEndHandler) throws(MediaStreamError) -> CaptureSession {
+                throw MediaStreamError(.notReadableError, "not for opening")
+            }
+        }
+        #expect(!Plain().toleratesSlowSinks)
+    }
+
     @Test("Devices file: a full example, with modes, facingMode, resizeModes and audio defaults")
     func devicesFile() throws {
         let text = #"{"devices": [ {"deviceId": "cam0", "kind": "videoinput", "label": "Front", "groupId": "g0", "facingMode": "user", "modes": [{"width": 1280, "height": 720, "frameRate": 30, "pixelFormat": "NV12"}], "resizeModes": ["none", "crop-and-scale"]}, {"deviceId": "mic0", "kind": "audioinput", "label": "Mic", "groupId": "g0", "sampleRate": [48000], "sampleSize": [16], "channelCount": [1, 2], "echoCancellation": [true, false], "autoGainControl": [true, false], "noiseSuppression": [true, false], "latency": [0.01], "defaults": {"channelCount": 1}} ]}"#
@@ -93,6 +140,7 @@ func temporaryDirectory() -> String {
         // The devices and the tracks on a simulated clock: exact counts, no wall-clock window.
         let pacer = SimulatedPacer()
         let cam = try Y4MFileCamera(path: y4m, pacer: pacer)
+        #expect(cam.toleratesSlowSinks)
         let mic = try WAVFileMicrophone(path: wav, pacer: pacer)
         #expect(cam.modes == [VideoMode(width: 160, height: 120, frameRate: 25)])
         #expect(mic.capabilities.sampleRates == [16000])

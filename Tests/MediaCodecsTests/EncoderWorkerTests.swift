@@ -101,6 +101,34 @@ final class GatedEncoder: QueuedEncoder {
     }
 }
 
+extension EncoderWorkerTests {
+    @Test func setRunsOnCallerMovesTheEncodingOffTheSubmittingThreadAndBack() async {
+        let record = ThreadRecord()
+        let worker = EncoderWorker(encoder: ThreadRecordingEncoder(record: record), capacity: 8, runsOnCaller: true)
+        let submitter = Mutex<pthread_t?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            submitter.withLock { $0 = pthread_self() }
+            worker.submit(0)
+            worker.setRunsOnCaller(false)
+            worker.submit(1)
+            done.signal()
+        }
+        thread.start()
+        done.wait()
+        await worker.finish()
+        var out: [Int] = []
+        for await n in worker.frames { out.append(n) }
+        #expect(out == [0, 1])
+        let recorded = record.threads.withLock { $0 }
+        let caller = submitter.withLock { $0 }
+        #expect(recorded.count == 2)
+        #expect(recorded.first.flatMap { t in caller.map { pthread_equal(t, $0) != 0 } } == true, "frame 0 on the submitting thread")
+        #expect(recorded.last.flatMap { t in caller.map { pthread_equal(t, $0) == 0 } } == true, "frame 1 on the worker's")
+        #expect(!worker.runsOnCaller)
+    }
+}
+
 final class ThreadRecord: Sendable {
     let threads = Mutex<[pthread_t]>([])
 }

@@ -10,6 +10,8 @@ import Testing
 @Suite(.serialized) struct EncoderOpenedAheadTests {
     final class Opens: Sendable {
         let times = Mutex<[UInt64]>([])
+        /// Each open's `MediaEncoderRequest.onCaptureThread`.
+        let onCaptureThread = Mutex<[Bool]>([])
     }
 
     /// VP8 as registered, with each encoder open recorded (CLOCK_MONOTONIC ns).
@@ -19,6 +21,7 @@ import Testing
             kind: vp8.kind, codec: vp8.codec, rtxPayloadType: vp8.rtxPayloadType,
             makeEncoder: { request throws(CodecError) in
                 opens.times.withLock { $0.append(MonotonicClock.now()) }
+                opens.onCaptureThread.withLock { $0.append(request.onCaptureThread) }
                 return try vp8.makeEncoder(request)
             },
             makePacketizer: vp8.makePacketizer, depacketizer: vp8.depacketizer, makeDecoder: vp8.makeDecoder)
@@ -53,5 +56,7 @@ import Testing
         let times = opens.times.withLock { $0 }
         #expect(decoded.withLock { $0 } >= 3, "frames decoded")
         #expect(times.count == 1, "encoders opened: \(times.count)")
+        // The synthetic camera leaves frames out while its thread is busy: VP8 encodes there.
+        #expect(opens.onCaptureThread.withLock { $0 } == [true])
     }
 }

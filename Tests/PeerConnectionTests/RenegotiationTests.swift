@@ -248,20 +248,36 @@ import VirtualNetwork
         #expect(await call.advance(until: { call.frames(received) >= 30 }, within: .seconds(3)), "B's camera plays at A")
     }
 
-    /// The receivers' RTCP tick (every 20 ms) runs only while something receives: a side that
-    /// only sends is not woken 50 times a second for nothing, and a track the peer adds
-    /// mid-call starts it.
-    @Test func theRTCPTickRunsOnlyWhileSomethingReceives() async throws {
+    /// The receivers' RTCP timer is armed only while something receives: a side that only
+    /// sends is not woken for nothing, and a track the peer adds mid-call arms it.
+    @Test func theRTCPTimerRunsOnlyWhileSomethingReceives() async throws {
         let (call, _) = try await Self.connectedCall()
         defer { Task { await call.close() } }
         await call.advance(.milliseconds(200))
-        #expect(!call.a.isRTCPTickRunning, "A only sends")
-        #expect(call.b.isRTCPTickRunning, "B receives A's camera")
+        #expect(!call.a.isRTCPTimerArmed, "A only sends")
+        #expect(call.b.isRTCPTimerArmed, "B receives A's camera")
         try call.b.addTrack(try await call.camera(call.devicesB, "cam-2"))
         try await call.exchange(from: call.b, to: call.a)
         let received = try #require(await call.tracks(call.eventsA).first?.0)
         #expect(await call.advance(until: { call.frames(received) >= 10 }, within: .seconds(3)), "B's camera plays at A")
-        #expect(call.a.isRTCPTickRunning, "A receives now")
+        #expect(call.a.isRTCPTimerArmed, "A receives now")
+    }
+
+    /// On a clean link the receivers' RTCP timer fires when a report is due (once a second),
+    /// not every 20 ms as the tick it replaced did: the receiving loop sleeps between packets.
+    /// The reports still come.
+    @Test func onACleanLinkTheReceiversRTCPWakesForReportsOnly() async throws {
+        let (call, _) = try await Self.connectedCall()
+        defer { Task { await call.close() } }
+        let receiver = try #require(await call.tracks(call.eventsB).first?.0)
+        #expect(await call.advance(until: { call.frames(receiver) >= 30 }, within: .seconds(3)), "the camera plays")
+        let reports = { call.a.getStats().first(type: "remote-inbound-rtp", kind: "video")?.number("reportsReceived") ?? 0 }
+        let (polls, reportsBefore, frames) = (call.b.rtcpPolls.load(ordering: .relaxed), reports(), call.frames(receiver))
+        await call.advance(.seconds(4))
+        let fired = call.b.rtcpPolls.load(ordering: .relaxed) - polls
+        #expect(fired <= 12, "the RTCP timer fired \(fired) times in 4 s (a 20 ms tick: 200)")
+        #expect(reports() >= reportsBefore + 3, "receiver reports every second: \(reports() - reportsBefore) in 4 s")
+        #expect(call.frames(receiver) >= frames + 100, "frames kept coming")
     }
 
     @Test func anICERestartKeepsTheCall() async throws {

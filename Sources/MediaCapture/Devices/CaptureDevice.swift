@@ -107,6 +107,11 @@ public protocol VideoCaptureDevice: Sendable {
     /// for a camera that never blurs, [true] for one that always does, both when it can be
     /// switched.
     var backgroundBlur: [Bool] { get }
+    /// Whether a sink may hold the device's thread longer than a frame interval: true for a
+    /// device that then leaves frames out (a paced fake camera), so that an encoder can run
+    /// on its thread, the frame still in cache and no hop to a thread of its own. False for a
+    /// V4L2 camera, whose filled buffers would wait in the driver's queue, late.
+    var toleratesSlowSinks: Bool { get }
 
     /// Opens the device in `mode` and delivers I420 frames to `onFrame` from a thread of the
     /// device's own. Throws NotReadableError when busy or failing.
@@ -120,6 +125,7 @@ public protocol VideoCaptureDevice: Sendable {
 extension VideoCaptureDevice {
     /// No camera here blurs its background unless it says so.
     public var backgroundBlur: [Bool] { [false] }
+    public var toleratesSlowSinks: Bool { false }
 }
 
 /// A microphone.

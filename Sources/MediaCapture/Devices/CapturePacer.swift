@@ -6,6 +6,18 @@ public protocol CapturePacer: Sendable {
     /// pacer's clock (deadline: the tick's time on the capture clock) until `tick` returns
     /// false or the returned pacing is stopped.
     func start(interval: UInt64, tick: @escaping @Sendable (Int, UInt64) -> Bool) -> any CapturePacing
+    /// As `start(interval:tick:)` for a source whose ticks are worth nothing late, a camera's:
+    /// with `skippingLateTicks`, a tick whose time passed while an earlier one still ran (its
+    /// sink encoding on the device's thread) is left out, and the next tick is the one due
+    /// now, as a sensor's frames come on time whether or not they are read. `n` then jumps.
+    func start(interval: UInt64, skippingLateTicks: Bool, tick: @escaping @Sendable (Int, UInt64) -> Bool) -> any CapturePacing
+}
+
+extension CapturePacer {
+    /// A simulated clock runs every tick at its time, whatever the ticks cost: none is late.
+    public func start(interval: UInt64, skippingLateTicks: Bool, tick: @escaping @Sendable (Int, UInt64) -> Bool) -> any CapturePacing {
+        start(interval: interval, tick: tick)
+    }
 }
 
 /// A running pacing; stopping it ends the ticks. Safe to call more than once.
@@ -18,6 +30,10 @@ public struct RealTimePacer: CapturePacer {
     public init() {}
     public func start(interval: UInt64, tick: @escaping @Sendable (Int, UInt64) -> Bool) -> any CapturePacing {
         PacedThread(interval: interval, tick: tick)
+    }
+
+    public func start(interval: UInt64, skippingLateTicks: Bool, tick: @escaping @Sendable (Int, UInt64) -> Bool) -> any CapturePacing {
+        PacedThread(interval: interval, skippingLateTicks: skippingLateTicks, tick: tick)
     }
 }
 

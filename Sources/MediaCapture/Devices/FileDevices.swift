@@ -12,6 +12,8 @@ public final class Y4MFileCamera: VideoCaptureDevice {
     public let facingMode: String? = nil
     public let modes: [VideoMode]
     public let resizeModes: [String] = ["none", "crop-and-scale"]
+    /// Paced: a busy sink costs frames (counted in the log), never latency.
+    public var toleratesSlowSinks: Bool { true }
     /// Real time by default; tests and simulated calls pass their own clock.
     public let pacer: any CapturePacer
     private let registry = SessionRegistry()
@@ -42,7 +44,9 @@ public final class Y4MFileCamera: VideoCaptureDevice {
         registry.add(session)
         let interval = UInt64((1e9 / max(mode.frameRate, 0.001)).rounded())
         let path = self.path
-        let thread = pacer.start(interval: interval) { _, deadline in
+        let skipped = SkippedFrames(label: label)
+        let thread = pacer.start(interval: interval, skippingLateTicks: true) { n, deadline in
+            skipped.tick(n, now: deadline)
             let result: Result<VideoFrame?, MediaFileError> = file.withLock { f in
                 do throws(MediaFileError) {
                     if let frame = try f.reader.nextFrame(timestamp: deadline, from: &f.pool) { return .success(frame) }

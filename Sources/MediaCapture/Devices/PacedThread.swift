@@ -16,13 +16,22 @@ public final class PacedThread: Sendable {
     private let thread: Mutex<pthread_t?> = Mutex(nil)
 
     /// Starts at once; `tick(n, deadline)` is called for n = 0, 1, 2, ... with the deadline
-    /// (monotonic ns) it was due at. Return false from `tick` to end the thread.
-    public init(interval nanoseconds: UInt64, tick: @escaping @Sendable (Int, UInt64) -> Bool) {
+    /// (monotonic ns) it was due at. Return false from `tick` to end the thread. A tick that
+    /// took longer than the interval makes the next ones late: they run at once, one after
+    /// the other (a microphone's samples must all come), or with `skippingLateTicks` the
+    /// ones whose time has passed are left out (`CapturePacer.start(interval:skippingLateTicks:tick:)`).
+    public init(interval nanoseconds: UInt64, skippingLateTicks: Bool = false, tick: @escaping @Sendable (Int, UInt64) -> Bool) {
+        let interval = max(nanoseconds, 1)
         let box = ThreadBody { [sleeper] in
             let start = MonotonicClock.now()
             var n = 0
             while true {
-                let deadline = start &+ UInt64(n) &* nanoseconds
+                if skippingLateTicks {
+                    // The latest tick due now; those before it are gone.
+                    let due = Int((MonotonicClock.now() &- start) / interval)
+                    if due > n { n = due }
+                }
+                let deadline = start &+ UInt64(n) &* interval
                 guard sleeper.sleep(until: deadline) else { break }
                 if !tick(n, deadline) { break }
                 n += 1

@@ -53,6 +53,8 @@ public final class SyntheticCamera: VideoCaptureDevice {
     public let facingMode: String?
     public let modes: [VideoMode]
     public let resizeModes: [String]
+    /// Paced: a busy sink costs frames (counted in the log), never latency.
+    public var toleratesSlowSinks: Bool { true }
     /// When set, start() fails with it (a busy or broken camera, for tests).
     public let startError: MediaStreamError?
     /// Real time by default; a simulated call passes its loop's clock.
@@ -103,7 +105,9 @@ public final class SyntheticCamera: VideoCaptureDevice {
         registry.add(session)
         // Frames are drawn into a pool that outlasts the encoder's queue: none allocated warm.
         let pool = Mutex(VideoFramePool(count: 4))
-        let thread = pacer.start(interval: interval) { n, deadline in
+        let skipped = SkippedFrames(label: label)
+        let thread = pacer.start(interval: interval, skippingLateTicks: true) { n, deadline in
+            skipped.tick(n, now: deadline)
             let frame = pool.withLock {
                 SyntheticPattern.frame(width: w, height: h, frameNumber: n, timestamp: deadline, background: background, pool: &$0)
             }

@@ -101,6 +101,12 @@ public final class MediaStreamTrack: Sendable {
     /// Whether the device is open now (false while released after being disabled).
     public var isDeviceOpen: Bool { state.withLock { $0.session != nil } }
     var deviceIndex: Int { state.withLock { $0.candidate.deviceIndex } }
+    /// Whether a video sink may take longer than a frame interval on the thread that
+    /// delivers (`VideoCaptureDevice.toleratesSlowSinks`: the camera then leaves frames out);
+    /// false for a microphone.
+    public var toleratesSlowSinks: Bool {
+        if case .video(let device) = source { device.toleratesSlowSinks } else { false }
+    }
 
     public var enabled: Bool {
         get { state.withLock { $0.enabled } }

@@ -38,6 +38,9 @@ struct RTCPReceiverReporter: Sendable {
     /// True when the scheduled report is due.
     func isDue(at now: Duration) -> Bool { now >= (nextReportAt ?? now) }
 
+    /// When the scheduled report is due; nil: now (none sent yet).
+    var nextReportTime: Duration? { nextReportAt }
+
     /// Writes an RR with this stream's report block into `buffer`; the scheduled one
     /// (`scheduled`) also carries SDES CNAME and the RRTR, and sets the next one's time.
     mutating func write(scheduled: Bool, statistics: inout RTPReceiveStatistics, at now: Duration, into buffer: inout [UInt8]) {

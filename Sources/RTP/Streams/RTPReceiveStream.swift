@@ -5,7 +5,7 @@
 /// one.
 ///
 /// Feed it with `receive` for every RTP packet and `handleRTCP` for RTCP from the sender,
-/// and call `poll` every 10-20 ms (it gives up late frames and writes RTCP). Packets are
+/// and call `poll` at `nextDeadline` (it gives up late frames and writes RTCP). Packets are
 /// copied into ring slots and frames into one buffer that keep their capacity: steady
 /// state allocates nothing per packet.
 public struct RTPReceiveStream<Format: RTPDepacketizer>: Sendable {
@@ -92,11 +92,15 @@ public struct RTPReceiveStream<Format: RTPDepacketizer>: Sendable {
         max(configuration.minNackInterval, roundTripTime * 1.1)
     }
 
-    private func givenUp(_ slot: Slot, at now: Duration) -> Bool {
-        guard configuration.nackEnabled else { return now - slot.detectedAt >= configuration.maxWaitWithoutNACK }
-        if now - slot.detectedAt >= configuration.maxWait { return true }
-        return slot.nackCount >= configuration.maxNackRetries
-            && now - (slot.lastNackAt ?? slot.detectedAt) >= retryInterval
+    private func givenUp(_ slot: Slot, at now: Duration) -> Bool { now >= giveUpTime(slot) }
+
+    /// When a missing packet stops being waited for: `maxWait` after it was missed, or a
+    /// retry interval after its last NACK once every retry was sent.
+    private func giveUpTime(_ slot: Slot) -> Duration {
+        guard configuration.nackEnabled else { return slot.detectedAt + configuration.maxWaitWithoutNACK }
+        let limit = slot.detectedAt + configuration.maxWait
+        guard slot.nackCount >= configuration.maxNackRetries else { return limit }
+        return min(limit, (slot.lastNackAt ?? slot.detectedAt) + retryInterval)
     }
 
     // MARK: Receiving
@@ -365,6 +369,51 @@ public struct RTPReceiveStream<Format: RTPDepacketizer>: Sendable {
     /// Feeds an RTT measured elsewhere (XR DLRR, ICE checks, the local sender's reports).
     public mutating func updateRoundTripTime(_ rtt: Duration) {
         roundTripTime = roundTripTime * 0.5 + rtt * 0.5
+    }
+
+    /// The earliest time `poll` has something to do (a NACK or its retry, a frame to give
+    /// up, a keyframe to ask for, the next RR), or nil when nothing waits. Polling at this
+    /// time (or later, within what a late NACK costs) does what a 20 ms tick would, without
+    /// waking for nothing; never a time before `now` that the poll would not act on, so
+    /// that a timer armed on it cannot spin. A packet received may bring it forward.
+    public func nextDeadline(after now: Duration) -> Duration? {
+        let c = configuration
+        var next: Duration?
+        func consider(_ t: Duration) { next = min(next ?? t, t) }
+        guard let h = head else { return nil }
+        // Until the startup delay ends, nothing is released (`release`).
+        var starting = false
+        if !released, let first = firstPacketAt, first + c.startupDelay > now {
+            starting = true
+            consider(first + c.startupDelay)
+        }
+        var blocking = true  // the first missing packet holds the release until it is given up
+        var s = h
+        while s <= highest {
+            let slot = slots[index(s)]
+            if slot.extendedSequenceNumber == s && slot.state == .missing {
+                if !givenUp(slot, at: now) && c.nackEnabled && slot.nackCount < c.maxNackRetries {
+                    consider(slot.lastNackAt.map { $0 + retryInterval } ?? slot.detectedAt + c.reorderingDelay)
+                }
+                if blocking {
+                    blocking = false
+                    if !starting { consider(max(giveUpTime(slot), now)) }
+                }
+            }
+            s += 1
+        }
+        if c.keyframeRequestsEnabled && !Format.everyPacketIsFrame {
+            if awaitingKeyframe {
+                let interval = max(c.minKeyframeRequestInterval, roundTripTime + .milliseconds(100))
+                consider(lastPLIAt.map { $0 + interval } ?? now)
+            } else if let lastPacketAt {
+                // Packets flow but no frame completes: reachable only while the packets are recent.
+                let at = max((lastFrameAt ?? .zero) + c.keyframeRequestTimeout, now)
+                if at < lastPacketAt + c.keyframeRequestTimeout { consider(at) }
+            }
+        }
+        consider(reporter.nextReportTime ?? now)
+        return next
     }
 
     /// Gives up frames that waited too long, and emits the RTCP due now (NACK, PLI, RR) as
