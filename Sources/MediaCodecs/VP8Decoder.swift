@@ -5,6 +5,14 @@ import MediaPrimitives
 /// its `vpx_codec_ctx_t`. Corrupt input is an error, never a trap.
 public final class VP8Decoder {
     private var context = vpx_codec_ctx_t()
+    /// The pictures handed out: reused once the sinks let go, so a warm decoder allocates no
+    /// picture per frame. A fresh 460 KB array per 480p frame, copied into while its pages
+    /// faulted in, was 4.7 % of `tincan recv`'s CPU (perf).
+    private var pool = VideoFramePool(count: 4)
+
+    /// Pictures allocated after the pool was warm (a sink held on to one for a whole round
+    /// of the pool, or the size changed).
+    public var pictureAllocations: Int { pool.allocations }
 
     /// One thread unless there are 4 cores: libvpx's VP8 decoder threads wait for each
     /// other's macroblock rows by spinning (a `pause` loop), and on 2 cores, with a frame every
@@ -36,31 +44,27 @@ public final class VP8Decoder {
         var frames: [VideoFrame] = []
         var iterator: vpx_codec_iter_t? = nil
         while let img = vpx_codec_get_frame(&context, &iterator) {
-            frames.append(Self.copy(img.pointee, timestamp: timestamp))
+            frames.append(copy(img.pointee, timestamp: timestamp))
         }
         return frames
     }
 
-    /// Copies the decoder's strided planes into a packed I420 VideoFrame. The array is filled
-    /// as it is made (no zeroing first: memset of each new picture was 3.6 % of `tincan
-    /// recv`'s CPU at 480p, perf), and the planes are copied without a temporary list.
-    private static func copy(_ img: vpx_image_t, timestamp: UInt64) -> VideoFrame {
+    /// Copies the decoder's strided planes into a packed I420 picture of the pool, plane by
+    /// plane without a temporary list.
+    private func copy(_ img: vpx_image_t, timestamp: UInt64) -> VideoFrame {
         let width = Int(img.d_w), height = Int(img.d_h)
         let cw = (width + 1) / 2, ch = (height + 1) / 2
-        let count = VideoFrame.byteCount(width: width, height: height)
-        let data = [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
-            guard let dst = out.baseAddress else { initialized = 0; return }
+        return pool.makeFrame(width: width, height: height, timestamp: timestamp) { out in
+            guard let dst = out.baseAddress else { return }
             func plane(_ source: UnsafeMutablePointer<UInt8>?, stride: Int32, width w: Int, height h: Int, at offset: Int) {
-                guard let source else { (dst + offset).initialize(repeating: 0, count: w * h); return }
+                guard let source else { (dst + offset).update(repeating: 0, count: w * h); return }
                 for row in 0..<h {
-                    (dst + offset + row * w).initialize(from: source + row * Int(stride), count: w)
+                    (dst + offset + row * w).update(from: source + row * Int(stride), count: w)
                 }
             }
             plane(img.planes.0, stride: img.stride.0, width: width, height: height, at: 0)
             plane(img.planes.1, stride: img.stride.1, width: cw, height: ch, at: width * height)
             plane(img.planes.2, stride: img.stride.2, width: cw, height: ch, at: width * height + cw * ch)
-            initialized = count
         }
-        return VideoFrame(width: width, height: height, data: data, timestamp: timestamp)
     }
 }

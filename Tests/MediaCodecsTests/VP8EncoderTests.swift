@@ -183,6 +183,34 @@ import Testing
         #expect(throws: CodecError.self) { try decoder.decode([]) }
     }
 
+    /// A warm decoder writes its pictures into the buffers of the ones before (its pool),
+    /// and never into one a sink still holds: that one is left alone and counted.
+    @Test func theDecoderReusesItsPicturesOnceTheSinksLetGo() throws {
+        let encoder = try VP8Encoder(configuration: VP8EncoderConfiguration(width: 320, height: 240, targetBitrate: 500_000))
+        let decoder = try VP8Decoder()
+        let pattern = MovingPattern(width: 320, height: 240)
+        var addresses: Set<UInt> = []
+        var held: (picture: VideoFrame, bytes: [UInt8])?
+        var decoded = 0
+        var failures = 0
+        _ = try Support.encodePattern(encoder, pattern: pattern, count: 40, interval: 33_333_333) { source, encoded in
+            for e in encoded {
+                guard let pictures = try? decoder.decode(e.data) else { failures += 1; continue }
+                for picture in pictures {
+                    decoded += 1
+                    addresses.insert(picture.data.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) })
+                    #expect(Support.psnr(source, picture) > 30)
+                    if decoded == 20 { held = (picture, picture.data.map { $0 }) }  // a sink that keeps one picture
+                }
+            }
+        }
+        #expect(decoded == 40 && failures == 0)
+        #expect(addresses.count <= 5, "\(addresses.count) picture buffers for 40 frames")
+        #expect(decoder.pictureAllocations == 1, "the held picture's slot got a new buffer once")
+        let kept = try #require(held)
+        #expect(kept.picture.data == kept.bytes, "the held picture was not written over")
+    }
+
     /// Odd sizes keep the I420 layout (chroma rounded up), no stride mix-up.
     @Test func oddSizeRoundTrip() throws {
         let encoder = try VP8Encoder(configuration: VP8EncoderConfiguration(width: 175, height: 97, targetBitrate: 800_000))
