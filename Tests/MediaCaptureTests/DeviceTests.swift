@@ -86,6 +86,13 @@ func temporaryDirectory() -> String {
         #expect(catchingUp.dropFirst().first.map { $0.late > 2 } == true, "tick 1 ran late, at once after tick 0")
     }
 
+    @Test("SkippedFrames counts the ticks a camera left out from the jumps in the tick numbers")
+    func skippedFrames() {
+        let skipped = SkippedFrames(label: "test camera")
+        for (n, at) in [(0, 0), (1, 33), (4, 133), (5, 166), (9, 300)] { skipped.tick(n, now: UInt64(at) * 1_000_000) }
+        #expect(skipped.count == 5, "2 and 3, then 6 to 8")
+    }
+
     @Test("A paced fake camera tolerates slow sinks; a device that does not say does not")
     func slowSinks() throws {
         #expect(SyntheticCamera().toleratesSlowSinks)
