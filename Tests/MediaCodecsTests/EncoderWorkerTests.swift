@@ -75,56 +75,47 @@ final class GatedEncoder: QueuedEncoder {
         if stats.dropped == 0 { #expect(frames[10].isKeyframe) }
     }
 
+    /// Runs `submit` on a thread of its own, then finishes the worker: what it encoded, in
+    /// order, and whether each was encoded on that thread.
+    static func encodedOnAThread(_ worker: EncoderWorker<ThreadRecordingEncoder>, _ record: ThreadRecord,
+                                 submit: @escaping @Sendable () -> Void) async -> (outputs: [Int], onSubmitter: [Bool]) {
+        let submitter = Mutex<pthread_t?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            submitter.withLock { $0 = pthread_self() }
+            submit()
+            done.signal()
+        }
+        thread.start()
+        done.wait()
+        await worker.finish()
+        var out: [Int] = []
+        for await n in worker.frames { out.append(n) }
+        let caller = submitter.withLock { $0 }
+        return (out, record.threads.withLock { $0 }.map { t in caller.map { pthread_equal(t, $0) != 0 } ?? false })
+    }
+
     /// `runsOnCaller`: each frame is encoded on the thread that submits it (no hop), in order,
     /// and `finish` still flushes and ends the stream.
     @Test func aCallerRunsWorkerEncodesOnTheSubmittingThread() async {
         let record = ThreadRecord()
         let worker = EncoderWorker(encoder: ThreadRecordingEncoder(record: record), capacity: 2, runsOnCaller: true)
-        let submitter = Mutex<pthread_t?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        let thread = Thread {
-            submitter.withLock { $0 = pthread_self() }
-            for i in 0..<5 { worker.submit(i) }
-            done.signal()
-        }
-        thread.start()
-        done.wait()
-        await worker.finish()
-        var out: [Int] = []
-        for await n in worker.frames { out.append(n) }
+        let (out, onSubmitter) = await Self.encodedOnAThread(worker, record) { for i in 0..<5 { worker.submit(i) } }
         #expect(out == [0, 1, 2, 3, 4])
-        let recorded = record.threads.withLock { $0 }
-        let caller = submitter.withLock { $0 }
-        #expect(recorded.count == 5)
-        #expect(recorded.allSatisfy { t in caller.map { pthread_equal(t, $0) != 0 } ?? false }, "encoded on the submitting thread")
+        #expect(onSubmitter == [true, true, true, true, true], "encoded on the submitting thread")
         #expect(worker.statistics.dropped == 0)
     }
-}
 
-extension EncoderWorkerTests {
-    @Test func setRunsOnCallerMovesTheEncodingOffTheSubmittingThreadAndBack() async {
+    @Test func setRunsOnCallerMovesTheEncodingOffTheSubmittingThread() async {
         let record = ThreadRecord()
         let worker = EncoderWorker(encoder: ThreadRecordingEncoder(record: record), capacity: 8, runsOnCaller: true)
-        let submitter = Mutex<pthread_t?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        let thread = Thread {
-            submitter.withLock { $0 = pthread_self() }
+        let (out, onSubmitter) = await Self.encodedOnAThread(worker, record) {
             worker.submit(0)
             worker.setRunsOnCaller(false)
             worker.submit(1)
-            done.signal()
         }
-        thread.start()
-        done.wait()
-        await worker.finish()
-        var out: [Int] = []
-        for await n in worker.frames { out.append(n) }
         #expect(out == [0, 1])
-        let recorded = record.threads.withLock { $0 }
-        let caller = submitter.withLock { $0 }
-        #expect(recorded.count == 2)
-        #expect(recorded.first.flatMap { t in caller.map { pthread_equal(t, $0) != 0 } } == true, "frame 0 on the submitting thread")
-        #expect(recorded.last.flatMap { t in caller.map { pthread_equal(t, $0) == 0 } } == true, "frame 1 on the worker's")
+        #expect(onSubmitter == [true, false], "frame 0 on the submitting thread, frame 1 on the worker's")
         #expect(!worker.runsOnCaller)
     }
 }
