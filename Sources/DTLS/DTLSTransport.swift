@@ -238,9 +238,9 @@ public final class DTLSTransport: Sendable {
     /// Datagrams to send to the peer, oldest first; each at most `mtu` bytes.
     public func takeOutgoingDatagrams() -> [[UInt8]] {
         lock.withLock { _ in
-            let out = context.outgoing
-            context.outgoing.removeAll(keepingCapacity: true)
-            return out
+            guard !context.outgoing.isEmpty else { return [] }  // no allocation when nothing waits
+            defer { context.outgoing = [] }
+            return context.outgoing
         }
     }
 

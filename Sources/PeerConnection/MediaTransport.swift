@@ -23,7 +23,6 @@ final class MediaTransport: Sendable {
         var controller: RTPTransportController
         var timer: Scheduled<Void>?
         var timerDeadline: Duration?
-        var events: [RTPTransportEvent] = []
         var closed = false
         /// Packets the controller refused (a full history, an unparsable payload), counted.
         var sendErrors = 0
@@ -157,9 +156,10 @@ final class MediaTransport: Sendable {
                 }
                 rounds += 1
             } while rounds < 4 && (s.controller.nextDeadline.map { $0 <= now } ?? false)
-            while let e = s.controller.pollEvent() { s.events.append(e) }
-            let events = s.events
-            s.events.removeAll(keepingCapacity: true)
+            // A local array, not a reused one: handing out a reused array's storage and then
+            // emptying it "keeping capacity" allocated a new buffer on every run.
+            var events: [RTPTransportEvent] = []
+            while let e = s.controller.pollEvent() { events.append(e) }
             arm(&s, now: now)
             return (outgoing, events)
         }

@@ -71,7 +71,8 @@ public final class AudioPlayoutSource: Sendable {
     public func read() -> AudioFrame {
         let now = clock.now()
         let (packets, minimum, dropped, sr) = mailbox.withLock { m in
-            defer { m.packets.removeAll(keepingCapacity: true) }
+            // Taken out, not emptied in place: the storage handed out would be copied.
+            defer { m.packets = [] }
             return (m.packets, m.minimumDelay, m.dropped, m.senderReport)
         }
         let (samples, emitted, statistics, target) = buffer.withLock { b in

@@ -106,9 +106,12 @@ public struct ProbeController: Sendable {
         initiateProbing([Int(Self.furtherExponentialScale * Double(estimatedBitrate))], probeFurther: true, at: now)
     }
 
-    /// Clusters to send now, taken once.
+    /// Clusters to send now, taken once. Polled on every timeout: when none wait it returns
+    /// the empty array without touching `pending` (emptying an array whose storage was just
+    /// handed out allocates a new one).
     public mutating func takeProbeClusters() -> [ProbeCluster] {
-        defer { pending.removeAll(keepingCapacity: true) }
+        guard !pending.isEmpty else { return [] }
+        defer { pending = [] }
         return pending
     }
 
