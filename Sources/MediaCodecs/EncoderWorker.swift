@@ -29,10 +29,16 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
         public var totalEncodeTime: UInt64 = 0
     }
 
+    /// Where `finish()` is: asked for, the encoder being flushed by the drainer, done.
+    private enum Finish: Sendable { case none, requested, flushing, done }
+
     private struct State: Sendable {
         var waiting: [Encoder.Input] = []
+        /// Someone drains: the one thread that touches the encoder until it clears this.
         var running = false
-        var finishing = false
+        var finish = Finish.none
+        /// `finish()`'s callers, resumed by the drainer that flushed the encoder.
+        var finishWaiters: [CheckedContinuation<Void, Never>] = []
         var pendingBitrate: Int?
         var keyframe = false
         var changes: [EncoderChange<Encoder>] = []
@@ -46,7 +52,7 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
     /// instead of on a thread of the worker's own: for a small encoder (Opus: a fraction of a
     /// millisecond per frame) the hop, a wake-up per frame, cost more than the work. Frames
     /// submitted from another thread meanwhile wait in the queue as usual, and the encoder
-    /// still runs one frame at a time (on the worker's queue, `DispatchQueue.sync`). Only for
+    /// still runs one frame at a time (whoever drains holds `running`). Only for
     /// a caller whose thread may wait (a paced fake camera leaves frames out meanwhile);
     /// `setRunsOnCaller` changes it when the source does.
     public var runsOnCaller: Bool { callerRuns.load(ordering: .relaxed) }
@@ -55,8 +61,9 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
     public let frames: AsyncStream<Encoder.Output>
     private let continuation: AsyncStream<Encoder.Output>.Continuation
     private let state = Mutex(State())
-    /// Used only on `queue` (its work items run one at a time): confined, not locked, so the
-    /// encoder and the reconfiguring closures run without any lock held.
+    /// Used only by the drainer, the one thread that set `running` (the worker's queue, or a
+    /// submitting thread when `runsOnCaller`): confined, not locked, so the encoder and the
+    /// reconfiguring closures run without any lock held.
     private let encoder: SerialAccess<Encoder>
     private let queue: DispatchQueue
 
@@ -69,6 +76,9 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
     }
 
     public var statistics: Statistics { state.withLock { $0.statistics } }
+
+    /// Whether `finish()` was called (for tests).
+    var finishRequested: Bool { state.withLock { $0.finish != .none } }
 
     /// Hands every encoded frame to `handler` on the worker's queue, as it comes out of the
     /// encoder, instead of to `frames`: no task to wake per frame (a sender's packets then
@@ -96,7 +106,7 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
     @_specialize(where Encoder == OpusEncoder)
     public func submit(_ input: Encoder.Input) {
         let start: Bool = state.withLock { s in
-            guard !s.finishing else { return false }
+            guard s.finish == .none else { return false }
             s.statistics.submitted += 1
             s.waiting.append(input)
             if s.waiting.count > capacity {
@@ -109,11 +119,9 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
             return true
         }
         guard start else { return }
-        if callerRuns.load(ordering: .relaxed) {
-            queue.sync { drain() }
-        } else {
-            queue.async { self.drain() }
-        }
+        // On the caller: no queue to hop through (a `DispatchQueue.sync` cost two
+        // allocations per frame, the closure and its block).
+        if callerRuns.load(ordering: .relaxed) { drain() } else { queue.async { self.drain() } }
     }
 
     /// From the next frame on (a replaced track's source delivers on another kind of thread).
@@ -129,36 +137,66 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
     /// worker before the next frame is encoded.
     public func reconfigure(_ change: @escaping EncoderChange<Encoder>) { state.withLock { $0.changes.append(change) } }
 
-    /// Encodes what is still waiting, flushes the encoder and ends `frames`.
+    /// Encodes what is still waiting, flushes the encoder and ends `frames`. The flush runs
+    /// on the drainer: a frame being encoded on a caller's thread finishes first.
     public func finish() async {
-        state.withLock { $0.finishing = true }
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            queue.async {
-                self.drain()
-                let result: Result<[Encoder.Output], CodecError> = self.encoder.withValue { encoder in
-                    do throws(CodecError) { return .success(try encoder.flush()) } catch { return .failure(error) }
-                }
-                var out: [Encoder.Output] = []
-                switch result {
-                case .success(let o): out = o
-                case .failure(let error): self.state.withLock { $0.statistics.errors += 1; $0.statistics.lastError = error }
-                }
-                self.state.withLock { $0.statistics.produced += out.count }
-                self.emit(out)
-                self.continuation.finish()
-                done.resume()
+            let start: Bool? = state.withLock { s in
+                if s.finish == .done { return nil }
+                if s.finish == .none { s.finish = .requested }
+                s.finishWaiters.append(done)
+                if s.running { return false }  // the drainer flushes when it is through
+                s.running = true
+                return true
+            }
+            switch start {
+            case nil: done.resume()
+            case true?: queue.async { self.drain() }
+            case false?: break
             }
         }
     }
 
-    /// Runs on `queue`: encodes until nothing waits.
+    /// The drainer's last step after `finish()`: flush, the last frames out, `frames` ended,
+    /// the finishers resumed.
+    @_specialize(where Encoder == VP8Encoder)
+    @_specialize(where Encoder == OpusEncoder)
+    private func flush() {
+        let result: Result<[Encoder.Output], CodecError> = encoder.withValue { encoder in
+            do throws(CodecError) { return .success(try encoder.flush()) } catch { return .failure(error) }
+        }
+        var out: [Encoder.Output] = []
+        switch result {
+        case .success(let o): out = o
+        case .failure(let error): state.withLock { $0.statistics.errors += 1; $0.statistics.lastError = error }
+        }
+        state.withLock { $0.statistics.produced += out.count }
+        emit(out)
+        continuation.finish()
+        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            s.finish = .done
+            s.running = false
+            defer { s.finishWaiters = [] }
+            return s.finishWaiters
+        }
+        for w in waiters { w.resume() }
+    }
+
+    /// On the drainer (the thread that set `running`): encodes until nothing waits, then
+    /// flushes if `finish()` asked.
     @_specialize(where Encoder == VP8Encoder)
     @_specialize(where Encoder == OpusEncoder)
     private func drain() {
         while true {
+            var flushNow = false
             let job: (Encoder.Input, Int?, Bool, [EncoderChange<Encoder>])? = state.withLock { s in
                 guard !s.waiting.isEmpty else {
-                    s.running = false
+                    if s.finish == .requested {
+                        s.finish = .flushing  // `running` stays set until the flush is done
+                        flushNow = true
+                    } else {
+                        s.running = false
+                    }
                     return nil
                 }
                 let job = (s.waiting.remove(at: 0), s.pendingBitrate, s.keyframe, s.changes)
@@ -167,7 +205,10 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
                 s.changes.removeAll()
                 return job
             }
-            guard let (input, bitrate, keyframe, changes) = job else { return }
+            guard let (input, bitrate, keyframe, changes) = job else {
+                if flushNow { flush() }
+                return
+            }
             let started = MonotonicClock.now()
             let result: Result<[Encoder.Output], CodecError> = encoder.withValue { encoder in
                 do throws(CodecError) {

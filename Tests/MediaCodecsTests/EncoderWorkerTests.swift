@@ -75,6 +75,26 @@ final class GatedEncoder: QueuedEncoder {
         if stats.dropped == 0 { #expect(frames[10].isKeyframe) }
     }
 
+    /// `finish()` while a caller's thread is inside the encoder: the flush waits for that
+    /// frame (the caller's thread does it, as the drainer), so the encoder is never used from
+    /// two threads (SerialAccess would trap) and the frame comes out before the stream ends.
+    @Test func finishWhileACallerEncodesFlushesAfterItsFrame() async {
+        let started = DispatchSemaphore(value: 0), gate = DispatchSemaphore(value: 0)
+        let worker = EncoderWorker(encoder: GatedEncoder(started: started, gate: gate), capacity: 2, runsOnCaller: true)
+        let thread = Thread { worker.submit(7) }
+        thread.start()
+        started.wait()  // frame 7 is inside the encoder, on the submitting thread
+        let finished = Task { await worker.finish() }
+        while !worker.finishRequested { await Task.yield() }  // finish is waiting on the drainer
+        gate.signal()
+        await finished.value
+        var out: [Int] = []
+        for await n in worker.frames { out.append(n) }
+        #expect(out == [7])
+        #expect(worker.statistics.submitted == 1 && worker.statistics.encoded == 1)
+        await worker.finish()  // again: returns at once
+    }
+
     /// Runs `submit` on a thread of its own, then finishes the worker: what it encoded, in
     /// order, and whether each was encoded on that thread.
     static func encodedOnAThread(_ worker: EncoderWorker<ThreadRecordingEncoder>, _ record: ThreadRecord,
