@@ -264,7 +264,8 @@ final class RTCDtlsTransport: Sendable {
 
     /// As `send(_:isRTCP:)` for a packet in `buffer[0..<length]`, protected in place (the
     /// buffer has `SRTPSession.trailerCapacity` bytes of room after it): the media path's
-    /// packets go from the pacer to the socket with one copy, the socket's.
+    /// packets go from the pacer to the socket with one copy, into the socket's buffer (on a
+    /// direct pair; through a relay ICE wraps an array).
     func send(protectingInPlace buffer: UnsafeMutableRawBufferPointer, length: Int, isRTCP: Bool) {
         guard let session = inner.withLock({ $0.sessions?.outbound }) else {
             sendFailures.add(1, ordering: .relaxed)
@@ -273,7 +274,7 @@ final class RTCDtlsTransport: Sendable {
         do {
             let protectedLength = isRTCP ? try session.protectRTCP(buffer, length: length)
                 : try session.protectRTP(buffer, length: length)
-            try ice.sendOnEventLoop(Array(UnsafeRawBufferPointer(rebasing: buffer[0..<protectedLength])))
+            try ice.sendOnEventLoop(bytes: UnsafeRawBufferPointer(rebasing: buffer[0..<protectedLength]))
             packetsSent.add(1, ordering: .relaxed)
             bytesSent.add(Int64(protectedLength), ordering: .relaxed)
         } catch {

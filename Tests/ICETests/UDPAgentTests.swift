@@ -73,13 +73,21 @@ import NIOPosix
     /// A datagram the socket refuses (here sendmsg's EMSGSIZE: over UDP's 65,507-byte limit)
     /// is counted, not lost without a trace. No sleep: the failure is counted on the agent's
     /// loop, and two hops onto that loop come after it.
-    @Test func refusedSendIsCounted() async throws {
+    /// The same from the caller's bytes (`sendOnEventLoop(bytes:)`, the media path's send on a
+    /// direct pair, no array in between).
+    @Test(arguments: [false, true])
+    func refusedSendIsCounted(fromBytes: Bool) async throws {
         let a = ICEAgent(role: .controlling, configuration: Self.loopbackConfiguration())
         let b = ICEAgent(role: .controlled, configuration: Self.loopbackConfiguration())
         try await Self.introduce(a, b)
         _ = try await Self.connectBoth(a, b)
         #expect(a.counters.datagramSendFailures == 0)
-        try await a.send([0x80, 96] + [UInt8](repeating: 1, count: 70_000))
+        let huge = [0x80, 96] + [UInt8](repeating: 1, count: 70_000)
+        if fromBytes {
+            try await a.eventLoop.submit { try huge.withUnsafeBytes { try a.sendOnEventLoop(bytes: $0) } }.get()
+        } else {
+            try await a.send(huge)
+        }
         try await a.eventLoop.submit {}.get()
         try await a.eventLoop.submit {}.get()
         #expect(a.counters.datagramSendFailures == 1)

@@ -174,6 +174,12 @@ public final class ICEAgent: Sendable {
         try driver.value.send(payload)
     }
 
+    /// As `sendOnEventLoop(_:)` from bytes the caller owns (SRTP protected in place): on a
+    /// direct pair they go to the socket's buffer with no array in between. Call on the loop.
+    public func sendOnEventLoop(bytes: UnsafeRawBufferPointer) throws {
+        try driver.value.send(bytes: bytes)
+    }
+
     /// The nominated pair, if any. Call on the loop.
     public var selectedPairOnEventLoop: ICECandidatePair? { driver.value.core.selectedPair }
 

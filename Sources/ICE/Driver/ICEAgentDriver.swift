@@ -80,6 +80,34 @@ final class ICEAgentDriver {
         if core.hasPendingOutput { pump() }
     }
 
+    /// Application data from the caller's bytes: straight to the socket on a direct pair,
+    /// through `send(_:)` (an array the relay wraps) otherwise.
+    func send(bytes: UnsafeRawBufferPointer) throws {
+        guard let route = try core.directRoute() else { return try send(Array(bytes)) }
+        guard let socket = sockets[route.source] else { return noSocket(route.source, route.destination) }
+        socket.send(bytes: bytes, to: route.destination, failed: sendFailed(to: route.destination, size: bytes.count))
+    }
+
+    private func noSocket(_ source: TransportAddress, _ destination: TransportAddress) {
+        ICELog.logger.warning("no socket for \(source): a datagram to \(destination) was not sent")
+        countSendFailure()
+    }
+
+    /// What a socket calls when it refuses a datagram: counted, and said once.
+    private func sendFailed(to destination: TransportAddress, size: Int) -> @Sendable (any Error) -> Void {
+        { [box, eventLoop] error in
+            // On the loop already (the socket's loop is ours); execute keeps that true anyway.
+            eventLoop.execute {
+                guard let driver = box?.value else { return }
+                let first = driver.core.counters.datagramSendFailures == 0
+                driver.countSendFailure()
+                // The first says so; the rest are in getStats (a full buffer fails many in a row).
+                let message: Logger.Message = "a datagram to \(destination) (\(size) bytes) was not sent: \(error)"
+                if first { ICELog.logger.warning(message) } else { ICELog.logger.debug(message) }
+            }
+        }
+    }
+
     func receive(_ payload: [UInt8], from source: TransportAddress, on base: TransportAddress) {
         let before = core.counters
         if ICELog.logger.logLevel <= .debug, let stun = ICELog.describe(payload) {
@@ -131,23 +159,8 @@ final class ICEAgentDriver {
             writeStream(transmit)
             return
         }
-        guard let socket = sockets[transmit.source] else {
-            ICELog.logger.warning("no socket for \(transmit.source): a datagram to \(transmit.destination) was not sent")
-            countSendFailure()
-            return
-        }
-        let destination = transmit.destination, size = transmit.payload.count
-        socket.send(transmit.payload, to: destination) { [box, eventLoop] error in
-            // On the loop already (the socket's loop is ours); execute keeps that true anyway.
-            eventLoop.execute {
-                guard let driver = box?.value else { return }
-                let first = driver.core.counters.datagramSendFailures == 0
-                driver.countSendFailure()
-                // The first says so; the rest are in getStats (a full buffer fails many in a row).
-                let message: Logger.Message = "a datagram to \(destination) (\(size) bytes) was not sent: \(error)"
-                if first { ICELog.logger.warning(message) } else { ICELog.logger.debug(message) }
-            }
-        }
+        guard let socket = sockets[transmit.source] else { return noSocket(transmit.source, transmit.destination) }
+        socket.send(transmit.payload, to: transmit.destination, failed: sendFailed(to: transmit.destination, size: transmit.payload.count))
     }
 
     /// A message for a TURN server over TCP: on its connection, opened on first use.

@@ -24,6 +24,9 @@ public protocol ICEDatagramSocket: AnyObject, Sendable {
     /// As `send(_:to:)`, and calls `failed` (on the event loop) when the socket refuses the
     /// datagram, so the agent can count what would otherwise vanish.
     func send(_ payload: [UInt8], to destination: TransportAddress, failed: @escaping @Sendable (any Error) -> Void)
+    /// As `send(_:to:failed:)` from bytes the caller owns, copied before it returns (a real
+    /// socket into its buffer, without an array in between).
+    func send(bytes: UnsafeRawBufferPointer, to destination: TransportAddress, failed: @escaping @Sendable (any Error) -> Void)
     func close() async
 }
 
@@ -31,6 +34,11 @@ extension ICEDatagramSocket {
     /// A socket that cannot fail a send (a simulated network that only drops on purpose).
     public func send(_ payload: [UInt8], to destination: TransportAddress, failed: @escaping @Sendable (any Error) -> Void) {
         send(payload, to: destination)
+    }
+
+    /// The bytes as an array, for a socket that keeps datagrams (a simulated network).
+    public func send(bytes: UnsafeRawBufferPointer, to destination: TransportAddress, failed: @escaping @Sendable (any Error) -> Void) {
+        send(Array(bytes), to: destination, failed: failed)
     }
 }
 
@@ -79,7 +87,11 @@ final class UDPDatagramSocket: ICEDatagramSocket {
     }
 
     func send(_ payload: [UInt8], to destination: TransportAddress, failed: @escaping @Sendable (any Error) -> Void) {
-        let buffer = channel.allocator.buffer(bytes: payload)
+        payload.withUnsafeBytes { send(bytes: $0, to: destination, failed: failed) }
+    }
+
+    func send(bytes: UnsafeRawBufferPointer, to destination: TransportAddress, failed: @escaping @Sendable (any Error) -> Void) {
+        let buffer = channel.allocator.buffer(bytes: bytes)
         // NIO fails the write's promise with the sendmsg error and keeps the datagram channel open.
         let promise = channel.eventLoop.makePromise(of: Void.self)
         promise.futureResult.whenFailure(failed)
