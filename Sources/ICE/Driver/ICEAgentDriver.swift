@@ -11,6 +11,9 @@ final class ICEAgentDriver {
     /// The core's time zero, on the event loop's clock (a test loop's clock is simulated).
     let origin: NIODeadline
     var sockets: [TransportAddress: any ICEDatagramSocket] = [:]
+    /// The failure handler of the last destination, reused: media goes to one peer, and a
+    /// closure per datagram was an allocation per packet.
+    private var lastSendFailed: (TransportAddress, @Sendable (any Error) -> Void)?
     var timer: Scheduled<Void>?
     var timerDeadline: Duration?
     var gatherWaiters: [EventLoopPromise<GatherReport>] = []
@@ -85,7 +88,7 @@ final class ICEAgentDriver {
     func send(bytes: UnsafeRawBufferPointer) throws {
         guard let route = try core.directRoute() else { return try send(Array(bytes)) }
         guard let socket = sockets[route.source] else { return noSocket(route.source, route.destination) }
-        socket.send(bytes: bytes, to: route.destination, failed: sendFailed(to: route.destination, size: bytes.count))
+        socket.send(bytes: bytes, to: route.destination, failed: sendFailed(to: route.destination))
     }
 
     private func noSocket(_ source: TransportAddress, _ destination: TransportAddress) {
@@ -93,19 +96,22 @@ final class ICEAgentDriver {
         countSendFailure()
     }
 
-    /// What a socket calls when it refuses a datagram: counted, and said once.
-    private func sendFailed(to destination: TransportAddress, size: Int) -> @Sendable (any Error) -> Void {
-        { [box, eventLoop] error in
+    /// What a socket calls when it refuses a datagram to `destination`: counted, and said once.
+    private func sendFailed(to destination: TransportAddress) -> @Sendable (any Error) -> Void {
+        if let (last, handler) = lastSendFailed, last == destination { return handler }
+        let handler: @Sendable (any Error) -> Void = { [box, eventLoop] error in
             // On the loop already (the socket's loop is ours); execute keeps that true anyway.
             eventLoop.execute {
                 guard let driver = box?.value else { return }
                 let first = driver.core.counters.datagramSendFailures == 0
                 driver.countSendFailure()
                 // The first says so; the rest are in getStats (a full buffer fails many in a row).
-                let message: Logger.Message = "a datagram to \(destination) (\(size) bytes) was not sent: \(error)"
+                let message: Logger.Message = "a datagram to \(destination) was not sent: \(error)"
                 if first { ICELog.logger.warning(message) } else { ICELog.logger.debug(message) }
             }
         }
+        lastSendFailed = (destination, handler)
+        return handler
     }
 
     func receive(_ payload: [UInt8], from source: TransportAddress, on base: TransportAddress) {
@@ -160,7 +166,7 @@ final class ICEAgentDriver {
             return
         }
         guard let socket = sockets[transmit.source] else { return noSocket(transmit.source, transmit.destination) }
-        socket.send(transmit.payload, to: transmit.destination, failed: sendFailed(to: transmit.destination, size: transmit.payload.count))
+        socket.send(transmit.payload, to: transmit.destination, failed: sendFailed(to: transmit.destination))
     }
 
     /// A message for a TURN server over TCP: on its connection, opened on first use.
