@@ -587,7 +587,7 @@ public final class RTCPeerConnection: Sendable {
         }
         guard let media else { return }
         startSenders(senders, on: media)
-        startRTCPTick(transport)
+        startRTCPTimer(transport)
     }
 
     /// Whether the receivers' RTCP timer is armed (for tests).
@@ -595,7 +595,7 @@ public final class RTCPeerConnection: Sendable {
 
     /// Arms the receivers' RTCP timer for a first poll 20 ms from now, if something receives.
     /// A send-only connection has no timer. On the event loop.
-    private func startRTCPTick(_ transport: RTCDtlsTransport) {
+    private func startRTCPTimer(_ transport: RTCDtlsTransport) {
         armRTCPTimer(transport, at: clock.now() + .milliseconds(20))
     }
 
@@ -763,7 +763,7 @@ public final class RTCPeerConnection: Sendable {
                 try await settings.eventLoop.submit { [self] in
                     guard transport.state == .connected else { return }
                     if !changes.start.isEmpty { startSenders(changes.start, on: media) }
-                    startRTCPTick(transport)
+                    startRTCPTimer(transport)
                 }.get()
             }
         }

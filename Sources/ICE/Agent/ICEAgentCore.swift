@@ -170,21 +170,26 @@ public struct ICEAgentCore {
         setState(.closed)
     }
 
-    /// Wraps application data (DTLS, SRTP) for the selected pair.
-    /// Through a relayed local candidate, the datagram goes to the TURN server as ChannelData
-    /// or a Send indication (RFC 8656 §10-12); a ChannelBind it starts waits in `pollTransmit`.
+    /// The selected pair application data goes on; throws when there is none to use.
+    private func sendingPair() throws(ICEError) -> ICECandidatePair {
+        guard state != .closed else { throw .closed }
+        guard let pair = selectedPair, state != .failed else { throw .notConnected }
+        return pair
+    }
+
     /// Where application data goes when the selected pair is not relayed (a datagram from
     /// `source` straight to `destination`): the driver sends it from the caller's bytes,
     /// without an array per packet. Nil through a relay, whose data `send` wraps.
     public func directRoute() throws(ICEError) -> (source: TransportAddress, destination: TransportAddress)? {
-        guard state != .closed else { throw .closed }
-        guard let pair = selectedPair, state != .failed else { throw .notConnected }
+        let pair = try sendingPair()
         return pair.local.type == .relayed ? nil : (pair.local.address, pair.remote.address)
     }
 
+    /// Wraps application data (DTLS, SRTP) for the selected pair.
+    /// Through a relayed local candidate, the datagram goes to the TURN server as ChannelData
+    /// or a Send indication (RFC 8656 §10-12); a ChannelBind it starts waits in `pollTransmit`.
     public mutating func send(_ payload: [UInt8]) throws(ICEError) -> ICETransmit {
-        guard state != .closed else { throw .closed }
-        guard let pair = selectedPair, state != .failed else { throw .notConnected }
+        let pair = try sendingPair()
         guard pair.local.type == .relayed else {
             return ICETransmit(source: pair.local.address, destination: pair.remote.address, payload: payload)
         }
