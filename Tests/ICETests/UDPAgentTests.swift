@@ -98,6 +98,40 @@ import NIOPosix
         try await b.close()
     }
 
+    /// The socket under the agent: datagrams both ways on 127.0.0.1 and [::1] (`sendto` on the
+    /// socket's own descriptor, NIO reading), the sender's address the bound one, and a send
+    /// after `close()` counted as failed (the descriptor is gone, never reused).
+    @Test(arguments: ["127.0.0.1", "::1"])
+    func socketSendsAndReceives(ip: String) async throws {
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let received = AsyncStream<(bytes: [UInt8], source: TransportAddress, local: TransportAddress)>.makeStream()
+        let network = UDPDatagramNetwork(), address = try #require(IPAddress(ip))
+        let a = try await network.bind(ip: address, eventLoop: loop) { _, _, _ in }
+        let b = try await network.bind(ip: address, eventLoop: loop) { received.continuation.yield(($0, $1, $2)) }
+        #expect(a.localAddress.ip == address && a.localAddress.port != 0 && a.localAddress != b.localAddress)
+        let failures = AsyncStream<any Error>.makeStream()
+        for n in 0..<3 as Range<UInt8> {
+            let payload: [UInt8] = [n, 1, 2, 3]
+            try await loop.submit {
+                payload.withUnsafeBytes { a.send(bytes: $0, to: b.localAddress, failed: { failures.continuation.yield($0) }) }
+            }.get()
+        }
+        var got: [[UInt8]] = []
+        for await datagram in received.stream {
+            #expect(datagram.source == a.localAddress && datagram.local == b.localAddress)
+            got.append(datagram.bytes)
+            if got.count == 3 { break }
+        }
+        #expect(got == [[0, 1, 2, 3], [1, 1, 2, 3], [2, 1, 2, 3]])
+        await a.close()
+        try await loop.submit { a.send([9], to: b.localAddress, failed: { failures.continuation.yield($0) }) }.get()
+        failures.continuation.finish()
+        var errors: [any Error] = []
+        for await error in failures.stream { errors.append(error) }
+        #expect(errors.count == 1 && errors.first.map { $0 as? ChannelError == .ioOnClosedChannel } == true, "\(errors)")
+        await b.close()
+    }
+
     @Test func roleConflictBothControllingOverUDP() async throws {
         let a = ICEAgent(role: .controlling, configuration: Self.loopbackConfiguration())
         let b = ICEAgent(role: .controlling, configuration: Self.loopbackConfiguration())
