@@ -86,6 +86,28 @@ func temporaryDirectory() -> String {
         #expect(catchingUp.dropFirst().first.map { $0.late > 2 } == true, "tick 1 ran late, at once after tick 0")
     }
 
+    @Test("A built-in microphone's 10 ms frames come two at a time, stamped with their start, when their 20 ms period ends")
+    func microphonePeriod() throws {
+        let pacer = SimulatedPacer(now: 1_000_000_000)
+        let mic = SyntheticMicrophone(pacer: pacer)
+        let got = Mutex<[(timestamp: UInt64, at: UInt64, frames: Int, first: Int16)]>([])
+        let session = try mic.start(mode: mic.defaultMode, onFrame: { frame in
+            got.withLock { $0.append((frame.timestamp, pacer.now, frame.frameCount, frame.samples[1])) }
+        }, onEnd: { _ in })
+        pacer.advance(by: 0.015)
+        #expect(got.withLock { $0.isEmpty }, "nothing before the first period ends")
+        pacer.advance(by: 0.045)  // to 60 ms
+        session.stop()
+        let frames = got.withLock { $0 }
+        let ms = { (t: UInt64) in Int((t - 1_000_000_000) / 1_000_000) }
+        #expect(frames.map { ms($0.timestamp) } == [0, 10, 20, 30, 40, 50], "each 10 ms frame, stamped with its start")
+        #expect(frames.map { ms($0.at) } == [20, 20, 40, 40, 60, 60], "delivered when its period ends")
+        #expect(frames.allSatisfy { $0.frames == 480 })
+        // The tone runs on across frames and periods: frame k holds samples 480 k ...
+        let tone = (0..<6).map { k in Int16(8192 * sin(2 * Double.pi * 440 * Double(480 * k + 1) / 48000)) }
+        #expect(frames.map(\.first) == tone)
+    }
+
     @Test("SkippedFrames counts the ticks a camera left out from the jumps in the tick numbers")
     func skippedFrames() {
         let skipped = SkippedFrames(label: "test camera")
@@ -167,8 +189,9 @@ func temporaryDirectory() -> String {
         // 25 fps for 300 ms: the ticks at 0, 40, ..., 280 ms; the file's three frames in order, looping.
         #expect(got == [0, 1, 2, 0, 1, 2, 0, 1], "\(got)")
         let s = samples.withLock { $0 }
-        // 10 ms frames at 0, 10, ..., 300 ms.
-        #expect(s.count == 160 * 31)
+        // 10 ms frames, two at a time at the end of each 20 ms period (MicrophonePeriod):
+        // at 20, 40, ..., 300 ms, the frames of 0-300 ms.
+        #expect(s.count == 160 * 30)
         #expect(zip(s.dropFirst(), s).allSatisfy { Int($0) == (Int($1) + 1) % 1600 }, "samples in order, looping at the end of the file")
         #expect(s.contains(1599) && s.firstIndex(of: 1599).map { $0 + 1 < s.count ? s[$0 + 1] == 0 : true } == true)
     }

@@ -71,7 +71,8 @@ public final class Y4MFileCamera: VideoCaptureDevice {
     }
 }
 
-/// A microphone that plays a 16-bit PCM WAV file in a loop, in 10 ms frames, on its pacer's clock.
+/// A microphone that plays a 16-bit PCM WAV file in a loop, in 10 ms frames two at a time
+/// (`MicrophonePeriod`), on its pacer's clock.
 public final class WAVFileMicrophone: AudioCaptureDevice {
     public let path: String
     public let deviceId: String
@@ -113,7 +114,7 @@ public final class WAVFileMicrophone: AudioCaptureDevice {
         registry.add(session)
         let samples = self.samples, channels = mode.channelCount, rate = mode.sampleRate
         let perFrame = rate / 100 * channels
-        let thread = pacer.start(interval: 10_000_000) { n, deadline in
+        let thread = MicrophonePeriod.start(pacer) { n, timestamp in
             var out = [Int16](repeating: 0, count: perFrame)
             var at = (n * perFrame) % samples.count
             for i in 0..<perFrame {
@@ -121,8 +122,7 @@ public final class WAVFileMicrophone: AudioCaptureDevice {
                 at += 1
                 if at == samples.count { at = 0 }
             }
-            onFrame(AudioFrame(sampleRate: rate, channelCount: channels, samples: out, timestamp: deadline))
-            return true
+            onFrame(AudioFrame(sampleRate: rate, channelCount: channels, samples: out, timestamp: timestamp))
         }
         session.attach(thread)
         return RegisteredSession(session, registry)

@@ -7,7 +7,8 @@ import Darwin
 import MediaPrimitives
 
 /// The built-in fake microphone: a sine tone (440 Hz by default) at a quarter of full scale,
-/// delivered as 10 ms frames in real time on a thread of its own.
+/// delivered as 10 ms frames, two every 20 ms (`MicrophonePeriod`), in real time on a thread
+/// of its own.
 public final class SyntheticMicrophone: AudioCaptureDevice {
     public let deviceId: String
     public let groupId: String
@@ -55,7 +56,7 @@ public final class SyntheticMicrophone: AudioCaptureDevice {
         registry.add(session)
         let rate = mode.sampleRate, channels = mode.channelCount, f = frequency
         let perFrame = rate / 100
-        let thread = pacer.start(interval: 10_000_000) { n, deadline in
+        let thread = MicrophonePeriod.start(pacer) { n, timestamp in
             var samples = [Int16](repeating: 0, count: perFrame * channels)
             let base = n * perFrame
             for i in 0..<perFrame {
@@ -64,8 +65,7 @@ public final class SyntheticMicrophone: AudioCaptureDevice {
                 let s = Int16(8192 * sin(2 * Double.pi * f * t))
                 for c in 0..<channels { samples[i * channels + c] = s }
             }
-            onFrame(AudioFrame(sampleRate: rate, channelCount: channels, samples: samples, timestamp: deadline))
-            return true
+            onFrame(AudioFrame(sampleRate: rate, channelCount: channels, samples: samples, timestamp: timestamp))
         }
         session.attach(thread)
         return RegisteredSession(session, registry)
