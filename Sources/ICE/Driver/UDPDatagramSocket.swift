@@ -10,7 +10,8 @@ import NetworkPrimitives
 /// datagrams go out with `sendto` on a descriptor of this socket's own, a duplicate of the
 /// channel's: media is a hundred or more datagrams a second to one peer, and NIO's write
 /// (a `ByteBuffer`, a promise and its callback, the pipeline, the pending-writes queue) cost
-/// a fifth of the event loop's time and four allocations per datagram.
+/// an eighth of the sending loop's time beside `sendmsg` itself and four allocations per
+/// datagram (docs/performance.md, round 7).
 ///
 /// A datagram the kernel refuses is counted by the caller's `failed`, as NIO's failed
 /// promise did, and so is one it has no room for (`EAGAIN`, a full send buffer): dropped,
