@@ -286,38 +286,3 @@ final class Recorder: Sendable {
         return (.object(m), closeError ?? s.error, s.frames)
     }
 }
-
-/// Set by SIGINT / SIGTERM so capture can stop and close its files.
-private let interruptFlag = Atomic<Bool>(false)
-/// True once the handlers below are installed (a command is watching the flag).
-private let interruptWatched = Atomic<Bool>(false)
-/// What the command says it ends on: Ctrl-C, or `Interrupt.request`'s reason.
-private let interruptReason = Mutex("interrupted")
-
-/// Turns SIGINT and SIGTERM into a flag (the handler only stores to an atomic).
-struct Interrupt {
-    init() {
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig) { _ in interruptFlag.store(true, ordering: .relaxed) }
-        }
-        interruptWatched.store(true, ordering: .sequentiallyConsistent)
-    }
-
-    var happened: Bool { interruptFlag.load(ordering: .relaxed) }
-
-    /// "interrupted", or why the command was asked to end.
-    var reason: String { interruptReason.withLock { $0 } }
-
-    /// Ends the command as Ctrl-C does, for another reason (the call's window was closed):
-    /// through the flag once a command watches it; before that, as SIGINT's default action
-    /// would (exit status 130), which a raised SIGINT would not do where it is ignored (a
-    /// command started in the background by a shell).
-    static func request(reason: String) {
-        guard interruptWatched.load(ordering: .sequentiallyConsistent) else {
-            Output.stderr("tincan: \(reason) before the call started")
-            exit(128 + SIGINT)
-        }
-        interruptReason.withLock { $0 = reason }
-        interruptFlag.store(true, ordering: .sequentiallyConsistent)
-    }
-}

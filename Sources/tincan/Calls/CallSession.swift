@@ -32,6 +32,10 @@ struct CallSession: Sendable {
         var isFailure: Bool { if case .failed = self { true } else { false } }
     }
 
+    /// How often the loop looks without being woken: the stats line's second, and a bound on
+    /// how late a change nothing announces is seen.
+    static let lookInterval: Duration = .seconds(1)
+
     @discardableResult
     func run(hangups: AsyncStream<Void>? = nil) async -> Ending {
         let interrupted = Interrupt()
@@ -39,8 +43,13 @@ struct CallSession: Sendable {
         let live = isatty(STDERR_FILENO) == 1
         var lastLine = Date.distantPast
         let hungUp = HangupFlag()
+        // What wakes the loop: Ctrl-C, a hang-up, a connection state change, the duration's
+        // end, the stats line's second. It waits for these instead of looking every 100 ms
+        // (Task.sleep's timers and wake-ups were 2 % of a 480p sender's CPU).
+        let (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        interrupted.whenInterrupted { wake.yield() }
         let watcher = Task {
-            if let hangups { for await _ in hangups { hungUp.set(); break } }
+            if let hangups { for await _ in hangups { hungUp.set(); wake.yield(); break } }
         }
         let subscription = events.subscribe()
         let remoteEnded = Task {
@@ -52,15 +61,27 @@ struct CallSession: Sendable {
                 case .track(let receiver, _): live.insert(ObjectIdentifier(receiver))
                 case .remoteEnded(let receiver):
                     live.remove(ObjectIdentifier(receiver))
-                    if live.isEmpty { hungUp.set() }
+                    if live.isEmpty { hungUp.set(); wake.yield() }
+                case .connectionStateChange: wake.yield()
                 default: break
                 }
             }
         }
-        defer { watcher.cancel(); remoteEnded.cancel() }
+        let end = duration.map { ContinuousClock.now + .milliseconds(Int64(($0 * 1000).rounded(.up))) }
+        let ticker = Task {
+            while !Task.isCancelled {
+                let now = ContinuousClock.now, next = now + Self.lookInterval
+                // The duration's end, until it has passed (then a second at a time, not a spin).
+                let target = end.flatMap { $0 > now ? min($0, next) : nil } ?? next
+                try? await Task.sleep(until: target, clock: .continuous)
+                wake.yield()
+            }
+        }
+        defer { watcher.cancel(); remoteEnded.cancel(); ticker.cancel(); wake.finish() }
         var ending = Ending.durationElapsed
+        var woken = wakes.makeAsyncIterator()
         while !interrupted.happened, !hungUp.isSet {
-            if let duration, Date().timeIntervalSince(start) >= duration { break }
+            if let end, ContinuousClock.now >= end { break }
             let state = pc.connectionState
             if state == .closed {
                 hungUp.set()  // the peer's DTLS close_notify
@@ -72,12 +93,12 @@ struct CallSession: Sendable {
                 ending = .failed(reason)
                 break
             }
-            try? await Task.sleep(for: .milliseconds(100))
             if live, Date().timeIntervalSince(lastLine) >= 1 {
                 lastLine = Date()
                 let line = (monitor ?? CallMonitor()).statsLine(pc.getStats(), elapsed: Date().timeIntervalSince(start), capturing: stream?.active ?? false)
                 FileHandle.standardError.write(Data(("\r" + line + "   ").utf8))
             }
+            _ = await woken.next()
         }
         if live { FileHandle.standardError.write(Data("\n".utf8)) }
         if hungUp.isSet { Output.stderr("tincan: the peer hung up"); ending = .hungUp }
