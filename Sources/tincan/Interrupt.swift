@@ -1,4 +1,5 @@
 import Foundation
+import MediaCapture
 import Synchronization
 
 /// Set by SIGINT / SIGTERM so a command can stop and close its files.
@@ -7,7 +8,7 @@ private let interruptFlag = Atomic<Bool>(false)
 private let interruptWatched = Atomic<Bool>(false)
 /// What the command says it ends on: Ctrl-C, or `Interrupt.request`'s reason.
 private let interruptReason = Mutex("interrupted")
-/// The write end of the pipe that wakes the watcher (-1 until it runs): write(2) is
+/// The write end of the pipe that wakes the watcher's thread (-1 until it runs): write(2) is
 /// async-signal-safe, so the signal handler can wake a waiter, which it could not by a lock.
 private let interruptPipe = Atomic<Int32>(-1)
 private let interruptWatcherStarted = Atomic<Bool>(false)
@@ -41,7 +42,7 @@ struct Interrupt {
     /// "interrupted", or why the command was asked to end.
     var reason: String { interruptReason.withLock { $0 } }
 
-    /// Calls `body` once, on a dispatch queue, when the interrupt comes (at once if it
+    /// Calls `body` once, on the watcher's thread, when the interrupt comes (at once if it
     /// came already), so a waiting command need not poll the flag.
     func whenInterrupted(_ body: @escaping @Sendable () -> Void) {
         interruptHandlers.withLock { $0.append(body) }
@@ -63,32 +64,33 @@ struct Interrupt {
         wakeInterruptWatcher()
     }
 
-    /// The pipe and what reads it, once per process: a dispatch read source (libdispatch's
-    /// own event thread watches it; a `Thread` of ours for it cost 0.7-1.8 MB of peak RSS).
-    /// Without a pipe (no descriptors left) the flag still works: `whenInterrupted` then
-    /// never calls, and the command sees `happened` at its next look.
+    /// The pipe and the thread that reads it, once per process (a bare pthread blocked in
+    /// `read`: a Foundation `Thread` or a dispatch read source each touched half a megabyte
+    /// more of code and data, against the 40 MB the sender is held to). Without a pipe or a
+    /// thread the flag still works: `whenInterrupted` then never calls, and the command
+    /// sees `happened` at its next look.
     private static func startWatcher() {
         guard interruptWatcherStarted.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent).exchanged else { return }
         var descriptors: [Int32] = [-1, -1]
         guard pipe(&descriptors) == 0 else { return }
-        for descriptor in descriptors {
-            _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)  // not into the peers a command starts
-            _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)  // a handler never blocks
-        }
+        for descriptor in descriptors { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }  // not into the peers a command starts
+        // The signal handler's end never blocks (a full pipe has wakes enough).
+        _ = fcntl(descriptors[1], F_SETFL, fcntl(descriptors[1], F_GETFL) | O_NONBLOCK)
         let readEnd = descriptors[0]
-        interruptPipe.store(descriptors[1], ordering: .sequentiallyConsistent)
-        let source = DispatchSource.makeReadSource(fileDescriptor: readEnd, queue: .global())
-        // The handler holds its source: it lives as long as the process, as the signals do.
-        source.setEventHandler { [source] in
-            _ = source
-            var bytes = [UInt8](repeating: 0, count: 64)
-            while read(readEnd, &bytes, bytes.count) > 0 {}  // every wake so far, one pass
-            let handlers = interruptHandlers.withLock { handlers in
-                defer { handlers.removeAll() }
-                return handlers
+        let started = runOnOwnThread {
+            var byte: UInt8 = 0
+            while true {
+                let got = read(readEnd, &byte, 1)
+                if got < 0 && errno == EINTR { continue }
+                if got <= 0 { return }
+                let handlers = interruptHandlers.withLock { handlers in
+                    defer { handlers.removeAll() }
+                    return handlers
+                }
+                for handler in handlers { handler() }  // outside the lock
             }
-            for handler in handlers { handler() }  // outside the lock
         }
-        source.activate()
+        guard started else { return }
+        interruptPipe.store(descriptors[1], ordering: .sequentiallyConsistent)
     }
 }
