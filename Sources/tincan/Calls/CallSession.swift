@@ -45,7 +45,7 @@ struct CallSession: Sendable {
         let hungUp = HangupFlag()
         // What wakes the loop: Ctrl-C, a hang-up, a connection state change, the duration's
         // end, the stats line's second. It waits for these instead of looking every 100 ms
-        // (Task.sleep's timers and wake-ups were 2 % of a 480p sender's CPU).
+        // (Task.sleep's timers and wake-ups were 1.7 % of a 480p sender's CPU, perf).
         let (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         interrupted.whenInterrupted { wake.yield() }
         let watcher = Task {
