@@ -30,8 +30,11 @@ struct Interrupt {
         Self.startWatcher()
         for sig in [SIGINT, SIGTERM] {
             signal(sig) { _ in
+                // write(2) may set errno: the interrupted thread's errno must survive the handler.
+                let saved = errno
                 interruptFlag.store(true, ordering: .sequentiallyConsistent)
                 wakeInterruptWatcher()
+                errno = saved
             }
         }
         interruptWatched.store(true, ordering: .sequentiallyConsistent)
@@ -64,11 +67,11 @@ struct Interrupt {
         wakeInterruptWatcher()
     }
 
-    /// The pipe and the thread that reads it, once per process (a bare pthread blocked in
-    /// `read`: a Foundation `Thread` or a dispatch read source each touched half a megabyte
-    /// more of code and data, against the 40 MB the sender is held to). Without a pipe or a
-    /// thread the flag still works: `whenInterrupted` then never calls, and the command
-    /// sees `happened` at its next look.
+    /// The pipe and the thread that reads it, once per process: a bare pthread blocked in
+    /// `read`, the least code to bring in beside the 40 MB the sender is held to (no
+    /// Foundation `Thread`, no dispatch source). Without a pipe or a thread the flag still
+    /// works: `whenInterrupted` then never calls, and the command sees `happened` at its
+    /// next look.
     private static func startWatcher() {
         guard interruptWatcherStarted.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent).exchanged else { return }
         var descriptors: [Int32] = [-1, -1]
