@@ -8,10 +8,13 @@ import Synchronization
 /// `RTPTransportController` (pacer, egress stamping, NACK/RTX budget, SR, REMB,
 /// transport-cc, the bandwidth estimator) and the event loop, the clock and DTLS-SRTP.
 ///
-/// Every call comes on the connection's event loop. The controller's next deadline is
-/// kept armed as one loop timer; what the controller emits is protected and sent after its
-/// lock is released, and its events (a new target, a keyframe request) go to `onEvent`, also
-/// outside the lock.
+/// Calls come from any thread: the loop (the timer, RTCP, the receive side) and the encoders'
+/// threads, from which a frame's packets leave with no hop to the loop (a sender's loop woke
+/// 72 times a second for those hops, docs/performance.md, round 8). One lock serializes the
+/// controller and the protection and sending of what it emits, so that packets leave in the
+/// order they were numbered and stamped (transport-cc reads the order). The controller's next
+/// deadline is kept armed as one loop timer; its events (a new target, a keyframe request)
+/// go to `onEvent` on the loop, outside the lock.
 final class MediaTransport: Sendable {
     private let dtls: RTCDtlsTransport
     private let eventLoop: any EventLoop
@@ -89,9 +92,10 @@ final class MediaTransport: Sendable {
     /// One packet's payload of a stream; it leaves when the pacer lets it (call `flush` after
     /// the frame's last packet).
     func send(_ id: RTPTransportStreamID, payload: UnsafeRawBufferPointer, timestamp: UInt32, marker: Bool) {
-        let now = clock.now()
         state.withLock { s in
             guard !s.closed else { return }
+            // Read under the lock: the controller's time never goes back between threads.
+            let now = clock.now()
             do { try s.controller.send(id, payload: payload, timestamp: timestamp, marker: marker, at: now) } catch {
                 s.sendErrors += 1
                 Self.logger.warning("RTP packet not sent: \(error)")
@@ -101,22 +105,19 @@ final class MediaTransport: Sendable {
 
     /// Sends what is due now and re-arms the timer.
     func flush() {
-        let now = clock.now()
-        run(now) { _, _ in }
+        run { _, _ in }
     }
 
     /// New bounds for the estimator (the user's cap).
     func setConstraints(_ constraints: BitrateConstraints) {
-        let now = clock.now()
-        run(now) { c, now in c.setConstraints(constraints, at: now) }
+        run { c, now in c.setConstraints(constraints, at: now) }
     }
 
     // MARK: Receive side
 
     /// An incoming RTCP compound, parsed: NACK, PLI/FIR, REMB, transport-cc and reports.
     func handleRTCP(_ packets: [RTCPPacket]) {
-        let now = clock.now()
-        run(now) { c, now in
+        run { c, now in
             do { try c.handleRTCP(packets, at: now) } catch {
                 Self.logger.debug("RTCP not handled: \(error)")
             }
@@ -125,9 +126,9 @@ final class MediaTransport: Sendable {
 
     /// An incoming RTP packet (clear), for transport-cc feedback and the REMB estimator.
     func receivedRTP(_ packet: [UInt8], header: RTPHeader) {
-        let now = clock.now()
         let rearm = state.withLock { s -> Bool in
             guard !s.closed else { return false }
+            let now = clock.now()
             packet.withUnsafeBytes { s.controller.receivedRTP($0, header: header, at: now) }
             guard let next = s.controller.nextDeadline else { return false }
             return s.timerDeadline.map { next < $0 } ?? true
@@ -138,10 +139,12 @@ final class MediaTransport: Sendable {
     // MARK: The loop
 
     /// Runs `body` on the controller, then polls it (a few times while work is due at once),
-    /// arms the timer for the next deadline, and sends and dispatches outside the lock.
-    private func run(_ now: Duration, _ body: (inout RTPTransportController, Duration) -> Void) {
-        let (taken, events) = state.withLock { s -> (OutgoingPackets, [RTPTransportEvent]) in
-            guard !s.closed else { return (OutgoingPackets(), []) }
+    /// arms the timer for the next deadline, and protects and sends what it emitted, all
+    /// under the lock; the events go to the loop after it.
+    private func run(_ body: (inout RTPTransportController, Duration) -> Void) {
+        let events = state.withLock { s -> [RTPTransportEvent] in
+            guard !s.closed else { return [] }
+            let now = clock.now()
             body(&s.controller, now)
             // Taken out while it is filled and sent, so that it is not shared (and copied).
             var outgoing = s.outgoing
@@ -161,18 +164,22 @@ final class MediaTransport: Sendable {
             var events: [RTPTransportEvent] = []
             while let e = s.controller.pollEvent() { events.append(e) }
             arm(&s, now: now)
-            return (outgoing, events)
-        }
-        var outgoing = taken
-        outgoing.bytes.withUnsafeMutableBytes { raw in
-            for p in outgoing.packets {
-                dtls.send(protectingInPlace: UnsafeMutableRawBufferPointer(rebasing: raw[p.offset..<(p.offset + p.length + SRTPSession.trailerCapacity)]),
-                          length: p.length, isRTCP: p.isRTCP)
+            outgoing.bytes.withUnsafeMutableBytes { raw in
+                for p in outgoing.packets {
+                    dtls.send(protectingInPlace: UnsafeMutableRawBufferPointer(rebasing: raw[p.offset..<(p.offset + p.length + SRTPSession.trailerCapacity)]),
+                              length: p.length, isRTCP: p.isRTCP)
+                }
             }
+            outgoing.removeAll()
+            s.outgoing = outgoing
+            return events
         }
-        outgoing.removeAll()
-        state.withLock { s in if s.outgoing.bytes.count < outgoing.bytes.count { s.outgoing = outgoing } }
-        for e in events { onEvent(e) }
+        guard !events.isEmpty else { return }
+        if eventLoop.inEventLoop {
+            for e in events { onEvent(e) }
+        } else {
+            eventLoop.execute { [onEvent] in for e in events { onEvent(e) } }
+        }
     }
 
     /// One timer at the controller's next deadline. An earlier deadline replaces the armed

@@ -254,7 +254,8 @@ final class RTCDtlsTransport: Sendable {
         }
     }
 
-    /// Protects and sends one RTP or RTCP packet, on the event loop. Nothing leaves
+    /// Protects and sends one RTP or RTCP packet, from any thread (the session and ICE's
+    /// route take their own locks; `MediaTransport` orders the packets). Nothing leaves
     /// unencrypted: before the keys exist (or after close) the packet is counted and dropped.
     func send(_ packet: [UInt8], isRTCP: Bool) {
         var buffer = packet
@@ -274,7 +275,7 @@ final class RTCDtlsTransport: Sendable {
         do {
             let protectedLength = isRTCP ? try session.protectRTCP(buffer, length: length)
                 : try session.protectRTP(buffer, length: length)
-            try ice.sendOnEventLoop(bytes: UnsafeRawBufferPointer(rebasing: buffer[0..<protectedLength]))
+            try ice.send(bytes: UnsafeRawBufferPointer(rebasing: buffer[0..<protectedLength]))
             packetsSent.add(1, ordering: .relaxed)
             bytesSent.add(Int64(protectedLength), ordering: .relaxed)
         } catch {

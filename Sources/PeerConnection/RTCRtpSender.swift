@@ -240,13 +240,10 @@ public final class RTCRtpSender: Sendable {
         } else {
             submit = encoder.submit
         }
-        // Encoded frames to the loop, straight from the worker's queue (one hop); set before
-        // the first frame is submitted. start runs on the loop, so `running` is set by the
-        // time the first of them is sent.
-        encoder.startPump? { [weak self] frame in
-            guard let self else { return }
-            loop.execute { self.send(frame) }
-        }
+        // Encoded frames are packetized, protected and sent on the worker's thread, as they
+        // come out of the encoder (no hop to the loop); set before the first frame is
+        // submitted, and `running` is set before that too.
+        encoder.startPump? { [weak self] frame in self?.send(frame) }
         if let picture = opened.picture {
             let now = clock.captureNanoseconds()
             let bounds = VideoAdaptationBounds(settings: settings, constraints: track.getConstraints())
@@ -258,19 +255,28 @@ public final class RTCRtpSender: Sendable {
             adaptation.withLock { $0 = held }
             let first = endWarmup().flatMap { now &- $0.timestamp < 500_000_000 ? $0 : nil }
             if let set = encoder.setFrameDropping { adaptation.withLock { $0?.connectFrameDropping(set) } }
-            // The held picture goes ahead of the live ones.
-            if let first = first.flatMap(adapt) { submit(.video(first)) }
             running.attach = { [weak self] track in
                 track.addVideoSink { [weak self] frame in
                     guard let frame = self?.adapt(frame) else { return }
                     submit(.video(frame))
                 }
             }
+            state.withLock { $0.running = running }
+            // The held picture goes ahead of the live ones.
+            if let first = first.flatMap(adapt) { submit(.video(first)) }
         } else {
             running.attach = { track in track.addAudioSink { submit(.audio($0)) } }
+            state.withLock { $0.running = running }
         }
-        running.sinkToken = running.attach?(track)
-        state.withLock { $0.running = running }
+        // Running before the sink is attached: the worker sends the first frame on its own
+        // thread, which must find the stream. A stop() in between finds no token: removed here.
+        guard let token = running.attach?(track) else { return }
+        let attached = state.withLock { s -> Bool in
+            guard s.running != nil else { return false }
+            s.running?.sinkToken = token
+            return true
+        }
+        if !attached { track.removeSink(token) }
     }
 
     /// On the capture thread: the frame at the size and rate the adaptation chose, or nil
@@ -314,7 +320,8 @@ public final class RTCRtpSender: Sendable {
         for output in encodeNow(frame) { send(output) }
     }
 
-    /// On the event loop: packetize into the pipeline, which numbers and paces the packets.
+    /// On the encoder's thread (the loop when encoding inline): packetize into the pipeline,
+    /// which numbers, paces, protects and sends the packets.
     private func send(_ frame: EncodedMedia) {
         let taken = state.withLock { s -> (Running, any RTPPacketizer, UInt32)? in
             guard let running = s.running, let packetizer = s.packetizer.take() else { return nil }

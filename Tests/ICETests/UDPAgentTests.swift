@@ -70,23 +70,33 @@ import NIOPosix
         try await b.close()
     }
 
+    /// How a test hands the agent a datagram.
+    enum SendPath: String, CaseIterable, Sendable {
+        /// `send(_:)`: an array, on the loop.
+        case array
+        /// `send(bytes:)` on the loop (the driver's path).
+        case bytesOnLoop
+        /// `send(bytes:)` from a task's thread: the published route's socket, no hop.
+        case bytesOffLoop
+    }
+
     /// A datagram the socket refuses (here sendmsg's EMSGSIZE: over UDP's 65,507-byte limit)
-    /// is counted, not lost without a trace. No sleep: the failure is counted on the agent's
-    /// loop, and two hops onto that loop come after it.
-    /// The same from the caller's bytes (`sendOnEventLoop(bytes:)`, the media path's send on a
-    /// direct pair, no array in between).
-    @Test(arguments: [false, true])
-    func refusedSendIsCounted(fromBytes: Bool) async throws {
+    /// is counted, not lost without a trace, whichever way it was sent. No sleep: the
+    /// failure is counted on the agent's loop, and two hops onto that loop come after it.
+    @Test(arguments: SendPath.allCases)
+    func refusedSendIsCounted(path: SendPath) async throws {
         let a = ICEAgent(role: .controlling, configuration: Self.loopbackConfiguration())
         let b = ICEAgent(role: .controlled, configuration: Self.loopbackConfiguration())
         try await Self.introduce(a, b)
         _ = try await Self.connectBoth(a, b)
         #expect(a.counters.datagramSendFailures == 0)
         let huge = [0x80, 96] + [UInt8](repeating: 1, count: 70_000)
-        if fromBytes {
-            try await a.eventLoop.submit { try huge.withUnsafeBytes { try a.sendOnEventLoop(bytes: $0) } }.get()
-        } else {
-            try await a.send(huge)
+        switch path {
+        case .array: try await a.send(huge)
+        case .bytesOnLoop: try await a.eventLoop.submit { try huge.withUnsafeBytes { try a.send(bytes: $0) } }.get()
+        case .bytesOffLoop:
+            #expect(!a.eventLoop.inEventLoop)
+            try huge.withUnsafeBytes { try a.send(bytes: $0) }
         }
         try await a.eventLoop.submit {}.get()
         try await a.eventLoop.submit {}.get()
@@ -95,6 +105,32 @@ import NIOPosix
         try await Self.exchangeData(a, b)
         #expect(a.counters.datagramSendFailures == 1)
         try await a.close()
+        try await b.close()
+    }
+
+    /// Off the loop (the media path: the encoder's thread) a datagram goes straight to the
+    /// selected pair's socket, the route the driver published; after `close()` there is no
+    /// route, and a send hops to the loop, where it fails and is counted.
+    @Test func sendsOffTheLoopOnThePublishedRoute() async throws {
+        let a = ICEAgent(role: .controlling, configuration: Self.loopbackConfiguration())
+        let b = ICEAgent(role: .controlled, configuration: Self.loopbackConfiguration())
+        try await Self.introduce(a, b)
+        let (pa, _) = try await Self.connectBoth(a, b)
+        let route = try #require(a.route.load())
+        #expect(route.source == pa.local.address && route.destination == pa.remote.address)
+        let rtp: [UInt8] = [0x80, 96, 0, 2] + Array(repeating: 5, count: 300)
+        try await withTimeout(.seconds(5)) {
+            async let atB = first(b.datagrams)
+            #expect(!a.eventLoop.inEventLoop)
+            try rtp.withUnsafeBytes { try a.send(bytes: $0) }
+            let got = try await atB
+            #expect(got.payload == rtp && got.kind == .rtp && got.source == pa.local.address)
+        }
+        try await a.close()
+        #expect(a.route.load() == nil)
+        try rtp.withUnsafeBytes { try a.send(bytes: $0) }
+        try await a.eventLoop.submit {}.get()
+        #expect(a.counters.datagramSendFailures == 1)
         try await b.close()
     }
 

@@ -38,6 +38,7 @@ public final class ICEAgent: Sendable {
     /// Time zero of the agent's clock.
     let origin: NIODeadline
     private let published: ICEPublishedCounters
+    let route = ICEPublishedRoute()
 
     /// Datagrams the agent refused so far (malformed or unauthenticated STUN, data from
     /// unknown addresses). Any thread.
@@ -61,7 +62,7 @@ public final class ICEAgent: Sendable {
         self.published = published
         driver = .makeBoxSendingValue(
             ICEAgentDriver(core: core, eventLoop: eventLoop, origin: origin, events: eventsContinuation, datagrams: datagramsContinuation,
-                           published: published),
+                           published: published, route: route),
             eventLoop: eventLoop)
         // The timer closure needs the box; the reference cycle is broken by close().
         let box = driver
@@ -174,10 +175,19 @@ public final class ICEAgent: Sendable {
         try driver.value.send(payload)
     }
 
-    /// As `sendOnEventLoop(_:)` from bytes the caller owns (SRTP protected in place): on a
-    /// direct pair they go to the socket's buffer with no array in between. Call on the loop.
-    public func sendOnEventLoop(bytes: UnsafeRawBufferPointer) throws {
-        try driver.value.send(bytes: bytes)
+    /// Sends application data from bytes the caller owns (SRTP protected in place), from any
+    /// thread: on the loop through the driver; elsewhere straight to the socket of the
+    /// published direct route (`ICESendRoute`), copied into its buffer before this returns;
+    /// with no route (a relay, a simulated network, no pair yet) as a copy that hops to the
+    /// loop, where a failure is counted. On a direct pair no array is made either way.
+    public func send(bytes: UnsafeRawBufferPointer) throws {
+        if eventLoop.inEventLoop { return try driver.value.send(bytes: bytes) }
+        if let route = route.load() {
+            route.socket.send(bytes: bytes, to: route.destination, failed: route.failed)
+            return
+        }
+        let payload = Array(bytes)
+        eventLoop.execute { [driver] in driver.value.sendHopped(payload) }
     }
 
     /// The nominated pair, if any. Call on the loop.

@@ -33,11 +33,15 @@ final class ICEAgentDriver {
     var box: NIOLoopBoundBox<ICEAgentDriver>?
     /// The core's counters as last published, for readers off the loop (getStats).
     let published: ICEPublishedCounters
+    /// The selected direct pair for senders off the loop, and what was last stored in it.
+    let route: ICEPublishedRoute
+    private var routePublished: (source: TransportAddress, destination: TransportAddress)?
 
     init(core: ICEAgentCore, eventLoop: any EventLoop, origin: NIODeadline, events: AsyncStream<ICEEvent>.Continuation,
-         datagrams: AsyncStream<ReceivedDatagram>.Continuation, published: ICEPublishedCounters) {
+         datagrams: AsyncStream<ReceivedDatagram>.Continuation, published: ICEPublishedCounters, route: ICEPublishedRoute) {
         self.core = core
         self.published = published
+        self.route = route
         self.eventLoop = eventLoop
         self.origin = origin
         self.events = events
@@ -89,6 +93,15 @@ final class ICEAgentDriver {
         guard let route = try core.directRoute() else { return try send(Array(bytes)) }
         guard let socket = sockets[route.source] else { return noSocket(route.source, route.destination) }
         socket.send(bytes: bytes, to: route.destination, failed: sendFailed(to: route.destination))
+    }
+
+    /// Application data that came from off the loop while no route was published: sent
+    /// here, and a failure counted (its sender had already returned).
+    func sendHopped(_ payload: [UInt8]) {
+        do { try send(payload) } catch {
+            countSendFailure()
+            ICELog.logger.trace("a datagram from off the loop was not sent: \(error)")
+        }
     }
 
     private func noSocket(_ source: TransportAddress, _ destination: TransportAddress) {
@@ -155,6 +168,19 @@ final class ICEAgentDriver {
         while let transmit = core.pollTransmit() { write(transmit) }
         while let event = core.pollEvent() { dispatch(event) }
         armTimer()
+        publishRoute()
+    }
+
+    /// Publishes the selected pair as the route off the loop when it changed: a direct pair
+    /// on a socket that sends from any thread, or none (a relay, no pair, closed).
+    private func publishRoute() {
+        var current: (source: TransportAddress, destination: TransportAddress)?
+        if let direct = (try? core.directRoute()) ?? nil, sockets[direct.source]?.sendsFromAnyThread == true { current = direct }
+        guard current?.source != routePublished?.source || current?.destination != routePublished?.destination else { return }
+        routePublished = current
+        guard let current, let socket = sockets[current.source] else { return route.store(nil) }
+        route.store(ICESendRoute(socket: socket, source: current.source, destination: current.destination,
+                                 failed: sendFailed(to: current.destination)))
     }
 
     private func write(_ transmit: ICETransmit) {
@@ -324,6 +350,9 @@ final class ICEAgentDriver {
         // After pump(): the Refresh with LIFETIME 0 went onto each connection first.
         for connection in streams.values { connection.close() }
         streams = [:]
+        // No sender off the loop finds a socket that is about to close.
+        route.store(nil)
+        routePublished = nil
         let all = Array(sockets.values)
         sockets = [:]
         return all

@@ -15,9 +15,13 @@ public protocol ICEDatagramNetwork: Sendable {
     ) async throws -> any ICEDatagramSocket
 }
 
-/// One bound socket. `send` is called on the agent's event loop.
+/// One bound socket. `send` is called on the agent's event loop, and from any thread when
+/// `sendsFromAnyThread` says it may be.
 public protocol ICEDatagramSocket: AnyObject, Sendable {
     var localAddress: TransportAddress { get }
+    /// Whether `send` may be called from any thread (a real socket: `sendto` is); the media
+    /// path then sends without a hop to the loop (`ICESendRoute`).
+    var sendsFromAnyThread: Bool { get }
     func send(_ payload: [UInt8], to destination: TransportAddress)
     /// As `send(_:to:)`, and calls `failed` (on the event loop) when the socket refuses the
     /// datagram, so the agent can count what would otherwise vanish.
@@ -29,6 +33,9 @@ public protocol ICEDatagramSocket: AnyObject, Sendable {
 }
 
 extension ICEDatagramSocket {
+    /// A socket is used on its agent's loop only, unless it says otherwise.
+    public var sendsFromAnyThread: Bool { false }
+
     /// A socket that cannot fail a send (a simulated network that only drops on purpose).
     public func send(_ payload: [UInt8], to destination: TransportAddress, failed: @escaping @Sendable (any Error) -> Void) {
         send(payload, to: destination)

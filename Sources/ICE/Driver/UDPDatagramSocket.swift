@@ -20,6 +20,8 @@ import NetworkPrimitives
 final class UDPDatagramSocket: ICEDatagramSocket {
     let channel: any Channel
     let localAddress: TransportAddress
+    /// `sendto` under the sender's lock: any thread.
+    var sendsFromAnyThread: Bool { true }
     /// The send descriptor and the last destination in the kernel's form (media goes to one
     /// peer; converting the address for every datagram cost an allocation each). The lock is
     /// held over `sendto` so that `close()` cannot close the descriptor under a send.
