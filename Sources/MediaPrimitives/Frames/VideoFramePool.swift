@@ -5,19 +5,28 @@
 /// consumers (the track's sinks, the encoder's queue) have let go of it by the time its turn
 /// comes round again, the pool holds the only reference and the next picture is written in
 /// place; a buffer still held is left to its holder and the pool allocates a new one (never
-/// writes into a picture someone still reads). So `count` should exceed the frames a
-/// consumer keeps: the encoder's queue of 2 plus the one being encoded.
+/// writes into a picture someone still reads).
+///
+/// The pool starts with two buffers and grows by one, up to `count`, each time a consumer
+/// still held a buffer when its turn came: as many as the consumers keep, no more. An encoder
+/// on the camera's own thread lets each frame go before the next is made, and two buffers do
+/// (the four a fixed round took were 0.9 MB at 640x480 that nothing read,
+/// docs/performance.md, round 8); an encoder's queue of 2 plus the one being encoded takes 4.
 public struct VideoFramePool: Sendable {
     private var buffers: [[UInt8]]
     private var next = 0
+    /// The most buffers the pool grows to.
+    public let capacity: Int
     /// Buffers allocated after the pool was warm: a consumer held on to a frame for a whole
-    /// round of the pool, or the picture size changed.
+    /// round of a pool already at `capacity`, or the picture size changed.
     public private(set) var allocations = 0
 
     public init(count: Int = 4) {
-        buffers = Array(repeating: [], count: max(2, count))
+        capacity = max(2, count)
+        buffers = Array(repeating: [], count: 2)
     }
 
+    /// The buffers it has now (2 to `capacity`).
     public var count: Int { buffers.count }
 
     /// A `width` x `height` frame whose bytes `fill` writes (all of them: the buffer holds the
@@ -28,7 +37,6 @@ public struct VideoFramePool: Sendable {
     ) throws(E) -> VideoFrame {
         let bytes = VideoFrame.byteCount(width: width, height: height)
         let i = next
-        next = (next + 1) % buffers.count
         var buffer = buffers[i]
         buffers[i] = []  // the slot lets go, so `buffer` is unique unless a consumer holds it
         if buffer.count != bytes {
@@ -38,11 +46,17 @@ public struct VideoFramePool: Sendable {
         // A buffer a consumer still holds is copied by the mutable access (copy-on-write):
         // the base address shows it.
         let before = buffer.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        var held = false
         try buffer.withUnsafeMutableBufferPointer { (p) throws(E) in
-            if UInt(bitPattern: p.baseAddress) != before { allocations += 1 }
+            held = UInt(bitPattern: p.baseAddress) != before
             try fill(p)
         }
         buffers[i] = buffer
+        if held {
+            // One more buffer next round (a fresh one, made next), unless the pool is full.
+            if buffers.count < capacity { buffers.insert([], at: i + 1) } else { allocations += 1 }
+        }
+        next = (i + 1) % buffers.count
         return VideoFrame(width: width, height: height, data: buffer, timestamp: timestamp)
     }
 }

@@ -9,12 +9,14 @@ public struct BandwidthEstimationStage: Sendable {
         public var processInterval: Duration
         /// How much later than due the periodic work may run. It runs at the first poll at or
         /// after its time, and the pipeline's timer waits for it only this much longer: in a
-        /// call it rides on the wake-ups that frames and feedback make anyway (a sender's
-        /// event loop woke 40 times a second for it alone). Zero: on time, always.
+        /// call it rides on the polls that frames (on the encoders' threads) and feedback make
+        /// anyway, and the timer is the backstop for a sender whose streams have stopped. At
+        /// 25 ms a sender's loop woke 30 times a second for work the frames had already done
+        /// (docs/performance.md, round 8); at 100 ms, about 9. Zero: on time, always.
         public var processSlack: Duration
 
         public init(constraints: BitrateConstraints = BitrateConstraints(), processInterval: Duration = .milliseconds(25),
-                    processSlack: Duration = .milliseconds(25)) {
+                    processSlack: Duration = .milliseconds(100)) {
             self.constraints = constraints
             self.processInterval = processInterval
             self.processSlack = max(.zero, processSlack)
