@@ -12,7 +12,8 @@ public struct BandwidthEstimationStage: Sendable {
         /// call it rides on the polls that frames (on the encoders' threads) and feedback make
         /// anyway, and the timer is the backstop for a sender whose streams have stopped. At
         /// 25 ms a sender's loop woke 30 times a second for work the frames had already done
-        /// (docs/performance.md, round 8); at 100 ms, about 9. Zero: on time, always.
+        /// (docs/performance.md, round 8); at 100 ms, 12 (timer expiries, strace). Zero: on
+        /// time, always.
         public var processSlack: Duration
 
         public init(constraints: BitrateConstraints = BitrateConstraints(), processInterval: Duration = .milliseconds(25),
