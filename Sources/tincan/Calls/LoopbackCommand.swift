@@ -34,6 +34,8 @@ struct LoopbackCommand: AsyncParsableCommand, LoggingCommand {
     )
 
     static let defaultConstraints = #"{"video": {"width": 640, "height": 480}, "audio": true}"#
+    /// How often the call's timeline (`--timeline`, the chart) is sampled.
+    static let sampleInterval: Duration = .milliseconds(250)
 
     @OptionGroup var logging: LoggingOptions
     @Option(help: ArgumentHelp("MediaStreamConstraints as JSON, for the synthetic devices (default \(defaultConstraints)).", valueName: "json"))
@@ -129,14 +131,27 @@ struct LoopbackCommand: AsyncParsableCommand, LoggingCommand {
         let live = isatty(STDERR_FILENO) == 1
         var lastLine = Date.distantPast
         var recorder = CallTimelineRecorder(origin: offerAt, plan: plan)
-        var nextSample = MonotonicClock.now()
-        while Date().timeIntervalSince(start) < duration, !interrupted.happened {
-            try? await Task.sleep(for: .milliseconds(50))
-            let now = MonotonicClock.now()
-            if now >= nextSample {
-                nextSample = now + 250_000_000
-                recorder.sample(sender: caller.getStats(), receiver: callee.getStats(), decodedFrames: monitor.decodedFrames, at: now)
-            }
+        recorder.sample(sender: caller.getStats(), receiver: callee.getStats(), decodedFrames: monitor.decodedFrames, at: MonotonicClock.now())
+        // What wakes the loop: the timeline's next sample, the duration's end, Ctrl-C (it
+        // looked every 50 ms before, twenty wake-ups a second for four samples).
+        let (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        interrupted.whenInterrupted { wake.yield() }
+        let end = ContinuousClock.now + .milliseconds(Int64((duration * 1000).rounded(.up)))
+        let ticker = Task {
+            var next = ContinuousClock.now
+            repeat {
+                next = min(next + Self.sampleInterval, end)
+                try? await Task.sleep(until: next, clock: .continuous)
+                wake.yield()
+            } while next < end && !Task.isCancelled
+        }
+        defer { ticker.cancel(); wake.finish() }
+        var woken = wakes.makeAsyncIterator()
+        while !interrupted.happened {
+            _ = await woken.next()
+            // The end's wake takes no sample: the one after the loop is the last.
+            guard !interrupted.happened, ContinuousClock.now < end else { break }
+            recorder.sample(sender: caller.getStats(), receiver: callee.getStats(), decodedFrames: monitor.decodedFrames, at: MonotonicClock.now())
             if live, Date().timeIntervalSince(lastLine) >= 1 {
                 lastLine = Date()
                 let line = monitor.statsLine(caller.getStats().merged(with: callee.getStats()), elapsed: Date().timeIntervalSince(start), capturing: stream.active)
