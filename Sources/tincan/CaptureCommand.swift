@@ -105,13 +105,33 @@ struct CaptureCommand: AsyncParsableCommand, LoggingCommand {
         // Capture for the duration, until every track has ended on its own, or until Ctrl-C
         // (the files are then closed properly).
         let interrupted = Interrupt()
-        let deadline = Date().addingTimeInterval(duration)
         let start = Date()
         let showProgress = isatty(STDERR_FILENO) == 1
         var lastProgress = Date.distantPast
-        while Date() < deadline, stream.active, !interrupted.happened {
-            try? await Task.sleep(nanoseconds: UInt64(min(0.05, max(0, deadline.timeIntervalSinceNow)) * 1e9))
-            if showProgress, Date().timeIntervalSince(lastProgress) >= 0.5 {
+        // What wakes the wait: Ctrl-C, a track that ends on its own, the duration's end, and
+        // on a terminal the progress line's half second (it looked every 50 ms before).
+        let (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        interrupted.whenInterrupted { wake.yield() }
+        let endings = stream.getTracks().map { track in (track, track.onEnded { wake.yield() }) }
+        let end = ContinuousClock.now + .milliseconds(Int64((duration * 1000).rounded(.up)))
+        let ticker = Task {
+            var next = ContinuousClock.now
+            repeat {
+                next = showProgress ? min(next + .milliseconds(500), end) : end
+                try? await Task.sleep(until: next, clock: .continuous)
+                wake.yield()
+            } while next < end && !Task.isCancelled
+        }
+        defer {
+            ticker.cancel()
+            wake.finish()
+            for (track, token) in endings { track.removeSink(token) }
+        }
+        var woken = wakes.makeAsyncIterator()
+        // A track that ended before its handler was set is seen here, before the first wait.
+        while ContinuousClock.now < end, stream.active, !interrupted.happened {
+            _ = await woken.next()
+            if showProgress, Date().timeIntervalSince(lastProgress) >= 0.45 {
                 lastProgress = Date()
                 let parts = recorders.map { $0.progress }.joined(separator: ", ")
                 FileHandle.standardError.write(Data(String(format: "\r%.1f / %.1f s: %@   ", Date().timeIntervalSince(start), duration, parts).utf8))
