@@ -109,25 +109,15 @@ struct CaptureCommand: AsyncParsableCommand, LoggingCommand {
         let showProgress = isatty(STDERR_FILENO) == 1
         var lastProgress = Date.distantPast
         // What wakes the wait: Ctrl-C, a track that ends on its own, the duration's end, and
-        // on a terminal the progress line's half second (it looked every 50 ms before).
-        let (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        interrupted.whenInterrupted { wake.yield() }
-        let endings = stream.getTracks().map { track in (track, track.onEnded { wake.yield() }) }
+        // on a terminal the progress line's half second.
         let end = ContinuousClock.now + .milliseconds(Int64((duration * 1000).rounded(.up)))
-        let ticker = Task {
-            var next = ContinuousClock.now
-            repeat {
-                next = showProgress ? min(next + .milliseconds(500), end) : end
-                try? await Task.sleep(until: next, clock: .continuous)
-                wake.yield()
-            } while next < end && !Task.isCancelled
-        }
+        let wakeups = CommandWakeups(interrupted: interrupted, every: showProgress ? .milliseconds(500) : nil, until: end)
+        let endings = stream.getTracks().map { track in (track, track.onEnded { [wake = wakeups.wake] in wake.yield() }) }
         defer {
-            ticker.cancel()
-            wake.finish()
+            wakeups.stop()
             for (track, token) in endings { track.removeSink(token) }
         }
-        var woken = wakes.makeAsyncIterator()
+        var woken = wakeups.wakes.makeAsyncIterator()
         // A track that ended before its handler was set is seen here, before the first wait.
         while ContinuousClock.now < end, stream.active, !interrupted.happened {
             _ = await woken.next()

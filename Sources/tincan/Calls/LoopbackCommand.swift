@@ -132,21 +132,11 @@ struct LoopbackCommand: AsyncParsableCommand, LoggingCommand {
         var lastLine = Date.distantPast
         var recorder = CallTimelineRecorder(origin: offerAt, plan: plan)
         recorder.sample(sender: caller.getStats(), receiver: callee.getStats(), decodedFrames: monitor.decodedFrames, at: MonotonicClock.now())
-        // What wakes the loop: the timeline's next sample, the duration's end, Ctrl-C (it
-        // looked every 50 ms before, twenty wake-ups a second for four samples).
-        let (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        interrupted.whenInterrupted { wake.yield() }
+        // What wakes the loop: the timeline's next sample, the duration's end, Ctrl-C.
         let end = ContinuousClock.now + .milliseconds(Int64((duration * 1000).rounded(.up)))
-        let ticker = Task {
-            var next = ContinuousClock.now
-            repeat {
-                next = min(next + Self.sampleInterval, end)
-                try? await Task.sleep(until: next, clock: .continuous)
-                wake.yield()
-            } while next < end && !Task.isCancelled
-        }
-        defer { ticker.cancel(); wake.finish() }
-        var woken = wakes.makeAsyncIterator()
+        let wakeups = CommandWakeups(interrupted: interrupted, every: Self.sampleInterval, until: end)
+        defer { wakeups.stop() }
+        var woken = wakeups.wakes.makeAsyncIterator()
         while !interrupted.happened {
             _ = await woken.next()
             // The end's wake takes no sample: the one after the loop is the last.
