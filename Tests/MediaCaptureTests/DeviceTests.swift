@@ -196,6 +196,27 @@ func temporaryDirectory() -> String {
         #expect(s.contains(1599) && s.firstIndex(of: 1599).map { $0 + 1 < s.count ? s[$0 + 1] == 0 : true } == true)
     }
 
+    @Test("A WAV microphone loops a file shorter than a frame, and one that ends inside a frame, sample by sample")
+    func wavMicrophoneWraps() async throws {
+        for length in [70, 250] {
+            let wav = temporaryDirectory() + "/short.wav"
+            let a = try WAVWriter(path: wav, sampleRate: 16000, channelCount: 1)
+            try a.write(AudioFrame(sampleRate: 16000, channelCount: 1, samples: (0..<length).map { Int16($0) }, timestamp: 0))
+            try a.close()
+            let pacer = SimulatedPacer()
+            let mic = try WAVFileMicrophone(path: wav, pacer: pacer)
+            let stream = try await devices(video: [], audio: [mic], options: .init(pacer: pacer)).getUserMedia(jsonText: #"{"audio": true}"#)
+            let samples = Mutex<[Int16]>([])
+            stream.getAudioTracks()[0].addAudioSink { f in samples.withLock { $0 += f.samples } }
+            pacer.advance(by: 0.1)
+            for t in stream.getTracks() { t.stop() }
+            let s = samples.withLock { $0 }
+            // 160 samples per 10 ms frame: the file's samples in order from 0, looping.
+            #expect(s.count == 160 * 10)
+            #expect(s == (0..<s.count).map { Int16($0 % length) }, "length \(length)")
+        }
+    }
+
     @Test("File devices: a missing or malformed file is an error naming it")
     func fileDeviceErrors() {
         #expect(throws: MediaFileError.self) { try Y4MFileCamera(path: "/nonexistent/x.y4m") }

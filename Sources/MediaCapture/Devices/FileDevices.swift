@@ -115,12 +115,19 @@ public final class WAVFileMicrophone: AudioCaptureDevice {
         let samples = self.samples, channels = mode.channelCount, rate = mode.sampleRate
         let perFrame = rate / 100 * channels
         let thread = MicrophonePeriod.start(pacer) { n, timestamp in
-            var out = [Int16](repeating: 0, count: perFrame)
-            var at = (n * perFrame) % samples.count
-            for i in 0..<perFrame {
-                out[i] = samples[at]
-                at += 1
-                if at == samples.count { at = 0 }
+            // The frame's samples from the loop's position on, wrapping at the file's end:
+            // a copy per contiguous run, not a bounds-checked step per sample.
+            let out = [Int16](unsafeUninitializedCapacity: perFrame) { buffer, count in
+                var at = (n * perFrame) % samples.count
+                samples.withUnsafeBufferPointer { source in
+                    while count < perFrame {
+                        let run = min(perFrame - count, source.count - at)
+                        _ = UnsafeMutableBufferPointer(rebasing: buffer[count..<count + run])
+                            .initialize(from: UnsafeBufferPointer(rebasing: source[at..<at + run]))
+                        count += run
+                        at = (at + run) % source.count
+                    }
+                }
             }
             onFrame(AudioFrame(sampleRate: rate, channelCount: channels, samples: out, timestamp: timestamp))
         }
