@@ -23,30 +23,48 @@ public final class RTCRtpSender: Sendable {
     public let kind: String
     private let currentTrack: Mutex<MediaStreamTrack>
 
-    private struct Running: Sendable {
-        var parameters: RTPStreamParameters
-        var media: MediaTransport
-        var stream: RTPTransportStreamID
-        var clock: MediaClock
-        var sinkToken: FrameSinkToken?
+    /// The started stream: what `start` set up and nothing changes until `stop`. A class,
+    /// so that each frame takes it with one retain, not a copy of its dozen closures (a copy
+    /// of the struct it was cost 0.6% of the sender's CPU at 480p, docs/performance.md).
+    private final class Running: Sendable {
+        let parameters: RTPStreamParameters
+        let media: MediaTransport
+        let stream: RTPTransportStreamID
+        let clock: MediaClock
         /// Hangs this stream's sink on a track (the one sent now, or its replacement).
-        var attach: (@Sendable (MediaStreamTrack) -> FrameSinkToken)?
-        var encoder: MediaStreamEncoder
+        let attach: @Sendable (MediaStreamTrack) -> FrameSinkToken
+        let encoder: MediaStreamEncoder
         /// The most this stream sends on the wire: the user's cap, or what the picture needs.
-        var wireMaximum = 0
-        /// The encoder's bitrate now.
-        var currentTarget = 0
+        let wireMaximum: Int
         /// Inline encoding in simulated time: the modelled cost of a frame (RTCSettingEngine).
-        var encodeTimeModel: (@Sendable (_ width: Int, _ height: Int) -> Duration)?
-        /// The worker's encode time and frame count at the last frame sent: each frame's
-        /// share of the difference is its encode time.
-        var encodeTimeSeen: (total: UInt64, frames: Int) = (0, 0)
+        let encodeTimeModel: (@Sendable (_ width: Int, _ height: Int) -> Duration)?
         /// The most the encoder may be given: the user's cap and the peer's `b=TIAS`/`b=AS`.
-        var encoderMaximum = Int.max
+        let encoderMaximum: Int
+
+        init(parameters: RTPStreamParameters, media: MediaTransport, stream: RTPTransportStreamID, clock: MediaClock,
+             attach: @escaping @Sendable (MediaStreamTrack) -> FrameSinkToken, encoder: MediaStreamEncoder,
+             wireMaximum: Int, encodeTimeModel: (@Sendable (_ width: Int, _ height: Int) -> Duration)?, encoderMaximum: Int) {
+            self.parameters = parameters
+            self.media = media
+            self.stream = stream
+            self.clock = clock
+            self.attach = attach
+            self.encoder = encoder
+            self.wireMaximum = wireMaximum
+            self.encodeTimeModel = encodeTimeModel
+            self.encoderMaximum = encoderMaximum
+        }
     }
 
     private struct State: Sendable {
         var running: Running?
+        /// The running stream's sink on the track sent now.
+        var sinkToken: FrameSinkToken?
+        /// The running encoder's bitrate now.
+        var currentTarget = 0
+        /// The worker's encode time and frame count at the last frame sent: each frame's
+        /// share of the difference is its encode time.
+        var encodeTimeSeen: (total: UInt64, frames: Int) = (0, 0)
         var maxBitrate: Int?
         var framesSent: Int64 = 0
         var keyFramesSent: Int64 = 0
@@ -180,11 +198,11 @@ public final class RTCRtpSender: Sendable {
         // Video encodes on the camera's thread only for a camera that leaves frames out meanwhile.
         if let running, running.parameters.kind == .video { running.encoder.setRunsOnCaller?(replacement.toleratesSlowSinks) }
         // The new sink first, then the old one goes: no frame interval is lost.
-        let newToken = running.flatMap { $0.attach?(replacement) }
+        let newToken = running.map { $0.attach(replacement) }
         let newWarmup = warmupToken.withLock({ $0 }) == nil ? nil : addWarmupSink(to: replacement)
         let (oldToken, oldWarmup) = state.withLock { s -> (FrameSinkToken?, FrameSinkToken?) in
-            let token = s.running?.sinkToken
-            if newToken != nil { s.running?.sinkToken = newToken }
+            let token = s.sinkToken
+            if s.running != nil, let newToken { s.sinkToken = newToken }
             currentTrack.withLock { $0 = replacement }
             return (token, warmupToken.withLock { w in defer { w = newWarmup }; return w })
         }
@@ -225,10 +243,6 @@ public final class RTCRtpSender: Sendable {
         state.withLock { $0.startedWithEncoderOpenedAhead = prepared.match != nil }
         let encoder = opened.encoder
         let stream = media.addStream(rtp, kind: parameters.kind)
-        var running = Running(parameters: parameters, media: media, stream: stream, clock: clock, encoder: encoder,
-                              wireMaximum: opened.wireMaximum, currentTarget: opened.startBitrate,
-                              encodeTimeModel: opened.picture == nil ? nil : encodeTimeModel,
-                              encoderMaximum: opened.encoderMaximum)
         state.withLock { $0.packetizer = codec.makePacketizer() }
         // Frames to the encoder: queued for its worker, or encoded on the loop (simulated time).
         let submit: @Sendable (MediaFrame) -> Void
@@ -244,6 +258,8 @@ public final class RTCRtpSender: Sendable {
         // come out of the encoder (no hop to the loop); set before the first frame is
         // submitted, and `running` is set before that too.
         encoder.startPump? { [weak self] frame in self?.send(frame) }
+        let attach: @Sendable (MediaStreamTrack) -> FrameSinkToken
+        var first: VideoFrame?
         if let picture = opened.picture {
             let now = clock.captureNanoseconds()
             let bounds = VideoAdaptationBounds(settings: settings, constraints: track.getConstraints())
@@ -253,27 +269,35 @@ public final class RTCRtpSender: Sendable {
             // The start rate may carry the full size already: then the first picture goes now.
             _ = held.hold(target: opened.startBitrate, now: now)
             adaptation.withLock { $0 = held }
-            let first = endWarmup().flatMap { now &- $0.timestamp < 500_000_000 ? $0 : nil }
+            first = endWarmup().flatMap { now &- $0.timestamp < 500_000_000 ? $0 : nil }
             if let set = encoder.setFrameDropping { adaptation.withLock { $0?.connectFrameDropping(set) } }
-            running.attach = { [weak self] track in
+            attach = { [weak self] track in
                 track.addVideoSink { [weak self] frame in
                     guard let frame = self?.adapt(frame) else { return }
                     submit(.video(frame))
                 }
             }
-            state.withLock { $0.running = running }
-            // The held picture goes ahead of the live ones.
-            if let first = first.flatMap(adapt) { submit(.video(first)) }
         } else {
-            running.attach = { track in track.addAudioSink { submit(.audio($0)) } }
-            state.withLock { $0.running = running }
+            attach = { track in track.addAudioSink { submit(.audio($0)) } }
         }
+        let running = Running(parameters: parameters, media: media, stream: stream, clock: clock, attach: attach,
+                              encoder: encoder, wireMaximum: opened.wireMaximum,
+                              encodeTimeModel: opened.picture == nil ? nil : encodeTimeModel,
+                              encoderMaximum: opened.encoderMaximum)
+        state.withLock { s in
+            s.running = running
+            s.sinkToken = nil
+            s.currentTarget = opened.startBitrate
+            s.encodeTimeSeen = (0, 0)
+        }
+        // The held picture goes ahead of the live ones.
+        if let first = first.flatMap(adapt) { submit(.video(first)) }
         // Running before the sink is attached: the worker sends the first frame on its own
         // thread, which must find the stream. A stop() in between finds no token: removed here.
-        guard let token = running.attach?(track) else { return }
+        let token = attach(track)
         let attached = state.withLock { s -> Bool in
             guard s.running != nil else { return false }
-            s.running?.sinkToken = token
+            s.sinkToken = token
             return true
         }
         if !attached { track.removeSink(token) }
@@ -348,7 +372,7 @@ public final class RTCRtpSender: Sendable {
         running.media.flush()
         // A picture's encode time feeds the CPU-overuse ladder; a codec that plans for loss
         // follows the peer's receiver reports.
-        if case .video(let picture) = frame, let encodeTime = encodeTime(of: picture) {
+        if case .video(let picture) = frame, let encodeTime = encodeTime(of: picture, running) {
             frameEncoded(encodeTime: encodeTime, now: running.clock.captureNanoseconds())
         }
         if running.encoder.setPacketLoss != nil { followLoss(running) }
@@ -356,20 +380,18 @@ public final class RTCRtpSender: Sendable {
 
     /// What encoding `frame` cost: the worker's measured time (its `totalEncodeTime` since the
     /// last frame), or the settings' model when encoding inline in simulated time.
-    private func encodeTime(of frame: EncodedVideoFrame) -> UInt64? {
-        let measure = state.withLock { $0.running?.encoder.measured }
-        let measured = measure?()
+    private func encodeTime(of frame: EncodedVideoFrame, _ running: Running) -> UInt64? {
+        if let model = running.encodeTimeModel {
+            let c = model(frame.width, frame.height).components
+            return UInt64(max(0, c.seconds * 1_000_000_000 + c.attoseconds / 1_000_000_000))
+        }
+        guard let measured = running.encoder.measured?() else { return nil }
+        let (total, frames) = (measured.totalEncodeTime, measured.encoded)
         return state.withLock { s -> UInt64? in
-            guard var running = s.running else { return nil }
-            if let model = running.encodeTimeModel {
-                let c = model(frame.width, frame.height).components
-                return UInt64(max(0, c.seconds * 1_000_000_000 + c.attoseconds / 1_000_000_000))
-            }
-            guard let measured else { return nil }
-            let (total, frames) = (measured.totalEncodeTime, measured.encoded)
-            defer { running.encodeTimeSeen = (total, frames); s.running = running }
-            guard frames > running.encodeTimeSeen.frames else { return nil }
-            return (total &- running.encodeTimeSeen.total) / UInt64(frames - running.encodeTimeSeen.frames)
+            let seen = s.encodeTimeSeen
+            s.encodeTimeSeen = (total, frames)
+            guard frames > seen.frames else { return nil }
+            return (total &- seen.total) / UInt64(frames - seen.frames)
         }
     }
 
@@ -410,12 +432,10 @@ public final class RTCRtpSender: Sendable {
     /// and the adaptation picks the size and frame rate that share carries.
     func setTargetBitrate(wire: Int) {
         let update = state.withLock { s -> (Running, Int, changed: Bool)? in
-            guard var running = s.running else { return nil }
-            guard running.parameters.kind == .video else { return nil }
+            guard let running = s.running, running.parameters.kind == .video else { return nil }
             let target = min(running.encoderMaximum, max(30_000, BitrateAllocation.encoderBitrate(wire: wire, payloadSize: 1100)))
-            let changed = target != running.currentTarget
-            running.currentTarget = target
-            s.running = running
+            let changed = target != s.currentTarget
+            s.currentTarget = target
             return (running, target, changed)
         }
         guard let (running, target, changed) = update else { return }
@@ -488,8 +508,12 @@ public final class RTCRtpSender: Sendable {
             return nil
         }
         if let unused { await unused.encoder.finish() }
-        guard let running = state.withLock({ s -> Running? in defer { s.running = nil }; return s.running }) else { return }
-        if let token = running.sinkToken { track.removeSink(token) }
+        let stopped = state.withLock { s -> (Running, FrameSinkToken?)? in
+            defer { s.running = nil; s.sinkToken = nil }
+            return s.running.map { ($0, s.sinkToken) }
+        }
+        guard let (running, token) = stopped else { return }
+        if let token { track.removeSink(token) }
         await running.encoder.finish()
         let media = running.media, stream = running.stream
         try? await running.clock.eventLoop.submit { media.removeStream(stream) }.get()
@@ -523,11 +547,11 @@ public final class RTCRtpSender: Sendable {
     }
 
     var statistics: Statistics? {
-        let snapshot = state.withLock { s -> (Running, Int64, Int64, Int64, Int, Int, Int, Int)? in
+        let snapshot = state.withLock { s -> (Running, Int64, Int64, Int64, Int, Int, Int, Int, Int)? in
             guard let r = s.running else { return nil }
-            return (r, s.framesSent, s.keyFramesSent, s.qpSum, s.frameWidth, s.frameHeight, s.recentFrames.count, s.opusLoss.percent)
+            return (r, s.framesSent, s.keyFramesSent, s.qpSum, s.frameWidth, s.frameHeight, s.recentFrames.count, s.opusLoss.percent, s.currentTarget)
         }
-        guard let (running, framesSent, keyFramesSent, qpSum, width, height, fps, lossPercent) = snapshot else { return nil }
+        guard let (running, framesSent, keyFramesSent, qpSum, width, height, fps, lossPercent, currentTarget) = snapshot else { return nil }
         let rtp = running.media.sender(running.stream)
         let drops = running.encoder.dropped()
         let now = running.clock.captureNanoseconds()
@@ -539,7 +563,7 @@ public final class RTCRtpSender: Sendable {
         let encodeTime = running.encoder.measured.map { Double($0().totalEncodeTime) / 1e9 }
         return Statistics(outbound: rtp.statistics, remote: rtp.remoteStatistics, framesSent: framesSent,
                           keyFramesSent: keyFramesSent, qpSum: qpSum, width: width, height: height, framesPerSecond: fps,
-                          encoderDrops: drops, framesDecimated: a?.0 ?? 0, targetBitrate: running.currentTarget,
+                          encoderDrops: drops, framesDecimated: a?.0 ?? 0, targetBitrate: currentTarget,
                           qualityLimitationReason: a?.1 ?? .none, qualityLimitationDurations: a?.2 ?? [:],
                           qualityLimitationResolutionChanges: a?.3 ?? 0,
                           opusPacketLossPercent: audio ? lossPercent : nil, opusInbandFEC: audio ? running.parameters.opusInbandFEC : nil,

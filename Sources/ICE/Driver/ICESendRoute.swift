@@ -9,12 +9,23 @@ import Synchronization
 /// Published only for a direct pair on a socket that sends from any thread; through a relay
 /// (whose ChannelBind state the loop owns) or on a simulated socket, there is no route and
 /// the data hops to the loop as before.
-struct ICESendRoute: Sendable {
+///
+/// A class: each packet takes the route with one retain, not a copy of the socket's
+/// existential, both addresses and the closure.
+final class ICESendRoute: Sendable {
     let socket: any ICEDatagramSocket
     let source: TransportAddress
     let destination: TransportAddress
     /// Counts a datagram the socket refused (on the loop).
     let failed: @Sendable (any Error) -> Void
+
+    init(socket: any ICEDatagramSocket, source: TransportAddress, destination: TransportAddress,
+         failed: @escaping @Sendable (any Error) -> Void) {
+        self.socket = socket
+        self.source = source
+        self.destination = destination
+        self.failed = failed
+    }
 }
 
 /// The route as the driver last published it (after each pump), read by any thread.
