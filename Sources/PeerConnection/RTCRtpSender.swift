@@ -40,10 +40,14 @@ public final class RTCRtpSender: Sendable {
         let encodeTimeModel: (@Sendable (_ width: Int, _ height: Int) -> Duration)?
         /// The most the encoder may be given: the user's cap and the peer's `b=TIAS`/`b=AS`.
         let encoderMaximum: Int
+        /// The codec's packetizer (VP8: its picture ID runs on and its buffer is reused),
+        /// used in place under its own lock: one frame at a time, in the encoder's order.
+        let packetizer: Mutex<any RTPPacketizer>
 
         init(parameters: RTPStreamParameters, media: MediaTransport, stream: RTPTransportStreamID, clock: MediaClock,
              attach: @escaping @Sendable (MediaStreamTrack) -> FrameSinkToken, encoder: MediaStreamEncoder,
-             wireMaximum: Int, encodeTimeModel: (@Sendable (_ width: Int, _ height: Int) -> Duration)?, encoderMaximum: Int) {
+             wireMaximum: Int, encodeTimeModel: (@Sendable (_ width: Int, _ height: Int) -> Duration)?, encoderMaximum: Int,
+             packetizer: any RTPPacketizer) {
             self.parameters = parameters
             self.media = media
             self.stream = stream
@@ -53,6 +57,7 @@ public final class RTCRtpSender: Sendable {
             self.wireMaximum = wireMaximum
             self.encodeTimeModel = encodeTimeModel
             self.encoderMaximum = encoderMaximum
+            self.packetizer = Mutex(packetizer)
         }
     }
 
@@ -75,9 +80,6 @@ public final class RTCRtpSender: Sendable {
         /// Capture times of recent frames, for framesPerSecond (the last second's count).
         var recentFrames: [UInt64] = []
         var timestampOffset = UInt32.random(in: .min ... .max)
-        /// One packetizer for the stream, the codec's (VP8: its picture ID runs on and its
-        /// buffer is reused); nil while it works.
-        var packetizer: (any RTPPacketizer)?
         /// A codec that plans for loss (Opus): the loss it plans for, from the peer's receiver
         /// reports, and the last report seen.
         var opusLoss = OpusPacketLoss()
@@ -243,7 +245,6 @@ public final class RTCRtpSender: Sendable {
         state.withLock { $0.startedWithEncoderOpenedAhead = prepared.match != nil }
         let encoder = opened.encoder
         let stream = media.addStream(rtp, kind: parameters.kind)
-        state.withLock { $0.packetizer = codec.makePacketizer() }
         // Frames to the encoder: queued for its worker, or encoded on the loop (simulated time).
         let submit: @Sendable (MediaFrame) -> Void
         if let encodeNow = encoder.encodeNow {
@@ -283,7 +284,7 @@ public final class RTCRtpSender: Sendable {
         let running = Running(parameters: parameters, media: media, stream: stream, clock: clock, attach: attach,
                               encoder: encoder, wireMaximum: opened.wireMaximum,
                               encodeTimeModel: opened.picture == nil ? nil : encodeTimeModel,
-                              encoderMaximum: opened.encoderMaximum)
+                              encoderMaximum: opened.encoderMaximum, packetizer: codec.makePacketizer())
         state.withLock { s in
             s.running = running
             s.sinkToken = nil
@@ -347,9 +348,8 @@ public final class RTCRtpSender: Sendable {
     /// On the encoder's thread (the loop when encoding inline): packetize into the pipeline,
     /// which numbers, paces, protects and sends the packets.
     private func send(_ frame: EncodedMedia) {
-        let taken = state.withLock { s -> (Running, any RTPPacketizer, UInt32)? in
-            guard let running = s.running, let packetizer = s.packetizer.take() else { return nil }
-            // the only reference while it works: its buffer is not copied
+        let taken = state.withLock { s -> (Running, UInt32)? in
+            guard let running = s.running else { return nil }
             s.framesSent += 1
             if case .video(let picture) = frame {
                 if picture.isKeyframe { s.keyFramesSent += 1 }
@@ -359,16 +359,18 @@ public final class RTCRtpSender: Sendable {
                 s.recentFrames.append(picture.timestamp)
                 s.recentFrames.removeAll { picture.timestamp &- $0 > 1_000_000_000 }
             }
-            return (running, packetizer, frame.rtpTimestamp(offset: s.timestampOffset))
+            return (running, frame.rtpTimestamp(offset: s.timestampOffset))
         }
-        guard let (running, taken, timestamp) = taken else { return }
-        var packetizer = taken
-        frame.data.withUnsafeBytes { bytes in
-            packetizer.packetize(bytes) { payload, marker in
-                running.media.send(running.stream, payload: payload, timestamp: timestamp, marker: marker)
+        guard let (running, timestamp) = taken else { return }
+        // In place under the packetizer's lock (no copy of it or its buffer); the transport's
+        // lock nests inside it, never the other way round.
+        running.packetizer.withLock { packetizer in
+            frame.data.withUnsafeBytes { bytes in
+                packetizer.packetize(bytes) { payload, marker in
+                    running.media.send(running.stream, payload: payload, timestamp: timestamp, marker: marker)
+                }
             }
         }
-        state.withLock { $0.packetizer = packetizer }
         running.media.flush()
         // A picture's encode time feeds the CPU-overuse ladder; a codec that plans for loss
         // follows the peer's receiver reports.
