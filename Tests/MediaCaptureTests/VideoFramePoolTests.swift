@@ -51,4 +51,26 @@ import Testing
         #expect(pool.count == 2 && pool.allocations == 8)
         #expect(held.enumerated().allSatisfy { k, f in f.data.allSatisfy { $0 == UInt8(k) } })
     }
+
+    struct FillFailed: Error {}
+
+    /// A fill that throws (a file camera's short read) leaves the pool whole: the buffer goes
+    /// back to its slot with the picture it held and the turn moves on, so the next frame
+    /// reuses the other buffer (frame 2's) and the ones after take the same two (a fresh
+    /// buffer would come zeroed).
+    @Test func aFillThatThrowsGivesTheBufferBack() {
+        var pool = VideoFramePool(count: 4)
+        for n in 1...2 { _ = Self.frame(&pool, n) }
+        #expect(throws: FillFailed.self) {
+            try pool.makeFrame(width: 64, height: 48, timestamp: 3) { (_) throws(FillFailed) in throw FillFailed() }
+        }
+        var found: UInt8?
+        _ = pool.makeFrame(width: 64, height: 48, timestamp: 4) { p in
+            found = p[0]
+            p.update(repeating: 4)
+        }
+        #expect(found == 2, "a reused buffer (frame 2's), not a fresh one")
+        for n in 5..<10 { _ = Self.frame(&pool, n) }
+        #expect(pool.count == 2 && pool.allocations == 0)
+    }
 }
