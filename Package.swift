@@ -218,7 +218,8 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
-        .testTarget(name: "ICETests", dependencies: ["ICE", "VirtualNetwork", "NetworkPrimitives", "CoturnHarness"]),
+        .testTarget(name: "ICETests", dependencies: ["ICE", "VirtualNetwork", "NetworkPrimitives", "CoturnHarness",
+                                                  .product(name: "NIOCore", package: "swift-nio")]),
         // coturn started by a test (STUN, or TURN with one user) and killed by its PID.
         .target(name: "CoturnHarness", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import NetworkPrimitives
+import NIOCore
 import Testing
 @testable import ICE
 
@@ -92,6 +93,11 @@ import Testing
             #expect(ip.description == text)
             let a = TransportAddress(ip: ip, port: 4242)
             #expect(TransportAddress(a.socketAddress) == a)
+        }
+        // Against NIO's own parser: each byte of both halves where it belongs.
+        for text in ["2001:db8:1:203:405:607:809:a0b", "::ffff:192.0.2.1", "ff02::1:ff00:1", "198.51.100.7"] {
+            let nio = try SocketAddress(ipAddress: text, port: 5004)
+            #expect(TransportAddress(nio) == TransportAddress(text, port: 5004))
         }
         #expect(IPAddress("::1")!.isLoopback && IPAddress("127.9.9.9")!.isLoopback && !IPAddress("fd00::2")!.isLoopback)
         #expect(IPAddress("fe80::1")!.isLinkLocal && !IPAddress("fd00::1")!.isLinkLocal)
