@@ -10,14 +10,16 @@ public struct BandwidthEstimationStage: Sendable {
         /// How much later than due the periodic work may run. It runs at the first poll at or
         /// after its time, and the pipeline's timer waits for it only this much longer: in a
         /// call it rides on the polls that frames (on the encoders' threads) and feedback make
-        /// anyway, and the timer is the backstop for a sender whose streams have stopped. At
-        /// 25 ms a sender's loop woke 30 times a second for work the frames had already done
-        /// (docs/performance.md, round 8); at 100 ms, 12 (timer expiries, strace). Zero: on
+        /// anyway, and the timer is the backstop for a sender whose streams have stopped (and
+        /// whose peer sends no feedback either). The armed timer is not moved when a poll did
+        /// the work (moving it from an encoder's thread wakes the loop as well), so it expires
+        /// about once per slack for nothing: at 25 ms a sender's loop woke 30 times a second
+        /// (docs/performance.md, round 8), at 100 ms 9 to 12 (round 10), at 1 s once. Zero: on
         /// time, always.
         public var processSlack: Duration
 
         public init(constraints: BitrateConstraints = BitrateConstraints(), processInterval: Duration = .milliseconds(25),
-                    processSlack: Duration = .milliseconds(100)) {
+                    processSlack: Duration = .seconds(1)) {
             self.constraints = constraints
             self.processInterval = processInterval
             self.processSlack = max(.zero, processSlack)
