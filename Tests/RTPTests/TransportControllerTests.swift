@@ -359,4 +359,42 @@ extension TransportControllerTests {
         let strict = controller(slack: .zero)
         #expect(strict.nextDeadline == .milliseconds(25))
     }
+
+    /// The loop's timer as `MediaTransport` keeps it: armed at the controller's deadline, moved
+    /// only to an earlier one (moving it from an encoder's thread wakes the loop as well), and
+    /// expiring even when a poll did the work. With a microphone polling every 20 ms the
+    /// estimator's default backstop (1 s past due) leaves the timer a few expiries in 10 s; at
+    /// 100 ms it expired about ten times a second for nothing.
+    @Test func mediaPollsLeaveTheLoopsTimerAlmostIdle() throws {
+        func expiries(slack: Duration?) throws -> Int {
+            let estimation = slack.map { BandwidthEstimationStage.Configuration(processSlack: $0) }
+                ?? BandwidthEstimationStage.Configuration()
+            var c = RTPTransportController(configuration: RTPTransportConfiguration(
+                rtcpSSRC: 0x4444_4444, receiveExtensions: Self.extensions, remb: nil, bandwidthEstimation: estimation), at: .zero)
+            let audio = c.addStream(Self.audioSender(), kind: .audio)
+            var armed: Duration?
+            var expired = 0
+            var now = Duration.zero
+            var nextPacket = Duration.zero
+            while now <= .seconds(10) {
+                if let a = armed, a <= now {
+                    expired += 1
+                    armed = nil
+                }
+                if now >= nextPacket {
+                    try Self.send(&c, audio, size: 100, timestamp: 0, at: now)
+                    nextPacket += .milliseconds(20)
+                }
+                try c.poll(at: now) { _, _ in }
+                if let next = c.nextDeadline, armed.map({ next < $0 }) ?? true { armed = max(next, now + .milliseconds(1)) }
+                now = min(nextPacket, armed ?? nextPacket)
+            }
+            return expired
+        }
+        let backstop = try expiries(slack: nil)
+        let tight = try expiries(slack: .milliseconds(100))
+        print("controller: the loop's timer expired \(backstop) times in 10 s of 20 ms audio polls (\(tight) with a 100 ms slack)")
+        #expect(backstop <= 15)
+        #expect(tight >= 50)
+    }
 }

@@ -14,8 +14,9 @@ public struct BandwidthEstimationStage: Sendable {
         /// whose peer sends no feedback either). The armed timer is not moved when a poll did
         /// the work (moving it from an encoder's thread wakes the loop as well), so it expires
         /// about once per slack for nothing: at 25 ms a sender's loop woke 30 times a second
-        /// (docs/performance.md, round 8), at 100 ms 9 to 12 (round 10), at 1 s once. Zero: on
-        /// time, always.
+        /// (docs/performance.md, round 8), at 100 ms 12 (118 expiries of the pipeline's timer
+        /// in a 10 s call, round 10; 56 at 1 s, the rest the pacer's and the reports'). Zero:
+        /// on time, always.
         public var processSlack: Duration
 
         public init(constraints: BitrateConstraints = BitrateConstraints(), processInterval: Duration = .milliseconds(25),
