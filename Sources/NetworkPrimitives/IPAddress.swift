@@ -23,11 +23,20 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
         }
         var v6 = in6_addr()
         if inet_pton(AF_INET6, text, &v6) == 1 {
-            let bytes = withUnsafeBytes(of: v6) { Array($0) }
-            self.init(ipv6Bytes: bytes)
+            self.init(v6)
             return
         }
         return nil
+    }
+
+    /// An `in6_addr` as the socket API gives it (network order), read in place: the source of
+    /// every datagram received comes through here, and a `[UInt8]` on the way allocated twice
+    /// per datagram.
+    public init(_ address: in6_addr) {
+        self = withUnsafeBytes(of: address) { raw in
+            .v6(UInt64(bigEndian: raw.loadUnaligned(as: UInt64.self)),
+                UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        }
     }
 
     /// Builds an address from its network-order bytes (4 or 16 of them).

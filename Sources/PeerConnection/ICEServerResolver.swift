@@ -60,9 +60,8 @@ enum ICEServerResolver {
                     let a = sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr.s_addr }
                     result.append(.v4(UInt32(bigEndian: a)))
                 case AF_INET6:
-                    var a = sa.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr }
-                    let bytes = withUnsafeBytes(of: &a) { Array($0) }
-                    if let ip = IPAddress(bytes: bytes) { result.append(ip) }
+                    let a = sa.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr }
+                    result.append(IPAddress(a))
                 default:
                     break
                 }

@@ -11,13 +11,7 @@ extension TransportAddress {
         case .v4(let v4):
             self.init(ip: .v4(UInt32(bigEndian: v4.address.sin_addr.s_addr)), port: UInt16(bigEndian: v4.address.sin_port))
         case .v6(let v6):
-            // Read as two big-endian halves in place: this runs for every datagram received,
-            // and going through [UInt8] allocated twice per datagram.
-            let (high, low) = withUnsafeBytes(of: v6.address.sin6_addr) { raw in
-                (UInt64(bigEndian: raw.loadUnaligned(as: UInt64.self)),
-                 UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
-            }
-            self.init(ip: .v6(high, low), port: UInt16(bigEndian: v6.address.sin6_port))
+            self.init(ip: IPAddress(v6.address.sin6_addr), port: UInt16(bigEndian: v6.address.sin6_port))
         default:
             return nil
         }

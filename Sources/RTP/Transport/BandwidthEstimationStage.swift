@@ -11,8 +11,8 @@ public struct BandwidthEstimationStage: Sendable {
         /// after its time, and the pipeline's timer waits for it only this much longer: in a
         /// call it rides on the polls that frames (on the encoders' threads) and feedback make
         /// anyway, and the timer is the backstop for a sender whose streams have stopped (and
-        /// whose peer sends no feedback either). The armed timer is not moved when a poll did
-        /// the work (moving it from an encoder's thread wakes the loop as well), so it expires
+        /// whose peer sends no feedback either). The armed timer is not moved later when a poll
+        /// did the work (moving it from an encoder's thread wakes the loop as well), so it expires
         /// about once per slack for nothing: at 25 ms a sender's loop woke 30 times a second
         /// (docs/performance.md, round 8), at 100 ms 12 (118 expiries of the pipeline's timer
         /// in a 10 s call, round 10; 56 at 1 s, the rest the pacer's and the reports'). Zero:
