@@ -217,6 +217,36 @@ func temporaryDirectory() -> String {
         }
     }
 
+    @Test("The file and synthetic microphones reuse two sample buffers while the sinks let go of each frame, and never write into a frame a sink keeps")
+    func microphonesReuseTheirBuffers() async throws {
+        let wav = temporaryDirectory() + "/reuse.wav"
+        let a = try WAVWriter(path: wav, sampleRate: 16000, channelCount: 1)
+        try a.write(AudioFrame(sampleRate: 16000, channelCount: 1, samples: (0..<1600).map { Int16($0) }, timestamp: 0))
+        try a.close()
+        for file in [true, false] {
+            let pacer = SimulatedPacer()
+            let mic: any AudioCaptureDevice = file ? try WAVFileMicrophone(path: wav, pacer: pacer) : SyntheticMicrophone(pacer: pacer)
+            let stream = try await devices(video: [], audio: [mic], options: .init(pacer: pacer)).getUserMedia(jsonText: #"{"audio": true}"#)
+            let track = stream.getAudioTracks()[0]
+            // A sink that lets go of every frame: the pool's two buffers, taken in turn.
+            let addresses = Mutex<Set<UInt>>([])
+            let token = track.addAudioSink { f in
+                f.samples.withUnsafeBufferPointer { p in _ = addresses.withLock { $0.insert(UInt(bitPattern: p.baseAddress)) } }
+            }
+            pacer.advance(by: 0.5)
+            #expect(addresses.withLock { $0.count } == 2, "file: \(file)")
+            track.removeSink(token)
+            // A sink that keeps every frame: each keeps the samples it was given.
+            let kept = Mutex<[(AudioFrame, [Int16])]>([])
+            track.addAudioSink { f in kept.withLock { $0.append((f, Array(f.samples))) } }
+            pacer.advance(by: 0.2)
+            track.stop()
+            let frames = kept.withLock { $0 }
+            #expect(frames.count == 20)
+            #expect(frames.allSatisfy { $0.0.samples == $0.1 }, "a kept frame was written over (file: \(file))")
+        }
+    }
+
     @Test("File devices: a missing or malformed file is an error naming it")
     func fileDeviceErrors() {
         #expect(throws: MediaFileError.self) { try Y4MFileCamera(path: "/nonexistent/x.y4m") }

@@ -114,22 +114,28 @@ public final class WAVFileMicrophone: AudioCaptureDevice {
         registry.add(session)
         let samples = self.samples, channels = mode.channelCount, rate = mode.sampleRate
         let perFrame = rate / 100 * channels
+        // The frames' buffers: the track's sinks let each go before the next 10 ms (the
+        // encoder copies into its own), so the pool's two are reused from then on.
+        let pool = Mutex(AudioFramePool())
         let thread = MicrophonePeriod.start(pacer) { n, timestamp in
             // The frame's samples from the loop's position on, wrapping at the file's end:
             // a copy per contiguous run, not a bounds-checked step per sample.
-            let out = [Int16](unsafeUninitializedCapacity: perFrame) { buffer, count in
-                var at = (n * perFrame) % samples.count
-                samples.withUnsafeBufferPointer { source in
-                    while count < perFrame {
-                        let run = min(perFrame - count, source.count - at)
-                        _ = UnsafeMutableBufferPointer(rebasing: buffer[count..<count + run])
-                            .initialize(from: UnsafeBufferPointer(rebasing: source[at..<at + run]))
-                        count += run
-                        at = (at + run) % source.count
+            let frame = pool.withLock { pool in
+                pool.makeFrame(sampleRate: rate, channelCount: channels, frameCount: perFrame / channels,
+                               timestamp: timestamp) { buffer in
+                    var at = (n * perFrame) % samples.count, count = 0
+                    samples.withUnsafeBufferPointer { source in
+                        while count < perFrame {
+                            let run = min(perFrame - count, source.count - at)
+                            _ = UnsafeMutableBufferPointer(rebasing: buffer[count..<count + run])
+                                .update(from: UnsafeBufferPointer(rebasing: source[at..<at + run]))
+                            count += run
+                            at = (at + run) % source.count
+                        }
                     }
                 }
             }
-            onFrame(AudioFrame(sampleRate: rate, channelCount: channels, samples: out, timestamp: timestamp))
+            onFrame(frame)
         }
         session.attach(thread)
         return RegisteredSession(session, registry)

@@ -5,6 +5,7 @@ import Glibc
 import Darwin
 #endif
 import MediaPrimitives
+import Synchronization
 
 /// The built-in fake microphone: a sine tone (440 Hz by default) at a quarter of full scale,
 /// delivered as 10 ms frames, two every 20 ms (`MicrophonePeriod`), in real time on a thread
@@ -56,16 +57,21 @@ public final class SyntheticMicrophone: AudioCaptureDevice {
         registry.add(session)
         let rate = mode.sampleRate, channels = mode.channelCount, f = frequency
         let perFrame = rate / 100
+        // The frames' buffers, reused once the sinks let go of them (AudioFramePool).
+        let pool = Mutex(AudioFramePool())
         let thread = MicrophonePeriod.start(pacer) { n, timestamp in
-            var samples = [Int16](repeating: 0, count: perFrame * channels)
-            let base = n * perFrame
-            for i in 0..<perFrame {
-                // Phase from the absolute sample index, so frames join without clicks.
-                let t = Double((base + i) % rate) / Double(rate)
-                let s = Int16(8192 * sin(2 * Double.pi * f * t))
-                for c in 0..<channels { samples[i * channels + c] = s }
+            let frame = pool.withLock { pool in
+                pool.makeFrame(sampleRate: rate, channelCount: channels, frameCount: perFrame, timestamp: timestamp) { samples in
+                    let base = n * perFrame
+                    for i in 0..<perFrame {
+                        // Phase from the absolute sample index, so frames join without clicks.
+                        let t = Double((base + i) % rate) / Double(rate)
+                        let s = Int16(8192 * sin(2 * Double.pi * f * t))
+                        for c in 0..<channels { samples[i * channels + c] = s }
+                    }
+                }
             }
-            onFrame(AudioFrame(sampleRate: rate, channelCount: channels, samples: samples, timestamp: timestamp))
+            onFrame(frame)
         }
         session.attach(thread)
         return RegisteredSession(session, registry)
