@@ -44,7 +44,7 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
         var changes: [EncoderChange<Encoder>] = []
         var statistics = Statistics()
         /// `deliver(to:)`'s handler.
-        var handler: (@Sendable (Encoder.Output) -> Void)?
+        var handler: Handler?
     }
 
     public let capacity: Int
@@ -85,7 +85,15 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
     /// take one hop, to its event loop). Set it before the first frame is submitted; what was
     /// encoded before went to `frames`.
     public func deliver(to handler: @escaping @Sendable (Encoder.Output) -> Void) {
-        state.withLock { $0.handler = handler }
+        state.withLock { $0.handler = Handler(call: handler) }
+    }
+
+    /// The handler as stored. `emit` copies it out of the lock into a local of this type, so
+    /// the closure keeps its stored representation: returned bare as `withLock`'s generic
+    /// result it was wrapped in a reabstraction thunk, an allocation per emitted frame or
+    /// packet (heaptrack of a release build, docs/performance.md round 11).
+    struct Handler: Sendable {
+        let call: @Sendable (Encoder.Output) -> Void
     }
 
     /// Out of the worker (on its queue, no lock held): to the handler, or to `frames`.
@@ -93,8 +101,10 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
     @_specialize(where Encoder == OpusEncoder)
     private func emit(_ outputs: [Encoder.Output]) {
         guard !outputs.isEmpty else { return }
-        if let handler = state.withLock({ $0.handler }) {
-            for o in outputs { handler(o) }
+        var handler: Handler?
+        state.withLock { handler = $0.handler }
+        if let handler {
+            for o in outputs { handler.call(o) }
         } else {
             for o in outputs { continuation.yield(o) }
         }

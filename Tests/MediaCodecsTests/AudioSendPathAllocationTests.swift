@@ -7,8 +7,8 @@ import Testing
 @testable import MediaCodecs
 
 /// Steady-state allocations on the audio send path, device to encoder: the WAV file and the
-/// synthetic microphone (each 10 ms frame from its `AudioFramePool`) into the Opus encoder,
-/// whose packets are the path's only new buffers. Counted by the per-thread malloc counter
+/// synthetic microphone (each 10 ms frame from its `AudioFramePool`) into the Opus encoder on
+/// its worker, as the sender runs it; the packets are the path's only new buffers. Counted by the per-thread malloc counter
 /// that scripts/measure-rtp-allocations preloads; the devices tick on the test's thread.
 @Suite struct AudioSendPathAllocationTests {
     /// Runs the device's ticks when the test says, on the test's thread.
@@ -46,12 +46,14 @@ import Testing
             let pacer = SteppedPacer()
             let device: any AudioCaptureDevice = file ? try WAVFileMicrophone(path: path, pacer: pacer)
                 : SyntheticMicrophone(pacer: pacer)
-            nonisolated(unsafe) let encoder = try OpusEncoder(configuration: OpusEncoderConfiguration(channelCount: 1))
-            // The sink encodes on the device's thread, as the sender's encoder does (runsOnCaller).
+            // The sender's encoder: a worker that encodes on the device's thread (runsOnCaller)
+            // and hands each packet to a handler (`deliver(to:)`).
+            let worker = EncoderWorker(encoder: try OpusEncoder(configuration: OpusEncoderConfiguration(channelCount: 1)),
+                                       label: "test.opus", runsOnCaller: true)
             let packets = Mutex(0)
+            worker.deliver { _ in packets.withLock { $0 += 1 } }
             let session = try device.start(mode: AudioMode(sampleRate: 48000, channelCount: 1), onFrame: { frame in
-                let out = (try? encoder.encode(frame)) ?? []
-                packets.withLock { $0 += out.count }
+                worker.submit(frame)
             }, onEnd: { _ in })
             defer { session.stop() }
             for _ in 0..<20 { pacer.step() }  // warm: the pool's buffers, the encoder's own
@@ -61,9 +63,11 @@ import Testing
             #expect(sent == 100, "file: \(file)")
             if let before, let after {
                 let perPacket = Double(after - before) / Double(max(sent, 1))
-                print("allocations: \(after - before) on the audio send path over \(sent) packets (\(file ? "WAV file" : "synthetic") microphone into its pool, Opus; \(perPacket) per 20 ms packet)")
-                // Each packet: its bytes and the list the encoder returns them in; no frame.
-                #expect(after - before <= sent * 2, "file: \(file)")
+                print("allocations: \(after - before) on the audio send path over \(sent) packets (\(file ? "WAV file" : "synthetic") microphone into its pool, Opus on its worker; \(perPacket) per 20 ms packet)")
+                // Each packet: its bytes and the list the encoder returns them in, and in this
+                // unoptimized build one more in the worker's drain (none in a release build:
+                // heaptrack, docs/performance.md round 11); no frame (5 per packet before).
+                #expect(after - before <= sent * 3, "file: \(file)")
             } else {
                 print("allocations: not measured (run scripts/measure-rtp-allocations)")
                 #expect(!AllocationCounter.required, "TINCAN_ALLOCATION_COUNTER=required but the malloc counter is not loaded")
