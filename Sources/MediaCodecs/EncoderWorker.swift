@@ -44,7 +44,7 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
         var changes: [EncoderChange<Encoder>] = []
         var statistics = Statistics()
         /// `deliver(to:)`'s handler.
-        var handler: Handler?
+        var handler: (@Sendable (Encoder.Output) -> Void)?
     }
 
     public let capacity: Int
@@ -85,15 +85,7 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
     /// take one hop, to its event loop). Set it before the first frame is submitted; what was
     /// encoded before went to `frames`.
     public func deliver(to handler: @escaping @Sendable (Encoder.Output) -> Void) {
-        state.withLock { $0.handler = Handler(call: handler) }
-    }
-
-    /// The handler as stored. `emit` copies it out of the lock into a local of this type, so
-    /// the closure keeps its stored representation: returned bare as `withLock`'s generic
-    /// result it was wrapped in a reabstraction thunk, an allocation per emitted frame or
-    /// packet (heaptrack of a release build, docs/performance.md round 11).
-    struct Handler: Sendable {
-        let call: @Sendable (Encoder.Output) -> Void
+        state.withLock { $0.handler = handler }
     }
 
     /// Out of the worker (on its queue, no lock held): to the handler, or to `frames`.
@@ -101,10 +93,13 @@ public final class EncoderWorker<Encoder: QueuedEncoder>: Sendable {
     @_specialize(where Encoder == OpusEncoder)
     private func emit(_ outputs: [Encoder.Output]) {
         guard !outputs.isEmpty else { return }
-        var handler: Handler?
+        // Copied out into a local, not returned as `withLock`'s generic result: returned, the
+        // closure was wrapped in a reabstraction thunk, an allocation per emitted frame or
+        // packet (heaptrack of a release build, docs/performance.md round 11).
+        var handler: (@Sendable (Encoder.Output) -> Void)?
         state.withLock { handler = $0.handler }
         if let handler {
-            for o in outputs { handler.call(o) }
+            for o in outputs { handler(o) }
         } else {
             for o in outputs { continuation.yield(o) }
         }

@@ -45,16 +45,10 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
         if b.count == 4 {
             self = .v4(b.reduce(0) { $0 << 8 | UInt32($1) })
         } else if b.count == 16 {
-            self.init(ipv6Bytes: b)
+            self = .v6(b[0..<8].reduce(0) { $0 << 8 | UInt64($1) }, b[8..<16].reduce(0) { $0 << 8 | UInt64($1) })
         } else {
             return nil
         }
-    }
-
-    private init(ipv6Bytes b: [UInt8]) {
-        let high = b[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        let low = b[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        self = .v6(high, low)
     }
 
     /// The address in network byte order.
