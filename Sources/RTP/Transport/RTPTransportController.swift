@@ -280,24 +280,33 @@ public struct RTPTransportController: Sendable {
     // MARK: Receive side
 
     /// One incoming RTP packet (after SRTP, parsed by the caller): its transport-wide
-    /// sequence number to the feedback generator, its abs-send-time to the REMB estimator.
+    /// sequence number to the feedback generator; only a packet without one gives its
+    /// abs-send-time to the REMB estimator, as in libwebrtc's
+    /// `ReceiveSideCongestionController::OnReceivedPacket`: a sender that numbers its packets
+    /// estimates for itself, and the REMB estimator's per-packet filter and its 50 ms timer
+    /// would run on the receiver for a REMB that sender does not need.
     public mutating func receivedRTP(_ packet: UnsafeRawBufferPointer, header: RTPHeader, at now: Duration) {
         lastNow = max(lastNow, now)
         let e = configuration.receiveExtensions
         let twID = transportFeedback != nil ? e.transportSequenceNumber : nil
         let absID = remb != nil ? e.absSendTime : nil
         guard twID != nil || absID != nil else { return }
+        var transportSequenceNumber: UInt16?
+        var absSendTime: UInt32?
         var it = RTPHeaderExtensionIterator(buffer: packet, header: header)
         while let element = it.next() {
             let s = element.range.lowerBound
             if element.id == twID, element.range.count == 2 {
-                let seq = UInt16(packet[s]) << 8 | UInt16(packet[s + 1])
-                transportFeedback?.packetReceived(transportSequenceNumber: seq, mediaSSRC: header.ssrc, at: now)
+                transportSequenceNumber = UInt16(packet[s]) << 8 | UInt16(packet[s + 1])
             } else if element.id == absID, element.range.count == 3 {
-                let abs = UInt32(packet[s]) << 16 | UInt32(packet[s + 1]) << 8 | UInt32(packet[s + 2])
-                remb?.packetReceived(absSendTime: abs, size: packet.count + configuration.packetOverhead, ssrc: header.ssrc,
-                                     at: now)
+                absSendTime = UInt32(packet[s]) << 16 | UInt32(packet[s + 1]) << 8 | UInt32(packet[s + 2])
             }
+        }
+        if let transportSequenceNumber {
+            transportFeedback?.packetReceived(transportSequenceNumber: transportSequenceNumber, mediaSSRC: header.ssrc, at: now)
+        } else if let absSendTime {
+            remb?.packetReceived(absSendTime: absSendTime, size: packet.count + configuration.packetOverhead, ssrc: header.ssrc,
+                                 at: now)
         }
     }
 
