@@ -45,8 +45,9 @@ import Testing
             pollAllocations += (counter?() ?? 0) - a
         }
 
-        // Warm-up: 300 frames of 4 packets fill every slot of the 1024-slot reorder ring and
-        // the 512-slot history once, so every buffer has reached its size.
+        // Warm-up: 300 frames of 4 packets go once round the 1024-slot reorder ring (its
+        // payload buffers are lent from a pool) and the 512-slot history, so every buffer
+        // has reached its size.
         for n in 0..<300 { try step(n) }
         let before = counter?()
         let packetsBefore = packetsSent

@@ -6,26 +6,18 @@
 ///
 /// Feed it with `receive` for every RTP packet and `handleRTCP` for RTCP from the sender,
 /// and call `poll` at `nextDeadline` (it gives up late frames and writes RTCP). Packets are
-/// copied into ring slots and frames into one buffer that keep their capacity: steady
-/// state allocates nothing per packet.
+/// copied into buffers that a slot holds only while its packet waits for its frame, and
+/// frames into one buffer, all keeping their capacity: steady state allocates nothing per
+/// packet.
 public struct RTPReceiveStream<Format: RTPDepacketizer>: Sendable {
-    enum SlotState: Sendable { case empty, missing, present, released }
-
-    struct Slot: Sendable {
-        var extendedSequenceNumber: Int64 = .min
-        var state = SlotState.empty
-        var timestamp: UInt32 = 0
-        var marker = false
-        var frameStart = false
-        var isKeyframe = false
-        var detectedAt: Duration = .zero
-        var lastNackAt: Duration?
-        var nackCount = 0
-        var payload: [UInt8] = []
-    }
-
     public let configuration: RTPReceiveStreamConfiguration
-    private var slots: [Slot]
+    /// The ring, by sequence number (its size is the NACK window, 1024 by default).
+    private var slots: [RTPReceiveSlot]
+    /// Payload buffers, lent to slots from `store` until their packet is released: as many
+    /// as packets wait at once (a few frames'), not one per slot of the ring (which kept
+    /// 1.5 MB of 480p video alive, and each packet landed in a cold buffer).
+    private var payloads: [[UInt8]] = []
+    private var freePayloads: [Int32] = []
     private let mask: Int64
     private var unwrapper = SequenceNumberUnwrapper()
     /// The first packet of the next frame to hand on; nil before the first packet.
@@ -56,7 +48,7 @@ public struct RTPReceiveStream<Format: RTPDepacketizer>: Sendable {
         var c = 16
         while c < configuration.capacity { c <<= 1 }
         c = min(c, 32768)
-        slots = Array(repeating: Slot(), count: c)
+        slots = Array(repeating: RTPReceiveSlot(), count: c)
         mask = Int64(c - 1)
         receiveStatistics = RTPReceiveStatistics(clockRate: configuration.clockRate)
         reporter = RTCPReceiverReporter(configuration: configuration)
@@ -81,6 +73,7 @@ public struct RTPReceiveStream<Format: RTPDepacketizer>: Sendable {
     /// A gap: sequence number `s` is expected but has not arrived (a NACK candidate).
     private mutating func markMissing(_ s: Int64, at now: Duration) {
         let i = index(s)
+        returnPayload(i)
         slots[i].extendedSequenceNumber = s
         slots[i].state = .missing
         slots[i].detectedAt = now
@@ -92,11 +85,11 @@ public struct RTPReceiveStream<Format: RTPDepacketizer>: Sendable {
         max(configuration.minNackInterval, roundTripTime * 1.1)
     }
 
-    private func givenUp(_ slot: Slot, at now: Duration) -> Bool { now >= giveUpTime(slot) }
+    private func givenUp(_ slot: RTPReceiveSlot, at now: Duration) -> Bool { now >= giveUpTime(slot) }
 
     /// When a missing packet stops being waited for: `maxWait` after it was missed, or a
     /// retry interval after its last NACK once every retry was sent.
-    private func giveUpTime(_ slot: Slot) -> Duration {
+    private func giveUpTime(_ slot: RTPReceiveSlot) -> Duration {
         guard configuration.nackEnabled else { return slot.detectedAt + configuration.maxWaitWithoutNACK }
         let limit = slot.detectedAt + configuration.maxWait
         guard slot.nackCount >= configuration.maxNackRetries else { return limit }
@@ -223,15 +216,36 @@ public struct RTPReceiveStream<Format: RTPDepacketizer>: Sendable {
 
     private mutating func store(_ ext: Int64, header: RTPHeader, payload: UnsafeRawBufferPointer, at now: Duration) {
         let i = index(ext)
+        returnPayload(i)
+        let buffer: Int32
+        if let free = freePayloads.popLast() {
+            buffer = free
+        } else {
+            buffer = Int32(payloads.count)
+            payloads.append([])
+        }
+        payloads[Int(buffer)].removeAll(keepingCapacity: true)
+        payloads[Int(buffer)].append(contentsOf: payload)
+        slots[i].payload = buffer
         slots[i].extendedSequenceNumber = ext
         slots[i].state = .present
         slots[i].timestamp = header.timestamp
         slots[i].marker = header.marker
         slots[i].frameStart = Format.isFrameStart(payload)
         slots[i].isKeyframe = slots[i].frameStart && Format.isKeyframe(payload)
-        slots[i].payload.removeAll(keepingCapacity: true)
-        slots[i].payload.append(contentsOf: payload)
     }
+
+    /// The slot's packet is no longer needed (handed on, skipped, or its slot reused): its
+    /// buffer goes back for the next packet.
+    private mutating func returnPayload(_ i: Int) {
+        let buffer = slots[i].payload
+        guard buffer >= 0 else { return }
+        freePayloads.append(buffer)
+        slots[i].payload = -1
+    }
+
+    /// Payload buffers lent out now and in all (for tests: they follow what waits).
+    var payloadBuffers: (lent: Int, all: Int) { (payloads.count - freePayloads.count, payloads.count) }
 
     /// A frame this buffer released never reached the decoder (it fell behind): the frames
     /// after it reference it, so wait for a keyframe and ask for one (RFC 4585 §6.3.1), and
@@ -261,7 +275,10 @@ public struct RTPReceiveStream<Format: RTPDepacketizer>: Sendable {
                 case .missing where slots[i].extendedSequenceNumber == h && !givenUp(slots[i], at: now):
                     return
                 default:
-                    if slots[i].state == .present { slots[i].state = .released }
+                    if slots[i].state == .present {
+                        slots[i].state = .released
+                        returnPayload(i)
+                    }
                     h += 1
                     continue outer
                 }
@@ -274,8 +291,14 @@ public struct RTPReceiveStream<Format: RTPDepacketizer>: Sendable {
                     if slot.extendedSequenceNumber == s && slot.state == .missing && !givenUp(slot, at: now) {
                         return  // wait for it
                     }
-                    // Lost for good: this frame cannot be completed.
+                    // Lost for good: this frame cannot be completed; what arrived of it goes.
                     frameLost()
+                    var p = h
+                    while p < s {
+                        slots[index(p)].state = .released
+                        returnPayload(index(p))
+                        p += 1
+                    }
                     h = s + 1
                     needsResync = !Format.everyPacketIsFrame
                     continue outer
@@ -310,7 +333,8 @@ public struct RTPReceiveStream<Format: RTPDepacketizer>: Sendable {
         var s = first
         while s <= last {
             let i = index(s)
-            let ok = slots[i].payload.withUnsafeBytes { raw -> Bool in
+            let payload = slots[i].payload
+            let ok = payload >= 0 && payloads[Int(payload)].withUnsafeBytes { raw -> Bool in
                 do {
                     try Format.appendFrameData(raw, to: &buffer)
                     return true
@@ -320,6 +344,7 @@ public struct RTPReceiveStream<Format: RTPDepacketizer>: Sendable {
             }
             valid = valid && ok
             slots[i].state = .released
+            returnPayload(i)
             s += 1
         }
         guard valid else {
@@ -476,4 +501,23 @@ public struct RTPReceiveStream<Format: RTPDepacketizer>: Sendable {
             rtcpBuffer.withUnsafeBytes { sendRTCP($0) }
         }
     }
+}
+
+enum RTPReceiveSlotState: Sendable { case empty, missing, present, released }
+
+/// One sequence number's place in a receive stream's ring. Outside the generic stream so
+/// that it is one concrete type (no metadata looked up per access) and plain data (copied
+/// without retains): its payload is an index into the stream's buffers.
+struct RTPReceiveSlot: Sendable {
+    var extendedSequenceNumber: Int64 = .min
+    var state = RTPReceiveSlotState.empty
+    var timestamp: UInt32 = 0
+    var marker = false
+    var frameStart = false
+    var isKeyframe = false
+    var detectedAt: Duration = .zero
+    var lastNackAt: Duration?
+    var nackCount = 0
+    /// The buffer lent to this slot's packet; -1 when it holds none.
+    var payload: Int32 = -1
 }
