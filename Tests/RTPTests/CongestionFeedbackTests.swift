@@ -177,6 +177,31 @@ import VirtualNetwork
         #expect(adapter.statistics.feedbacksLost == dropped)
     }
 
+    /// The send history holds 60 s (libwebrtc's window) and no more than half as much again:
+    /// 180 s at 110 packets a second, answered every 50 ms: 7 204 entries held for 6 600 live,
+    /// a capacity of at most 9 983. Compacted in place once half was dead, the array held
+    /// 13 198 and kept the 16 468 it had grown to by doubling.
+    @Test func theSendHistoryIsSizedForItsWindow() {
+        var adapter = TransportFeedbackAdapter()
+        var generator = TransportFeedbackGenerator(senderSSRC: 1, interval: .milliseconds(50))
+        var mostCapacity = 0
+        for i in 0..<(180 * 110) {
+            let t = Duration.microseconds(Int64(i) * 1_000_000 / 110)
+            adapter.onPacketSent(SentPacket(transportSequenceNumber: Int64(i), sendTime: t, size: 1000, kind: .video))
+            generator.onPacketReceived(transportSequenceNumber: UInt16(truncatingIfNeeded: i), mediaSSRC: 2, at: t + .milliseconds(20))
+            if let due = generator.nextFeedbackTime, due <= t + .milliseconds(20) {
+                for message in generator.poll(at: due) { _ = adapter.process(message, at: due + .milliseconds(20)) }
+            }
+            mostCapacity = max(mostCapacity, adapter.historyStorage.capacity)
+        }
+        let live = 60 * 110
+        print("feedback adapter: \(adapter.historyStorage.count) entries held, capacity at most \(mostCapacity), for \(live) live")
+        #expect(adapter.sentPacket(Int64(180 * 110 - live + 10)) != nil, "60 s are kept")
+        #expect(adapter.historyStorage.count <= live * 4 / 3 + 1)
+        #expect(mostCapacity <= live * 2, "capacity \(mostCapacity) for \(live) live entries")
+        #expect(adapter.statistics.packetsPrunedUnacknowledged == 0)
+    }
+
     @Test func duplicatedFeedbackIsCountedNotReported() {
         var adapter = TransportFeedbackAdapter()
         for i in 0..<10 {
