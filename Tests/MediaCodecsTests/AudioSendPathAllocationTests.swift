@@ -8,8 +8,9 @@ import Testing
 
 /// Steady-state allocations on the audio send path, device to encoder: the WAV file and the
 /// synthetic microphone (each 10 ms frame from its `AudioFramePool`) into the Opus encoder on
-/// its worker, as the sender runs it; the packets are the path's only new buffers. Counted by the per-thread malloc counter
-/// that scripts/measure-rtp-allocations preloads; the devices tick on the test's thread.
+/// its worker, as the sender runs it; the packets are the path's only new buffers (this debug
+/// build adds one in the worker's drain). Counted by the per-thread malloc counter that
+/// scripts/measure-rtp-allocations preloads; the devices tick on the test's thread.
 @Suite struct AudioSendPathAllocationTests {
     /// Runs the device's ticks when the test says, on the test's thread.
     final class SteppedPacer: CapturePacer, @unchecked Sendable {

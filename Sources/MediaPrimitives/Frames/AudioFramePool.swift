@@ -1,7 +1,8 @@
 /// Reused sample buffers for a producer of `AudioFrame`s (the file and synthetic microphones;
 /// ALSA capture reads into its one buffer, which stays unique while the sinks let go): a
-/// `FrameBufferPool` of samples, which says how buffers are shared, grown and counted. A new `[Int16]` every 10 ms cost an allocation and a run-time lookup of its
-/// storage's generic metadata (`_ContiguousArrayStorage<Int16>` is not prespecialized).
+/// `FrameBufferPool` of samples, which says how buffers are shared, grown and counted. A new
+/// `[Int16]` every 10 ms cost an allocation and a run-time lookup of its storage's generic
+/// metadata (`_ContiguousArrayStorage<Int16>` is not prespecialized).
 public struct AudioFramePool: Sendable {
     @usableFromInline var pool: FrameBufferPool<Int16>
 
